@@ -1,0 +1,164 @@
+# chipnemo-c: one Makefile builds everything.
+#   make            build libcore and the tools into build/
+#   make deps       install missing Debian packages (apt-get; needs root)
+#   make test       deps + build + corpora + every test; last line "N passed, N failed"
+#   make demo       deps + build + the pipeline on the samples
+#   make bench      side-by-side throughput against the named peers
+#   make corpus     real corpora from Debian packages into samples/data/
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 300)
+#   make install    PREFIX=/usr/local DESTDIR=
+# SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (into build-san/).
+# CUDA=0 skips kernels/ even when nvcc is found.
+
+CC      ?= gcc
+SAN     ?= 0
+CUDA    ?= 1
+PREFIX  ?= /usr/local
+DESTDIR ?=
+FUZZ_SECONDS ?= 300
+
+PKGS := libzstd libcjson
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   := build
+SANFLAGS :=
+endif
+
+# pkg-config is asked once per make run (deps may have just installed the packages)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+LIBS = $(PKG_LIBS) -lm
+
+CORE_SRC  := $(wildcard libcore/*.c)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+TOOL_SRC  := $(wildcard tools/cn-*.c)
+TOOLS     := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+TOOL_LIB  := $(BUILD)/tools/tool.o
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SAMPLE_BIN := $(BUILD)/samples/text2jsonl
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen
+
+# CUDA backend: built when nvcc is found and kernels/ has sources (none yet).
+NVCC      := $(if $(filter 1,$(CUDA)),$(shell command -v nvcc 2>/dev/null))
+KERNEL_SRC := $(wildcard kernels/*.cu)
+
+.PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
+all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/cn-%: $(BUILD)/tools/cn-%.o $(TOOL_LIB) $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen: $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# ---- dependencies (Debian packages; apt-get only what is missing) ----
+DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libopenblas-openmp-dev zstd parallel
+DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
+              nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
+              debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip
+DEB_FUZZ   := clang libclang-rt-14-dev
+
+define apt_missing
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(1) 2>/dev/null | \
+	  awk '$$NF == "installed" {ok[$$1] = 1} END {n = split("$(strip $(1))", want, " "); \
+	  for (i = 1; i <= n; i++) if (!ok[want[i]]) printf "%s ", want[i]}'); \
+	if [ -n "$$missing" ]; then \
+	  line="apt-get install -y --no-install-recommends $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages; as root run: apt-get update && $$line" >&2; exit 1; fi; \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$line >/dev/null || \
+	    { echo "make deps: failed: $$line" >&2; exit 1; }; \
+	fi
+endef
+
+deps:
+	$(call apt_missing,$(DEB_BUILD) $(DEB_CORPUS))
+
+deps-fuzz: deps
+	$(call apt_missing,$(DEB_FUZZ))
+
+# ---- corpora ----
+CORPUS_DIR := samples/data
+CORPUS := $(CORPUS_DIR)/domain-train.jsonl.zst $(CORPUS_DIR)/domain-heldout.jsonl.zst \
+          $(CORPUS_DIR)/general-train.jsonl.zst $(CORPUS_DIR)/general-heldout.jsonl.zst
+
+corpus: deps
+	@$(MAKE) --no-print-directory $(SAMPLE_BIN) $(BUILD)/tests/jsonl_stats
+	@$(MAKE) --no-print-directory corpus-files
+
+.PHONY: corpus-files
+corpus-files: $(CORPUS)
+$(CORPUS) &: samples/corpus.sh | $(SAMPLE_BIN)
+	TEXT2JSONL=$(SAMPLE_BIN) samples/corpus.sh $(CORPUS_DIR)
+
+# ---- tests, demo, bench ----
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory corpus
+	@BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory corpus
+	@BUILD=$(BUILD) pipelines/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+# ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -o $@
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$$(basename $$t); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
+	  cp tests/fuzz/seeds/$$name/* $$corpus/ 2>/dev/null || true; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 $$corpus 2>$(BUILD)/fuzz/$$name.log || \
+	    { tail -40 $(BUILD)/fuzz/$$name.log; exit 1; }; \
+	  grep -E '^(stat::number_of_executed_units|Done)' $(BUILD)/fuzz/$$name.log; \
+	done
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/chipnemo
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/libcore.a $(DESTDIR)$(PREFIX)/lib/libchipnemo-core.a
+	install -m 644 libcore/*.h $(DESTDIR)$(PREFIX)/include/chipnemo/
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

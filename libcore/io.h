@@ -1,0 +1,80 @@
+/* io: byte streams over files, stdin/stdout and pipes.
+ *
+ * Reading: cn_in_open detects zstd by its frame magic and decompresses
+ * transparently (several concatenated frames are one stream). A regular,
+ * uncompressed file is memory-mapped, so cn_in_get hands out pointers into the
+ * page cache without copying.
+ *
+ * Writing: cn_out_open writes to stdout ("-" or NULL) or atomically to a file:
+ * the bytes go to "FILE.tmp.PID", which cn_out_commit fsyncs and renames over
+ * FILE. A file not committed (an error path, exit(), SIGINT/SIGTERM/SIGHUP) is
+ * removed, so a failed run never leaves a partial output behind. Output is
+ * zstd-compressed when the name ends in ".zst" or CN_OUT_ZSTD is given. */
+#ifndef CN_IO_H
+#define CN_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "log.h"
+
+typedef struct cn_in cn_in;
+
+enum {
+    CN_IN_MAP = 1, /* memory-map a regular uncompressed file */
+};
+
+/* Opens path ("-" for stdin). Returns NULL on error with cn_errmsg() set. The
+ * caller owns the stream and frees it with cn_in_close. */
+cn_in *cn_in_open(const char *path);
+cn_in *cn_in_open_flags(const char *path, int flags);
+
+/* Makes at least `want` bytes available from the current position and returns a
+ * pointer to them, with *avail set to the bytes available (>= want, or fewer
+ * only at end of input). The pointer is valid until the next cn_in call. On a
+ * read or decompression error returns NULL with cn_errmsg() set; at end of
+ * input returns a non-NULL pointer with *avail < want. */
+const uint8_t *cn_in_get(cn_in *in, size_t want, size_t *avail);
+
+/* Moves the position n bytes forward (n <= the last *avail). */
+void cn_in_skip(cn_in *in, size_t n);
+
+/* Copies exactly n bytes into dst. CN_OK, CN_EOF when no byte was left at all,
+ * CN_ETRUNC when the input ended after some but not all bytes, or an I/O error. */
+cn_status cn_in_read(cn_in *in, void *dst, size_t n);
+
+/* Bytes consumed so far (of the decompressed stream). */
+uint64_t cn_in_pos(const cn_in *in);
+/* The name given to cn_in_open ("-" shows as "<stdin>"). */
+const char *cn_in_name(const cn_in *in);
+/* 1 when the input is zstd-compressed. */
+int cn_in_zstd(const cn_in *in);
+/* 1 when the whole input is mapped in memory (an uncompressed regular file):
+ * then cn_in_map returns it and its size. */
+int cn_in_mapped(const cn_in *in);
+const uint8_t *cn_in_map(const cn_in *in, uint64_t *size);
+void cn_in_close(cn_in *in);
+
+enum {
+    CN_OUT_ZSTD = 1,      /* compress whatever the name */
+    CN_OUT_NO_ATOMIC = 2, /* write the file in place (for /dev/... and fifos) */
+};
+
+typedef struct cn_out cn_out;
+
+/* Opens path for writing ("-" or NULL: stdout). Non-regular targets such as
+ * /dev/null or a fifo are written in place. Returns NULL on error. */
+cn_out *cn_out_open(const char *path, int flags);
+cn_status cn_out_write(cn_out *out, const void *buf, size_t n);
+/* Flushes, ends the zstd frame, fsyncs and renames into place; frees out
+ * whatever the result. On error the temporary file is removed. */
+cn_status cn_out_commit(cn_out *out);
+/* Discards everything written: removes the temporary file; frees out. */
+void cn_out_abort(cn_out *out);
+const char *cn_out_name(const cn_out *out);
+/* Bytes written so far (before compression). */
+uint64_t cn_out_pos(const cn_out *out);
+
+/* Sets the zstd compression level of outputs opened later (default 3). */
+void cn_out_set_level(int level);
+
+#endif

@@ -1,0 +1,141 @@
+/* jsonl: line-at-a-time JSON records over a cn_in stream. */
+#include "jsonl.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "utf8.h"
+
+struct cn_jsonl {
+    cn_in *in;
+    int flags;
+    uint64_t line;
+    cJSON *obj;
+    char *fix;      /* repaired copy of a line with invalid UTF-8 */
+    size_t fixcap;
+};
+
+cn_jsonl *cn_jsonl_new(cn_in *in, int flags) {
+    cn_jsonl *j = calloc(1, sizeof *j);
+    if (!j) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    j->in = in;
+    j->flags = flags;
+    return j;
+}
+
+void cn_jsonl_free(cn_jsonl *j) {
+    if (!j) return;
+    cJSON_Delete(j->obj);
+    free(j->fix);
+    free(j);
+}
+
+uint64_t cn_jsonl_line(const cn_jsonl *j) { return j->line; }
+
+static int blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
+    const char *name = cn_in_name(j->in);
+    cJSON_Delete(j->obj);
+    j->obj = NULL;
+    for (;;) {
+        /* find the end of the next line, asking for more bytes until a newline or EOF */
+        size_t avail, want = 1, len;
+        const char *p, *nl;
+        for (;;) {
+            p = (const char *)cn_in_get(j->in, want, &avail);
+            if (!p) return CN_EIO;
+            nl = memchr(p, '\n', avail);
+            if (nl || avail < want) break;
+            want = avail + (avail < 65536 ? 65536 : avail);
+        }
+        if (avail == 0) return CN_EOF;
+        len = nl ? (size_t)(nl - p) : avail;
+        j->line++;
+        if (blank(p, len)) {
+            cn_in_skip(j->in, len + (nl != NULL));
+            continue;
+        }
+        const char *text = p;
+        size_t rawlen = len;
+        size_t bad = cn_utf8_check(p, len);
+        if (bad != len) {
+            if (!(j->flags & CN_JSONL_REPLACE_UTF8)) {
+                cn_in_skip(j->in, len + (nl != NULL));
+                return cn_fail(CN_EUTF8, "%s:%llu: invalid UTF-8 at byte %zu", name, (unsigned long long)j->line, bad + 1);
+            }
+            if (j->fixcap < 3 * len + 1) {
+                char *f = realloc(j->fix, 3 * len + 1);
+                if (!f) return cn_fail(CN_ENOMEM, "out of memory");
+                j->fix = f;
+                j->fixcap = 3 * len + 1;
+            }
+            len = cn_utf8_repair(j->fix, p, len);
+            text = j->fix;
+        }
+        const char *end = NULL;
+        cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+        size_t col = end ? (size_t)(end - text) + 1 : 1;
+        int trailing = o && end && !blank(end, len - (size_t)(end - text));
+        cn_in_skip(j->in, rawlen + (nl != NULL));
+        if (!o || trailing) {
+            cJSON_Delete(o);
+            return cn_fail(CN_EFORMAT, "%s:%llu: malformed JSON at column %zu", name, (unsigned long long)j->line, col);
+        }
+        if (!cJSON_IsObject(o)) {
+            cJSON_Delete(o);
+            return cn_fail(CN_EFORMAT, "%s:%llu: not a JSON object", name, (unsigned long long)j->line);
+        }
+        j->obj = o;
+        *obj = o;
+        return CN_OK;
+    }
+}
+
+cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n) {
+    cJSON *v = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, field) : NULL;
+    if (!cJSON_IsString(v))
+        return cn_fail(CN_EFORMAT, "%s:%llu: %s field '%s'", cn_in_name(j->in), (unsigned long long)j->line,
+                       v ? "non-string" : "missing", field);
+    *s = v->valuestring;
+    *n = strlen(v->valuestring);
+    return CN_OK;
+}
+
+cn_status cn_json_write_string(cn_out *out, const char *s, size_t n) {
+    static const char hx[] = "0123456789abcdef";
+    char buf[4096];
+    size_t k = 0;
+    buf[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (k > sizeof buf - 8) {
+            cn_status st = cn_out_write(out, buf, k);
+            if (st) return st;
+            k = 0;
+        }
+        if (c == '"' || c == '\\') {
+            buf[k++] = '\\';
+            buf[k++] = (char)c;
+        } else if (c < 0x20) {
+            buf[k++] = '\\';
+            switch (c) {
+            case '\n': buf[k++] = 'n'; break;
+            case '\t': buf[k++] = 't'; break;
+            case '\r': buf[k++] = 'r'; break;
+            case '\b': buf[k++] = 'b'; break;
+            case '\f': buf[k++] = 'f'; break;
+            default:
+                buf[k++] = 'u'; buf[k++] = '0'; buf[k++] = '0';
+                buf[k++] = hx[c >> 4]; buf[k++] = hx[c & 15];
+            }
+        } else {
+            buf[k++] = (char)c;
+        }
+    }
+    buf[k++] = '"';
+    return cn_out_write(out, buf, k);
+}

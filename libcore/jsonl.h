@@ -1,0 +1,37 @@
+/* jsonl: JSON Lines records, one at a time, in memory bounded by the longest
+ * line whatever the file size. Parsing is cJSON's. */
+#ifndef CN_JSONL_H
+#define CN_JSONL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "io.h"
+
+typedef struct cn_jsonl cn_jsonl;
+
+enum {
+    CN_JSONL_REPLACE_UTF8 = 1, /* replace invalid UTF-8 in text with U+FFFD instead of failing */
+};
+
+/* Reads records from in (not owned: close it after cn_jsonl_free). */
+cn_jsonl *cn_jsonl_new(cn_in *in, int flags);
+void cn_jsonl_free(cn_jsonl *j);
+
+/* Parses the next non-blank line into an object. Returns CN_OK and sets *obj
+ * (owned by the reader, valid until the next call), CN_EOF at the end, or an
+ * error "FILE:LINE: message" (a line that is not a JSON object, invalid UTF-8
+ * anywhere in the line unless CN_JSONL_REPLACE_UTF8). */
+cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj);
+
+/* The text of string field `field` of the current record: CN_OK with *s and *n,
+ * or CN_EFORMAT naming the line when the field is missing or not a string. */
+cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n);
+
+/* The current line number (1-based). */
+uint64_t cn_jsonl_line(const cn_jsonl *j);
+
+/* Writes s (n bytes, valid UTF-8) as a JSON string literal with quotes. */
+cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
+
+#endif

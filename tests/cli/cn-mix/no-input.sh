@@ -1,0 +1,3 @@
+# exit: 2
+# stderr: no input
+cn-mix

@@ -1,0 +1,5 @@
+# exit: 1
+# stderr: truncated shard \(input ends inside a header\)
+. "$TOP/tests/cli/lib.sh"; mkshard a.tok
+head -c 40 a.tok > t.tok
+cn-mix 1:t.tok > out.tok

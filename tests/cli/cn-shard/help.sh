@@ -1,0 +1,2 @@
+# exit: 0
+cn-shard --help | grep -q '^Usage: cn-shard'

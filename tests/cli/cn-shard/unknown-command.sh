@@ -1,0 +1,3 @@
+# exit: 2
+# stderr: unknown command 'frobnicate'
+cn-shard frobnicate

@@ -1,0 +1,32 @@
+/* tool: what every cn-X program shares: its name, the error conventions of
+ * DESIGN.md section 4 (usage error exit 2, runtime failure exit 1 with one
+ * line), option values parsed strictly. */
+#ifndef CN_TOOL_H
+#define CN_TOOL_H
+
+#include <stdint.h>
+#include "log.h"
+
+#define CN_VERSION "0.1.0"
+
+extern const char *cn_prog;
+
+/* Sets the program name used in messages. */
+void cn_tool_init(const char *name);
+/* "cn-X: message" + "Try 'cn-X --help'" on stderr, exit 2. */
+void cn_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* "cn-X: message" on stderr, exit 1. */
+void cn_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* cn_die with libcore's last error message. */
+void cn_die_status(void) __attribute__((noreturn));
+/* Prints "cn-X VERSION" and exits 0. */
+void cn_print_version(void) __attribute__((noreturn));
+
+/* Option values: usage error (exit 2) naming the option when malformed. */
+uint64_t cn_opt_u64(const char *opt, const char *val);
+double cn_opt_double(const char *opt, const char *val);
+
+/* Refuses (usage error) to write binary data to a terminal unless force. */
+void cn_check_binary_stdout(const char *out_path, int force);
+
+#endif
