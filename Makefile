@@ -52,6 +52,7 @@ NVCC      := $(if $(filter 1,$(CUDA)),$(shell command -v nvcc 2>/dev/null))
 KERNEL_SRC := $(wildcard kernels/*.cu)
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
+.SECONDARY:
 all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN)
 
 $(BUILD)/%.o: %.c

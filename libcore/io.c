@@ -31,6 +31,7 @@ struct cn_in {
     ZSTD_inBuffer zi;
     size_t zret;         /* last ZSTD_decompressStream result: 0 at a frame end */
     int zstd;
+    int borrowed;        /* map belongs to the caller (cn_in_mem) */
     uint64_t pos;
 };
 
@@ -57,7 +58,7 @@ static ssize_t raw_fill(cn_in *in, uint8_t *dst, size_t n) {
 
 void cn_in_close(cn_in *in) {
     if (!in) return;
-    if (in->map && in->map_size) munmap((void *)in->map, in->map_size);
+    if (in->map && in->map_size && !in->borrowed) munmap((void *)in->map, in->map_size);
     if (in->fd > 0) close(in->fd);
     ZSTD_freeDCtx(in->dctx);
     free(in->zin);
@@ -147,6 +148,35 @@ oom:
     cn_fail(CN_ENOMEM, "out of memory");
     cn_in_close(in);
     return NULL;
+}
+
+cn_in *cn_in_mem(const void *data, size_t n, const char *name) {
+    cn_in *in = calloc(1, sizeof *in);
+    if (!in || !(in->name = dupstr(name))) {
+        free(in);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    }
+    in->fd = -1;
+    in->map = data;
+    in->map_size = n;
+    in->borrowed = 1;
+    uint32_t magic = 0;
+    if (n >= 4) memcpy(&magic, data, 4);
+    if (magic != ZMAGIC) {
+        in->mapped = 1;
+        return in;
+    }
+    in->zi.src = data;
+    in->zi.size = n;
+    in->zstd = 1;
+    in->dctx = ZSTD_createDCtx();
+    in->cap = INBUF;
+    in->buf = malloc(in->cap);
+    if (!in->dctx || !in->buf) {
+        cn_in_close(in);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    }
+    return in;
 }
 
 /* Makes room for `want` bytes in buf: compacts, and grows when want > cap. */

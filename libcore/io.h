@@ -27,6 +27,9 @@ enum {
  * caller owns the stream and frees it with cn_in_close. */
 cn_in *cn_in_open(const char *path);
 cn_in *cn_in_open_flags(const char *path, int flags);
+/* A stream over n bytes in memory (not copied: they must outlive the stream);
+ * zstd is detected as for files. */
+cn_in *cn_in_mem(const void *data, size_t n, const char *name);
 
 /* Makes at least `want` bytes available from the current position and returns a
  * pointer to them, with *avail set to the bytes available (>= want, or fewer
