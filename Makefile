@@ -32,10 +32,10 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CF
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
-LDFLAGS += $(SANFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS = $(PKG_LIBS) -lm
+LIBS = $(PKG_LIBS) -lm -lpthread
 
 CORE_SRC  := $(wildcard libcore/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -135,7 +135,7 @@ bench: deps
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h)
 	@mkdir -p $(dir $@)

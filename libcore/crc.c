@@ -108,8 +108,18 @@ static uint32_t shift_slow(uint64_t n) {
 }
 
 static uint32_t shift_op(uint64_t n) {
-    if (!have_tab || n >> 24) return shift_slow(n);
-    return mult(mult(shift_tab[0][n & 0xFF], shift_tab[1][(n >> 8) & 0xFF]), shift_tab[2][n >> 16]);
+    /* the last length asked in this thread: a reader and a writer of the
+     * same record ask for the same one in turn */
+    static _Thread_local uint64_t last_n = UINT64_MAX;
+    static _Thread_local uint32_t last_op;
+    if (n == last_n) return last_op;
+    uint32_t op;
+    if (!have_tab || n >> 24) op = shift_slow(n);
+    else if (n >> 16) op = mult(mult(shift_tab[0][n & 0xFF], shift_tab[1][(n >> 8) & 0xFF]), shift_tab[2][n >> 16]);
+    else op = n >> 8 ? mult(shift_tab[0][n & 0xFF], shift_tab[1][n >> 8]) : shift_tab[0][n];
+    last_n = n;
+    last_op = op;
+    return op;
 }
 
 static void shift_init(void) {

@@ -68,6 +68,12 @@ typedef struct cn_out cn_out;
  * /dev/null or a fifo are written in place. Returns NULL on error. */
 cn_out *cn_out_open(const char *path, int flags);
 cn_status cn_out_write(cn_out *out, const void *buf, size_t n);
+/* Like cn_out_write, but the bytes may be written later, straight from buf
+ * (no copy): buf must stay valid and unchanged until cn_out_flush, commit or
+ * abort. For blocks in long-lived memory such as a mapped input. */
+cn_status cn_out_write_ref(cn_out *out, const void *buf, size_t n);
+/* Writes everything pending (releasing the blocks given to cn_out_write_ref). */
+cn_status cn_out_flush(cn_out *out);
 /* Flushes, ends the zstd frame, fsyncs and renames into place; frees out
  * whatever the result. On error the temporary file is removed. */
 cn_status cn_out_commit(cn_out *out);

@@ -208,6 +208,7 @@ cn_status cn_megatron_doc(const cn_megatron *m, uint64_t i, cn_doc *doc) {
     if (n > 0xFFFFFFFEull) return cn_fail(CN_EFORMAT, "%s: document %llu is too long", m->name, (unsigned long long)i);
     doc->ids = m->bmap + start;
     doc->width = m->width;
+    doc->stable = 1;
     doc->n = (uint32_t)n;
     if (m->eos >= 0 && doc->n && cn_doc_id(doc, doc->n - 1) == (uint64_t)m->eos) doc->n--;
     if (m->width == 4)

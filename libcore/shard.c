@@ -119,7 +119,8 @@ cn_shard_writer *cn_shard_writer_new(cn_out *out, const cn_shard_info *info) {
     return w;
 }
 
-static cn_status put_record(cn_shard_writer *w, const void *ids, uint32_t n, uint32_t text_bytes, uint32_t crc) {
+static cn_status put_record(cn_shard_writer *w, const void *ids, uint32_t n, uint32_t text_bytes, uint32_t crc,
+                            int stable) {
     size_t bytes = (size_t)n * w->info.width;
     uint8_t h[12];
     wr32(h, n);
@@ -128,7 +129,7 @@ static cn_status put_record(cn_shard_writer *w, const void *ids, uint32_t n, uin
     cn_status st = emit(w, h, sizeof h);
     if (st) return st;
     w->crc = extend(w->crc, ids, bytes, crc);
-    st = cn_out_write(w->out, ids, bytes);
+    st = stable ? cn_out_write_ref(w->out, ids, bytes) : cn_out_write(w->out, ids, bytes);
     if (st) return st;
     w->c.docs++;
     w->c.tokens += n;
@@ -156,12 +157,12 @@ cn_status cn_shard_write(cn_shard_writer *w, const uint32_t *ids, uint32_t n, ui
             wr32(w->tmp + 4 * (size_t)i, ids[i]);
         }
     }
-    return put_record(w, w->tmp, n, text_bytes, cn_crc32c(0, w->tmp, bytes));
+    return put_record(w, w->tmp, n, text_bytes, cn_crc32c(0, w->tmp, bytes), 0);
 }
 
 cn_status cn_shard_write_doc(cn_shard_writer *w, const cn_doc *doc) {
     if (doc->n == 0) return CN_OK;
-    if (doc->width == w->info.width) return put_record(w, doc->ids, doc->n, doc->text_bytes, doc->crc);
+    if (doc->width == w->info.width) return put_record(w, doc->ids, doc->n, doc->text_bytes, doc->crc, doc->stable);
     uint32_t *ids = malloc((size_t)doc->n * sizeof *ids);
     if (!ids) return cn_fail(CN_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < doc->n; i++) ids[i] = cn_doc_id(doc, i);
@@ -271,6 +272,7 @@ cn_status cn_shard_next(cn_shard_reader *r, cn_doc *doc) {
         doc->crc = rd32(p + 8);
         doc->ids = p + 12;
         doc->width = r->info.width;
+        doc->stable = cn_in_mapped(r->in);
         cn_status st = cn_doc_check(doc, r->info.vocab_size, name, cn_in_pos(r->in), r->index);
         if (st) return st;
         r->crc = extend(cn_crc32c(r->crc, p, 12), p + 12, (size_t)bytes, doc->crc);
@@ -384,5 +386,6 @@ cn_status cn_shard_file_doc(const cn_shard_file *f, uint64_t i, cn_doc *doc) {
     doc->crc = rd32(p + 8);
     doc->ids = p + 12;
     doc->width = f->info.width;
+    doc->stable = 1;
     return cn_doc_check(doc, f->info.vocab_size, cn_in_name(f->in), f->off[i], i);
 }

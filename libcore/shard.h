@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
     const void *ids;
     uint32_t n, text_bytes, crc, width;
+    int stable; /* ids stay valid until the source is closed (mapped input) */
 } cn_doc;
 
 /* Token id i of a document. */
