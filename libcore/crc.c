@@ -257,7 +257,7 @@ uint32_t cn_crc32c(uint32_t crc, const void *buf, size_t n) {
     pthread_once(&once, init);
     uint32_t c = ~crc;
 #if defined(__x86_64__)
-    if (have_vpclmul && n >= 512) return ~raw_fold(c, buf, n, 0, NULL);
+    if (have_vpclmul && n >= 256) return ~raw_fold(c, buf, n, 0, NULL);
     if (have_hw) return ~raw_hw(c, buf, n);
 #endif
     return ~raw_sw(c, buf, n);
@@ -282,7 +282,7 @@ static uint32_t max_plain(const uint8_t *p, size_t n, unsigned width) {
 uint32_t cn_crc32c_max(uint32_t crc, const void *buf, size_t n, unsigned width, uint32_t *max) {
     pthread_once(&once, init);
 #if defined(__x86_64__)
-    if (have_vpclmul && n >= 512 && (width == 2 || width == 4)) {
+    if (have_vpclmul && n >= 256 && (width == 2 || width == 4)) {
         size_t tail = (n - 256) % 256;
         uint32_t m;
         uint32_t c = ~raw_fold(~crc, buf, n, width, &m);

@@ -39,7 +39,7 @@ static int exists(const char *prefix, const char *ext) {
 
 /* opens the stream and peeks at its first header */
 static cn_status open_stream(cn_docsrc *s) {
-    s->in = cn_in_open_flags(s->path, CN_IN_MAP); /* mapped documents go out without a copy */
+    s->in = cn_in_open(s->path); /* read ahead on another thread */
     if (!s->in) return CN_EIO;
     s->rd = cn_shard_reader_new(s->in);
     if (!s->rd) return CN_ENOMEM;

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -54,7 +53,6 @@ struct cn_in {
     chunk ch[NCH];
     unsigned head, tail; /* chunks filled / released, counted forever */
     int stop, prod_waiting, cons_waiting;
-    uint64_t touched;
     char errmsg[512];
     /* consumer */
     chunk *cur;          /* chunk held, or NULL */
@@ -164,40 +162,11 @@ static void *producer(void *arg) {
     }
 }
 
-/* ---- read-ahead of a mapped input ---- */
-
-#define AHEAD (8u << 20) /* bytes the toucher runs ahead of the consumer */
-
-/* Loads every cache line of the map a little ahead of the consumer, so that
- * page faults and memory latency are paid on another CPU and the consumer
- * finds the data in the shared cache. */
-static void *toucher(void *arg) {
-    cn_in *in = arg;
-    uint64_t at = 0, sum = 0;
-    while (at < in->map_size && !__atomic_load_n(&in->stop, __ATOMIC_RELAXED)) {
-        uint64_t pos = __atomic_load_n(&in->mpos, __ATOMIC_RELAXED);
-        if (at < pos) at = pos & ~(uint64_t)63;
-        if (at >= pos + AHEAD) {
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        uint64_t end = at + (1u << 20);
-        if (end > in->map_size) end = in->map_size;
-        for (; at < end; at += 64) sum += in->map[at];
-    }
-    __atomic_store_n(&in->touched, sum | 1, __ATOMIC_RELAXED); /* keeps the loads */
-    return NULL;
-}
-
 /* ---- open and close ---- */
 
 void cn_in_close(cn_in *in) {
     if (!in) return;
-    if (in->started && in->mapped) {
-        __atomic_store_n(&in->stop, 1, __ATOMIC_RELAXED);
-        pthread_join(in->th, NULL);
-    } else if (in->started) {
+    if (in->started) {
         pthread_mutex_lock(&in->mu);
         in->stop = 1;
         pthread_cond_broadcast(&in->cv);
@@ -254,7 +223,6 @@ static cn_in *from_map(cn_in *in) {
     if (in->map_size >= 4) memcpy(&magic, in->map, 4);
     if (magic != ZMAGIC) {
         in->mapped = 1;
-        if (!in->borrowed && in->map_size > 2 * AHEAD && pthread_create(&in->th, NULL, toucher, in) == 0) in->started = 1;
         return in;
     }
     in->zstd = 1;
@@ -449,7 +417,7 @@ const uint8_t *cn_in_get(cn_in *in, size_t want, size_t *avail) {
 void cn_in_skip(cn_in *in, size_t n) {
     in->pos += n;
     if (in->mapped) {
-        __atomic_store_n(&in->mpos, in->mpos + n, __ATOMIC_RELAXED);
+        in->mpos += n;
     } else if (in->stitching) {
         in->sstart += n;
         if (in->sstart == in->send) in->stitching = 0;

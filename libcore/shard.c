@@ -202,14 +202,12 @@ struct cn_shard_reader {
     uint32_t crc;
 };
 
-cn_shard_reader *cn_shard_reader_new(cn_in *in) {
+static cn_shard_reader *reader_new(cn_in *in) {
     cn_shard_reader *r = calloc(1, sizeof *r);
     if (!r) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
     r->in = in;
     return r;
 }
-
-void cn_shard_reader_free(cn_shard_reader *r) { free(r); }
 const cn_shard_info *cn_shard_reader_info(const cn_shard_reader *r) { return &r->info; }
 uint64_t cn_shard_reader_shards(const cn_shard_reader *r) { return r->shards; }
 
@@ -218,7 +216,7 @@ static cn_status trunc_err(cn_shard_reader *r, const char *what) {
                    (unsigned long long)cn_in_pos(r->in), what);
 }
 
-cn_status cn_shard_next(cn_shard_reader *r, cn_doc *doc) {
+static cn_status next_checked(cn_shard_reader *r, cn_doc *doc) {
     const char *name = cn_in_name(r->in);
     size_t avail;
     const uint8_t *p;
@@ -284,6 +282,10 @@ cn_status cn_shard_next(cn_shard_reader *r, cn_doc *doc) {
         return CN_OK;
     }
 }
+
+cn_shard_reader *cn_shard_reader_new(cn_in *in) { return reader_new(in); }
+void cn_shard_reader_free(cn_shard_reader *r) { free(r); }
+cn_status cn_shard_next(cn_shard_reader *r, cn_doc *doc) { return next_checked(r, doc); }
 
 /* ---- random access ---- */
 

@@ -52,6 +52,25 @@ int main(void) {
             CHECK_MSG(cn_crc32c_combine(a, b, n - 1 - cut) == want, "combine at %zu of %zu", cut, n);
         }
     }
+    /* CRC and largest id in one pass, every length class, a large id anywhere */
+    for (unsigned width = 2; width <= 4; width += 2) {
+        for (size_t n = 0; n < 3000; n += (n < 600 ? 1 : 37)) {
+            size_t bytes = n * width;
+            for (size_t i = 0; i < bytes; i++) buf[i] = (uint8_t)cn_rng_below(&r, 7); /* small ids */
+            size_t at = n ? (size_t)cn_rng_below(&r, n) : 0;
+            uint32_t big = width == 2 ? 0xFFFE : 0x7FFFFFF0u;
+            if (n) for (unsigned b = 0; b < width; b++) buf[at * width + b] = (uint8_t)(big >> (8 * b));
+            uint32_t want_max = 0;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = 0;
+                for (unsigned b = 0; b < width; b++) v |= (uint32_t)buf[i * width + b] << (8 * b);
+                if (v > want_max) want_max = v;
+            }
+            uint32_t m = 12345;
+            uint32_t c = cn_crc32c_max(0, buf, bytes, width, &m);
+            CHECK_MSG(c == ref_crc(buf, bytes) && m == want_max, "width %u, %zu ids: max %u want %u", width, n, m, want_max);
+        }
+    }
     free(buf);
 
     /* FIPS 180-4 examples */

@@ -159,6 +159,42 @@ int main(void) {
     CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM);
     CHECK(nfiles() == before);
 
+    /* copied and referenced pieces come out in order, whatever their sizes */
+    {
+        cn_out *w = cn_out_open("mixed.bin", 0);
+        size_t off = 0, k = 0;
+        while (off < n) {
+            size_t step = (size_t)cn_rng_below(&r, k % 7 == 0 ? 300000 : 3000) + 1;
+            if (off + step > n) step = n - off;
+            CHECK((k++ % 2 ? cn_out_write_ref(w, data + off, step) : cn_out_write(w, data + off, step)) == CN_OK);
+            off += step;
+        }
+        CHECK(cn_out_commit(w) == CN_OK);
+        CHECK(read_back("mixed.bin", data, n, 0));
+        w = cn_out_open("mixed.zst", 0);
+        CHECK(cn_out_write_ref(w, data, n / 2) == CN_OK && cn_out_write(w, data + n / 2, n - n / 2) == CN_OK);
+        CHECK(cn_out_commit(w) == CN_OK);
+        CHECK(read_back("mixed.zst", data, n, 1));
+    }
+
+    /* closing a stream whose read-ahead thread waits on an idle pipe returns */
+    {
+        int pf[2];
+        CHECK(pipe(pf) == 0);
+        CHECK(write(pf[1], "abcdefgh", 8) == 8);
+        int saved = dup(0);
+        dup2(pf[0], 0);
+        cn_in *idle = cn_in_open("-");
+        size_t got;
+        const uint8_t *q = cn_in_get(idle, 8, &got);
+        CHECK(q && got == 8 && memcmp(q, "abcdefgh", 8) == 0);
+        cn_in_close(idle); /* the producer is blocked in read(): cancelled */
+        dup2(saved, 0);
+        close(saved);
+        close(pf[0]);
+        close(pf[1]);
+    }
+
     /* writing to a full device is an error */
     o = cn_out_open("/dev/full", 0);
     CHECK(o != NULL);
