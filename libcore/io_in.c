@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ struct cn_in {
     chunk ch[NCH];
     unsigned head, tail; /* chunks filled / released, counted forever */
     int stop, prod_waiting, cons_waiting;
+    int may_block;       /* a pipe or terminal: reads may wait forever */
     char errmsg[512];
     /* consumer */
     chunk *cur;          /* chunk held, or NULL */
@@ -70,12 +72,18 @@ static char *dupstr(const char *s) {
     return d;
 }
 
-/* read() with EINTR retried; the only place the producer may be cancelled */
-static ssize_t read_some(int fd, void *buf, size_t n) {
+/* read() with EINTR retried. On a pipe or terminal the producer first waits
+ * in poll() with a timeout, so that cn_in_close can stop it (stop != NULL):
+ * then it returns -2. */
+static ssize_t read_some(int fd, void *buf, size_t n, int may_block, const int *stop) {
     for (;;) {
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        if (may_block && stop) {
+            struct pollfd pf = {fd, POLLIN, 0};
+            int k = poll(&pf, 1, 50);
+            if (__atomic_load_n(stop, __ATOMIC_ACQUIRE)) return -2;
+            if (k == 0 || (k < 0 && errno == EINTR)) continue;
+        }
         ssize_t r = read(fd, buf, n);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (r >= 0 || errno != EINTR) return r;
     }
 }
@@ -90,7 +98,8 @@ static cn_status fill_plain(cn_in *in, chunk *c) {
         c->len = in->npre;
         in->npre = 0;
     }
-    ssize_t r = read_some(in->fd, c->p + c->len, CHUNK - c->len);
+    ssize_t r = read_some(in->fd, c->p + c->len, CHUNK - c->len, in->may_block, &in->stop);
+    if (r == -2) return CN_EOF;
     if (r < 0) return cn_fail_errno(CN_EIO, "%s: read error", in->name);
     if (r == 0) c->last = 1;
     c->len += (size_t)r;
@@ -109,7 +118,8 @@ static cn_status fill_zstd(cn_in *in, chunk *c) {
                 memcpy(in->zin, in->pre, n);
                 in->npre = 0;
             } else {
-                ssize_t r = read_some(in->fd, in->zin, ZSTD_DStreamInSize());
+                ssize_t r = read_some(in->fd, in->zin, ZSTD_DStreamInSize(), in->may_block, &in->stop);
+                if (r == -2) return CN_EOF;
                 if (r < 0) return cn_fail_errno(CN_EIO, "%s: read error", in->name);
                 n = (size_t)r;
             }
@@ -133,7 +143,6 @@ static cn_status fill_zstd(cn_in *in, chunk *c) {
 
 static void *producer(void *arg) {
     cn_in *in = arg;
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     for (;;) {
         pthread_mutex_lock(&in->mu);
         if (in->head - in->tail == NCH) {
@@ -150,6 +159,7 @@ static void *producer(void *arg) {
         c->len = 0;
         c->last = 0;
         c->err = in->zstd ? fill_zstd(in, c) : fill_plain(in, c);
+        if (c->err == CN_EOF) return NULL; /* stopped by cn_in_close */
         if (c->err) {
             snprintf(in->errmsg, sizeof in->errmsg, "%s", cn_errmsg());
             c->last = 1;
@@ -168,11 +178,10 @@ void cn_in_close(cn_in *in) {
     if (!in) return;
     if (in->started) {
         pthread_mutex_lock(&in->mu);
-        in->stop = 1;
+        __atomic_store_n(&in->stop, 1, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&in->cv);
         pthread_mutex_unlock(&in->mu);
-        pthread_cancel(in->th); /* only takes effect inside read() */
-        pthread_join(in->th, NULL);
+        pthread_join(in->th, NULL); /* a producer waiting on a pipe sees stop within 50 ms */
     }
     if (in->synced) {
         pthread_mutex_destroy(&in->mu);
@@ -276,6 +285,7 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
         }
     }
     if (S_ISREG(st.st_mode)) posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    else in->may_block = 1;
     /* look at the first 4 bytes for the zstd magic; they are delivered first */
     in->pre = malloc(4);
     if (!in->pre) {
@@ -284,7 +294,7 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
         return NULL;
     }
     while (in->npre < 4) {
-        ssize_t r = read_some(in->fd, in->pre + in->npre, 4 - in->npre);
+        ssize_t r = read_some(in->fd, in->pre + in->npre, 4 - in->npre, 0, NULL);
         if (r < 0) {
             cn_fail_errno(CN_EIO, "%s: read error", in->name);
             cn_in_close(in);
