@@ -88,7 +88,7 @@ DEB_FUZZ   := clang libclang-rt-14-dev
 define apt_missing
 	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(1) 2>/dev/null | \
 	  awk '$$NF == "installed" {ok[$$1] = 1} END {n = split("$(strip $(1))", want, " "); \
-	  for (i = 1; i <= n; i++) if (!ok[want[i]]) printf "%s ", want[i]}'); \
+	  for (i = 1; i <= n; i++) if (!ok[want[i]]) printf "%s%s", (m++ ? " " : ""), want[i]}'); \
 	if [ -n "$$missing" ]; then \
 	  line="apt-get install -y --no-install-recommends $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages; as root run: apt-get update && $$line" >&2; exit 1; fi; \

@@ -65,17 +65,28 @@ double cn_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static cn_progress *active;
+
+void cn_progress_interrupt(void) {
+    if (active && active->enabled && active->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        active->drawn = 0;
+    }
+}
+
 void cn_progress_begin(cn_progress *p, int quiet) {
     const char *force = getenv("CN_PROGRESS");
     memset(p, 0, sizeof *p);
     p->enabled = !quiet && ((force && strcmp(force, "1") == 0) || isatty(STDERR_FILENO));
     p->t0 = p->last = cn_now();
+    active = p;
 }
 
 void cn_progress_update(cn_progress *p, int force, const char *fmt, ...) {
     if (!p->enabled) return;
     double t = cn_now();
-    if (!force && t - p->last < 0.25) return;
+    if (!force && p->drawn && t - p->last < 0.25) return; /* the first update draws at once */
     p->last = t;
     char line[512];
     va_list ap;
@@ -93,4 +104,5 @@ void cn_progress_end(cn_progress *p) {
         fflush(stderr);
     }
     p->drawn = 0;
+    if (active == p) active = NULL;
 }

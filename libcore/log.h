@@ -58,6 +58,9 @@ void cn_progress_begin(cn_progress *p, int quiet);
 /* Redraws if enough time has passed since the last draw (or force != 0). */
 void cn_progress_update(cn_progress *p, int force, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cn_progress_end(cn_progress *p);
+/* Clears the line of the progress display in use, if drawn, so that a message
+ * can be printed on a clean line (the next update draws it again). */
+void cn_progress_interrupt(void);
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double cn_now(void);
 

@@ -39,6 +39,7 @@ static void usage(void) {
            "                        of 65500, as Megatron)\n"
            "      --prefix P        to-megatron: output prefix\n"
            "      --force           combine shards of different tokenizers\n"
+           "  -q, --quiet           no progress line\n"
            "  -h, --help            this help\n"
            "      --version         print the version\n",
            cn_prog);
@@ -47,11 +48,24 @@ static void usage(void) {
 
 typedef struct {
     const char *out_path, *prefix, *tokenizer;
-    int zstd, force_tty, force, bos, eosflag, dtype;
+    int zstd, force_tty, force, bos, eosflag, dtype, quiet;
     int64_t eos;
     int eos_set;
     uint64_t vocab;
 } opts;
+
+/* the progress line, shared by the commands */
+static cn_progress prog;
+static uint64_t prog_docs, prog_tokens;
+
+static void tick(uint32_t tokens) {
+    prog_tokens += tokens;
+    if ((++prog_docs & 1023) == 0) {
+        double dt = cn_now() - prog.t0;
+        cn_progress_update(&prog, 0, "%s: %llu docs, %.1fM tokens, %.1fM tokens/s", cn_prog,
+                           (unsigned long long)prog_docs, prog_tokens / 1e6, dt > 0 ? prog_tokens / 1e6 / dt : 0.0);
+    }
+}
 
 static cn_out *open_out(const opts *o, int binary) {
     if (binary) cn_check_binary_stdout(o->out_path, o->force_tty);
@@ -85,6 +99,7 @@ static int cmd_stat(const opts *o, int n, char **files) {
         cn_status st;
         uint64_t docs = 0, toks = 0, bytes = 0;
         while ((st = cn_shard_next(r, &d)) == CN_OK) {
+            tick(d.n);
             docs++;
             toks += d.n;
             bytes += d.text_bytes;
@@ -134,6 +149,7 @@ static int cmd_cat(const opts *o, int n, char **files) {
                 }
             }
             if (cn_shard_write_doc(w, &d)) fail_out(out);
+            tick(d.n);
         }
         if (st != CN_EOF) fail_out(out);
         cn_shard_reader_free(r);
@@ -166,6 +182,7 @@ static int cmd_dump(const opts *o, int n, char **files) {
             }
             int len = snprintf(buf, sizeof buf, "], \"text_bytes\": %u}\n", d.text_bytes);
             if (cn_out_write(out, buf, (size_t)len)) fail_out(out);
+            tick(d.n);
         }
         if (st != CN_EOF) fail_out(out);
         cn_shard_reader_free(r);
@@ -228,6 +245,7 @@ static int cmd_pack(const opts *o, int n, char **files) {
                 bytes = (uint32_t)tb->valuedouble;
             }
             if (cn_shard_write(w, ids, (uint32_t)len, bytes)) fail_out(out);
+            tick((uint32_t)len);
         }
         if (st != CN_EOF) fail_out(out);
         cn_jsonl_free(j);
@@ -276,6 +294,7 @@ static int cmd_to_megatron(const opts *o, int n, char **files) {
             uint32_t len = d.n;
             if (eos >= 0) ids[len++] = (uint32_t)eos;
             if (cn_megatron_add(w, ids, len) || cn_megatron_end_doc(w, d.text_bytes)) goto fail;
+            tick(len);
         }
         if (st != CN_EOF) goto fail;
         cn_shard_reader_free(r);
@@ -320,6 +339,7 @@ static int cmd_from_megatron(const opts *o, int n, char **files) {
             cn_doc_check(&d, info.vocab_size, files[0], 0, i))
             fail_out(out);
         if (cn_shard_write_doc(w, &d)) fail_out(out);
+        tick(d.n);
         left--;
     }
     /* trailing shards with no documents */
@@ -349,12 +369,13 @@ int main(int argc, char **argv) {
         {"eos-flag", no_argument, 0, O_EOSFLAG}, {"eos", required_argument, 0, O_EOS},
         {"dtype", required_argument, 0, O_DTYPE}, {"prefix", required_argument, 0, O_PREFIX},
         {"force", no_argument, 0, O_FORCE}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+        {"version", no_argument, 0, O_VERSION}, {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
     };
     int c;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "o:zfh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:zfqh", longs, NULL)) != -1) {
         switch (c) {
+        case 'q': o.quiet = 1; break;
         case 'o': o.out_path = optarg; break;
         case 'z': o.zstd = 1; break;
         case 'f': o.force_tty = 1; break;
@@ -390,6 +411,8 @@ int main(int argc, char **argv) {
         n = 1;
         files = stdin_only;
     }
+    cn_progress_begin(&prog, o.quiet);
+    atexit(cn_progress_interrupt);
     if (strcmp(cmd, "stat") == 0) return cmd_stat(&o, n, files);
     if (strcmp(cmd, "cat") == 0) return cmd_cat(&o, n, files);
     if (strcmp(cmd, "dump") == 0) return cmd_dump(&o, n, files);

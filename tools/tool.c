@@ -13,6 +13,7 @@ const char *cn_prog = "cn";
 void cn_tool_init(const char *name) { cn_prog = name; }
 
 void cn_usage_error(const char *fmt, ...) {
+    cn_progress_interrupt();
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", cn_prog);
@@ -23,6 +24,7 @@ void cn_usage_error(const char *fmt, ...) {
 }
 
 void cn_die(const char *fmt, ...) {
+    cn_progress_interrupt();
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", cn_prog);
