@@ -37,12 +37,30 @@ static int exists(const char *prefix, const char *ext) {
     return ok;
 }
 
+/* every shard against the first: vocabulary always, tokenizer and flags
+ * unless forced */
+static cn_status agree(const cn_docsrc *s, const cn_shard_info *i, uint64_t k) {
+    if (i->vocab_size != s->info.vocab_size)
+        return cn_fail(CN_EMISMATCH, "%s: shard %llu has vocab_size %u, the first %u", cn_docsrc_name(s),
+                       (unsigned long long)k, i->vocab_size, s->info.vocab_size);
+    if (!s->opts.force && (memcmp(i->tok_hash, s->info.tok_hash, 32) != 0 || i->flags != s->info.flags))
+        return cn_fail(CN_EMISMATCH, "%s: shard %llu differs from the first in tokenizer or flags (--force to use it anyway)",
+                       cn_docsrc_name(s), (unsigned long long)k);
+    return CN_OK;
+}
+
+static cn_status on_header(void *ctx, const cn_shard_info *info) {
+    cn_docsrc *s = ctx;
+    return agree(s, info, cn_shard_reader_shards(s->rd));
+}
+
 /* opens the stream and peeks at its first header */
 static cn_status open_stream(cn_docsrc *s) {
     s->in = cn_in_open(s->path); /* read ahead on another thread */
     if (!s->in) return CN_EIO;
     s->rd = cn_shard_reader_new(s->in);
     if (!s->rd) return CN_ENOMEM;
+    cn_shard_reader_on_header(s->rd, on_header, s);
     size_t avail;
     const uint8_t *p = cn_in_get(s->in, CN_SHARD_HEADER, &avail);
     if (!p) return CN_EIO;
@@ -75,8 +93,14 @@ cn_docsrc *cn_docsrc_open(const char *path, const cn_docsrc_opts *opts) {
         if (!s->meg) goto fail;
         uint64_t docs;
         const cn_shard_info *mi = cn_megatron_shard_info(s->meg, 0, &docs);
+        if (!mi && s->opts.eos == CN_MEGATRON_EOS_AUTO) {
+            cn_fail(CN_EINVAL, "%s: a Megatron dataset without a .cnmeta side file: say which end-of-document id its .bin holds (--eos ID, or --eos none)", path);
+            goto fail;
+        }
         if (mi) {
             s->info = *mi;
+            for (uint64_t k = 1; k < cn_megatron_shards(s->meg); k++)
+                if (agree(s, cn_megatron_shard_info(s->meg, k, NULL), k)) goto fail;
             s->info.width = cn_megatron_dtype(s->meg) == CN_MEGATRON_U16 ? 2 : 4;
         } else {
             uint32_t v = s->opts.vocab_size;
@@ -98,6 +122,10 @@ cn_docsrc *cn_docsrc_open(const char *path, const cn_docsrc_opts *opts) {
             if (!s->file) goto fail;
             s->info = *cn_shard_file_info(s->file);
             s->has_info = 1;
+            if (cn_shard_file_mixed(s->file) && !s->opts.force) {
+                cn_fail(CN_EMISMATCH, "%s: its shards differ in tokenizer or flags (--force to use it anyway)", path);
+                goto fail;
+            }
             return s;
         }
     }
@@ -145,19 +173,13 @@ cn_status cn_docsrc_get(cn_docsrc *s, uint64_t i, cn_doc *doc) {
 
 cn_status cn_docsrc_next(cn_docsrc *s, cn_doc *doc) {
     if (s->file || s->meg) {
-        if (s->next >= cn_docsrc_count(s)) return CN_EOF;
-        return cn_docsrc_get(s, s->next++, doc);
+        for (;;) {
+            if (s->next >= cn_docsrc_count(s)) return CN_EOF;
+            cn_status st = cn_docsrc_get(s, s->next++, doc);
+            if (st || doc->n) return st; /* an empty Megatron document is no document */
+        }
     }
-    uint64_t shards = cn_shard_reader_shards(s->rd);
-    cn_status st = cn_shard_next(s->rd, doc);
-    if (st == CN_OK && cn_shard_reader_shards(s->rd) != shards) {
-        const cn_shard_info *i = cn_shard_reader_info(s->rd);
-        if (i->width != s->info.width || i->vocab_size != s->info.vocab_size ||
-            memcmp(i->tok_hash, s->info.tok_hash, 32) != 0 || i->flags != s->info.flags)
-            return cn_fail(CN_EMISMATCH, "%s: shard %llu differs from the first in width, vocabulary, tokenizer or flags",
-                           cn_docsrc_name(s), (unsigned long long)cn_shard_reader_shards(s->rd));
-    }
-    return st;
+    return cn_shard_next(s->rd, doc);
 }
 
 cn_status cn_docsrc_rewind(cn_docsrc *s) {

@@ -45,6 +45,8 @@ void cn_in_skip(cn_in *in, size_t n);
  * CN_ETRUNC when the input ended after some but not all bytes, or an I/O error. */
 cn_status cn_in_read(cn_in *in, void *dst, size_t n);
 
+/* The status of the last failed cn_in_get (CN_ETRUNC, CN_EFORMAT, CN_EIO...). */
+cn_status cn_in_status(const cn_in *in);
 /* Bytes consumed so far (of the decompressed stream). */
 uint64_t cn_in_pos(const cn_in *in);
 /* The name given to cn_in_open ("-" shows as "<stdin>"). */

@@ -33,7 +33,8 @@ typedef struct {
 
 struct cn_in {
     char *name;
-    int fd;              /* -1 when none; stdin is never closed */
+    int fd;              /* -1 when none */
+    int own_fd;          /* opened here (stdin is never closed) */
     uint64_t pos;
     /* mapped: the whole input in memory */
     const uint8_t *map;
@@ -60,6 +61,7 @@ struct cn_in {
     chunk *cur;          /* chunk held, or NULL */
     size_t co;           /* offset in cur */
     int eof;
+    cn_status err;       /* why the last cn_in_get failed */
     uint8_t *st;         /* stitch buffer st[sstart..send) */
     size_t stcap, sstart, send;
     int stitching;
@@ -189,7 +191,7 @@ void cn_in_close(cn_in *in) {
     }
     for (int i = 0; i < NCH; i++) free(in->ch[i].p);
     if (in->map && in->map_size && !in->borrowed) munmap((void *)in->map, in->map_size);
-    if (in->fd > 0) close(in->fd);
+    if (in->own_fd) close(in->fd);
     ZSTD_freeDCtx(in->dctx);
     free(in->zin);
     free(in->pre);
@@ -214,6 +216,8 @@ static cn_status start(cn_in *in) {
     if (in->zstd) {
         in->dctx = ZSTD_createDCtx();
         if (!in->dctx) return cn_fail(CN_ENOMEM, "out of memory");
+        /* accept frames made with --long=31, as `zstd -d --long=31` does */
+        ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, 31);
         if (!in->map && !(in->zin = malloc(ZSTD_DStreamInSize()))) return cn_fail(CN_ENOMEM, "out of memory");
     }
     for (int i = 0; i < NCH; i++)
@@ -265,9 +269,15 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
         cn_in_close(in);
         return NULL;
     }
+    in->own_fd = !is_stdin;
     struct stat st;
-    if (fstat(in->fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        cn_fail(CN_EIO, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "cannot stat");
+    if (fstat(in->fd, &st) != 0) {
+        cn_fail_errno(CN_EIO, "%s: cannot stat", path);
+        cn_in_close(in);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        cn_fail(CN_EIO, "%s: is a directory", path);
         cn_in_close(in);
         return NULL;
     }
@@ -345,7 +355,10 @@ static void release(cn_in *in) {
 static int advance(cn_in *in) {
     if (in->cur) {
         if (in->cur->last) {
-            if (in->cur->err) return cn_fail(in->cur->err, "%s", in->errmsg), -1;
+            if (in->cur->err) {
+                in->err = in->cur->err;
+                return cn_fail(in->cur->err, "%s", in->errmsg), -1;
+            }
             in->eof = 1;
             return 1;
         }
@@ -355,21 +368,14 @@ static int advance(cn_in *in) {
     return 0;
 }
 
-/* appends up to `need` more bytes to the stitch buffer */
+/* appends up to `need` more bytes to the stitch buffer; it grows only as the
+ * bytes arrive, so a hostile length cannot make it allocate */
 static int pull(cn_in *in, size_t need) {
     size_t have = in->send - in->sstart;
     if (in->sstart) {
         memmove(in->st, in->st + in->sstart, have);
         in->sstart = 0;
         in->send = have;
-    }
-    if (have + need > in->stcap) {
-        size_t cap = in->stcap ? in->stcap : CHUNK;
-        while (cap < have + need) cap *= 2;
-        uint8_t *s = realloc(in->st, cap);
-        if (!s) return cn_fail(CN_ENOMEM, "out of memory (%zu byte record)", have + need), -1;
-        in->st = s;
-        in->stcap = cap;
     }
     while (need) {
         if (!in->cur || in->co == in->cur->len) {
@@ -379,6 +385,15 @@ static int pull(cn_in *in, size_t need) {
             continue;
         }
         size_t take = in->cur->len - in->co < need ? in->cur->len - in->co : need;
+        if (in->send + take > in->stcap) {
+            size_t cap = in->stcap ? in->stcap : CHUNK;
+            while (cap < in->send + take) cap *= 2;
+            if (cap > in->send + need) cap = in->send + need; /* never beyond what was asked */
+            uint8_t *s = realloc(in->st, cap);
+            if (!s) return in->err = cn_fail(CN_ENOMEM, "out of memory (%zu byte record)", in->send + need), -1;
+            in->st = s;
+            in->stcap = cap;
+        }
         memcpy(in->st + in->send, in->cur->p + in->co, take);
         in->send += take;
         in->co += take;
@@ -439,7 +454,7 @@ void cn_in_skip(cn_in *in, size_t n) {
 cn_status cn_in_read(cn_in *in, void *dst, size_t n) {
     size_t avail;
     const uint8_t *p = cn_in_get(in, n, &avail);
-    if (!p) return CN_EIO;
+    if (!p) return cn_in_status(in);
     if (avail < n) {
         if (avail == 0) return CN_EOF;
         cn_in_skip(in, avail);
@@ -451,6 +466,7 @@ cn_status cn_in_read(cn_in *in, void *dst, size_t n) {
 }
 
 uint64_t cn_in_pos(const cn_in *in) { return in->pos; }
+cn_status cn_in_status(const cn_in *in) { return in->err ? in->err : CN_EIO; }
 const char *cn_in_name(const cn_in *in) { return in->name; }
 int cn_in_zstd(const cn_in *in) { return in->zstd; }
 int cn_in_mapped(const cn_in *in) { return in->mapped; }

@@ -47,7 +47,7 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
         const char *p, *nl;
         for (;;) {
             p = (const char *)cn_in_get(j->in, want, &avail);
-            if (!p) return CN_EIO;
+            if (!p) return cn_in_status(j->in);
             nl = memchr(p, '\n', avail);
             if (nl || avail < want) break;
             want = avail + (avail < 65536 ? 65536 : avail);

@@ -9,6 +9,9 @@
 
 static _Thread_local char errbuf[1024];
 static _Thread_local int errset;
+static _Thread_local cn_status errst = CN_EIO;
+
+cn_status cn_last_status(void) { return errst; }
 
 const char *cn_strerror(cn_status st) {
     switch (st) {
@@ -35,6 +38,7 @@ static void vset(const char *fmt, va_list ap) {
 }
 
 cn_status cn_fail(cn_status st, const char *fmt, ...) {
+    errst = st;
     va_list ap;
     va_start(ap, fmt);
     vset(fmt, ap);
@@ -44,6 +48,7 @@ cn_status cn_fail(cn_status st, const char *fmt, ...) {
 
 cn_status cn_fail_errno(cn_status st, const char *fmt, ...) {
     int e = errno;
+    errst = st;
     char msg[768];
     va_list ap;
     va_start(ap, fmt);

@@ -33,6 +33,10 @@ const char *cn_strerror(cn_status st);
  * that fails. */
 const char *cn_errmsg(void);
 
+/* The status given with the last failure message in this thread, for
+ * functions that return NULL on error. */
+cn_status cn_last_status(void);
+
 /* Record a failure message (printf format) and return st, so that callers can
  * write `return cn_fail(CN_EFORMAT, "%s:%llu: bad magic", name, line);`. */
 cn_status cn_fail(cn_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "crc.h"
 #include "shard.h"
 
@@ -347,7 +348,8 @@ static cn_status put64(cn_out *o, uint32_t *crc, uint64_t v) {
     return put(o, crc, b, 8);
 }
 
-static cn_status write_meta(cn_megatron_writer *w) {
+/* writes the side file, left uncommitted in *res */
+static cn_status write_meta(cn_megatron_writer *w, cn_out **res) {
     char *path = cat(w->prefix, ".cnmeta");
     if (!path) return cn_fail(CN_ENOMEM, "out of memory");
     cn_out *o = cn_out_open(path, 0);
@@ -375,42 +377,57 @@ static cn_status write_meta(cn_megatron_writer *w) {
         cn_out_abort(o);
         return st;
     }
-    return cn_out_commit(o);
+    *res = o;
+    return CN_OK;
 }
 
 cn_status cn_megatron_finish(cn_megatron_writer *w) {
-    char *ipath = cat(w->prefix, ".idx");
-    cn_out *o = ipath ? cn_out_open(ipath, 0) : NULL;
-    free(ipath);
-    if (!o) {
-        cn_megatron_abort(w);
-        return CN_EIO;
+    char *ipath = cat(w->prefix, ".idx"), *mpath = cat(w->prefix, ".cnmeta"), *bpath = cat(w->prefix, ".bin");
+    cn_out *o = ipath ? cn_out_open(ipath, 0) : NULL, *meta = NULL;
+    cn_status st = o && mpath && bpath ? CN_OK : CN_EIO;
+    if (!st) {
+        uint8_t head[34];
+        memcpy(head, IDX_MAGIC, 9);
+        for (int i = 0; i < 8; i++) head[9 + i] = (uint8_t)(1ull >> (8 * i));
+        head[17] = (uint8_t)w->dtype;
+        for (int i = 0; i < 8; i++) head[18 + i] = (uint8_t)(w->nseq >> (8 * i));
+        for (int i = 0; i < 8; i++) head[26 + i] = (uint8_t)((w->ndoc + 1) >> (8 * i));
+        st = put(o, NULL, head, sizeof head);
     }
-    uint8_t head[34];
-    memcpy(head, IDX_MAGIC, 9);
-    for (int i = 0; i < 8; i++) head[9 + i] = (uint8_t)(1ull >> (8 * i));
-    head[17] = (uint8_t)w->dtype;
-    for (int i = 0; i < 8; i++) head[18 + i] = (uint8_t)(w->nseq >> (8 * i));
-    for (int i = 0; i < 8; i++) head[26 + i] = (uint8_t)((w->ndoc + 1) >> (8 * i));
-    cn_status st = put(o, NULL, head, sizeof head);
     /* little-endian host assumed for the arrays, as numpy writes them on x86/arm */
     if (!st && w->nseq) st = put(o, NULL, w->lens, 4 * w->nseq);
     if (!st && w->nseq) st = put(o, NULL, w->ptrs, 8 * w->nseq);
     if (!st) st = put(o, NULL, w->docidx, 8 * (w->ndoc + 1));
-    if (st) {
-        cn_out_abort(o);
-        cn_megatron_abort(w);
-        return st;
+    if (!st && w->meta) st = write_meta(w, &meta);
+    /* commit .bin, .idx, then the side file; a stale side file goes (it would
+     * describe other data); after a failure none of the three is left */
+    if (!st) {
+        st = cn_out_commit(w->bin);
+        w->bin = NULL;
+        if (!st) {
+            st = cn_out_commit(o);
+            o = NULL;
+            if (st) unlink(bpath);
+        } else {
+            cn_out_abort(o);
+            o = NULL;
+        }
+        if (!st && meta) {
+            st = cn_out_commit(meta);
+            meta = NULL;
+            if (st) {
+                unlink(bpath);
+                unlink(ipath);
+            }
+        } else if (!st && unlink(mpath) != 0 && errno != ENOENT) {
+            st = cn_fail_errno(CN_EIO, "%s: cannot remove the stale side file", mpath);
+        }
     }
-    if (w->meta && (st = write_meta(w)) != CN_OK) {
-        cn_out_abort(o);
-        cn_megatron_abort(w);
-        return st;
-    }
-    st = cn_out_commit(w->bin);
-    w->bin = NULL;
-    if (!st) st = cn_out_commit(o);
-    else cn_out_abort(o);
+    cn_out_abort(o);
+    cn_out_abort(meta);
     cn_megatron_abort(w);
+    free(ipath);
+    free(mpath);
+    free(bpath);
     return st;
 }

@@ -34,6 +34,7 @@ cn_mix *cn_mix_new(const cn_mix_opts *o) {
     if (!m) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
     m->o = *o;
     m->o.src.random = o->shuffle;
+    m->o.src.force = o->force;
     return m;
 }
 
@@ -55,7 +56,7 @@ cn_status cn_mix_add(cn_mix *m, double weight, const char *path) {
         for (size_t i = 0; i < m->n; i++)
             if (!cn_docsrc_rewindable(m->s[i].src)) return cn_fail(CN_EINVAL, "stdin given twice");
     cn_docsrc *src = cn_docsrc_open(path, &m->o.src);
-    if (!src) return CN_EIO;
+    if (!src) return cn_last_status();
     if (m->o.shuffle && !cn_docsrc_random(src)) {
         cn_docsrc_close(src);
         return cn_fail(CN_EINVAL, "%s: --shuffle needs random access (an uncompressed shard file or a Megatron prefix), not %s",
@@ -119,11 +120,22 @@ static cn_status shuffle(cn_mix *m, size_t k) {
  * caller decides whether to start another). */
 static cn_status take(cn_mix *m, size_t k, cn_doc *doc) {
     source *s = &m->s[k];
-    if (s->pos == s->count) return CN_EOF;
     cn_status st;
-    if (m->o.shuffle) st = cn_docsrc_get(s->src, s->perm[s->pos], doc);
-    else st = cn_docsrc_next(s->src, doc);
+    if (m->o.shuffle) {
+        /* empty documents (Megatron) take a place in the order but give nothing */
+        do {
+            if (s->pos == s->count) return CN_EOF;
+            st = cn_docsrc_get(s->src, s->perm[s->pos++], doc);
+        } while (!st && doc->n == 0);
+        return st;
+    }
+    /* in order: read to the end every epoch, so that trailers are checked again */
+    st = cn_docsrc_next(s->src, doc);
     if (st == CN_EOF) {
+        if (s->epoch > 0 && s->pos != s->count)
+            return cn_fail(CN_EFORMAT, "%s: held %llu documents in epoch 1 and %llu in epoch %llu (changed while read?)",
+                           cn_docsrc_name(s->src), (unsigned long long)s->count, (unsigned long long)s->pos,
+                           (unsigned long long)s->epoch + 1);
         s->count = s->pos; /* a stream's size is known after one pass */
         return CN_EOF;
     }

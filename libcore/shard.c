@@ -6,7 +6,6 @@
 #include "crc.h"
 
 #define MARKER 0xFFFFFFFFu
-#define MAX_RECORD (1ull << 30) /* bytes of ids in one record */
 
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
@@ -139,7 +138,7 @@ static cn_status put_record(cn_shard_writer *w, const void *ids, uint32_t n, uin
 
 cn_status cn_shard_write(cn_shard_writer *w, const uint32_t *ids, uint32_t n, uint32_t text_bytes) {
     if (n == 0) return CN_OK;
-    if (n == MARKER) return cn_fail(CN_EINVAL, "document too long");
+    if ((uint64_t)n * w->info.width > CN_SHARD_MAX_RECORD) return cn_fail(CN_EINVAL, "document of %u tokens is too long", n);
     size_t bytes = (size_t)n * w->info.width;
     if (bytes > w->tmpcap) {
         uint8_t *t = realloc(w->tmp, bytes);
@@ -200,7 +199,14 @@ struct cn_shard_reader {
     cn_shard_counts c;   /* of the current shard */
     uint64_t index;      /* document index in the stream, for messages */
     uint32_t crc;
+    cn_status (*on_header)(void *ctx, const cn_shard_info *info);
+    void *on_header_ctx;
 };
+
+void cn_shard_reader_on_header(cn_shard_reader *r, cn_status (*fn)(void *ctx, const cn_shard_info *info), void *ctx) {
+    r->on_header = fn;
+    r->on_header_ctx = ctx;
+}
 
 static cn_shard_reader *reader_new(cn_in *in) {
     cn_shard_reader *r = calloc(1, sizeof *r);
@@ -223,7 +229,7 @@ static cn_status next_checked(cn_shard_reader *r, cn_doc *doc) {
     for (;;) {
         if (!r->in_shard) {
             p = cn_in_get(r->in, CN_SHARD_HEADER, &avail);
-            if (!p) return CN_EIO;
+            if (!p) return cn_in_status(r->in);
             if (avail == 0) return CN_EOF;
             if (avail < 8 || (avail < CN_SHARD_HEADER && memcmp(p, CN_SHARD_MAGIC, 8) == 0)) return trunc_err(r, "a header");
             cn_status st = cn_shard_header_parse(p, &r->info, name);
@@ -233,14 +239,15 @@ static cn_status next_checked(cn_shard_reader *r, cn_doc *doc) {
             memset(&r->c, 0, sizeof r->c);
             r->in_shard = 1;
             r->shards++;
+            if (r->on_header && (st = r->on_header(r->on_header_ctx, &r->info)) != CN_OK) return st;
         }
         p = cn_in_get(r->in, 12, &avail);
-        if (!p) return CN_EIO;
+        if (!p) return cn_in_status(r->in);
         if (avail < 4) return trunc_err(r, "a record");
         uint32_t n = rd32(p);
         if (n == MARKER) {
             p = cn_in_get(r->in, CN_SHARD_TRAILER, &avail);
-            if (!p) return CN_EIO;
+            if (!p) return cn_in_status(r->in);
             if (avail < CN_SHARD_TRAILER) return trunc_err(r, "the trailer");
             uint64_t docs = rd64(p + 4), toks = rd64(p + 12), bytes = rd64(p + 20);
             uint32_t crc = cn_crc32c(r->crc, p, 28), stored = rd32(p + 28);
@@ -259,11 +266,11 @@ static cn_status next_checked(cn_shard_reader *r, cn_doc *doc) {
         }
         if (avail < 12) return trunc_err(r, "a record header");
         uint64_t bytes = (uint64_t)n * r->info.width;
-        if (bytes > MAX_RECORD)
+        if (bytes > CN_SHARD_MAX_RECORD)
             return cn_fail(CN_EFORMAT, "%s: byte %llu: record of %u tokens is too large", name,
                            (unsigned long long)cn_in_pos(r->in), n);
         p = cn_in_get(r->in, 12 + (size_t)bytes, &avail);
-        if (!p) return CN_EIO;
+        if (!p) return cn_in_status(r->in);
         if (avail < 12 + bytes) return trunc_err(r, "a record");
         doc->n = n;
         doc->text_bytes = rd32(p + 4);
@@ -295,7 +302,10 @@ struct cn_shard_file {
     uint64_t size, docs;
     uint64_t *off;   /* (docs) byte offset of each record */
     cn_shard_info info;
+    int mixed;       /* shards differ in tokenizer hash or flags */
 };
+
+int cn_shard_file_mixed(const cn_shard_file *f) { return f->mixed; }
 
 void cn_shard_file_close(cn_shard_file *f) {
     if (!f) return;
@@ -328,7 +338,8 @@ cn_shard_file *cn_shard_file_open(const char *path) {
         }
         if (cn_shard_header_parse(f->map + pos, &info, path)) goto fail;
         if (first) f->info = info;
-        else if (info.width != f->info.width || info.vocab_size != f->info.vocab_size) {
+        else if (memcmp(info.tok_hash, f->info.tok_hash, 32) != 0 || info.flags != f->info.flags) f->mixed = 1;
+        if (!first && (info.width != f->info.width || info.vocab_size != f->info.vocab_size)) {
             cn_fail(CN_EMISMATCH, "%s: byte %llu: shards of one file differ in width or vocabulary", path, (unsigned long long)pos);
             goto fail;
         }
@@ -355,6 +366,10 @@ cn_shard_file *cn_shard_file_open(const char *path) {
                 break;
             }
             uint64_t len = 12 + (uint64_t)n * info.width;
+            if ((uint64_t)n * info.width > CN_SHARD_MAX_RECORD) {
+                cn_fail(CN_EFORMAT, "%s: byte %llu: record of %u tokens is too large", path, (unsigned long long)pos, n);
+                goto fail;
+            }
             if (n == 0 || f->size - pos < len) {
                 cn_fail(n ? CN_ETRUNC : CN_EFORMAT, "%s: byte %llu: %s", path, (unsigned long long)pos,
                         n ? "truncated shard (input ends inside a record)" : "record with no tokens");

@@ -13,6 +13,7 @@
 #define CN_SHARD_MAGIC "CNTOKSH1"
 #define CN_SHARD_HEADER 64
 #define CN_SHARD_TRAILER 32
+#define CN_SHARD_MAX_RECORD (1ull << 30) /* bytes of ids in one record, at most */
 #define CN_SHARD_BOS 1u /* flag: BOS stored at the start of each record */
 #define CN_SHARD_EOS 2u /* flag: EOS stored at the end of each record */
 
@@ -82,6 +83,10 @@ void cn_shard_reader_free(cn_shard_reader *r);
  * an id is wrong (detected before the record is handed on), a trailer whose
  * counts or CRC disagree, input ending before a trailer. */
 cn_status cn_shard_next(cn_shard_reader *r, cn_doc *doc);
+/* Calls fn(ctx, header) for every shard header as it is read (before its
+ * documents, and for shards with none); a status other than CN_OK from fn
+ * stops the reader with that status. */
+void cn_shard_reader_on_header(cn_shard_reader *r, cn_status (*fn)(void *ctx, const cn_shard_info *info), void *ctx);
 /* Header of the shard being read (valid after the first cn_shard_next). */
 const cn_shard_info *cn_shard_reader_info(const cn_shard_reader *r);
 /* Number of shards started so far. */
@@ -101,6 +106,8 @@ void cn_shard_file_close(cn_shard_file *f);
 uint64_t cn_shard_file_docs(const cn_shard_file *f);
 /* Header of the first shard (all shards must agree on width and vocabulary). */
 const cn_shard_info *cn_shard_file_info(const cn_shard_file *f);
+/* 1 when the file's shards differ in tokenizer hash or flags. */
+int cn_shard_file_mixed(const cn_shard_file *f);
 cn_status cn_shard_file_doc(const cn_shard_file *f, uint64_t i, cn_doc *doc);
 
 /* Checks a record: n >= 1, CRC of the ids, every id < vocab_size. name,
@@ -166,14 +173,17 @@ typedef struct {
     int64_t eos;         /* Megatron: id stripped from document ends (CN_MEGATRON_EOS_AUTO: side file) */
     uint32_t vocab_size; /* Megatron without side file: the vocabulary (0: the dtype's range) */
     int random;          /* random access wanted: index an uncompressed shard file (else stream it) */
+    int force;           /* shards of one source may differ in tokenizer hash and flags */
 } cn_docsrc_opts;
 
 /* Opens path as: "-" (stdin, a shard stream read once), a shard file (a
  * stream that can be restarted; with opts->random and uncompressed, indexed
  * for random access instead), or a Megatron prefix (path.idx and path.bin
- * exist; random access).
- * Every later shard of a stream must agree with the first on width, vocabulary
- * and tokenizer hash. Returns NULL on error. */
+ * exist; random access). Every shard of a source must have the vocabulary of
+ * the first, and its tokenizer hash and flags unless opts->force. A Megatron
+ * prefix without a side file needs opts->eos set (an id, or -1 for none).
+ * Documents with no tokens (possible in Megatron data) are skipped. Returns
+ * NULL on error. */
 cn_docsrc *cn_docsrc_open(const char *path, const cn_docsrc_opts *opts);
 void cn_docsrc_close(cn_docsrc *s);
 const char *cn_docsrc_name(const cn_docsrc *s);

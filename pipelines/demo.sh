@@ -25,7 +25,7 @@ echo
 echo "== Megatron-LM dataset -> shard -> Megatron, byte for byte"
 cn-shard from-megatron --vocab-size 65536 --eos none "$top/tests/data/megatron/u16" -o "$work/u16.tok"
 cn-shard stat "$work/u16.tok"
-cn-shard to-megatron --prefix "$work/again" --dtype u16 "$work/u16.tok"
+cn-shard to-megatron --prefix "$work/again" --dtype u16 --eos none "$work/u16.tok"
 cmp "$top/tests/data/megatron/u16.idx" "$work/again.idx" && cmp "$top/tests/data/megatron/u16.bin" "$work/again.bin" &&
     echo "u16.idx and u16.bin reproduced byte for byte"
 echo

@@ -108,10 +108,12 @@ static int cmd_stat(const opts *o, int n, char **files) {
         const cn_shard_info *info = cn_shard_reader_info(r);
         char hex[65], line[512];
         cn_hex32(info->tok_hash, hex);
+        const char *name = cn_in_name(in);
+        if (cn_out_write(out, "{\"file\": ", 9) || cn_json_write_string(out, name, strlen(name))) fail_out(out);
         int len = snprintf(line, sizeof line,
-                           "{\"file\": \"%s\", \"shards\": %llu, \"docs\": %llu, \"tokens\": %llu, \"text_bytes\": %llu, "
+                           ", \"shards\": %llu, \"docs\": %llu, \"tokens\": %llu, \"text_bytes\": %llu, "
                            "\"width\": %u, \"vocab_size\": %u, \"tokenizer_sha256\": \"%s\", \"flags\": %u}\n",
-                           cn_in_name(in), (unsigned long long)cn_shard_reader_shards(r), (unsigned long long)docs,
+                           (unsigned long long)cn_shard_reader_shards(r), (unsigned long long)docs,
                            (unsigned long long)toks, (unsigned long long)bytes, info->width, info->vocab_size, hex,
                            info->flags);
         if (cn_out_write(out, line, (size_t)len)) fail_out(out);
@@ -142,6 +144,10 @@ static int cmd_cat(const opts *o, int n, char **files) {
                 if (!w) {
                     first = *info;
                     if (!(w = cn_shard_writer_new(out, &first))) fail_out(out);
+                } else if (info->vocab_size > first.vocab_size) {
+                    cn_fail(CN_EMISMATCH, "%s: vocab_size %u is larger than the first input's %u: one shard cannot hold both",
+                            cn_in_name(in), info->vocab_size, first.vocab_size);
+                    fail_out(out);
                 } else if (!same_tokenizer(info, &first) && !o->force) {
                     cn_fail(CN_EMISMATCH, "%s: made by a different tokenizer than the first input (--force to combine)",
                             cn_in_name(in));
@@ -257,58 +263,65 @@ static int cmd_pack(const opts *o, int n, char **files) {
     return 0;
 }
 
+/* to-megatron: each shard header (empty shards too) starts a shard of the side file */
+typedef struct {
+    const opts *o;
+    cn_megatron_writer *w;
+    cn_shard_info first;
+    int64_t eos;
+    const char *name;
+} to_meg;
+
+static cn_status to_meg_header(void *ctx, const cn_shard_info *info) {
+    to_meg *t = ctx;
+    if (!t->w) {
+        t->first = *info;
+        int dtype = t->o->dtype ? t->o->dtype : cn_megatron_dtype_for(info->vocab_size);
+        if (!(t->w = cn_megatron_writer_new(t->o->prefix, dtype))) return CN_EIO;
+    } else if (!same_tokenizer(info, &t->first) && !t->o->force) {
+        return cn_fail(CN_EMISMATCH, "%s: made by a different tokenizer than the first input (--force to combine)", t->name);
+    }
+    return cn_megatron_begin_shard(t->w, info, t->eos);
+}
+
 static int cmd_to_megatron(const opts *o, int n, char **files) {
     if (!o->prefix) cn_usage_error("to-megatron needs --prefix");
-    int64_t eos = o->eos_set && o->eos != CN_MEGATRON_EOS_AUTO ? o->eos : -1;
-    cn_megatron_writer *w = NULL;
+    if (!o->eos_set || o->eos == CN_MEGATRON_EOS_AUTO)
+        cn_usage_error("to-megatron needs --eos ID (the end-of-document id appended to each document, as Megatron's "
+                       "preprocessing does) or --eos none");
+    to_meg t = {o, NULL, {0}, o->eos, NULL};
     uint32_t *ids = NULL;
     size_t cap = 0;
-    cn_shard_info first;
     for (int i = 0; i < n; i++) {
         cn_in *in = cn_in_open(files[i]);
         if (!in) goto fail;
+        t.name = cn_in_name(in);
         cn_shard_reader *r = cn_shard_reader_new(in);
+        if (!r) goto fail;
+        cn_shard_reader_on_header(r, to_meg_header, &t);
         cn_doc d;
         cn_status st;
-        uint64_t shards = 0;
         while ((st = cn_shard_next(r, &d)) == CN_OK) {
-            if (cn_shard_reader_shards(r) != shards) {
-                shards = cn_shard_reader_shards(r);
-                const cn_shard_info *info = cn_shard_reader_info(r);
-                if (!w) {
-                    first = *info;
-                    int dtype = o->dtype ? o->dtype : cn_megatron_dtype_for(info->vocab_size);
-                    if (!(w = cn_megatron_writer_new(o->prefix, dtype))) goto fail;
-                } else if (!same_tokenizer(info, &first) && !o->force) {
-                    cn_fail(CN_EMISMATCH, "%s: made by a different tokenizer than the first input (--force to combine)",
-                            cn_in_name(in));
-                    goto fail;
-                }
-                if (cn_megatron_begin_shard(w, info, eos)) goto fail;
-            }
             if (d.n + 1 > cap) {
                 cap = 2 * ((size_t)d.n + 1);
                 if (!(ids = realloc(ids, cap * sizeof *ids))) cn_die("out of memory");
             }
             for (uint32_t k = 0; k < d.n; k++) ids[k] = cn_doc_id(&d, k);
             uint32_t len = d.n;
-            if (eos >= 0) ids[len++] = (uint32_t)eos;
-            if (cn_megatron_add(w, ids, len) || cn_megatron_end_doc(w, d.text_bytes)) goto fail;
+            if (t.eos >= 0) ids[len++] = (uint32_t)t.eos;
+            if (cn_megatron_add(t.w, ids, len) || cn_megatron_end_doc(t.w, d.text_bytes)) goto fail;
             tick(len);
         }
         if (st != CN_EOF) goto fail;
         cn_shard_reader_free(r);
         cn_in_close(in);
     }
-    if (!w) {
-        int dtype = o->dtype ? o->dtype : CN_MEGATRON_U16;
-        if (!(w = cn_megatron_writer_new(o->prefix, dtype))) goto fail;
-    }
+    if (!t.w && !(t.w = cn_megatron_writer_new(o->prefix, o->dtype ? o->dtype : CN_MEGATRON_U16))) goto fail;
     free(ids);
-    if (cn_megatron_finish(w)) cn_die_status();
+    if (cn_megatron_finish(t.w)) cn_die_status();
     return 0;
 fail:
-    cn_megatron_abort(w);
+    cn_megatron_abort(t.w);
     cn_die_status();
 }
 
@@ -321,7 +334,8 @@ static int cmd_from_megatron(const opts *o, int n, char **files) {
     if (nshards) {
         info = *cn_megatron_shard_info(m, 0, &left);
     } else {
-        if (!o->vocab) cn_usage_error("%s has no .cnmeta side file: give --vocab-size", files[0]);
+        if (!o->vocab || !o->eos_set || o->eos == CN_MEGATRON_EOS_AUTO)
+            cn_usage_error("%s has no .cnmeta side file: give --vocab-size and --eos ID|none", files[0]);
         header_info(o, &info, 0);
     }
     cn_out *out = open_out(o, 1);
