@@ -8,11 +8,10 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 300)
 #   make install    PREFIX=/usr/local DESTDIR=
 # SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (into build-san/).
-# CUDA=0 skips kernels/ even when nvcc is found.
+# kernels/ (the CUDA backend) has no sources yet: see kernels/README.md.
 
 CC      ?= gcc
 SAN     ?= 0
-CUDA    ?= 1
 PREFIX  ?= /usr/local
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
@@ -46,10 +45,6 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
 HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen
-
-# CUDA backend: built when nvcc is found and kernels/ has sources (none yet).
-NVCC      := $(if $(filter 1,$(CUDA)),$(shell command -v nvcc 2>/dev/null))
-KERNEL_SRC := $(wildcard kernels/*.cu)
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:

@@ -12,7 +12,21 @@ struct cn_jsonl {
     cJSON *obj;
     char *fix;      /* repaired copy of a line with invalid UTF-8 */
     size_t fixcap;
+    int has_nul;    /* the line has a \u0000 escape, which C strings cannot hold */
 };
+
+/* 1 when s has the escape \u0000 (a backslash-u preceded by an even number of
+ * backslashes) */
+static int has_nul_escape(const char *s, size_t n) {
+    const char *p = s, *end = s + n;
+    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+        size_t k = 0;
+        while (p - k > s && p[-1 - (ptrdiff_t)k] == '\\') k++;
+        if (k % 2 == 0) return 1;
+        p++;
+    }
+    return 0;
+}
 
 cn_jsonl *cn_jsonl_new(cn_in *in, int flags) {
     cn_jsonl *j = calloc(1, sizeof *j);
@@ -90,6 +104,7 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
             return cn_fail(CN_EFORMAT, "%s:%llu: not a JSON object", name, (unsigned long long)j->line);
         }
         j->obj = o;
+        j->has_nul = has_nul_escape(text, len);
         *obj = o;
         return CN_OK;
     }
@@ -100,6 +115,9 @@ cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *
     if (!cJSON_IsString(v))
         return cn_fail(CN_EFORMAT, "%s:%llu: %s field '%s'", cn_in_name(j->in), (unsigned long long)j->line,
                        v ? "non-string" : "missing", field);
+    if (j->has_nul)
+        return cn_fail(CN_EFORMAT, "%s:%llu: the record holds a \\u0000 (NUL) character, which is not supported",
+                       cn_in_name(j->in), (unsigned long long)j->line);
     *s = v->valuestring;
     *n = strlen(v->valuestring);
     return CN_OK;

@@ -82,6 +82,12 @@ int main(void) {
         cn_in_close(in);
     }
 
+    /* \u0000 cannot live in a C string: an error, not a silently cut text */
+    const char nul[] = "{\"text\": \"a\\\\u0000b\"}\n{\"text\": \"a\\u0000b\"}\n";
+    put("nul.jsonl", nul, sizeof nul - 1);
+    CHECK(read_all("nul.jsonl", 0, &n, "text") == CN_EFORMAT && n == 1); /* an escaped backslash first is fine */
+    CHECK_MSG(strstr(cn_errmsg(), "nul.jsonl:2: the record holds a \\u0000 (NUL)") != NULL, "%s", cn_errmsg());
+
     /* a line far longer than the read buffer, through zstd */
     size_t big = 3u << 20;
     char *line = malloc(big + 64);
