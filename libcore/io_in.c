@@ -212,7 +212,10 @@ static cn_in *new_in(const char *name) {
 }
 
 /* starts the producer thread (zstd set up when the input is compressed) */
-static cn_status start(cn_in *in) {
+/* sets up decompression and the chunks; threaded: a producer thread reads
+ * ahead, else the consumer fills one chunk at a time itself (for data already
+ * in memory) */
+static cn_status start(cn_in *in, int threaded) {
     if (in->zstd) {
         in->dctx = ZSTD_createDCtx();
         if (!in->dctx) return cn_fail(CN_ENOMEM, "out of memory");
@@ -220,8 +223,9 @@ static cn_status start(cn_in *in) {
         ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, 31);
         if (!in->map && !(in->zin = malloc(ZSTD_DStreamInSize()))) return cn_fail(CN_ENOMEM, "out of memory");
     }
-    for (int i = 0; i < NCH; i++)
+    for (int i = 0; i < (threaded ? NCH : 1); i++)
         if (!(in->ch[i].p = malloc(CHUNK))) return cn_fail(CN_ENOMEM, "out of memory");
+    if (!threaded) return CN_OK;
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->cv, NULL);
     in->synced = 1;
@@ -241,7 +245,7 @@ static cn_in *from_map(cn_in *in) {
     in->zstd = 1;
     in->zi.src = in->map;
     in->zi.size = in->map_size;
-    if (start(in)) {
+    if (start(in, !in->borrowed)) {
         cn_in_close(in);
         return NULL;
     }
@@ -316,7 +320,7 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
     uint32_t magic = 0;
     if (in->npre == 4) memcpy(&magic, in->pre, 4);
     in->zstd = magic == ZMAGIC;
-    if (start(in)) {
+    if (start(in, 1)) {
         cn_in_close(in);
         return NULL;
     }
@@ -328,6 +332,18 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
 /* waits for the next chunk; NULL (with the producer's message) when it failed
  * before giving any byte of it */
 static chunk *acquire(cn_in *in) {
+    if (!in->started) { /* no producer: decode the next chunk here */
+        chunk *c = &in->ch[0];
+        c->len = 0;
+        c->last = 0;
+        c->err = in->zstd ? fill_zstd(in, c) : fill_plain(in, c);
+        if (c->err) {
+            snprintf(in->errmsg, sizeof in->errmsg, "%s", cn_errmsg());
+            c->last = 1;
+        }
+        in->co = 0;
+        return in->cur = c;
+    }
     /* the producer is usually a few microseconds from the next chunk: spin a
      * little before sleeping (a wake-up across CPUs costs more, in a VM much more) */
     for (int i = 0; i < 4096 && __atomic_load_n(&in->head, __ATOMIC_ACQUIRE) == in->tail; i++) __builtin_ia32_pause();
@@ -343,6 +359,10 @@ static chunk *acquire(cn_in *in) {
 }
 
 static void release(cn_in *in) {
+    if (!in->started) {
+        in->cur = NULL;
+        return;
+    }
     pthread_mutex_lock(&in->mu);
     in->tail++;
     if (in->prod_waiting && in->head - in->tail <= NCH / 2) pthread_cond_broadcast(&in->cv);

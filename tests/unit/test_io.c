@@ -87,6 +87,32 @@ int main(void) {
     CHECK(pipe_stdin("comp.zst") && read_back("-", data, n, 1));
     CHECK(pipe_stdin("plain.bin") && read_back("-", data, n, 0));
 
+    /* in memory: zstd decoded without a thread, truncation still an error */
+    {
+        FILE *f = fopen("comp.zst", "rb");
+        fseek(f, 0, SEEK_END);
+        size_t zn = (size_t)ftell(f);
+        rewind(f);
+        uint8_t *z = malloc(zn);
+        CHECK(fread(z, 1, zn, f) == zn);
+        fclose(f);
+        for (int cut = 0; cut < 2; cut++) {
+            cn_in *m = cn_in_mem(z, cut ? zn / 2 : zn, "mem");
+            size_t pos = 0, avail;
+            const uint8_t *q;
+            while ((q = cn_in_get(m, 100000, &avail)) && avail) {
+                if (pos + avail > n || memcmp(q, data + pos, avail) != 0) break;
+                cn_in_skip(m, avail);
+                pos += avail;
+            }
+            CHECK(cn_in_zstd(m));
+            if (cut) CHECK(q == NULL && strstr(cn_errmsg(), "mem: truncated zstd frame"));
+            else CHECK(q != NULL && pos == n);
+            cn_in_close(m);
+        }
+        free(z);
+    }
+
     /* two zstd frames back to back are one stream */
     CHECK(system("cat comp.zst comp.zst > two.zst") == 0);
     uint8_t *twice = malloc(2 * n);
