@@ -1,0 +1,843 @@
+/* tok: tokenizer.json loading, the encode pipeline (added tokens, normalizer,
+ * pre-tokenizer, model, post-processor) and decoding, as Hugging Face
+ * tokenizers runs them. */
+#include "tok.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "io.h"
+#include "tok_impl.h"
+#include "utf8.h"
+
+cn_status cn_ids_push(cn_ids *a, uint32_t id) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 256;
+        uint32_t *v = realloc(a->v, cap * sizeof *v);
+        if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = id;
+    return CN_OK;
+}
+
+void cn_ids_free(cn_ids *a) {
+    free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}
+
+uint32_t cn_tok_vocab_size(const cn_tok *t) { return t->size; }
+
+int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n) { return tok_map_get(&t->map, t->str, t->len, token, n); }
+
+const char *cn_tok_token(const cn_tok *t, uint32_t id) { return id < t->size ? t->str[id] : NULL; }
+
+void cn_tok_free(cn_tok *t) {
+    if (!t) return;
+    for (uint32_t i = 0; i < t->size; i++) free(t->str[i]);
+    free(t->str);
+    free(t->len);
+    tok_map_free(&t->map);
+    tok_merges_free(&t->bpe.merges);
+    for (size_t i = 0; i < t->nadded; i++) {
+        free(t->added[i].content);
+        free(t->added[i].norm);
+    }
+    free(t->added);
+    for (size_t i = 0; i < t->nnorm; i++) free(t->norm[i].a), free(t->norm[i].b);
+    free(t->norm);
+    free(t->pre);
+    for (size_t i = 0; i < t->ndec; i++) free(t->dec[i].a), free(t->dec[i].b);
+    free(t->dec);
+    for (size_t i = 0; i < t->ntpl; i++) free(t->tpl[i].ids);
+    free(t->tpl);
+    free(t->is_special);
+    tok_work_free(&t->work);
+    for (int i = 0; i < 3; i++) free(t->buf[i]);
+    free(t->name);
+    free(t);
+}
+
+/* ---- loading ---- */
+
+static char *dupn(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+static const char *type_of(const cJSON *o) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
+    return cJSON_IsString(t) ? t->valuestring : "?";
+}
+
+static cn_status unsupported(const cn_tok *t, const char *what, const char *type) {
+    return cn_fail(CN_EFORMAT, "%s: %s type '%s' is not supported", t->name, what, type);
+}
+
+static const char *str_field(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* the String pattern of a Replace; a Regex pattern is not supported yet */
+static cn_status pattern(const cn_tok *t, const cJSON *o, const char *what, const char **s) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "pattern");
+    *s = str_field(p, "String");
+    if (!*s) return cn_fail(CN_EFORMAT, "%s: %s Replace with a %s pattern is not supported", t->name, what,
+                            cJSON_GetObjectItemCaseSensitive(p, "Regex") ? "Regex" : "missing");
+    return CN_OK;
+}
+
+static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
+    if (!o || cJSON_IsNull(o)) return CN_OK;
+    const char *ty = type_of(o);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "normalizers")) {
+            cn_status st = load_normalizer(t, e);
+            if (st) return st;
+        }
+        return CN_OK;
+    }
+    tok_norm n = {0};
+    if (strcmp(ty, "Prepend") == 0) {
+        const char *p = str_field(o, "prepend");
+        if (!p) return cn_fail(CN_EFORMAT, "%s: Prepend without 'prepend'", t->name);
+        n.type = NORM_PREPEND;
+        n.alen = strlen(p);
+        n.a = dupn(p, n.alen);
+    } else if (strcmp(ty, "Replace") == 0) {
+        const char *p, *c = str_field(o, "content");
+        cn_status st = pattern(t, o, "normalizer", &p);
+        if (st) return st;
+        if (!c || !*p) return cn_fail(CN_EFORMAT, "%s: normalizer Replace without content", t->name);
+        n.type = NORM_REPLACE;
+        n.alen = strlen(p);
+        n.blen = strlen(c);
+        n.a = dupn(p, n.alen);
+        n.b = dupn(c, n.blen);
+    } else {
+        return unsupported(t, "normalizer", ty);
+    }
+    tok_norm *v = realloc(t->norm, (t->nnorm + 1) * sizeof *v);
+    if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+    t->norm = v;
+    t->norm[t->nnorm++] = n;
+    return CN_OK;
+}
+
+/* Metaspace in both of its forms: prepend_scheme (newer) or add_prefix_space (older) */
+static cn_status metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen, int *scheme) {
+    const char *r = str_field(o, "replacement");
+    if (!r || !*r || strlen(r) > 4) return cn_fail(CN_EFORMAT, "%s: Metaspace needs one replacement character", t->name);
+    *replen = strlen(r);
+    memcpy(rep, r, *replen + 1);
+    const char *ps = str_field(o, "prepend_scheme");
+    const cJSON *aps = cJSON_GetObjectItemCaseSensitive(o, "add_prefix_space");
+    if (ps) {
+        if (strcmp(ps, "always") == 0) *scheme = PREPEND_ALWAYS;
+        else if (strcmp(ps, "first") == 0) *scheme = PREPEND_FIRST;
+        else if (strcmp(ps, "never") == 0) *scheme = PREPEND_NEVER;
+        else return cn_fail(CN_EFORMAT, "%s: Metaspace prepend_scheme '%s' unknown", t->name, ps);
+    } else {
+        *scheme = !aps || cJSON_IsTrue(aps) ? PREPEND_ALWAYS : PREPEND_NEVER;
+    }
+    return CN_OK;
+}
+
+static cn_status load_pre(cn_tok *t, const cJSON *o) {
+    if (!o || cJSON_IsNull(o)) return CN_OK;
+    const char *ty = type_of(o);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "pretokenizers")) {
+            cn_status st = load_pre(t, e);
+            if (st) return st;
+        }
+        return CN_OK;
+    }
+    if (strcmp(ty, "Metaspace") != 0) return unsupported(t, "pre_tokenizer", ty);
+    tok_pre p = {0};
+    p.type = PRE_METASPACE;
+    cn_status st = metaspace(t, o, p.rep, &p.replen, &p.scheme);
+    if (st) return st;
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "split");
+    p.split = !sp || cJSON_IsTrue(sp);
+    tok_pre *v = realloc(t->pre, (t->npre + 1) * sizeof *v);
+    if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+    t->pre = v;
+    t->pre[t->npre++] = p;
+    return CN_OK;
+}
+
+static cn_status load_decoder(cn_tok *t, const cJSON *o) {
+    if (!o || cJSON_IsNull(o)) return CN_OK;
+    const char *ty = type_of(o);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "decoders")) {
+            cn_status st = load_decoder(t, e);
+            if (st) return st;
+        }
+        return CN_OK;
+    }
+    tok_dec d = {0};
+    if (strcmp(ty, "Replace") == 0) {
+        const char *p, *c = str_field(o, "content");
+        cn_status st = pattern(t, o, "decoder", &p);
+        if (st) return st;
+        if (!c || !*p) return cn_fail(CN_EFORMAT, "%s: decoder Replace without content", t->name);
+        d.type = DEC_REPLACE;
+        d.alen = strlen(p);
+        d.blen = strlen(c);
+        d.a = dupn(p, d.alen);
+        d.b = dupn(c, d.blen);
+    } else if (strcmp(ty, "ByteFallback") == 0) {
+        d.type = DEC_BYTEFALLBACK;
+    } else if (strcmp(ty, "Fuse") == 0) {
+        d.type = DEC_FUSE;
+    } else if (strcmp(ty, "Strip") == 0) {
+        const char *c = str_field(o, "content");
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "start"), *b = cJSON_GetObjectItemCaseSensitive(o, "stop");
+        if (!c || !*c || !cJSON_IsNumber(a) || !cJSON_IsNumber(b)) return cn_fail(CN_EFORMAT, "%s: bad Strip decoder", t->name);
+        d.type = DEC_STRIP;
+        d.alen = strlen(c);
+        d.a = dupn(c, d.alen);
+        d.start = a->valueint;
+        d.stop = b->valueint;
+    } else if (strcmp(ty, "Metaspace") == 0) {
+        char rep[8];
+        size_t n;
+        int scheme;
+        cn_status st = metaspace(t, o, rep, &n, &scheme);
+        if (st) return st;
+        d.type = DEC_METASPACE;
+        d.a = dupn(rep, n);
+        d.alen = n;
+        d.prepend = scheme != PREPEND_NEVER;
+    } else {
+        return unsupported(t, "decoder", ty);
+    }
+    tok_dec *v = realloc(t->dec, (t->ndec + 1) * sizeof *v);
+    if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+    t->dec = v;
+    t->dec[t->ndec++] = d;
+    return CN_OK;
+}
+
+static cn_status load_post(cn_tok *t, const cJSON *o) {
+    if (!o || cJSON_IsNull(o)) return CN_OK;
+    const char *ty = type_of(o);
+    if (strcmp(ty, "TemplateProcessing") != 0) return unsupported(t, "post_processor", ty);
+    const cJSON *single = cJSON_GetObjectItemCaseSensitive(o, "single");
+    const cJSON *specials = cJSON_GetObjectItemCaseSensitive(o, "special_tokens");
+    int n = cJSON_GetArraySize(single);
+    t->tpl = calloc((size_t)(n ? n : 1), sizeof *t->tpl);
+    if (!t->tpl) return cn_fail(CN_ENOMEM, "out of memory");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, single) {
+        tok_tpl *it = &t->tpl[t->ntpl++];
+        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(e, "SpecialToken");
+        const cJSON *sq = cJSON_GetObjectItemCaseSensitive(e, "Sequence");
+        if (sq) {
+            it->is_seq = 1;
+            continue;
+        }
+        const char *name = str_field(sp, "id");
+        const cJSON *def = name ? cJSON_GetObjectItemCaseSensitive(specials, name) : NULL;
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(def, "ids");
+        if (!cJSON_IsArray(ids)) return cn_fail(CN_EFORMAT, "%s: TemplateProcessing special token '%s' undefined", t->name, name ? name : "?");
+        it->n = (size_t)cJSON_GetArraySize(ids);
+        it->ids = malloc((it->n ? it->n : 1) * sizeof *it->ids);
+        if (!it->ids) return cn_fail(CN_ENOMEM, "out of memory");
+        size_t k = 0;
+        const cJSON *id;
+        cJSON_ArrayForEach(id, ids) {
+            if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= t->size)
+                return cn_fail(CN_EFORMAT, "%s: TemplateProcessing id out of range", t->name);
+            it->ids[k++] = (uint32_t)id->valuedouble;
+        }
+    }
+    return CN_OK;
+}
+
+/* the vocabulary strings, the model's then the added tokens' */
+static cn_status load_vocab(cn_tok *t, const cJSON *vocab, const cJSON *added) {
+    int64_t max = -1;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, vocab) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 0x7FFFFFFF)
+            return cn_fail(CN_EFORMAT, "%s: model vocab: bad id for '%s'", t->name, e->string);
+        if ((int64_t)e->valuedouble > max) max = (int64_t)e->valuedouble;
+    }
+    t->model_size = (uint32_t)(max + 1);
+    cJSON_ArrayForEach(e, added) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble > 0x7FFFFFFF || !str_field(e, "content"))
+            return cn_fail(CN_EFORMAT, "%s: added_tokens: bad entry", t->name);
+        if ((int64_t)id->valuedouble > max) max = (int64_t)id->valuedouble;
+    }
+    t->size = (uint32_t)(max + 1);
+    t->str = calloc(t->size ? t->size : 1, sizeof *t->str);
+    t->len = calloc(t->size ? t->size : 1, sizeof *t->len);
+    t->is_special = calloc(t->size ? t->size : 1, 1);
+    if (!t->str || !t->len || !t->is_special) return cn_fail(CN_ENOMEM, "out of memory");
+    cJSON_ArrayForEach(e, vocab) {
+        uint32_t id = (uint32_t)e->valuedouble;
+        if (t->str[id]) return cn_fail(CN_EFORMAT, "%s: model vocab: id %u used twice", t->name, id);
+        t->len[id] = (uint32_t)strlen(e->string);
+        if (!(t->str[id] = dupn(e->string, t->len[id]))) return cn_fail(CN_ENOMEM, "out of memory");
+    }
+    cJSON_ArrayForEach(e, added) {
+        uint32_t id = (uint32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+        const char *c = str_field(e, "content");
+        if (!t->str[id]) {
+            t->len[id] = (uint32_t)strlen(c);
+            if (!(t->str[id] = dupn(c, t->len[id]))) return cn_fail(CN_ENOMEM, "out of memory");
+        }
+    }
+    for (uint32_t i = 0; i < t->size; i++)
+        if (!t->str[i] && !(t->str[i] = dupn("", 0))) return cn_fail(CN_ENOMEM, "out of memory");
+    cn_status st = tok_map_init(&t->map, t->size);
+    if (st) return st;
+    for (uint32_t i = 0; i < t->model_size; i++)
+        if (t->len[i]) tok_map_put(&t->map, t->str, t->len, i);
+    for (uint32_t i = t->model_size; i < t->size; i++)
+        if (t->len[i]) tok_map_put(&t->map, t->str, t->len, i);
+    return CN_OK;
+}
+
+/* a model-vocabulary id, or -1 */
+static int64_t model_id(const cn_tok *t, const char *s, size_t n) {
+    int64_t id = cn_tok_id(t, s, n);
+    return id >= 0 && (uint64_t)id < t->model_size ? id : -1;
+}
+
+static cn_status load_bpe(cn_tok *t, const cJSON *m) {
+    tok_bpe *b = &t->bpe;
+    const cJSON *drop = cJSON_GetObjectItemCaseSensitive(m, "dropout");
+    if (drop && !cJSON_IsNull(drop) && !(cJSON_IsNumber(drop) && drop->valuedouble == 0))
+        return cn_fail(CN_EFORMAT, "%s: BPE dropout is not supported (ids would be random)", t->name);
+    b->byte_fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "byte_fallback"));
+    b->fuse_unk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "fuse_unk"));
+    b->ignore_merges = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "ignore_merges"));
+    const char *unk = str_field(m, "unk_token");
+    if (unk) {
+        int64_t id = model_id(t, unk, strlen(unk));
+        if (id < 0) return cn_fail(CN_EFORMAT, "%s: unk_token '%s' is not in the vocabulary", t->name, unk);
+        b->has_unk = 1;
+        b->unk_id = (uint32_t)id;
+    }
+    const char *pre = str_field(m, "continuing_subword_prefix"), *suf = str_field(m, "end_of_word_suffix");
+    if ((pre && strlen(pre) >= sizeof b->prefix - 4) || (suf && strlen(suf) >= sizeof b->suffix - 4))
+        return cn_fail(CN_EFORMAT, "%s: BPE prefix or suffix too long", t->name);
+    if (pre) b->prefix_len = strlen(pre), memcpy(b->prefix, pre, b->prefix_len);
+    if (suf) b->suffix_len = strlen(suf), memcpy(b->suffix, suf, b->suffix_len);
+    for (int c = 0; c < 256; c++) {
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", c);
+        b->byte_id[c] = (int32_t)model_id(t, name, 6);
+    }
+    const cJSON *merges = cJSON_GetObjectItemCaseSensitive(m, "merges");
+    int nm = cJSON_GetArraySize(merges);
+    cn_status st = tok_merges_init(&b->merges, (size_t)nm);
+    if (st) return st;
+    char *joined = NULL;
+    size_t jcap = 0;
+    uint32_t rank = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, merges) {
+        const char *l, *r;
+        size_t ln, rn;
+        if (cJSON_IsString(e)) {
+            /* "a b": exactly two parts, as HF requires */
+            const char *sp = strchr(e->valuestring, ' ');
+            if (!sp || strchr(sp + 1, ' ')) {
+                free(joined);
+                return cn_fail(CN_EFORMAT, "%s: merge %u '%s' is not two tokens", t->name, rank, e->valuestring);
+            }
+            l = e->valuestring, ln = (size_t)(sp - l), r = sp + 1, rn = strlen(r);
+        } else if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 && cJSON_IsString(e->child) &&
+                   cJSON_IsString(e->child->next)) {
+            l = e->child->valuestring, ln = strlen(l), r = e->child->next->valuestring, rn = strlen(r);
+        } else {
+            free(joined);
+            return cn_fail(CN_EFORMAT, "%s: merge %u is neither \"a b\" nor [a, b]", t->name, rank);
+        }
+        int64_t a = model_id(t, l, ln), bb = model_id(t, r, rn);
+        /* the merged token: the right part loses its continuing prefix */
+        const char *r2 = r;
+        size_t r2n = rn;
+        if (b->prefix_len && rn >= b->prefix_len && memcmp(r, b->prefix, b->prefix_len) == 0)
+            r2 += b->prefix_len, r2n -= b->prefix_len;
+        if (ln + r2n + 1 > jcap) {
+            jcap = 2 * (ln + r2n + 1);
+            char *j = realloc(joined, jcap);
+            if (!j) {
+                free(joined);
+                return cn_fail(CN_ENOMEM, "out of memory");
+            }
+            joined = j;
+        }
+        memcpy(joined, l, ln);
+        memcpy(joined + ln, r2, r2n);
+        int64_t id = model_id(t, joined, ln + r2n);
+        if (a < 0 || bb < 0 || id < 0) {
+            free(joined);
+            return cn_fail(CN_EFORMAT, "%s: merge %u: a token is not in the vocabulary", t->name, rank);
+        }
+        tok_merges_put(&b->merges, (uint32_t)a, (uint32_t)bb, rank++, (uint32_t)id);
+    }
+    free(joined);
+    return CN_OK;
+}
+
+static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot);
+
+static cn_status load_added(cn_tok *t, const cJSON *added) {
+    int n = cJSON_GetArraySize(added);
+    t->added = calloc((size_t)(n ? n : 1), sizeof *t->added);
+    if (!t->added) return cn_fail(CN_ENOMEM, "out of memory");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, added) {
+        tok_added *a = &t->added[t->nadded++];
+        const char *c = str_field(e, "content");
+        a->len = (uint32_t)strlen(c);
+        a->content = dupn(c, a->len);
+        if (!a->content) return cn_fail(CN_ENOMEM, "out of memory");
+        a->id = (uint32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+        a->special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "special"));
+        a->normalized = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "normalized"));
+        a->lstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "lstrip"));
+        a->rstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "rstrip"));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "single_word")))
+            return cn_fail(CN_EFORMAT, "%s: added token '%s': single_word is not supported", t->name, c);
+        if (a->special) t->is_special[a->id] = 1;
+        if (a->normalized) {
+            char *o;
+            size_t on;
+            cn_status st = normalize(t, a->content, a->len, &o, &on, 0);
+            if (st) return st;
+            if (!(a->norm = dupn(o, on))) return cn_fail(CN_ENOMEM, "out of memory");
+            a->norm_len = (uint32_t)on;
+        }
+    }
+    return CN_OK;
+}
+
+cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
+    cn_tok *t = calloc(1, sizeof *t);
+    if (!t || !(t->name = dupn(name, strlen(name)))) {
+        free(t);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, n, &end, 0);
+    cn_status st = CN_OK;
+    if (!root || !cJSON_IsObject(root)) {
+        st = cn_fail(CN_EFORMAT, "%s: not a JSON object (error near byte %zu)", name, end ? (size_t)(end - json) : 0);
+        goto out;
+    }
+    const char *keys[] = {"truncation", "padding"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+        if (v && !cJSON_IsNull(v)) {
+            st = cn_fail(CN_EFORMAT, "%s: %s is not supported (it changes the ids); set it to null", name, keys[i]);
+            goto out;
+        }
+    }
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    if (!cJSON_IsObject(model)) {
+        st = cn_fail(CN_EFORMAT, "%s: no model", name);
+        goto out;
+    }
+    const char *mt = type_of(model);
+    if (strcmp(mt, "BPE") != 0) {
+        st = unsupported(t, "model", mt);
+        goto out;
+    }
+    if ((st = load_vocab(t, cJSON_GetObjectItemCaseSensitive(model, "vocab"), added)) ||
+        (st = load_bpe(t, model)) || (st = load_normalizer(t, cJSON_GetObjectItemCaseSensitive(root, "normalizer"))) ||
+        (st = load_added(t, added)) || (st = load_pre(t, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"))) ||
+        (st = load_post(t, cJSON_GetObjectItemCaseSensitive(root, "post_processor"))) ||
+        (st = load_decoder(t, cJSON_GetObjectItemCaseSensitive(root, "decoder"))))
+        goto out;
+out:
+    cJSON_Delete(root);
+    if (st) {
+        cn_tok_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+cn_tok *cn_tok_load(const char *path) {
+    cn_in *in = cn_in_open(path);
+    if (!in) return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        size_t avail;
+        const uint8_t *p = cn_in_get(in, 1 << 20, &avail);
+        if (!p) {
+            free(buf);
+            cn_in_close(in);
+            return NULL;
+        }
+        if (!avail) break;
+        if (n + avail > cap) {
+            cap = 2 * (n + avail);
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                cn_in_close(in);
+                return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+            }
+            buf = b;
+        }
+        memcpy(buf + n, p, avail);
+        n += avail;
+        cn_in_skip(in, avail);
+    }
+    cn_in_close(in);
+    cn_tok *t = cn_tok_parse(buf ? buf : "", n, path);
+    free(buf);
+    return t;
+}
+
+/* ---- encoding ---- */
+
+/* scratch buffer `slot` of at least n bytes */
+static char *scratch(cn_tok *t, int slot, size_t n) {
+    if (n > t->bufcap[slot]) {
+        size_t cap = t->bufcap[slot] ? t->bufcap[slot] : 4096;
+        while (cap < n) cap *= 2;
+        char *b = realloc(t->buf[slot], cap);
+        if (!b) return NULL;
+        t->buf[slot] = b;
+        t->bufcap[slot] = cap;
+    }
+    return t->buf[slot];
+}
+
+/* replaces every `a` in s by `b` into dst (which holds enough) */
+static size_t replace_all(char *dst, const char *s, size_t n, const char *a, size_t alen, const char *b, size_t blen) {
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (i + alen <= n && memcmp(s + i, a, alen) == 0) {
+            memcpy(dst + o, b, blen);
+            o += blen;
+            i += alen;
+        } else {
+            dst[o++] = s[i++];
+        }
+    }
+    return o;
+}
+
+/* runs the normalizer on s into scratch `slot` (and slot + 1 as a second) */
+static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot) {
+    const char *cur = s;
+    size_t cn = n;
+    int which = slot;
+    for (size_t k = 0; k < t->nnorm; k++) {
+        tok_norm *z = &t->norm[k];
+        size_t need = z->type == NORM_PREPEND ? cn + z->alen : cn * (z->blen > z->alen ? z->blen / z->alen + 1 : 1) + 1;
+        if (z->type == NORM_PREPEND && cn == 0) continue; /* nothing to prepend to */
+        char *dst = scratch(t, which, need + 1);
+        if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
+        if (z->type == NORM_PREPEND) {
+            memmove(dst + z->alen, cur, cn);
+            memcpy(dst, z->a, z->alen);
+            cn += z->alen;
+        } else {
+            cn = replace_all(dst, cur, cn, z->a, z->alen, z->b, z->blen);
+        }
+        cur = dst;
+        which = which == slot ? slot + 1 : slot;
+    }
+    *out = (char *)cur;
+    *outn = cn;
+    return CN_OK;
+}
+
+/* pre-tokenizes a normalized piece (at_start: it begins the original text)
+ * and runs the model on each word */
+static cn_status words(cn_tok *t, const char *s, size_t n, int at_start, cn_ids *out) {
+    if (!t->npre) return tok_bpe_word(t, &t->work, s, n, out);
+    /* one Metaspace (a Sequence of several runs them in turn on each piece) */
+    tok_pre *p = &t->pre[0];
+    if (t->npre > 1) return cn_fail(CN_EINVAL, "%s: more than one pre-tokenizer in a Sequence is not supported yet", t->name);
+    char *dst = scratch(t, 2, 4 * n + p->replen + 1);
+    if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
+    size_t m = 0;
+    int prepend = p->scheme == PREPEND_ALWAYS || (p->scheme == PREPEND_FIRST && at_start);
+    if (prepend && !(n >= 1 && s[0] == ' ') && !(n >= p->replen && memcmp(s, p->rep, p->replen) == 0)) {
+        memcpy(dst, p->rep, p->replen);
+        m = p->replen;
+    }
+    m += replace_all(dst + m, s, n, " ", 1, p->rep, p->replen);
+    if (!p->split) return tok_bpe_word(t, &t->work, dst, m, out);
+    /* split before each replacement character (MergedWithNext) */
+    size_t start = 0;
+    for (size_t i = 1; i <= m; i++) {
+        if (i == m || (i + p->replen <= m && memcmp(dst + i, p->rep, p->replen) == 0)) {
+            cn_status st = tok_bpe_word(t, &t->work, dst + start, i - start, out);
+            if (st) return st;
+            start = i;
+        }
+    }
+    return CN_OK;
+}
+
+/* the earliest, then longest, added token at or after `from` in s among those
+ * with normalized == norm; returns its index or -1 */
+static long find_added(const cn_tok *t, const char *s, size_t n, size_t from, int norm, int literal, size_t *at) {
+    for (size_t i = from; i < n; i++) {
+        long best = -1;
+        size_t blen = 0;
+        for (size_t k = 0; k < t->nadded; k++) {
+            const tok_added *a = &t->added[k];
+            if (a->normalized != norm || (literal && a->special)) continue;
+            const char *c = norm ? a->norm : a->content;
+            size_t cl = norm ? a->norm_len : a->len;
+            if (cl && cl > blen && i + cl <= n && memcmp(s + i, c, cl) == 0) best = (long)k, blen = cl;
+        }
+        if (best >= 0) {
+            *at = i;
+            return best;
+        }
+    }
+    return -1;
+}
+
+/* Rust's char::is_whitespace (Unicode White_Space) for one UTF-8 char at s */
+static int white_at(const char *s, size_t n, size_t *len) {
+    const unsigned char *u = (const unsigned char *)s;
+    *len = 1;
+    if (u[0] == ' ' || (u[0] >= 9 && u[0] <= 13)) return 1;
+    if (n >= 2 && u[0] == 0xC2 && (u[1] == 0x85 || u[1] == 0xA0)) return *len = 2, 1;
+    if (n >= 3 && u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80) return *len = 3, 1;
+    if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8A || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+        return *len = 3, 1;
+    if (n >= 3 && u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) return *len = 3, 1;
+    if (n >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) return *len = 3, 1;
+    return 0;
+}
+
+/* splits a normalized piece on normalized added tokens */
+static cn_status normalized_piece(cn_tok *t, const char *s, size_t n, int at_start, int literal, cn_ids *out) {
+    size_t pos = 0, at;
+    long k;
+    while ((k = find_added(t, s, n, pos, 1, literal, &at)) >= 0) {
+        if (at > pos) {
+            cn_status st = words(t, s + pos, at - pos, at_start && pos == 0, out);
+            if (st) return st;
+        }
+        cn_status st = cn_ids_push(out, t->added[k].id);
+        if (st) return st;
+        pos = at + t->added[k].norm_len;
+    }
+    return pos < n ? words(t, s + pos, n - pos, at_start && pos == 0, out) : CN_OK;
+}
+
+/* a piece of raw text between added tokens: normalize, then the rest */
+static cn_status raw_piece(cn_tok *t, const char *s, size_t n, size_t orig, int literal, cn_ids *out) {
+    char *norm;
+    size_t nn;
+    cn_status st = normalize(t, s, n, &norm, &nn, 0);
+    if (st) return st;
+    /* the normalized text lives in scratch 0 or 1; pre-tokenizing uses 2 */
+    return normalized_piece(t, norm, nn, orig == 0, literal, out);
+}
+
+cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids *out) {
+    size_t bad = cn_utf8_check(text, n);
+    if (bad != n) return cn_fail(CN_EUTF8, "invalid UTF-8 at byte %zu", bad + 1);
+    int literal = (flags & CN_TOK_LITERAL_SPECIAL) != 0;
+    cn_ids seq = {0};
+    cn_status st = CN_OK;
+    /* raw-text added tokens (normalized == false), leftmost-longest, with lstrip/rstrip */
+    size_t pos = 0, at;
+    long k;
+    while (!st && (k = find_added(t, text, n, pos, 0, literal, &at)) >= 0) {
+        const tok_added *a = &t->added[k];
+        size_t start = at, stop = at + a->len, wl;
+        if (a->lstrip) {
+            /* HF counts the whitespace characters and steps back that many bytes */
+            size_t chars = 0, i = start;
+            while (i > pos) {
+                size_t j = i - 1;
+                while (j > pos && ((unsigned char)text[j] & 0xC0) == 0x80) j--;
+                if (!white_at(text + j, i - j, &wl)) break;
+                chars++;
+                i = j;
+            }
+            start = start - chars > pos ? start - chars : pos;
+        }
+        if (a->rstrip)
+            while (stop < n && white_at(text + stop, n - stop, &wl)) stop += wl;
+        if (start > pos) st = raw_piece(t, text + pos, start - pos, pos, literal, &seq);
+        if (!st) st = cn_ids_push(&seq, a->id);
+        pos = stop;
+    }
+    if (!st && (pos < n || n == 0)) st = raw_piece(t, text + pos, n - pos, pos, literal, &seq);
+    /* the post-processor's template */
+    if (!st && (flags & CN_TOK_ADD_SPECIAL) && t->ntpl) {
+        for (size_t i = 0; !st && i < t->ntpl; i++) {
+            if (t->tpl[i].is_seq)
+                for (size_t j = 0; !st && j < seq.n; j++) st = cn_ids_push(out, seq.v[j]);
+            else
+                for (size_t j = 0; !st && j < t->tpl[i].n; j++) st = cn_ids_push(out, t->tpl[i].ids[j]);
+        }
+    } else {
+        for (size_t j = 0; !st && j < seq.n; j++) st = cn_ids_push(out, seq.v[j]);
+    }
+    cn_ids_free(&seq);
+    return st;
+}
+
+/* ---- decoding ---- */
+
+typedef struct {
+    char **s;
+    size_t *n, count;
+} strs;
+
+static cn_status set_str(strs *v, size_t i, const char *s, size_t n) {
+    char *d = dupn(s, n);
+    if (!d) return cn_fail(CN_ENOMEM, "out of memory");
+    free(v->s[i]);
+    v->s[i] = d;
+    v->n[i] = n;
+    return CN_OK;
+}
+
+static int byte_token(const char *s, size_t n, unsigned *b) {
+    if (n != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>') return 0;
+    unsigned v = 0;
+    for (int i = 3; i < 5; i++) {
+        char c = s[i];
+        v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 999);
+    }
+    if (v > 255) return 0;
+    *b = v;
+    return 1;
+}
+
+static cn_status run_decoder(const tok_dec *d, strs *v) {
+    cn_status st = CN_OK;
+    if (d->type == DEC_REPLACE || d->type == DEC_METASPACE) {
+        for (size_t i = 0; !st && i < v->count; i++) {
+            const char *a = d->a, *b = d->type == DEC_REPLACE ? d->b : " ";
+            size_t alen = d->alen, blen = d->type == DEC_REPLACE ? d->blen : 1;
+            char *tmp = malloc(v->n[i] * (blen > alen ? blen : 1) + 1);
+            if (!tmp) return cn_fail(CN_ENOMEM, "out of memory");
+            const char *src = v->s[i];
+            size_t sn = v->n[i];
+            if (d->type == DEC_METASPACE && i == 0 && d->prepend && sn >= alen && memcmp(src, a, alen) == 0)
+                src += alen, sn -= alen;
+            size_t m = replace_all(tmp, src, sn, a, alen, b, blen);
+            st = set_str(v, i, tmp, m);
+            free(tmp);
+        }
+    } else if (d->type == DEC_BYTEFALLBACK) {
+        /* runs of <0xXX> become their bytes when those are UTF-8, else one U+FFFD each */
+        strs o = {calloc(v->count + 1, sizeof(char *)), calloc(v->count + 1, sizeof(size_t)), 0};
+        char *bytes = malloc(v->count + 1);
+        if (!o.s || !o.n || !bytes) {
+            free(o.s), free(o.n), free(bytes);
+            return cn_fail(CN_ENOMEM, "out of memory");
+        }
+        size_t nb = 0;
+        for (size_t i = 0; !st && i <= v->count; i++) {
+            unsigned b;
+            if (i < v->count && byte_token(v->s[i], v->n[i], &b)) {
+                bytes[nb++] = (char)b;
+                continue;
+            }
+            if (nb) {
+                if (cn_utf8_check(bytes, nb) == nb) {
+                    st = set_str(&o, o.count++, bytes, nb);
+                } else {
+                    for (size_t j = 0; !st && j < nb; j++) st = set_str(&o, o.count++, "\xEF\xBF\xBD", 3);
+                }
+                nb = 0;
+            }
+            if (!st && i < v->count) st = set_str(&o, o.count++, v->s[i], v->n[i]);
+        }
+        free(bytes);
+        for (size_t i = 0; i < v->count; i++) free(v->s[i]);
+        free(v->s);
+        free(v->n);
+        *v = o;
+    } else if (d->type == DEC_FUSE) {
+        size_t total = 0;
+        for (size_t i = 0; i < v->count; i++) total += v->n[i];
+        char *all = malloc(total + 1);
+        if (!all) return cn_fail(CN_ENOMEM, "out of memory");
+        size_t o = 0;
+        for (size_t i = 0; i < v->count; i++) {
+            memcpy(all + o, v->s[i], v->n[i]);
+            o += v->n[i];
+            free(v->s[i]);
+        }
+        v->s[0] = all;
+        v->n[0] = total;
+        v->count = v->count ? 1 : 0;
+        if (!v->count) free(all);
+    } else if (d->type == DEC_STRIP) {
+        for (size_t i = 0; i < v->count; i++) {
+            size_t a = 0, b = v->n[i];
+            for (int k = 0; k < d->start && b - a >= d->alen && memcmp(v->s[i] + a, d->a, d->alen) == 0; k++) a += d->alen;
+            for (int k = 0; k < d->stop && b - a >= d->alen && memcmp(v->s[i] + b - d->alen, d->a, d->alen) == 0; k++)
+                b -= d->alen;
+            memmove(v->s[i], v->s[i] + a, b - a);
+            v->n[i] = b - a;
+        }
+    }
+    return st;
+}
+
+cn_status cn_tok_decode(const cn_tok *t, const uint32_t *ids, size_t n, int skip_special, char **text, size_t *len) {
+    strs v = {calloc(n + 1, sizeof(char *)), calloc(n + 1, sizeof(size_t)), 0};
+    if (!v.s || !v.n) {
+        free(v.s), free(v.n);
+        return cn_fail(CN_ENOMEM, "out of memory");
+    }
+    cn_status st = CN_OK;
+    for (size_t i = 0; !st && i < n; i++) {
+        if (ids[i] >= t->size) {
+            st = cn_fail(CN_ERANGE, "token id %u >= vocabulary size %u", ids[i], t->size);
+            break;
+        }
+        if (skip_special && t->is_special[ids[i]]) continue;
+        st = set_str(&v, v.count++, t->str[ids[i]], t->len[ids[i]]);
+    }
+    for (size_t k = 0; !st && k < t->ndec; k++) st = run_decoder(&t->dec[k], &v);
+    if (!st) {
+        size_t total = 0;
+        for (size_t i = 0; i < v.count; i++) total += v.n[i];
+        char *all = malloc(total + 1);
+        if (!all) st = cn_fail(CN_ENOMEM, "out of memory");
+        else {
+            size_t o = 0;
+            for (size_t i = 0; i < v.count; i++) memcpy(all + o, v.s[i], v.n[i]), o += v.n[i];
+            all[o] = 0;
+            *text = all;
+            *len = o;
+        }
+    }
+    for (size_t i = 0; i < v.count; i++) free(v.s[i]);
+    free(v.s);
+    free(v.n);
+    return st;
+}

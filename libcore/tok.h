@@ -1,0 +1,61 @@
+/* tok: tokenizers from a Hugging Face tokenizer.json, giving the ids that
+ * the Hugging Face `tokenizers` library gives.
+ *
+ * The tokenizer is built by component, as tokenizer.json composes it:
+ *   added tokens  matched in the raw text first (leftmost-longest), then the
+ *                 rest is normalized and matched again for normalized ones
+ *   normalizer    Sequence, Prepend, Replace (string pattern)
+ *   pre-tokenizer Sequence, Metaspace
+ *   model         BPE (merges as "a b" or [a, b], byte_fallback, fuse_unk,
+ *                 unk_token, ignore_merges, continuing_subword_prefix,
+ *                 end_of_word_suffix)
+ *   post-process  TemplateProcessing
+ *   decoder       Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace
+ * Any other component type is a load error that names it: never a silent
+ * difference. */
+#ifndef CN_TOK_H
+#define CN_TOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "log.h"
+
+typedef struct cn_tok cn_tok;
+
+/* A growable array of token ids (caller-owned; free with cn_ids_free). */
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+} cn_ids;
+
+cn_status cn_ids_push(cn_ids *a, uint32_t id);
+void cn_ids_free(cn_ids *a);
+
+/* Loads a tokenizer.json. Returns NULL on error with cn_errmsg() set, e.g.
+ * "tok.json: pre_tokenizer type 'Split' is not supported". */
+cn_tok *cn_tok_load(const char *path);
+/* The same from the JSON text in memory (name is used in messages). */
+cn_tok *cn_tok_parse(const char *json, size_t n, const char *name);
+void cn_tok_free(cn_tok *t);
+
+/* Ids are < cn_tok_vocab_size (the model's vocabulary and the added tokens). */
+uint32_t cn_tok_vocab_size(const cn_tok *t);
+/* The id of a token string, or -1. */
+int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n);
+/* The string of an id (NUL-terminated, owned by t), or NULL. */
+const char *cn_tok_token(const cn_tok *t, uint32_t id);
+
+enum {
+    CN_TOK_ADD_SPECIAL = 1,     /* the post-processor's special tokens (<s>, [CLS] ...) */
+    CN_TOK_LITERAL_SPECIAL = 2, /* special added tokens are plain text (HF encode_special_tokens) */
+};
+
+/* Appends the ids of n bytes of UTF-8 text to out. Not thread-safe for one t
+ * (each thread loads its own or serialises); errors: invalid UTF-8, memory. */
+cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids *out);
+
+/* Decodes ids to text through the decoder (skip_special: leave out special
+ * added tokens). *text is malloc'd and NUL-terminated; the caller frees it. */
+cn_status cn_tok_decode(const cn_tok *t, const uint32_t *ids, size_t n, int skip_special, char **text, size_t *len);
+
+#endif

@@ -1,0 +1,110 @@
+/* tok_impl: the inside of a cn_tok, shared by the files of the tok module. */
+#ifndef CN_TOK_IMPL_H
+#define CN_TOK_IMPL_H
+
+#include "tok.h"
+
+typedef struct {
+    uint32_t *slot; /* id + 1, 0 empty */
+    size_t mask;
+} tok_map;
+
+typedef struct {
+    uint64_t *key;  /* left << 32 | right, UINT64_MAX empty */
+    uint32_t *rank, *id;
+    size_t mask;
+} tok_merges;
+
+typedef struct {
+    tok_merges merges;
+    int byte_fallback, fuse_unk, ignore_merges, has_unk;
+    uint32_t unk_id;
+    int32_t byte_id[256];       /* <0xXX> pieces, -1 when absent */
+    char prefix[16], suffix[16]; /* continuing_subword_prefix, end_of_word_suffix */
+    size_t prefix_len, suffix_len;
+} tok_bpe;
+
+/* scratch for one word's merges */
+typedef struct tok_work {
+    uint32_t *id, *len;
+    int32_t *prev, *next;
+    void *heap;
+    size_t n, nheap, cap;
+} tok_work;
+
+typedef struct {
+    char *content;
+    uint32_t len, id;
+    int special, normalized, lstrip, rstrip;
+    char *norm;     /* content after the normalizer (normalized tokens) */
+    uint32_t norm_len;
+} tok_added;
+
+enum { NORM_PREPEND, NORM_REPLACE };
+typedef struct {
+    int type;
+    char *a, *b;    /* prepend: a; replace: a -> b */
+    size_t alen, blen;
+} tok_norm;
+
+enum { PRE_METASPACE };
+enum { PREPEND_ALWAYS, PREPEND_FIRST, PREPEND_NEVER };
+typedef struct {
+    int type;
+    char rep[8];    /* the replacement character, UTF-8 */
+    size_t replen;
+    int scheme, split;
+} tok_pre;
+
+enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE };
+typedef struct {
+    int type;
+    char *a, *b;
+    size_t alen, blen;
+    int start, stop, prepend;
+} tok_dec;
+
+/* one item of a TemplateProcessing "single": special ids, or the sequence */
+typedef struct {
+    int is_seq;
+    uint32_t *ids;
+    size_t n;
+} tok_tpl;
+
+struct cn_tok {
+    char *name;
+    /* vocabulary: ids 0 .. size-1, model's first, then added tokens */
+    char **str;
+    uint32_t *len;
+    uint32_t size, model_size;
+    tok_map map;
+    tok_bpe bpe;
+    tok_added *added;
+    size_t nadded;
+    tok_norm *norm;
+    size_t nnorm;
+    tok_pre *pre;
+    size_t npre;
+    tok_dec *dec;
+    size_t ndec;
+    tok_tpl *tpl;
+    size_t ntpl;
+    uint8_t *is_special; /* (size) special added token */
+    tok_work work;
+    /* scratch strings */
+    char *buf[3];
+    size_t bufcap[3];
+};
+
+cn_status tok_map_init(tok_map *m, size_t n);
+void tok_map_free(tok_map *m);
+int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, const char *s, size_t n);
+void tok_map_put(tok_map *m, char *const *str, const uint32_t *len, uint32_t id);
+cn_status tok_merges_init(tok_merges *m, size_t n);
+void tok_merges_free(tok_merges *m);
+void tok_merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
+/* appends the BPE ids of one word */
+cn_status tok_bpe_word(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out);
+void tok_work_free(tok_work *w);
+
+#endif
