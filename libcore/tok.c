@@ -47,8 +47,11 @@ void cn_tok_free(cn_tok *t) {
         free(t->added[i].norm);
     }
     free(t->added);
+    for (int w = 0; w < 2; w++)
+        for (int f = 0; f < 256; f++) free(t->by_first[w][f]);
     for (size_t i = 0; i < t->nnorm; i++) free(t->norm[i].a), free(t->norm[i].b);
     free(t->norm);
+    for (size_t i = 0; i < t->npre; i++) tok_pre_free(&t->pre[i]);
     free(t->pre);
     for (size_t i = 0; i < t->ndec; i++) free(t->dec[i].a), free(t->dec[i].b);
     free(t->dec);
@@ -134,7 +137,7 @@ static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
 }
 
 /* Metaspace in both of its forms: prepend_scheme (newer) or add_prefix_space (older) */
-static cn_status metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen, int *scheme) {
+cn_status tok_metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen, int *scheme) {
     const char *r = str_field(o, "replacement");
     if (!r || !*r || strlen(r) > 4) return cn_fail(CN_EFORMAT, "%s: Metaspace needs one replacement character", t->name);
     *replen = strlen(r);
@@ -149,31 +152,6 @@ static cn_status metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen,
     } else {
         *scheme = !aps || cJSON_IsTrue(aps) ? PREPEND_ALWAYS : PREPEND_NEVER;
     }
-    return CN_OK;
-}
-
-static cn_status load_pre(cn_tok *t, const cJSON *o) {
-    if (!o || cJSON_IsNull(o)) return CN_OK;
-    const char *ty = type_of(o);
-    if (strcmp(ty, "Sequence") == 0) {
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "pretokenizers")) {
-            cn_status st = load_pre(t, e);
-            if (st) return st;
-        }
-        return CN_OK;
-    }
-    if (strcmp(ty, "Metaspace") != 0) return unsupported(t, "pre_tokenizer", ty);
-    tok_pre p = {0};
-    p.type = PRE_METASPACE;
-    cn_status st = metaspace(t, o, p.rep, &p.replen, &p.scheme);
-    if (st) return st;
-    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "split");
-    p.split = !sp || cJSON_IsTrue(sp);
-    tok_pre *v = realloc(t->pre, (t->npre + 1) * sizeof *v);
-    if (!v) return cn_fail(CN_ENOMEM, "out of memory");
-    t->pre = v;
-    t->pre[t->npre++] = p;
     return CN_OK;
 }
 
@@ -212,11 +190,13 @@ static cn_status load_decoder(cn_tok *t, const cJSON *o) {
         d.a = dupn(c, d.alen);
         d.start = a->valueint;
         d.stop = b->valueint;
+    } else if (strcmp(ty, "ByteLevel") == 0) {
+        d.type = DEC_BYTELEVEL;
     } else if (strcmp(ty, "Metaspace") == 0) {
         char rep[8];
         size_t n;
         int scheme;
-        cn_status st = metaspace(t, o, rep, &n, &scheme);
+        cn_status st = tok_metaspace(t, o, rep, &n, &scheme);
         if (st) return st;
         d.type = DEC_METASPACE;
         d.a = dupn(rep, n);
@@ -235,7 +215,17 @@ static cn_status load_decoder(cn_tok *t, const cJSON *o) {
 static cn_status load_post(cn_tok *t, const cJSON *o) {
     if (!o || cJSON_IsNull(o)) return CN_OK;
     const char *ty = type_of(o);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "processors")) {
+            cn_status st = load_post(t, e);
+            if (st) return st;
+        }
+        return CN_OK;
+    }
+    if (strcmp(ty, "ByteLevel") == 0) return CN_OK; /* it changes offsets only, never ids */
     if (strcmp(ty, "TemplateProcessing") != 0) return unsupported(t, "post_processor", ty);
+    if (t->tpl) return cn_fail(CN_EFORMAT, "%s: two TemplateProcessing post-processors", t->name);
     const cJSON *single = cJSON_GetObjectItemCaseSensitive(o, "single");
     const cJSON *specials = cJSON_GetObjectItemCaseSensitive(o, "special_tokens");
     int n = cJSON_GetArraySize(single);
@@ -400,6 +390,7 @@ static cn_status load_bpe(cn_tok *t, const cJSON *m) {
 }
 
 static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot);
+static cn_status index_added(cn_tok *t);
 
 static cn_status load_added(cn_tok *t, const cJSON *added) {
     int n = cJSON_GetArraySize(added);
@@ -466,7 +457,7 @@ cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
     }
     if ((st = load_vocab(t, cJSON_GetObjectItemCaseSensitive(model, "vocab"), added)) ||
         (st = load_bpe(t, model)) || (st = load_normalizer(t, cJSON_GetObjectItemCaseSensitive(root, "normalizer"))) ||
-        (st = load_added(t, added)) || (st = load_pre(t, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"))) ||
+        (st = load_added(t, added)) || (st = index_added(t)) || (st = tok_pre_load(t, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"))) ||
         (st = load_post(t, cJSON_GetObjectItemCaseSensitive(root, "post_processor"))) ||
         (st = load_decoder(t, cJSON_GetObjectItemCaseSensitive(root, "decoder"))))
         goto out;
@@ -572,51 +563,55 @@ static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_
 /* pre-tokenizes a normalized piece (at_start: it begins the original text)
  * and runs the model on each word */
 static cn_status words(cn_tok *t, const char *s, size_t n, int at_start, cn_ids *out) {
-    if (!t->npre) return tok_bpe_word(t, &t->work, s, n, out);
-    /* one Metaspace (a Sequence of several runs them in turn on each piece) */
-    tok_pre *p = &t->pre[0];
-    if (t->npre > 1) return cn_fail(CN_EINVAL, "%s: more than one pre-tokenizer in a Sequence is not supported yet", t->name);
-    char *dst = scratch(t, 2, 4 * n + p->replen + 1);
-    if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
-    size_t m = 0;
-    int prepend = p->scheme == PREPEND_ALWAYS || (p->scheme == PREPEND_FIRST && at_start);
-    if (prepend && !(n >= 1 && s[0] == ' ') && !(n >= p->replen && memcmp(s, p->rep, p->replen) == 0)) {
-        memcpy(dst, p->rep, p->replen);
-        m = p->replen;
-    }
-    m += replace_all(dst + m, s, n, " ", 1, p->rep, p->replen);
-    if (!p->split) return tok_bpe_word(t, &t->work, dst, m, out);
-    /* split before each replacement character (MergedWithNext) */
-    size_t start = 0;
-    for (size_t i = 1; i <= m; i++) {
-        if (i == m || (i + p->replen <= m && memcmp(dst + i, p->rep, p->replen) == 0)) {
-            cn_status st = tok_bpe_word(t, &t->work, dst + start, i - start, out);
-            if (st) return st;
-            start = i;
-        }
-    }
-    return CN_OK;
+    return tok_pre_run(t, 0, s, n, at_start, out);
 }
 
 /* the earliest, then longest, added token at or after `from` in s among those
- * with normalized == norm; returns its index or -1 */
+ * with normalized == norm (leftmost-longest, as HF's Aho-Corasick); returns
+ * its index or -1 */
 static long find_added(const cn_tok *t, const char *s, size_t n, size_t from, int norm, int literal, size_t *at) {
     for (size_t i = from; i < n; i++) {
-        long best = -1;
-        size_t blen = 0;
-        for (size_t k = 0; k < t->nadded; k++) {
-            const tok_added *a = &t->added[k];
-            if (a->normalized != norm || (literal && a->special)) continue;
+        uint8_t c0 = (uint8_t)s[i];
+        const uint32_t *cand = t->by_first[norm][c0];
+        for (uint32_t j = 0; j < t->nfirst[norm][c0]; j++) {
+            const tok_added *a = &t->added[cand[j]];
+            if (literal && a->special) continue;
             const char *c = norm ? a->norm : a->content;
             size_t cl = norm ? a->norm_len : a->len;
-            if (cl && cl > blen && i + cl <= n && memcmp(s + i, c, cl) == 0) best = (long)k, blen = cl;
-        }
-        if (best >= 0) {
-            *at = i;
-            return best;
+            if (i + cl <= n && memcmp(s + i, c, cl) == 0) {
+                *at = i;
+                return (long)cand[j];
+            }
         }
     }
     return -1;
+}
+
+static int longer_first(const void *x, const void *y, void *ctx) {
+    const cn_tok *t = ctx;
+    const tok_added *a = &t->added[*(const uint32_t *)x], *b = &t->added[*(const uint32_t *)y];
+    size_t la = a->normalized ? a->norm_len : a->len, lb = b->normalized ? b->norm_len : b->len;
+    return la != lb ? (la < lb ? 1 : -1) : (*(const uint32_t *)x > *(const uint32_t *)y) - (*(const uint32_t *)x < *(const uint32_t *)y);
+}
+
+/* the first-byte index of the added tokens */
+static cn_status index_added(cn_tok *t) {
+    for (size_t k = 0; k < t->nadded; k++) {
+        const tok_added *a = &t->added[k];
+        const char *c = a->normalized ? a->norm : a->content;
+        size_t cl = a->normalized ? a->norm_len : a->len;
+        if (!cl) continue;
+        int w = a->normalized;
+        uint8_t f = (uint8_t)c[0];
+        uint32_t *v = realloc(t->by_first[w][f], (t->nfirst[w][f] + 1) * sizeof *v);
+        if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+        v[t->nfirst[w][f]++] = (uint32_t)k;
+        t->by_first[w][f] = v;
+    }
+    for (int w = 0; w < 2; w++)
+        for (int f = 0; f < 256; f++)
+            if (t->nfirst[w][f] > 1) qsort_r(t->by_first[w][f], t->nfirst[w][f], sizeof(uint32_t), longer_first, t);
+    return CN_OK;
 }
 
 /* Rust's char::is_whitespace (Unicode White_Space) for one UTF-8 char at s */
@@ -794,6 +789,42 @@ static cn_status run_decoder(const tok_dec *d, strs *v) {
         v->n[0] = total;
         v->count = v->count ? 1 : 0;
         if (!v->count) free(all);
+    } else if (d->type == DEC_BYTELEVEL) {
+        /* all tokens' characters back to bytes (a token with a character
+         * outside the alphabet keeps its own bytes), then lossy UTF-8 */
+        size_t total = 0;
+        for (size_t i = 0; i < v->count; i++) total += v->n[i];
+        char *bytes = malloc(total + 1), *fixed = malloc(3 * total + 1);
+        if (!bytes || !fixed) {
+            free(bytes), free(fixed);
+            return cn_fail(CN_ENOMEM, "out of memory");
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < v->count; i++) {
+            size_t start = o, j, len;
+            int ok = 1;
+            for (j = 0; j < v->n[i]; j += len) {
+                int b = tok_bl_byte(v->s[i] + j, v->n[i] - j, &len);
+                if (b < 0) {
+                    ok = 0;
+                    break;
+                }
+                bytes[o++] = (char)b;
+            }
+            if (!ok) {
+                o = start;
+                memcpy(bytes + o, v->s[i], v->n[i]);
+                o += v->n[i];
+            }
+            free(v->s[i]);
+            v->s[i] = NULL;
+        }
+        size_t m = cn_utf8_repair(fixed, bytes, o);
+        free(bytes);
+        v->count = 0;
+        st = set_str(v, 0, fixed, m);
+        free(fixed);
+        if (!st) v->count = 1;
     } else if (d->type == DEC_STRIP) {
         for (size_t i = 0; i < v->count; i++) {
             size_t a = 0, b = v->n[i];

@@ -5,12 +5,14 @@
  *   added tokens  matched in the raw text first (leftmost-longest), then the
  *                 rest is normalized and matched again for normalized ones
  *   normalizer    Sequence, Prepend, Replace (string pattern)
- *   pre-tokenizer Sequence, Metaspace
+ *   pre-tokenizer Sequence, Metaspace, Split (regex through PCRE2, or a
+ *                 string; all five behaviours; invert), ByteLevel
  *   model         BPE (merges as "a b" or [a, b], byte_fallback, fuse_unk,
  *                 unk_token, ignore_merges, continuing_subword_prefix,
  *                 end_of_word_suffix)
- *   post-process  TemplateProcessing
- *   decoder       Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace
+ *   post-process  Sequence, TemplateProcessing, ByteLevel
+ *   decoder       Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace,
+ *                 ByteLevel
  * Any other component type is a load error that names it: never a silent
  * difference. */
 #ifndef CN_TOK_H

@@ -47,16 +47,25 @@ typedef struct {
     size_t alen, blen;
 } tok_norm;
 
-enum { PRE_METASPACE };
+enum { PRE_METASPACE, PRE_SPLIT, PRE_BYTELEVEL };
 enum { PREPEND_ALWAYS, PREPEND_FIRST, PREPEND_NEVER };
+enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 typedef struct {
     int type;
-    char rep[8];    /* the replacement character, UTF-8 */
+    char rep[8];    /* Metaspace: the replacement character, UTF-8 */
     size_t replen;
     int scheme, split;
+    void *re;       /* Split, ByteLevel with use_regex: pcre2_code */
+    void *md;       /* its match data */
+    char *lit;      /* Split on a string */
+    size_t litlen;
+    int behavior, invert;
+    int prefix_space; /* ByteLevel add_prefix_space */
+    char *buf;      /* this level's output piece */
+    size_t bufcap;
 } tok_pre;
 
-enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE };
+enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_BYTELEVEL };
 typedef struct {
     int type;
     char *a, *b;
@@ -81,6 +90,9 @@ struct cn_tok {
     tok_bpe bpe;
     tok_added *added;
     size_t nadded;
+    /* added tokens by first byte, longest first: raw ones [0], normalized [1] */
+    uint32_t *by_first[2][256];
+    uint32_t nfirst[2][256];
     tok_norm *norm;
     size_t nnorm;
     tok_pre *pre;
@@ -105,6 +117,17 @@ void tok_merges_free(tok_merges *m);
 void tok_merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
 /* appends the BPE ids of one word */
 cn_status tok_bpe_word(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out);
+/* pre-tokenizers (tok_pre.c): loading one, running the chain from level k on a
+ * piece (at_start: it begins the original text) down to the model */
+cn_status tok_pre_load(cn_tok *t, const void *json);
+cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
+void tok_pre_free(tok_pre *p);
+/* the byte-level alphabet: the UTF-8 of a byte's character (1 or 2 bytes),
+ * and back (-1: not a character of the alphabet) */
+const char *tok_bl_char(uint8_t b, size_t *len);
+int tok_bl_byte(const char *s, size_t n, size_t *len);
+struct cJSON;
+cn_status tok_metaspace(cn_tok *t, const struct cJSON *o, char *rep, size_t *replen, int *scheme);
 void tok_work_free(tok_work *w);
 
 #endif

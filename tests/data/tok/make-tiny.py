@@ -9,6 +9,11 @@ Two variants compose the same pieces differently:
   tiny-metaspace.json  no normalizer, Metaspace pre-tokenizer (prepend_scheme
                        first, split), decoder Sequence[Metaspace, ByteFallback, Fuse],
                        merges as [a, b] pairs, an extra normalized added token
+and a byte-level BPE (GPT-2's byte alphabet, 300 merges on the same text) two ways:
+  tiny-bytelevel.json  as LLaMA3: Split on LLaMA3's regex (Isolated), ByteLevel
+                       without its regex, ignore_merges, special added tokens
+  tiny-gpt2.json       as GPT-2: ByteLevel with its own regex and add_prefix_space,
+                       merges as [a, b], a non-special added token with rstrip
 """
 import collections, json, sys
 
@@ -85,3 +90,78 @@ for name, tok in (('tiny-spm', spm), ('tiny-metaspace', meta)):
         json.dump(tok, f, ensure_ascii=False, indent=1)
         f.write('\n')
 print(len(vocab), 'pieces,', len(merges), 'merges')
+
+# ---- byte-level ----
+def bytes_to_unicode():
+    bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+B = bytes_to_unicode()
+words = collections.Counter()
+for t in text:
+    for w in t.split(' '):
+        w = ' ' + w
+        words[tuple(B[b] for b in w.encode('utf-8'))] += 1
+bvocab = [B[b] for b in range(256)]
+bmerges = []
+for _ in range(300):
+    pairs = collections.Counter()
+    for w, c in words.items():
+        for a, b in zip(w, w[1:]):
+            pairs[a, b] += c
+    if not pairs:
+        break
+    (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
+    bmerges.append((a, b))
+    if a + b not in bvocab:
+        bvocab.append(a + b)
+    nw = collections.Counter()
+    for w, c in words.items():
+        out, i = [], 0
+        while i < len(w):
+            if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
+                out.append(a + b)
+                i += 2
+            else:
+                out.append(w[i])
+                i += 1
+        nw[tuple(out)] += c
+    words = nw
+n = len(bvocab)
+llama3_re = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+             r"\s*[\r\n]+|\s+(?!\S)|\s+")
+bmodel = {'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': None,
+          'end_of_word_suffix': None, 'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': True,
+          'vocab': {t: i for i, t in enumerate(bvocab)}, 'merges': [f'{a} {b}' for a, b in bmerges]}
+bl = {'version': '1.0', 'truncation': None, 'padding': None,
+      'added_tokens': [added(n, '<|begin_of_text|>'), added(n + 1, '<|end_of_text|>')],
+      'normalizer': None,
+      'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+          {'type': 'Split', 'pattern': {'Regex': llama3_re}, 'behavior': 'Isolated', 'invert': False},
+          {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': False}]},
+      'post_processor': {'type': 'Sequence', 'processors': [
+          {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': False, 'use_regex': True},
+          {'type': 'TemplateProcessing',
+           'single': [{'SpecialToken': {'id': '<|begin_of_text|>', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}}],
+           'pair': [{'SpecialToken': {'id': '<|begin_of_text|>', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                    {'SpecialToken': {'id': '<|begin_of_text|>', 'type_id': 1}}, {'Sequence': {'id': 'B', 'type_id': 1}}],
+           'special_tokens': {'<|begin_of_text|>': {'id': '<|begin_of_text|>', 'ids': [n], 'tokens': ['<|begin_of_text|>']}}}]},
+      'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
+      'model': bmodel}
+g2 = json.loads(json.dumps(bl))
+g2['pre_tokenizer'] = {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True}
+g2['post_processor'] = {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': False, 'use_regex': True}
+g2['model']['merges'] = [[a, b] for a, b in bmerges]
+g2['model']['ignore_merges'] = False
+g2['added_tokens'] = [added(n, '<|endoftext|>'), dict(added(n + 1, 'clk', special=False), rstrip=True)]
+for name, tok in (('tiny-bytelevel', bl), ('tiny-gpt2', g2)):
+    with open(f'{top}/tests/data/tok/{name}.json', 'w', encoding='utf-8') as f:
+        json.dump(tok, f, ensure_ascii=False, indent=1)
+        f.write('\n')
+print(len(bvocab), 'byte-level pieces,', len(bmerges), 'merges')
