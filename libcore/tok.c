@@ -275,6 +275,7 @@ static cn_status load_vocab(cn_tok *t, const cJSON *vocab, const cJSON *added) {
         if ((int64_t)id->valuedouble > max) max = (int64_t)id->valuedouble;
     }
     t->size = (uint32_t)(max + 1);
+    if (t->size > (1u << 24)) return cn_fail(CN_EFORMAT, "%s: ids up to %u: vocabularies beyond 16M ids are not supported", t->name, t->size - 1);
     t->str = calloc(t->size ? t->size : 1, sizeof *t->str);
     t->len = calloc(t->size ? t->size : 1, sizeof *t->len);
     t->is_special = calloc(t->size ? t->size : 1, 1);
@@ -424,6 +425,10 @@ static cn_status load_added(cn_tok *t, const cJSON *added) {
 }
 
 cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
+    /* every string of it (tokens, patterns) must be UTF-8: the regex engine
+     * and the splitting rely on it */
+    size_t bad = cn_utf8_check(json, n);
+    if (bad != n) return cn_fail(CN_EUTF8, "%s: invalid UTF-8 at byte %zu", name, bad + 1), NULL;
     cn_tok *t = calloc(1, sizeof *t);
     if (!t || !(t->name = dupn(name, strlen(name)))) {
         free(t);

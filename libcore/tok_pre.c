@@ -62,7 +62,7 @@ static const char *str_field(const cJSON *o, const char *k) {
 static cn_status compile(cn_tok *t, tok_pre *p, const char *pattern) {
     int err;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
                                    &err, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
