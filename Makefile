@@ -16,7 +16,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
 
-PKGS := libzstd libcjson libpcre2-8
+PKGS := libzstd libcjson libpcre2-8 libutf8proc
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -74,7 +74,7 @@ $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # ---- dependencies (Debian packages; apt-get only what is missing) ----
-DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libopenblas-openmp-dev zstd parallel
+DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev libopenblas-openmp-dev zstd parallel
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip

@@ -37,7 +37,7 @@ const char *cn_tok_token(const cn_tok *t, uint32_t id) { return id < t->size ? t
 
 void cn_tok_free(cn_tok *t) {
     if (!t) return;
-    for (uint32_t i = 0; i < t->size; i++) free(t->str[i]);
+    for (uint32_t i = 0; t->str && i < t->size; i++) free(t->str[i]);
     free(t->str);
     free(t->len);
     tok_map_free(&t->map);
@@ -126,6 +126,32 @@ static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
         n.blen = strlen(c);
         n.a = dupn(p, n.alen);
         n.b = dupn(c, n.blen);
+    } else if (strcmp(ty, "Lowercase") == 0) {
+        n.type = NORM_LOWERCASE;
+    } else if (strcmp(ty, "StripAccents") == 0) {
+        n.type = NORM_STRIP_ACCENTS;
+    } else if (strcmp(ty, "NFC") == 0 || strcmp(ty, "NFD") == 0 || strcmp(ty, "NFKC") == 0 || strcmp(ty, "NFKD") == 0) {
+        n.type = ty[2] == 'C' ? NORM_NFC : ty[2] == 'D' ? NORM_NFD : ty[3] == 'C' ? NORM_NFKC : NORM_NFKD;
+    } else if (strcmp(ty, "BertNormalizer") == 0) {
+        /* as its steps: clean text, Chinese characters, accents (NFD, no Mn), lowercase */
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "clean_text");
+        const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "handle_chinese_chars");
+        const cJSON *sa = cJSON_GetObjectItemCaseSensitive(o, "strip_accents");
+        const cJSON *lc = cJSON_GetObjectItemCaseSensitive(o, "lowercase");
+        int lower = !lc || cJSON_IsTrue(lc);
+        int strip = sa && !cJSON_IsNull(sa) ? cJSON_IsTrue(sa) : lower;
+        int steps[5], k = 0;
+        if (!ct || cJSON_IsTrue(ct)) steps[k++] = NORM_BERT_CLEAN;
+        if (!ch || cJSON_IsTrue(ch)) steps[k++] = NORM_BERT_CHINESE;
+        if (strip) steps[k++] = NORM_BERT_NFD, steps[k++] = NORM_STRIP_ACCENTS;
+        if (lower) steps[k++] = NORM_LOWERCASE;
+        for (int i = 0; i < k; i++) {
+            tok_norm *v = realloc(t->norm, (t->nnorm + 1) * sizeof *v);
+            if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+            t->norm = v;
+            t->norm[t->nnorm++] = (tok_norm){steps[i], NULL, NULL, 0, 0};
+        }
+        return CN_OK;
     } else {
         return unsupported(t, "normalizer", ty);
     }
@@ -192,6 +218,14 @@ static cn_status load_decoder(cn_tok *t, const cJSON *o) {
         d.stop = b->valueint;
     } else if (strcmp(ty, "ByteLevel") == 0) {
         d.type = DEC_BYTELEVEL;
+    } else if (strcmp(ty, "WordPiece") == 0) {
+        const char *p = str_field(o, "prefix");
+        if (!p) p = "##";
+        d.type = DEC_WORDPIECE;
+        d.alen = strlen(p);
+        d.a = dupn(p, d.alen);
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "cleanup");
+        d.start = !c || cJSON_IsTrue(c); /* cleanup */
     } else if (strcmp(ty, "Metaspace") == 0) {
         char rep[8];
         size_t n;
@@ -224,6 +258,26 @@ static cn_status load_post(cn_tok *t, const cJSON *o) {
         return CN_OK;
     }
     if (strcmp(ty, "ByteLevel") == 0) return CN_OK; /* it changes offsets only, never ids */
+    if (strcmp(ty, "BertProcessing") == 0 || strcmp(ty, "RobertaProcessing") == 0) {
+        /* [cls] A [sep], from "cls": [token, id] and "sep": [token, id] */
+        const cJSON *cls = cJSON_GetObjectItemCaseSensitive(o, "cls"), *sep = cJSON_GetObjectItemCaseSensitive(o, "sep");
+        const cJSON *ci = cJSON_GetArrayItem(cls, 1), *si = cJSON_GetArrayItem(sep, 1);
+        if (!cJSON_IsNumber(ci) || !cJSON_IsNumber(si) || ci->valuedouble < 0 || si->valuedouble < 0 ||
+            ci->valuedouble >= t->size || si->valuedouble >= t->size)
+            return cn_fail(CN_EFORMAT, "%s: %s needs cls and sep as [token, id]", t->name, ty);
+        if (t->tpl) return cn_fail(CN_EFORMAT, "%s: two template post-processors", t->name);
+        t->tpl = calloc(3, sizeof *t->tpl);
+        if (!t->tpl) return cn_fail(CN_ENOMEM, "out of memory");
+        for (int i = 0; i < 3; i += 2) {
+            t->tpl[i].ids = malloc(sizeof(uint32_t));
+            if (!t->tpl[i].ids) return cn_fail(CN_ENOMEM, "out of memory");
+            t->tpl[i].ids[0] = (uint32_t)(i ? si : ci)->valuedouble;
+            t->tpl[i].n = 1;
+        }
+        t->tpl[1].is_seq = 1;
+        t->ntpl = 3;
+        return CN_OK;
+    }
     if (strcmp(ty, "TemplateProcessing") != 0) return unsupported(t, "post_processor", ty);
     if (t->tpl) return cn_fail(CN_EFORMAT, "%s: two TemplateProcessing post-processors", t->name);
     const cJSON *single = cJSON_GetObjectItemCaseSensitive(o, "single");
@@ -393,6 +447,24 @@ static cn_status load_bpe(cn_tok *t, const cJSON *m) {
 static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot);
 static cn_status index_added(cn_tok *t);
 
+static cn_status load_wordpiece(cn_tok *t, const cJSON *m) {
+    tok_bpe *b = &t->bpe;
+    b->wordpiece = 1;
+    const char *unk = str_field(m, "unk_token");
+    int64_t id = unk ? model_id(t, unk, strlen(unk)) : -1;
+    if (id < 0) return cn_fail(CN_EFORMAT, "%s: WordPiece unk_token missing from the vocabulary", t->name);
+    b->has_unk = 1;
+    b->unk_id = (uint32_t)id;
+    const char *pre = str_field(m, "continuing_subword_prefix");
+    if (!pre) pre = "##";
+    if (strlen(pre) >= sizeof b->prefix) return cn_fail(CN_EFORMAT, "%s: WordPiece prefix too long", t->name);
+    b->prefix_len = strlen(pre);
+    memcpy(b->prefix, pre, b->prefix_len);
+    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(m, "max_input_chars_per_word");
+    b->max_chars = cJSON_IsNumber(mx) && mx->valuedouble >= 0 ? (size_t)mx->valuedouble : 100;
+    return tok_merges_init(&b->merges, 0);
+}
+
 static cn_status load_added(cn_tok *t, const cJSON *added) {
     int n = cJSON_GetArraySize(added);
     t->added = calloc((size_t)(n ? n : 1), sizeof *t->added);
@@ -456,12 +528,12 @@ cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
         goto out;
     }
     const char *mt = type_of(model);
-    if (strcmp(mt, "BPE") != 0) {
+    if (strcmp(mt, "BPE") != 0 && strcmp(mt, "WordPiece") != 0) {
         st = unsupported(t, "model", mt);
         goto out;
     }
     if ((st = load_vocab(t, cJSON_GetObjectItemCaseSensitive(model, "vocab"), added)) ||
-        (st = load_bpe(t, model)) || (st = load_normalizer(t, cJSON_GetObjectItemCaseSensitive(root, "normalizer"))) ||
+        (st = strcmp(mt, "BPE") == 0 ? load_bpe(t, model) : load_wordpiece(t, model)) || (st = load_normalizer(t, cJSON_GetObjectItemCaseSensitive(root, "normalizer"))) ||
         (st = load_added(t, added)) || (st = index_added(t)) || (st = tok_pre_load(t, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"))) ||
         (st = load_post(t, cJSON_GetObjectItemCaseSensitive(root, "post_processor"))) ||
         (st = load_decoder(t, cJSON_GetObjectItemCaseSensitive(root, "decoder"))))
@@ -546,11 +618,16 @@ static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_
     int which = slot;
     for (size_t k = 0; k < t->nnorm; k++) {
         tok_norm *z = &t->norm[k];
-        size_t need = z->type == NORM_PREPEND ? cn + z->alen : cn * (z->blen > z->alen ? z->blen / z->alen + 1 : 1) + 1;
+        int uni = z->type != NORM_PREPEND && z->type != NORM_REPLACE;
+        size_t need = uni ? 24 * cn + 64
+                    : z->type == NORM_PREPEND ? cn + z->alen : cn * (z->blen > z->alen ? z->blen / z->alen + 1 : 1) + 1;
         if (z->type == NORM_PREPEND && cn == 0) continue; /* nothing to prepend to */
         char *dst = scratch(t, which, need + 1);
         if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
-        if (z->type == NORM_PREPEND) {
+        if (uni) {
+            cn_status st = tok_norm_unicode(z, dst, cur, cn, &cn);
+            if (st) return st;
+        } else if (z->type == NORM_PREPEND) {
             memmove(dst + z->alen, cur, cn);
             memcpy(dst, z->a, z->alen);
             cn += z->alen;
@@ -830,6 +907,37 @@ static cn_status run_decoder(const tok_dec *d, strs *v) {
         st = set_str(v, 0, fixed, m);
         free(fixed);
         if (!st) v->count = 1;
+    } else if (d->type == DEC_WORDPIECE) {
+        /* pieces after the first: "##" dropped, or a space in front; then the cleanup */
+        static const char *from[] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " do not", " 's", " 've", " 're"};
+        static const char *to[] = {".", "?", "!", ",", "'", "n't", "'m", " don't", "'s", "'ve", "'re"};
+        for (size_t i = 0; !st && i < v->count; i++) {
+            char *tmp = malloc(v->n[i] + 2), *tmp2;
+            if (!tmp) return cn_fail(CN_ENOMEM, "out of memory");
+            size_t m;
+            if (i && v->n[i] >= d->alen && memcmp(v->s[i], d->a, d->alen) == 0) {
+                m = v->n[i] - d->alen;
+                memcpy(tmp, v->s[i] + d->alen, m);
+            } else if (i) {
+                tmp[0] = ' ';
+                memcpy(tmp + 1, v->s[i], v->n[i]);
+                m = v->n[i] + 1;
+            } else {
+                m = v->n[i];
+                memcpy(tmp, v->s[i], m);
+            }
+            for (int k = 0; d->start && k < 11; k++) {
+                if (!(tmp2 = malloc(2 * m + 8))) {
+                    free(tmp);
+                    return cn_fail(CN_ENOMEM, "out of memory");
+                }
+                m = replace_all(tmp2, tmp, m, from[k], strlen(from[k]), to[k], strlen(to[k]));
+                free(tmp);
+                tmp = tmp2;
+            }
+            st = set_str(v, i, tmp, m);
+            free(tmp);
+        }
     } else if (d->type == DEC_STRIP) {
         for (size_t i = 0; i < v->count; i++) {
             size_t a = 0, b = v->n[i];

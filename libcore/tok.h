@@ -4,15 +4,18 @@
  * The tokenizer is built by component, as tokenizer.json composes it:
  *   added tokens  matched in the raw text first (leftmost-longest), then the
  *                 rest is normalized and matched again for normalized ones
- *   normalizer    Sequence, Prepend, Replace (string pattern)
+ *   normalizer    Sequence, Prepend, Replace (string pattern), NFC, NFD, NFKC,
+ *                 NFKD, Lowercase, StripAccents, BertNormalizer (utf8proc)
  *   pre-tokenizer Sequence, Metaspace, Split (regex through PCRE2, or a
- *                 string; all five behaviours; invert), ByteLevel
+ *                 string; all five behaviours; invert), ByteLevel,
+ *                 BertPreTokenizer
  *   model         BPE (merges as "a b" or [a, b], byte_fallback, fuse_unk,
  *                 unk_token, ignore_merges, continuing_subword_prefix,
- *                 end_of_word_suffix)
- *   post-process  Sequence, TemplateProcessing, ByteLevel
+ *                 end_of_word_suffix), WordPiece
+ *   post-process  Sequence, TemplateProcessing, ByteLevel, BertProcessing,
+ *                 RobertaProcessing
  *   decoder       Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace,
- *                 ByteLevel
+ *                 ByteLevel, WordPiece
  * Any other component type is a load error that names it: never a silent
  * difference. */
 #ifndef CN_TOK_H

@@ -22,6 +22,8 @@ typedef struct {
     int32_t byte_id[256];       /* <0xXX> pieces, -1 when absent */
     char prefix[16], suffix[16]; /* continuing_subword_prefix, end_of_word_suffix */
     size_t prefix_len, suffix_len;
+    int wordpiece;              /* the model is WordPiece (prefix, unk_id, max_chars) */
+    size_t max_chars;
 } tok_bpe;
 
 /* scratch for one word's merges */
@@ -40,14 +42,19 @@ typedef struct {
     uint32_t norm_len;
 } tok_added;
 
-enum { NORM_PREPEND, NORM_REPLACE };
+enum {
+    NORM_PREPEND, NORM_REPLACE,
+    /* Unicode steps (tok_uni.c) */
+    NORM_LOWERCASE, NORM_STRIP_ACCENTS, NORM_NFC, NORM_NFD, NORM_NFKC, NORM_NFKD, NORM_BERT_CLEAN, NORM_BERT_CHINESE,
+    NORM_BERT_NFD,
+};
 typedef struct {
     int type;
     char *a, *b;    /* prepend: a; replace: a -> b */
     size_t alen, blen;
 } tok_norm;
 
-enum { PRE_METASPACE, PRE_SPLIT, PRE_BYTELEVEL };
+enum { PRE_METASPACE, PRE_SPLIT, PRE_BYTELEVEL, PRE_BERT };
 enum { PREPEND_ALWAYS, PREPEND_FIRST, PREPEND_NEVER };
 enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 typedef struct {
@@ -65,7 +72,7 @@ typedef struct {
     size_t bufcap;
 } tok_pre;
 
-enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_BYTELEVEL };
+enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_BYTELEVEL, DEC_WORDPIECE };
 typedef struct {
     int type;
     char *a, *b;
@@ -126,6 +133,10 @@ void tok_pre_free(tok_pre *p);
  * and back (-1: not a character of the alphabet) */
 const char *tok_bl_char(uint8_t b, size_t *len);
 int tok_bl_byte(const char *s, size_t n, size_t *len);
+/* tok_uni.c */
+cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn);
+cn_status tok_bert_split(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
+cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out);
 struct cJSON;
 cn_status tok_metaspace(cn_tok *t, const struct cJSON *o, char *rep, size_t *replen, int *scheme);
 void tok_work_free(tok_work *w);

@@ -123,6 +123,8 @@ cn_status tok_pre_load(cn_tok *t, const void *json) {
         if (rx) st = compile(t, &p, rx);
         else if (lit && *lit) p.litlen = strlen(lit), p.lit = strdup(lit), st = p.lit ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
         else st = cn_fail(CN_EFORMAT, "%s: Split without a pattern", t->name);
+    } else if (strcmp(ty, "BertPreTokenizer") == 0) {
+        p.type = PRE_BERT;
     } else if (strcmp(ty, "ByteLevel") == 0) {
         p.type = PRE_BYTELEVEL;
         p.prefix_space = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "add_prefix_space"));
@@ -269,9 +271,10 @@ static cn_status split_run(cn_tok *t, size_t k, tok_pre *p, const char *s, size_
 
 cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
     if (n == 0) return CN_OK;
-    if (k == t->npre) return tok_bpe_word(t, &t->work, s, n, out);
+    if (k == t->npre) return t->bpe.wordpiece ? tok_wordpiece_word(t, s, n, out) : tok_bpe_word(t, &t->work, s, n, out);
     tok_pre *p = &t->pre[k];
     if (p->type == PRE_SPLIT) return split_run(t, k, p, s, n, at_start, out);
+    if (p->type == PRE_BERT) return tok_bert_split(t, k, s, n, at_start, out);
     if (p->type == PRE_METASPACE) {
         /* spaces become the replacement; it is prepended as the scheme says */
         char *dst = level_buf(p, 4 * n + p->replen + 1);

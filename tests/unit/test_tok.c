@@ -1,6 +1,7 @@
 /* tok: ids and decoded text equal to Hugging Face tokenizers' (reference
  * files made with its Rust library, tests/data/tok/README.md) for two
- * compositions of a SentencePiece-style BPE and two of a byte-level BPE;
+ * compositions each of a SentencePiece-style BPE, a byte-level BPE and a
+ * WordPiece vocabulary;
  * decode(encode(x)) == x where HF's own decoder gives it back;
  * unsupported components are load errors naming the type. */
 #include <stdlib.h>
@@ -52,8 +53,8 @@ static char *ids_json(const cn_ids *ids) {
 }
 
 static int has_special(const char *s, size_t n) {
-    const char *sp[] = {"<s>", "</s>", "<unk>", "<|"};
-    for (int i = 0; i < 4; i++)
+    const char *sp[] = {"<s>", "</s>", "<unk>", "<|", "[CLS]", "[SEP]", "[MASK]"};
+    for (int i = 0; i < 7; i++)
         if (memmem(s, n, sp[i], strlen(sp[i]))) return 1;
     return 0;
 }
@@ -179,18 +180,20 @@ int main(void) {
     check_tokenizer("tiny-metaspace", 0);
     check_tokenizer("tiny-bytelevel", 1);
     check_tokenizer("tiny-gpt2", 0); /* its decoder keeps the prefix space, in HF too */
+    check_tokenizer("tiny-bert", 0);  /* WordPiece does not give the text back, in HF either */
+    check_tokenizer("tiny-bert-cased", 0);
     /* components not implemented are load errors naming them */
     const char *e;
     e = mutated("\"pre_tokenizer\": null", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}");
     CHECK_MSG(strstr(e, "pre_tokenizer type 'Whitespace' is not supported"), "%s", e);
-    e = mutated("\"type\": \"Prepend\"", "\"type\": \"NFKC\"");
-    CHECK_MSG(strstr(e, "normalizer type 'NFKC' is not supported"), "%s", e);
+    e = mutated("\"type\": \"Prepend\"", "\"type\": \"Precompiled\"");
+    CHECK_MSG(strstr(e, "normalizer type 'Precompiled' is not supported"), "%s", e);
     e = mutated("\"type\": \"BPE\"", "\"type\": \"Unigram\"");
     CHECK_MSG(strstr(e, "model type 'Unigram' is not supported"), "%s", e);
     e = mutated("\"type\": \"Fuse\"", "\"type\": \"CTC\"");
     CHECK_MSG(strstr(e, "decoder type 'CTC' is not supported"), "%s", e);
-    e = mutated("\"type\": \"TemplateProcessing\"", "\"type\": \"RobertaProcessing\"");
-    CHECK_MSG(strstr(e, "post_processor type 'RobertaProcessing' is not supported"), "%s", e);
+    e = mutated("\"type\": \"TemplateProcessing\"", "\"type\": \"FancyProcessing\"");
+    CHECK_MSG(strstr(e, "post_processor type 'FancyProcessing' is not supported"), "%s", e);
     e = mutated("\"truncation\": null", "\"truncation\": {\"max_length\": 5}");
     CHECK_MSG(strstr(e, "truncation is not supported"), "%s", e);
     e = mutated("\"pre_tokenizer\": null", "\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}");

@@ -14,8 +14,15 @@ and a byte-level BPE (GPT-2's byte alphabet, 300 merges on the same text) two wa
                        without its regex, ignore_merges, special added tokens
   tiny-gpt2.json       as GPT-2: ByteLevel with its own regex and add_prefix_space,
                        merges as [a, b], a non-special added token with rstrip
+and a WordPiece vocabulary (the characters of the text, alone and as ##pieces,
+the 300 most frequent lower-cased words, a few ##suffixes) two ways:
+  tiny-bert.json       as BERT uncased: BertNormalizer (lowercase, accents,
+                       Chinese characters, clean text), BertPreTokenizer,
+                       TemplateProcessing [CLS] A [SEP], WordPiece decoder
+  tiny-bert-cased.json lowercase off, strip_accents off, BertProcessing, an
+                       extra added token with lstrip
 """
-import collections, json, sys
+import collections, json, re, sys
 
 top = sys.argv[1] if len(sys.argv) > 1 else '.'
 text = []
@@ -165,3 +172,47 @@ for name, tok in (('tiny-bytelevel', bl), ('tiny-gpt2', g2)):
         json.dump(tok, f, ensure_ascii=False, indent=1)
         f.write('\n')
 print(len(bvocab), 'byte-level pieces,', len(bmerges), 'merges')
+
+# ---- WordPiece ----
+wcount = collections.Counter()
+chars = set()
+for t in text:
+    for w in re.findall(r"\w+|[^\w\s]", t.lower()):
+        wcount[w] += 1
+        chars.update(w)
+    chars.update(t)
+chars = sorted(c for c in chars if not c.isspace())
+wvocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + chars + ['##' + c for c in chars]
+for w, _ in wcount.most_common(300):
+    if w not in wvocab:
+        wvocab.append(w)
+for suf in ('##ing', '##ed', '##s', '##er', '##ly', '##tion'):
+    if suf not in wvocab:
+        wvocab.append(suf)
+wv = {t: i for i, t in enumerate(wvocab)}
+bert = {'version': '1.0', 'truncation': None, 'padding': None,
+        'added_tokens': [added(wv[c], c) for c in ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')],
+        'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
+                       'strip_accents': None, 'lowercase': True},
+        'pre_tokenizer': {'type': 'BertPreTokenizer'},
+        'post_processor': {'type': 'TemplateProcessing',
+            'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                       {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}],
+            'pair': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}},
+                     {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}},
+                     {'SpecialToken': {'id': '[SEP]', 'type_id': 1}}],
+            'special_tokens': {'[CLS]': {'id': '[CLS]', 'ids': [wv['[CLS]']], 'tokens': ['[CLS]']},
+                               '[SEP]': {'id': '[SEP]', 'ids': [wv['[SEP]']], 'tokens': ['[SEP]']}}},
+        'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
+        'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##',
+                  'max_input_chars_per_word': 100, 'vocab': wv}}
+cased = json.loads(json.dumps(bert))
+cased['normalizer'] = {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
+                       'strip_accents': False, 'lowercase': False}
+cased['post_processor'] = {'type': 'BertProcessing', 'sep': ['[SEP]', wv['[SEP]']], 'cls': ['[CLS]', wv['[CLS]']]}
+cased['added_tokens'].append(dict(added(len(wvocab), '<gate>', special=False), lstrip=True))
+for name, tok in (('tiny-bert', bert), ('tiny-bert-cased', cased)):
+    with open(f'{top}/tests/data/tok/{name}.json', 'w', encoding='utf-8') as f:
+        json.dump(tok, f, ensure_ascii=False, indent=1)
+        f.write('\n')
+print(len(wvocab), 'WordPiece pieces')

@@ -1,0 +1,168 @@
+/* tok_uni: the normalizers and the pre-tokenizer that need Unicode tables
+ * (utf8proc): NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, BertNormalizer
+ * (clean text, Chinese characters, accents, lowercase) and
+ * BertPreTokenizer's whitespace and punctuation, with the character classes
+ * that Hugging Face tokenizers uses (Rust's char methods). */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+#include "tok_impl.h"
+
+/* Rust's char::is_whitespace: Unicode White_Space */
+int tok_is_space(int32_t c) {
+    return (c >= 9 && c <= 13) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* BERT's punctuation: ASCII punctuation or a Unicode P* category */
+int tok_is_punct(int32_t c) {
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* control, format, private use (HF keeps unassigned code points, Cn) */
+static int is_other(int32_t c) {
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_chinese(int32_t c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* appends code point c as UTF-8 */
+static size_t put(char *d, int32_t c) { return (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)d); }
+
+/* Rust's char::to_lowercase: the simple mapping, and U+0130's two characters */
+static size_t lower(char *d, int32_t c) {
+    if (c == 0x130) return put(d, 'i') + put(d + 1, 0x307);
+    return put(d, utf8proc_tolower(c));
+}
+
+/* one character-wise step into dst (room: 4 * 3 bytes per input byte); returns its length */
+static size_t map_chars(const tok_norm *z, char *dst, const char *s, size_t n) {
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t c;
+        utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        if (l <= 0) c = 0xFFFD, l = 1;
+        i += (size_t)l;
+        switch (z->type) {
+        case NORM_LOWERCASE:
+            o += lower(dst + o, c);
+            break;
+        case NORM_STRIP_ACCENTS:
+            if (utf8proc_category(c) != UTF8PROC_CATEGORY_MN) o += put(dst + o, c);
+            break;
+        case NORM_BERT_CLEAN:
+            if (c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && is_other(c))) break;
+            o += put(dst + o, tok_is_space(c) ? ' ' : c);
+            break;
+        case NORM_BERT_CHINESE:
+            if (is_chinese(c)) dst[o++] = ' ', o += put(dst + o, c), dst[o++] = ' ';
+            else o += put(dst + o, c);
+            break;
+        }
+    }
+    return o;
+}
+
+/* runs one Unicode step of the normalizer from s into dst (holds 12 * n + 16) */
+cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn) {
+    if (z->type == NORM_NFC || z->type == NORM_NFD || z->type == NORM_NFKC || z->type == NORM_NFKD ||
+        z->type == NORM_BERT_NFD) {
+        int opt = UTF8PROC_STABLE | (z->type == NORM_NFC || z->type == NORM_NFKC ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE);
+        if (z->type == NORM_NFKC || z->type == NORM_NFKD) opt |= UTF8PROC_COMPAT;
+        utf8proc_uint8_t *r = NULL;
+        utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r, (utf8proc_option_t)opt);
+        if (m < 0) {
+            free(r);
+            return cn_fail(CN_EUTF8, "normalization failed: %s", utf8proc_errmsg(m));
+        }
+        memcpy(dst, r, (size_t)m);
+        free(r);
+        *outn = (size_t)m;
+        return CN_OK;
+    }
+    *outn = map_chars(z, dst, s, n);
+    return CN_OK;
+}
+
+/* BertPreTokenizer: whitespace removed, each punctuation character alone */
+cn_status tok_bert_split(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
+    size_t start = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t c;
+        utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        if (l <= 0) l = 1, c = 0xFFFD;
+        int sp = tok_is_space(c), pu = !sp && tok_is_punct(c);
+        if (sp || pu) {
+            cn_status st = CN_OK;
+            if (i > start) st = tok_pre_run(t, k + 1, s + start, i - start, at_start && start == 0, out);
+            if (!st && pu) st = tok_pre_run(t, k + 1, s + i, (size_t)l, at_start && i == 0, out);
+            if (st) return st;
+            start = i + (size_t)l;
+        }
+        i += (size_t)l;
+    }
+    return start < n ? tok_pre_run(t, k + 1, s + start, n - start, at_start && start == 0, out) : CN_OK;
+}
+
+/* WordPiece: the longest vocabulary prefix, then "##"-continued pieces; a
+ * word that cannot be covered, or is longer than the limit, is the unknown token */
+cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out) {
+    const tok_bpe *b = &t->bpe;
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++) chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    if (chars > b->max_chars) return cn_ids_push(out, b->unk_id);
+    size_t mark = out->n, start = 0;
+    char buf[1024];
+    while (start < n) {
+        size_t end = n;
+        int64_t found = -1;
+        while (start < end) {
+            const char *key = s + start;
+            size_t kn = end - start;
+            if (start > 0) {
+                if (b->prefix_len + kn > sizeof buf) {
+                    found = -1;
+                } else {
+                    memcpy(buf, b->prefix, b->prefix_len);
+                    memcpy(buf + b->prefix_len, s + start, kn);
+                    key = buf;
+                    kn += b->prefix_len;
+                }
+            }
+            if (kn <= sizeof buf || start == 0) {
+                int64_t id = cn_tok_id(t, key, kn);
+                if (id >= 0 && (uint64_t)id < t->model_size) {
+                    found = id;
+                    break;
+                }
+            }
+            /* one character back */
+            end--;
+            while (end > start && ((unsigned char)s[end] & 0xC0) == 0x80) end--;
+        }
+        if (found < 0) {
+            out->n = mark;
+            return cn_ids_push(out, b->unk_id);
+        }
+        cn_status st = cn_ids_push(out, (uint32_t)found);
+        if (st) return st;
+        start = end;
+    }
+    return CN_OK;
+}
