@@ -117,6 +117,32 @@ static void check_tokenizer(const char *name, int roundtrip) {
         nedge++;
     }
     CHECK(nedge == nref[0] && nedge == nref[1] && nedge == ndec[0] && nedge == ndec[1]);
+    /* special tokens as plain text */
+    {
+        int nlit;
+        snprintf(file, sizeof file, "%s.lit.ref", name);
+        char **lit = lines(path(file), &nlit);
+        cn_in *in2 = cn_in_open(path("edge.jsonl"));
+        cn_jsonl *j2 = cn_jsonl_new(in2, 0);
+        int k = 0;
+        while (cn_jsonl_next(j2, &o) == CN_OK) {
+            const char *s;
+            size_t n;
+            cn_ids ids = {0};
+            CHECK(cn_jsonl_text(j2, "text", &s, &n) == CN_OK && cn_tok_encode(t, s, n, CN_TOK_LITERAL_SPECIAL, &ids) == CN_OK);
+            char *got = ids_json(&ids);
+            CHECK_MSG(k < nlit && strcmp(got, lit[k]) == 0, "%s line %d literal:\n  ours %s\n  hf   %s", name, k + 1, got,
+                      k < nlit ? lit[k] : "-");
+            free(got);
+            cn_ids_free(&ids);
+            k++;
+        }
+        CHECK(k == nlit);
+        for (int i = 0; i < nlit; i++) free(lit[i]);
+        free(lit);
+        cn_jsonl_free(j2);
+        cn_in_close(in2);
+    }
     cn_jsonl_free(j);
     cn_in_close(in);
     for (int add = 0; add < 2; add++) {
