@@ -58,8 +58,7 @@ void cn_tok_free(cn_tok *t) {
     for (size_t i = 0; i < t->ntpl; i++) free(t->tpl[i].ids);
     free(t->tpl);
     free(t->is_special);
-    tok_work_free(&t->work);
-    for (int i = 0; i < 3; i++) free(t->buf[i]);
+    cn_tok_state_free(t->state);
     free(t->name);
     free(t);
 }
@@ -444,7 +443,7 @@ static cn_status load_bpe(cn_tok *t, const cJSON *m) {
     return CN_OK;
 }
 
-static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot);
+static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot);
 static cn_status index_added(cn_tok *t);
 
 static cn_status load_wordpiece(cn_tok *t, const cJSON *m) {
@@ -487,9 +486,16 @@ static cn_status load_added(cn_tok *t, const cJSON *added) {
         if (a->normalized) {
             char *o;
             size_t on;
-            cn_status st = normalize(t, a->content, a->len, &o, &on, 0);
-            if (st) return st;
-            if (!(a->norm = dupn(o, on))) return cn_fail(CN_ENOMEM, "out of memory");
+            cn_tok_state *ts = cn_tok_state_new(t);
+            if (!ts) return CN_ENOMEM;
+            cn_status st = normalize(t, ts, a->content, a->len, &o, &on, 0);
+            if (st) {
+                cn_tok_state_free(ts);
+                return st;
+            }
+            a->norm = dupn(o, on);
+            cn_tok_state_free(ts);
+            if (!a->norm) return cn_fail(CN_ENOMEM, "out of memory");
             a->norm_len = (uint32_t)on;
         }
     }
@@ -583,17 +589,50 @@ cn_tok *cn_tok_load(const char *path) {
 
 /* ---- encoding ---- */
 
-/* scratch buffer `slot` of at least n bytes */
-static char *scratch(cn_tok *t, int slot, size_t n) {
-    if (n > t->bufcap[slot]) {
-        size_t cap = t->bufcap[slot] ? t->bufcap[slot] : 4096;
-        while (cap < n) cap *= 2;
-        char *b = realloc(t->buf[slot], cap);
-        if (!b) return NULL;
-        t->buf[slot] = b;
-        t->bufcap[slot] = cap;
+cn_tok_state *cn_tok_state_new(const cn_tok *t) {
+    cn_tok_state *s = calloc(1, sizeof *s);
+    if (!s) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    s->nlvl = t->npre;
+    s->lbuf = calloc(t->npre + 1, sizeof *s->lbuf);
+    s->lcap = calloc(t->npre + 1, sizeof *s->lcap);
+    s->md = calloc(t->npre + 1, sizeof *s->md);
+    if (!s->lbuf || !s->lcap || !s->md) {
+        cn_tok_state_free(s);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
     }
-    return t->buf[slot];
+    for (size_t k = 0; k < t->npre; k++)
+        if (t->pre[k].re && !(s->md[k] = tok_pre_match_data(&t->pre[k]))) {
+            cn_tok_state_free(s);
+            return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+        }
+    return s;
+}
+
+void cn_tok_state_free(cn_tok_state *s) {
+    if (!s) return;
+    tok_work_free(&s->work);
+    for (int i = 0; i < 3; i++) free(s->buf[i]);
+    for (size_t k = 0; k < s->nlvl; k++) {
+        if (s->lbuf) free(s->lbuf[k]);
+        if (s->md) tok_pre_match_data_free(s->md[k]);
+    }
+    free(s->lbuf);
+    free(s->lcap);
+    free(s->md);
+    free(s);
+}
+
+/* scratch buffer `slot` of at least n bytes */
+static char *scratch(cn_tok_state *st, int slot, size_t n) {
+    if (n > st->bufcap[slot]) {
+        size_t cap = st->bufcap[slot] ? st->bufcap[slot] : 4096;
+        while (cap < n) cap *= 2;
+        char *b = realloc(st->buf[slot], cap);
+        if (!b) return NULL;
+        st->buf[slot] = b;
+        st->bufcap[slot] = cap;
+    }
+    return st->buf[slot];
 }
 
 /* replaces every `a` in s by `b` into dst (which holds enough) */
@@ -612,7 +651,7 @@ static size_t replace_all(char *dst, const char *s, size_t n, const char *a, siz
 }
 
 /* runs the normalizer on s into scratch `slot` (and slot + 1 as a second) */
-static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_t *outn, int slot) {
+static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot) {
     const char *cur = s;
     size_t cn = n;
     int which = slot;
@@ -622,7 +661,7 @@ static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_
         size_t need = uni ? 24 * cn + 64
                     : z->type == NORM_PREPEND ? cn + z->alen : cn * (z->blen > z->alen ? z->blen / z->alen + 1 : 1) + 1;
         if (z->type == NORM_PREPEND && cn == 0) continue; /* nothing to prepend to */
-        char *dst = scratch(t, which, need + 1);
+        char *dst = scratch(ts, which, need + 1);
         if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
         if (uni) {
             cn_status st = tok_norm_unicode(z, dst, cur, cn, &cn);
@@ -644,8 +683,8 @@ static cn_status normalize(cn_tok *t, const char *s, size_t n, char **out, size_
 
 /* pre-tokenizes a normalized piece (at_start: it begins the original text)
  * and runs the model on each word */
-static cn_status words(cn_tok *t, const char *s, size_t n, int at_start, cn_ids *out) {
-    return tok_pre_run(t, 0, s, n, at_start, out);
+static cn_status words(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, int at_start, cn_ids *out) {
+    return tok_pre_run(t, ts, 0, s, n, at_start, out);
 }
 
 /* the earliest, then longest, added token at or after `from` in s among those
@@ -711,32 +750,38 @@ static int white_at(const char *s, size_t n, size_t *len) {
 }
 
 /* splits a normalized piece on normalized added tokens */
-static cn_status normalized_piece(cn_tok *t, const char *s, size_t n, int at_start, int literal, cn_ids *out) {
+static cn_status normalized_piece(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, int at_start, int literal,
+                                  cn_ids *out) {
     size_t pos = 0, at;
     long k;
     while ((k = find_added(t, s, n, pos, 1, literal, &at)) >= 0) {
         if (at > pos) {
-            cn_status st = words(t, s + pos, at - pos, at_start && pos == 0, out);
+            cn_status st = words(t, ts, s + pos, at - pos, at_start && pos == 0, out);
             if (st) return st;
         }
         cn_status st = cn_ids_push(out, t->added[k].id);
         if (st) return st;
         pos = at + t->added[k].norm_len;
     }
-    return pos < n ? words(t, s + pos, n - pos, at_start && pos == 0, out) : CN_OK;
+    return pos < n ? words(t, ts, s + pos, n - pos, at_start && pos == 0, out) : CN_OK;
 }
 
 /* a piece of raw text between added tokens: normalize, then the rest */
-static cn_status raw_piece(cn_tok *t, const char *s, size_t n, size_t orig, int literal, cn_ids *out) {
+static cn_status raw_piece(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, size_t orig, int literal, cn_ids *out) {
     char *norm;
     size_t nn;
-    cn_status st = normalize(t, s, n, &norm, &nn, 0);
+    cn_status st = normalize(t, ts, s, n, &norm, &nn, 0);
     if (st) return st;
-    /* the normalized text lives in scratch 0 or 1; pre-tokenizing uses 2 */
-    return normalized_piece(t, norm, nn, orig == 0, literal, out);
+    /* the normalized text lives in scratch 0 or 1 */
+    return normalized_piece(t, ts, norm, nn, orig == 0, literal, out);
 }
 
 cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids *out) {
+    if (!t->state && !(t->state = cn_tok_state_new(t))) return CN_ENOMEM;
+    return cn_tok_encode_state(t, t->state, text, n, flags, out);
+}
+
+cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *ts, const char *text, size_t n, int flags, cn_ids *out) {
     size_t bad = cn_utf8_check(text, n);
     if (bad != n) return cn_fail(CN_EUTF8, "invalid UTF-8 at byte %zu", bad + 1);
     int literal = (flags & CN_TOK_LITERAL_SPECIAL) != 0;
@@ -762,11 +807,11 @@ cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids
         }
         if (a->rstrip)
             while (stop < n && white_at(text + stop, n - stop, &wl)) stop += wl;
-        if (start > pos) st = raw_piece(t, text + pos, start - pos, pos, literal, &seq);
+        if (start > pos) st = raw_piece(t, ts, text + pos, start - pos, pos, literal, &seq);
         if (!st) st = cn_ids_push(&seq, a->id);
         pos = stop;
     }
-    if (!st && (pos < n || n == 0)) st = raw_piece(t, text + pos, n - pos, pos, literal, &seq);
+    if (!st && (pos < n || n == 0)) st = raw_piece(t, ts, text + pos, n - pos, pos, literal, &seq);
     /* the post-processor's template */
     if (!st && (flags & CN_TOK_ADD_SPECIAL) && t->ntpl) {
         for (size_t i = 0; !st && i < t->ntpl; i++) {

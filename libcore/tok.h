@@ -55,9 +55,16 @@ enum {
     CN_TOK_LITERAL_SPECIAL = 2, /* special added tokens are plain text (HF encode_special_tokens) */
 };
 
-/* Appends the ids of n bytes of UTF-8 text to out. Not thread-safe for one t
- * (each thread loads its own or serialises); errors: invalid UTF-8, memory. */
+/* Appends the ids of n bytes of UTF-8 text to out; errors: invalid UTF-8,
+ * memory. Uses t's own scratch state: one thread at a time per t. */
 cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids *out);
+
+/* Scratch state for encoding on several threads with one tokenizer: each
+ * thread has its own state; t is only read. */
+typedef struct cn_tok_state cn_tok_state;
+cn_tok_state *cn_tok_state_new(const cn_tok *t);
+void cn_tok_state_free(cn_tok_state *s);
+cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *s, const char *text, size_t n, int flags, cn_ids *out);
 
 /* Decodes ids to text through the decoder (skip_special: leave out special
  * added tokens). *text is malloc'd and NUL-terminated; the caller frees it. */

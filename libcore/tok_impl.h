@@ -63,13 +63,10 @@ typedef struct {
     size_t replen;
     int scheme, split;
     void *re;       /* Split, ByteLevel with use_regex: pcre2_code */
-    void *md;       /* its match data */
     char *lit;      /* Split on a string */
     size_t litlen;
     int behavior, invert;
     int prefix_space; /* ByteLevel add_prefix_space */
-    char *buf;      /* this level's output piece */
-    size_t bufcap;
 } tok_pre;
 
 enum { DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_BYTELEVEL, DEC_WORDPIECE };
@@ -109,10 +106,19 @@ struct cn_tok {
     tok_tpl *tpl;
     size_t ntpl;
     uint8_t *is_special; /* (size) special added token */
+    cn_tok_state *state; /* for cn_tok_encode */
+};
+
+/* what one encoding thread writes: scratch strings, the merge work, and per
+ * pre-tokenizer level an output buffer and regex match data */
+struct cn_tok_state {
     tok_work work;
-    /* scratch strings */
     char *buf[3];
     size_t bufcap[3];
+    size_t nlvl;
+    char **lbuf;
+    size_t *lcap;
+    void **md;
 };
 
 cn_status tok_map_init(tok_map *m, size_t n);
@@ -124,10 +130,13 @@ void tok_merges_free(tok_merges *m);
 void tok_merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
 /* appends the BPE ids of one word */
 cn_status tok_bpe_word(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out);
+/* the match data a level's regex needs (NULL when it has none) */
+void *tok_pre_match_data(const tok_pre *p);
+void tok_pre_match_data_free(void *md);
 /* pre-tokenizers (tok_pre.c): loading one, running the chain from level k on a
  * piece (at_start: it begins the original text) down to the model */
 cn_status tok_pre_load(cn_tok *t, const void *json);
-cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
+cn_status tok_pre_run(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 void tok_pre_free(tok_pre *p);
 /* the byte-level alphabet: the UTF-8 of a byte's character (1 or 2 bytes),
  * and back (-1: not a character of the alphabet) */
@@ -135,7 +144,7 @@ const char *tok_bl_char(uint8_t b, size_t *len);
 int tok_bl_byte(const char *s, size_t n, size_t *len);
 /* tok_uni.c */
 cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn);
-cn_status tok_bert_split(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
+cn_status tok_bert_split(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out);
 struct cJSON;
 cn_status tok_metaspace(cn_tok *t, const struct cJSON *o, char *rep, size_t *replen, int *scheme);

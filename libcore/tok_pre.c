@@ -71,16 +71,17 @@ static cn_status compile(cn_tok *t, tok_pre *p, const char *pattern) {
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter if JIT is unavailable */
     p->re = re;
-    p->md = pcre2_match_data_create_from_pattern(re, NULL);
-    if (!p->md) return cn_fail(CN_ENOMEM, "out of memory");
     return CN_OK;
 }
 
+void *tok_pre_match_data(const tok_pre *p) { return p->re ? pcre2_match_data_create_from_pattern(p->re, NULL) : NULL; }
+void tok_pre_match_data_free(void *md) {
+    if (md) pcre2_match_data_free(md);
+}
+
 void tok_pre_free(tok_pre *p) {
-    if (p->md) pcre2_match_data_free(p->md);
     if (p->re) pcre2_code_free(p->re);
     free(p->lit);
-    free(p->buf);
 }
 
 static cn_status add(cn_tok *t, const tok_pre *p) {
@@ -141,17 +142,17 @@ cn_status tok_pre_load(cn_tok *t, const void *json) {
 
 /* ---- running ---- */
 
-/* this level's output buffer, at least n bytes */
-static char *level_buf(tok_pre *p, size_t n) {
-    if (n > p->bufcap) {
-        size_t cap = p->bufcap ? p->bufcap : 4096;
+/* level k's output buffer, at least n bytes */
+static char *level_buf(cn_tok_state *st, size_t k, size_t n) {
+    if (n > st->lcap[k]) {
+        size_t cap = st->lcap[k] ? st->lcap[k] : 4096;
         while (cap < n) cap *= 2;
-        char *b = realloc(p->buf, cap);
+        char *b = realloc(st->lbuf[k], cap);
         if (!b) return NULL;
-        p->buf = b;
-        p->bufcap = cap;
+        st->lbuf[k] = b;
+        st->lcap[k] = cap;
     }
-    return p->buf;
+    return st->lbuf[k];
 }
 
 typedef struct {
@@ -160,7 +161,7 @@ typedef struct {
 } span;
 
 /* the matches and gaps of the pattern over s, in order, covering s */
-static cn_status find(const cn_tok *t, tok_pre *p, const char *s, size_t n, span **out, size_t *count) {
+static cn_status find(const cn_tok *t, const tok_pre *p, void *md, const char *s, size_t n, span **out, size_t *count) {
     size_t cap = 16, k = 0, prev = 0;
     span *v = malloc(cap * sizeof *v);
     if (!v) return cn_fail(CN_ENOMEM, "out of memory");
@@ -181,13 +182,13 @@ static cn_status find(const cn_tok *t, tok_pre *p, const char *s, size_t n, span
     while (at <= n) {
         size_t ms, me;
         if (p->re) {
-            int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, p->md, NULL);
+            int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, md, NULL);
             if (rc == PCRE2_ERROR_NOMATCH) break;
             if (rc < 0) {
                 free(v);
                 return cn_fail(CN_EFORMAT, "%s: pre_tokenizer regex failed (%d)", t->name, rc);
             }
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             ms = ov[0], me = ov[1];
         } else {
             const char *hit = p->litlen <= n - at ? memmem(s + at, n - at, p->lit, p->litlen) : NULL;
@@ -257,27 +258,28 @@ static size_t behave(span *v, size_t k, int behavior) {
 }
 
 /* splits s with level k's pattern and runs the next levels on the pieces */
-static cn_status split_run(cn_tok *t, size_t k, tok_pre *p, const char *s, size_t n, int at_start, cn_ids *out) {
+static cn_status split_run(const cn_tok *t, cn_tok_state *ts, size_t k, const tok_pre *p, const char *s, size_t n,
+                           int at_start, cn_ids *out) {
     span *v;
     size_t count;
-    cn_status st = find(t, p, s, n, &v, &count);
+    cn_status st = find(t, p, ts->md[k], s, n, &v, &count);
     if (st) return st;
     count = behave(v, count, p->behavior);
     for (size_t i = 0; !st && i < count; i++)
-        if (v[i].b > v[i].a) st = tok_pre_run(t, k + 1, s + v[i].a, v[i].b - v[i].a, at_start && v[i].a == 0, out);
+        if (v[i].b > v[i].a) st = tok_pre_run(t, ts, k + 1, s + v[i].a, v[i].b - v[i].a, at_start && v[i].a == 0, out);
     free(v);
     return st;
 }
 
-cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
+cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
     if (n == 0) return CN_OK;
-    if (k == t->npre) return t->bpe.wordpiece ? tok_wordpiece_word(t, s, n, out) : tok_bpe_word(t, &t->work, s, n, out);
-    tok_pre *p = &t->pre[k];
-    if (p->type == PRE_SPLIT) return split_run(t, k, p, s, n, at_start, out);
-    if (p->type == PRE_BERT) return tok_bert_split(t, k, s, n, at_start, out);
+    if (k == t->npre) return t->bpe.wordpiece ? tok_wordpiece_word(t, s, n, out) : tok_bpe_word(t, &ts->work, s, n, out);
+    const tok_pre *p = &t->pre[k];
+    if (p->type == PRE_SPLIT) return split_run(t, ts, k, p, s, n, at_start, out);
+    if (p->type == PRE_BERT) return tok_bert_split(t, ts, k, s, n, at_start, out);
     if (p->type == PRE_METASPACE) {
         /* spaces become the replacement; it is prepended as the scheme says */
-        char *dst = level_buf(p, 4 * n + p->replen + 1);
+        char *dst = level_buf(ts, k, 4 * n + p->replen + 1);
         if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
         size_t m = 0;
         int prepend = p->scheme == PREPEND_ALWAYS || (p->scheme == PREPEND_FIRST && at_start);
@@ -289,18 +291,18 @@ cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start
             if (s[i] == ' ') memcpy(dst + m, p->rep, p->replen), m += p->replen;
             else dst[m++] = s[i];
         }
-        if (!p->split) return tok_pre_run(t, k + 1, dst, m, at_start, out);
+        if (!p->split) return tok_pre_run(t, ts, k + 1, dst, m, at_start, out);
         /* split before each replacement, with a literal pattern */
         tok_pre q = *p;
         q.re = NULL;
-        q.lit = p->rep;
+        q.lit = (char *)p->rep; /* read only */
         q.litlen = p->replen;
         q.invert = 0;
-        return split_run(t, k, &q, dst, m, at_start, out);
+        return split_run(t, ts, k, &q, dst, m, at_start, out);
     }
     /* ByteLevel: a space in front if asked, the GPT-2 split, then each byte
      * as its character */
-    char *dst = level_buf(p, 2 * (n + 1));
+    char *dst = level_buf(ts, k, 2 * (n + 1));
     if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
     size_t m = 0, len;
     if (p->prefix_space && s[0] != ' ') {
@@ -314,7 +316,7 @@ cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start
             memcpy(dst + m, c, len);
             m += len;
         }
-        return tok_pre_run(t, k + 1, dst, m, at_start, out);
+        return tok_pre_run(t, ts, k + 1, dst, m, at_start, out);
     }
     /* the regex runs on the text (with its prefix space), then each piece is mapped */
     char *raw = malloc(n + 2);
@@ -325,7 +327,7 @@ cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start
     rn += n;
     span *v;
     size_t count;
-    cn_status st = find(t, p, raw, rn, &v, &count);
+    cn_status st = find(t, p, ts->md[k], raw, rn, &v, &count);
     if (st) {
         free(raw);
         return st;
@@ -338,7 +340,7 @@ cn_status tok_pre_run(cn_tok *t, size_t k, const char *s, size_t n, int at_start
             memcpy(dst + m, c, len);
             m += len;
         }
-        st = tok_pre_run(t, k + 1, dst, m, at_start && v[i].a == 0, out);
+        st = tok_pre_run(t, ts, k + 1, dst, m, at_start && v[i].a == 0, out);
     }
     free(v);
     free(raw);
