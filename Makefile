@@ -31,8 +31,8 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CF
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
-LDFLAGS += -pthread $(SANFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
+LDFLAGS += -pthread -fopenmp $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) -lm -lpthread
 

@@ -4,6 +4,9 @@
 #include "tok.h"
 
 #include <cjson/cJSON.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -825,6 +828,37 @@ cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *ts, const char *tex
     }
     cn_ids_free(&seq);
     return st;
+}
+
+cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
+                              const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed) {
+    for (int k = 0; k < threads; k++)
+        if (!states[k] && !(states[k] = cn_tok_state_new(t))) return CN_ENOMEM;
+    cn_status first = CN_OK;
+    size_t bad = n;
+    char msg[512] = "";
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+#ifdef _OPENMP
+        k = omp_get_thread_num();
+#endif
+        out[i].n = 0;
+        cn_status st = cn_tok_encode_state(t, states[k], texts[i], lens[i], flags, &out[i]);
+        if (st) {
+#pragma omp critical(cn_tok_batch)
+            if (i < bad) {
+                bad = i;
+                first = st;
+                snprintf(msg, sizeof msg, "%s", cn_errmsg());
+            }
+        }
+    }
+    if (first) {
+        *failed = bad;
+        return cn_fail(first, "%s", msg);
+    }
+    return CN_OK;
 }
 
 /* ---- decoding ---- */

@@ -66,6 +66,14 @@ cn_tok_state *cn_tok_state_new(const cn_tok *t);
 void cn_tok_state_free(cn_tok_state *s);
 cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *s, const char *text, size_t n, int flags, cn_ids *out);
 
+/* Encodes n texts on `threads` threads (OpenMP; 0: all), out[i] receiving
+ * the ids of texts[i] (out[i] is reset first). states holds `threads` states,
+ * made on first use and reused between calls (free them with
+ * cn_tok_state_free). On error returns the first failing text's status, with
+ * its index in *failed. */
+cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
+                              const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed);
+
 /* Decodes ids to text through the decoder (skip_special: leave out special
  * added tokens). *text is malloc'd and NUL-terminated; the caller frees it. */
 cn_status cn_tok_decode(const cn_tok *t, const uint32_t *ids, size_t n, int skip_special, char **text, size_t *len);

@@ -1,0 +1,2 @@
+# exit: 0
+cn-tokenize --help | grep -q '^Usage: cn-tokenize'
