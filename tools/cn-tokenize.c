@@ -122,7 +122,8 @@ static int encode(const opts *o, int n, char **files) {
     int threads = o->threads;
     cn_tok_state **states = calloc((size_t)threads, sizeof *states);
     batch *b = calloc(1, sizeof *b);
-    if (!states || !b) cn_die("out of memory");
+    if (!states || !b || !(b->text = malloc(BATCH_BYTES))) cn_die("out of memory");
+    b->cap = BATCH_BYTES;
     int flags = o->literal ? CN_TOK_LITERAL_SPECIAL : 0;
     for (int i = 0; i < n; i++) {
         cn_in *in = cn_in_open(files[i]);
