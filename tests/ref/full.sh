@@ -41,4 +41,19 @@ for tk in llama2 mistral llama3 bert-base-uncased; do
         fi
     done
 done
+# every Unicode scalar value, alone and between letters
+node "$top/tests/ref/unicode.js" > "$work/uni.jsonl"
+for tk in llama2 mistral llama3 bert-base-uncased; do
+    "$BUILD/bin/cn-tokenize" -q -t "$ref/tok/$tk.json" "$work/uni.jsonl" |
+        "$BUILD/bin/cn-shard" dump -q | sed 's/, "text_bytes": [0-9]*}//; s/{"ids": //; s/ //g' > "$work/ours"
+    node "$top/tests/ref/hf.js" "$ref/tok/$tk.json" "$work/uni.jsonl" 0 | grep -v '^\[\]$' > "$work/hf"
+    n=$(wc -l < "$work/hf")
+    if cmp -s "$work/hf" "$work/ours"; then
+        echo "$tk unicode: $n texts, 0 differences"
+    else
+        d=$(diff "$work/hf" "$work/ours" | grep -c '^<' || true)
+        echo "$tk unicode: $n texts, $d differ"
+        bad=1
+    fi
+done
 exit $bad
