@@ -52,7 +52,19 @@ all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/gen -c $< -o $@
+
+# Code points assigned after Unicode 8.0 (Debian unicode-data's DerivedAge.txt):
+# Hugging Face's BERT normalizer and pre-tokenizer classify characters with
+# Unicode 8 tables, so to them these are unassigned.
+UCD_AGE := /usr/share/unicode/DerivedAge.txt
+$(BUILD)/gen/tok_age.h: $(UCD_AGE)
+	@mkdir -p $(dir $@)
+	awk -F'[;#]' '/^[0-9A-F]/ { v = $$2 + 0; if (v <= 8.0) next; split($$1, r, "[.][.]"); \
+	  lo = r[1]; hi = (r[2] == "" ? r[1] : r[2]); gsub(/ /, "", lo); gsub(/ /, "", hi); \
+	  printf "{0x%s, 0x%s},\n", substr("000000" lo, length(lo) + 1), substr("000000" hi, length(hi) + 1) }' $< | \
+	  sort > $@.tmp && mv $@.tmp $@
+$(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -74,7 +86,8 @@ $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # ---- dependencies (Debian packages; apt-get only what is missing) ----
-DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev libopenblas-openmp-dev zstd parallel
+DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev unicode-data \
+              libopenblas-openmp-dev zstd parallel
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip

@@ -8,6 +8,36 @@
 #include <utf8proc.h>
 #include "tok_impl.h"
 
+/* code points assigned after Unicode 8.0, sorted ranges (generated) */
+static const struct { int32_t lo, hi; } newer_ranges[] = {
+#include "tok_age.h"
+};
+
+/* 1 when Hugging Face's Unicode 8 tables do not know c (it is unassigned to them) */
+static int newer(int32_t c) {
+    size_t a = 0, b = sizeof newer_ranges / sizeof newer_ranges[0];
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        if (c < newer_ranges[m].lo) b = m;
+        else if (c > newer_ranges[m].hi) a = m + 1;
+        else return 1;
+    }
+    return 0;
+}
+
+/* the general category as HF's BERT pieces see it: Unicode 8's. Characters
+ * added later are unassigned, and these changed category after 8.0 (found
+ * by encoding every code point with HF, make test-tok-full) */
+static int category(int32_t c) {
+    static const struct { int32_t c; int cat; } was[] = {
+        {0x166D, UTF8PROC_CATEGORY_PO}, {0x1734, UTF8PROC_CATEGORY_MN}, {0x1885, UTF8PROC_CATEGORY_LO},
+        {0x1886, UTF8PROC_CATEGORY_LO}, {0xA9BD, UTF8PROC_CATEGORY_MC}, {0x111C9, UTF8PROC_CATEGORY_PO},
+    };
+    for (size_t i = 0; i < sizeof was / sizeof was[0]; i++)
+        if (was[i].c == c) return was[i].cat;
+    return newer(c) ? UTF8PROC_CATEGORY_CN : utf8proc_category(c);
+}
+
 /* Rust's char::is_whitespace: Unicode White_Space */
 int tok_is_space(int32_t c) {
     return (c >= 9 && c <= 13) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
@@ -17,7 +47,7 @@ int tok_is_space(int32_t c) {
 /* BERT's punctuation: ASCII punctuation or a Unicode P* category */
 int tok_is_punct(int32_t c) {
     if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
-    switch (utf8proc_category(c)) {
+    switch (category(c)) {
     case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
     case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
         return 1;
@@ -28,7 +58,7 @@ int tok_is_punct(int32_t c) {
 
 /* control, format, private use (HF keeps unassigned code points, Cn) */
 static int is_other(int32_t c) {
-    switch (utf8proc_category(c)) {
+    switch (category(c)) {
     case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CS:
         return 1;
     default:
@@ -64,7 +94,7 @@ static size_t map_chars(const tok_norm *z, char *dst, const char *s, size_t n) {
             o += lower(dst + o, c);
             break;
         case NORM_STRIP_ACCENTS:
-            if (utf8proc_category(c) != UTF8PROC_CATEGORY_MN) o += put(dst + o, c);
+            if (category(c) != UTF8PROC_CATEGORY_MN) o += put(dst + o, c);
             break;
         case NORM_BERT_CLEAN:
             if (c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && is_other(c))) break;
