@@ -163,9 +163,9 @@ test-tok-full: deps
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -o $@
+	clang $(FUZZ_FLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -o $@
 
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
