@@ -392,6 +392,17 @@ static cn_status load_bpe(cn_tok *t, const cJSON *m) {
         snprintf(name, sizeof name, "<0x%02X>", c);
         b->byte_id[c] = (int32_t)model_id(t, name, 6);
     }
+    /* may words be merged in parts split before the space marker? */
+    b->split_marker = !b->ignore_merges && !b->prefix_len && !b->suffix_len && model_id(t, "\xE2\x96\x81", 3) >= 0;
+    for (uint32_t i = 0; b->split_marker && i < t->model_size; i++) {
+        const char *tk = t->str[i];
+        for (uint32_t k = 1; k + 3 <= t->len[i]; k++)
+            if ((uint8_t)tk[k] == 0xE2 && (uint8_t)tk[k + 1] == 0x96 && (uint8_t)tk[k + 2] == 0x81 &&
+                !(k >= 3 && (uint8_t)tk[k - 3] == 0xE2 && (uint8_t)tk[k - 2] == 0x96 && (uint8_t)tk[k - 1] == 0x81)) {
+                b->split_marker = 0;
+                break;
+            }
+    }
     const cJSON *merges = cJSON_GetObjectItemCaseSensitive(m, "merges");
     int nm = cJSON_GetArraySize(merges);
     cn_status st = tok_merges_init(&b->merges, (size_t)nm);

@@ -163,7 +163,28 @@ static void add_symbol(tok_work *w, uint32_t id, uint32_t len) {
 
 static size_t utf8_len(uint8_t c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
 
+static cn_status bpe_part(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out);
+
+/* One word. When no vocabulary token has U+2581 after another character
+ * (LLaMA2, Mistral: the space marker only starts tokens), no merge can join
+ * the text before a marker that follows another character with the text
+ * from it, so the parts are merged on their own: the same ids, and a whole
+ * document without pre-tokenizer is no longer one long heap. */
 cn_status tok_bpe_word(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out) {
+    if (!t->bpe.split_marker) return bpe_part(t, w, s, n, out);
+    size_t start = 0;
+    for (size_t i = 1; i + 3 <= n; i++) {
+        if ((uint8_t)s[i] == 0xE2 && (uint8_t)s[i + 1] == 0x96 && (uint8_t)s[i + 2] == 0x81 &&
+            !(i >= 3 && (uint8_t)s[i - 3] == 0xE2 && (uint8_t)s[i - 2] == 0x96 && (uint8_t)s[i - 1] == 0x81)) {
+            cn_status st = bpe_part(t, w, s + start, i - start, out);
+            if (st) return st;
+            start = i;
+        }
+    }
+    return bpe_part(t, w, s + start, n - start, out);
+}
+
+static cn_status bpe_part(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out) {
     const tok_bpe *b = &t->bpe;
     if (n == 0) return CN_OK;
     if (b->ignore_merges) {

@@ -23,6 +23,7 @@ typedef struct {
     char prefix[16], suffix[16]; /* continuing_subword_prefix, end_of_word_suffix */
     size_t prefix_len, suffix_len;
     int wordpiece;              /* the model is WordPiece (prefix, unk_id, max_chars) */
+    int split_marker;           /* words may be merged in parts split before U+2581 (see tok_bpe_word) */
     size_t max_chars;
 } tok_bpe;
 

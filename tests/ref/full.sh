@@ -41,6 +41,21 @@ for tk in llama2 mistral llama3 bert-base-uncased; do
         fi
     done
 done
+# whole documents (a document without pre-tokenizer is one BPE word)
+cat "$work"/*-train.jsonl "$work"/*-heldout.jsonl > "$work/docs.jsonl"
+for tk in llama2 mistral llama3 bert-base-uncased; do
+    "$BUILD/bin/cn-tokenize" -q -t "$ref/tok/$tk.json" "$work/docs.jsonl" |
+        "$BUILD/bin/cn-shard" dump -q | sed 's/, "text_bytes": [0-9]*}//; s/{"ids": //; s/ //g' > "$work/ours"
+    node "$top/tests/ref/hf.js" "$ref/tok/$tk.json" "$work/docs.jsonl" 0 | grep -v '^\[\]$' > "$work/hf"
+    n=$(wc -l < "$work/hf")
+    if cmp -s "$work/hf" "$work/ours"; then
+        echo "$tk documents: $n, 0 differences"
+    else
+        echo "$tk documents: $n, $(diff "$work/hf" "$work/ours" | grep -c '^<' || true) differ"
+        bad=1
+    fi
+done
+
 # every Unicode scalar value, alone and between letters
 node "$top/tests/ref/unicode.js" > "$work/uni.jsonl"
 for tk in llama2 mistral llama3 bert-base-uncased; do
