@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "crc.h"
 #include "io.h"
 #include "tok_impl.h"
 #include "utf8.h"
@@ -33,6 +34,7 @@ void cn_ids_free(cn_ids *a) {
 }
 
 uint32_t cn_tok_vocab_size(const cn_tok *t) { return t->size; }
+const uint8_t *cn_tok_sha256(const cn_tok *t) { return t->sha256; }
 
 int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n) { return tok_map_get(&t->map, t->str, t->len, token, n); }
 
@@ -77,6 +79,15 @@ static char *dupn(const char *s, size_t n) {
     return d;
 }
 
+cn_status tok_each(cn_tok *t, const void *array, cn_status (*load)(cn_tok *t, const cJSON *o)) {
+    const cJSON *e;
+    cJSON_ArrayForEach(e, (const cJSON *)array) {
+        cn_status st = load(t, e);
+        if (st) return st;
+    }
+    return CN_OK;
+}
+
 static const char *type_of(const cJSON *o) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
     return cJSON_IsString(t) ? t->valuestring : "?";
@@ -104,12 +115,7 @@ static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
     if (!o || cJSON_IsNull(o)) return CN_OK;
     const char *ty = type_of(o);
     if (strcmp(ty, "Sequence") == 0) {
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "normalizers")) {
-            cn_status st = load_normalizer(t, e);
-            if (st) return st;
-        }
-        return CN_OK;
+        return tok_each(t, cJSON_GetObjectItemCaseSensitive(o, "normalizers"), load_normalizer);
     }
     tok_norm n = {0};
     if (strcmp(ty, "Prepend") == 0) {
@@ -187,12 +193,7 @@ static cn_status load_decoder(cn_tok *t, const cJSON *o) {
     if (!o || cJSON_IsNull(o)) return CN_OK;
     const char *ty = type_of(o);
     if (strcmp(ty, "Sequence") == 0) {
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "decoders")) {
-            cn_status st = load_decoder(t, e);
-            if (st) return st;
-        }
-        return CN_OK;
+        return tok_each(t, cJSON_GetObjectItemCaseSensitive(o, "decoders"), load_decoder);
     }
     tok_dec d = {0};
     if (strcmp(ty, "Replace") == 0) {
@@ -252,12 +253,7 @@ static cn_status load_post(cn_tok *t, const cJSON *o) {
     if (!o || cJSON_IsNull(o)) return CN_OK;
     const char *ty = type_of(o);
     if (strcmp(ty, "Sequence") == 0) {
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "processors")) {
-            cn_status st = load_post(t, e);
-            if (st) return st;
-        }
-        return CN_OK;
+        return tok_each(t, cJSON_GetObjectItemCaseSensitive(o, "processors"), load_post);
     }
     if (strcmp(ty, "ByteLevel") == 0) return CN_OK; /* it changes offsets only, never ids */
     if (strcmp(ty, "BertProcessing") == 0 || strcmp(ty, "RobertaProcessing") == 0) {
@@ -526,6 +522,10 @@ cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
         free(t);
         return cn_fail(CN_ENOMEM, "out of memory"), NULL;
     }
+    cn_sha256 h;
+    cn_sha256_init(&h);
+    cn_sha256_update(&h, json, n);
+    cn_sha256_final(&h, t->sha256);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, n, &end, 0);
     cn_status st = CN_OK;
@@ -636,18 +636,20 @@ void cn_tok_state_free(cn_tok_state *s) {
     free(s);
 }
 
-/* scratch buffer `slot` of at least n bytes */
-static char *scratch(cn_tok_state *st, int slot, size_t n) {
-    if (n > st->bufcap[slot]) {
-        size_t cap = st->bufcap[slot] ? st->bufcap[slot] : 4096;
-        while (cap < n) cap *= 2;
-        char *b = realloc(st->buf[slot], cap);
+char *tok_grow(char **buf, size_t *cap, size_t n) {
+    if (n > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < n) c *= 2;
+        char *b = realloc(*buf, c);
         if (!b) return NULL;
-        st->buf[slot] = b;
-        st->bufcap[slot] = cap;
+        *buf = b;
+        *cap = c;
     }
-    return st->buf[slot];
+    return *buf;
 }
+
+/* scratch buffer `slot` of at least n bytes */
+static char *scratch(cn_tok_state *st, int slot, size_t n) { return tok_grow(&st->buf[slot], &st->bufcap[slot], n); }
 
 /* replaces every `a` in s by `b` into dst (which holds enough) */
 static size_t replace_all(char *dst, const char *s, size_t n, const char *a, size_t alen, const char *b, size_t blen) {

@@ -43,6 +43,10 @@ cn_tok *cn_tok_load(const char *path);
 cn_tok *cn_tok_parse(const char *json, size_t n, const char *name);
 void cn_tok_free(cn_tok *t);
 
+/* SHA-256 of the tokenizer.json bytes it was loaded from (the shard header's
+ * tokenizer hash). */
+const uint8_t *cn_tok_sha256(const cn_tok *t);
+
 /* Ids are < cn_tok_vocab_size (the model's vocabulary and the added tokens). */
 uint32_t cn_tok_vocab_size(const cn_tok *t);
 /* The id of a token string, or -1. */

@@ -2,6 +2,8 @@
 #ifndef CN_TOK_IMPL_H
 #define CN_TOK_IMPL_H
 
+struct cJSON;
+
 #include "tok.h"
 
 typedef struct {
@@ -87,6 +89,7 @@ typedef struct {
 
 struct cn_tok {
     char *name;
+    uint8_t sha256[32];  /* of the tokenizer.json bytes */
     /* vocabulary: ids 0 .. size-1, model's first, then added tokens */
     char **str;
     uint32_t *len;
@@ -131,12 +134,16 @@ void tok_merges_free(tok_merges *m);
 void tok_merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
 /* appends the BPE ids of one word */
 cn_status tok_bpe_word(const cn_tok *t, tok_work *w, const char *s, size_t n, cn_ids *out);
+/* runs load on every element of a JSON array (a Sequence's components) */
+cn_status tok_each(cn_tok *t, const void *array, cn_status (*load)(cn_tok *t, const struct cJSON *o));
+/* grows *buf (capacity *cap) to at least n bytes; NULL when memory runs out */
+char *tok_grow(char **buf, size_t *cap, size_t n);
 /* the match data a level's regex needs (NULL when it has none) */
 void *tok_pre_match_data(const tok_pre *p);
 void tok_pre_match_data_free(void *md);
 /* pre-tokenizers (tok_pre.c): loading one, running the chain from level k on a
  * piece (at_start: it begins the original text) down to the model */
-cn_status tok_pre_load(cn_tok *t, const void *json);
+cn_status tok_pre_load(cn_tok *t, const struct cJSON *o);
 cn_status tok_pre_run(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 void tok_pre_free(tok_pre *p);
 /* the byte-level alphabet: the UTF-8 of a byte's character (1 or 2 bytes),
@@ -147,7 +154,6 @@ int tok_bl_byte(const char *s, size_t n, size_t *len);
 cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn);
 cn_status tok_bert_split(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out);
-struct cJSON;
 cn_status tok_metaspace(cn_tok *t, const struct cJSON *o, char *rep, size_t *replen, int *scheme);
 void tok_work_free(tok_work *w);
 

@@ -92,18 +92,14 @@ static cn_status add(cn_tok *t, const tok_pre *p) {
     return CN_OK;
 }
 
-cn_status tok_pre_load(cn_tok *t, const void *json) {
-    const cJSON *o = json;
+cn_status tok_pre_load(cn_tok *t, const struct cJSON *o) {
     if (!o || cJSON_IsNull(o)) return CN_OK;
     const char *ty = str_field(o, "type");
     if (!ty) ty = "?";
     tok_pre p = {0};
     cn_status st = CN_OK;
     if (strcmp(ty, "Sequence") == 0) {
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "pretokenizers"))
-            if ((st = tok_pre_load(t, e))) return st;
-        return CN_OK;
+        return tok_each(t, cJSON_GetObjectItemCaseSensitive(o, "pretokenizers"), tok_pre_load);
     } else if (strcmp(ty, "Metaspace") == 0) {
         p.type = PRE_METASPACE;
         if ((st = tok_metaspace(t, o, p.rep, &p.replen, &p.scheme))) return st;
@@ -143,17 +139,7 @@ cn_status tok_pre_load(cn_tok *t, const void *json) {
 /* ---- running ---- */
 
 /* level k's output buffer, at least n bytes */
-static char *level_buf(cn_tok_state *st, size_t k, size_t n) {
-    if (n > st->lcap[k]) {
-        size_t cap = st->lcap[k] ? st->lcap[k] : 4096;
-        while (cap < n) cap *= 2;
-        char *b = realloc(st->lbuf[k], cap);
-        if (!b) return NULL;
-        st->lbuf[k] = b;
-        st->lcap[k] = cap;
-    }
-    return st->lbuf[k];
-}
+static char *level_buf(cn_tok_state *st, size_t k, size_t n) { return tok_grow(&st->lbuf[k], &st->lcap[k], n); }
 
 typedef struct {
     size_t a, b;

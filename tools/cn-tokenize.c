@@ -102,10 +102,8 @@ static void put_batch(sink *k, batch *b) {
 static int encode(const opts *o, int n, char **files) {
     cn_tok *t = cn_tok_load(o->tok_path);
     if (!t) cn_die_status();
-    uint8_t hash[32];
-    if (cn_shard_tokenizer_hash(o->tok_path, hash)) cn_die_status();
     cn_shard_info info;
-    cn_shard_info_init(&info, cn_tok_vocab_size(t), hash, 0);
+    cn_shard_info_init(&info, cn_tok_vocab_size(t), cn_tok_sha256(t), 0);
     sink k = {0};
     k.eos = o->eos;
     if (o->megatron) {
@@ -194,8 +192,7 @@ static int encode(const opts *o, int n, char **files) {
 static int decode(const opts *o, int n, char **files) {
     cn_tok *t = cn_tok_load(o->tok_path);
     if (!t) cn_die_status();
-    uint8_t hash[32];
-    if (cn_shard_tokenizer_hash(o->tok_path, hash)) cn_die_status();
+    const uint8_t *hash = cn_tok_sha256(t);
     cn_out *out = cn_out_open(o->out_path, o->zstd ? CN_OUT_ZSTD : 0);
     if (!out) cn_die_status();
     uint32_t *ids = NULL;

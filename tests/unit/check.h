@@ -4,6 +4,7 @@
 #define CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int check_failures, check_count;
 
@@ -26,6 +27,17 @@ static int check_failures, check_count;
             fputc('\n', stderr);                                                   \
         }                                                                          \
     } while (0)
+
+/* the path of a test data file: $DATA (default tests/data) / sub / name; the
+ * result lives until four more calls */
+static inline const char *check_data(const char *sub, const char *name) {
+    static char buf[4][1024];
+    static int k;
+    const char *d = getenv("DATA");
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s/%s", d ? d : "tests/data", sub, name);
+    return buf[k];
+}
 
 static inline int check_done(void) {
     printf("%d checks, %d failed\n", check_count, check_failures);

@@ -6,18 +6,7 @@
 #include "check.h"
 #include "shard.h"
 
-static const char *data_dir(void) {
-    const char *d = getenv("DATA");
-    return d ? d : "tests/data";
-}
-
-static char *path(const char *name) {
-    static char buf[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/megatron/%s", data_dir(), name);
-    return buf[k];
-}
+static const char *path(const char *name) { return check_data("megatron", name); }
 
 static uint8_t *slurp(const char *p, size_t *n) {
     FILE *f = fopen(p, "rb");

@@ -10,18 +10,7 @@
 #include "jsonl.h"
 #include "tok.h"
 
-static const char *dir(void) {
-    const char *d = getenv("DATA");
-    return d ? d : "tests/data";
-}
-
-static char *path(const char *name) {
-    static char buf[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/tok/%s", dir(), name);
-    return buf[k];
-}
+static const char *path(const char *name) { return check_data("tok", name); }
 
 /* the lines of a file, each without its newline */
 static char **lines(const char *p, int *n) {

@@ -37,31 +37,37 @@ for t in text:
         if w:
             words[tuple(SP + w)] += 1
 vocab = ['<unk>', '<s>', '</s>'] + ['<0x%02X>' % b for b in range(256)] + base
-merges = []
-for _ in range(300):
-    pairs = collections.Counter()
-    for w, c in words.items():
-        for a, b in zip(w, w[1:]):
-            if a in vocab and b in vocab:
-                pairs[a, b] += c
-    if not pairs:
-        break
-    (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
-    merges.append((a, b))
-    if a + b not in vocab:
-        vocab.append(a + b)
-    nw = collections.Counter()
-    for w, c in words.items():
-        out, i = [], 0
-        while i < len(w):
-            if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
-                out.append(a + b)
-                i += 2
-            else:
-                out.append(w[i])
-                i += 1
-        nw[tuple(out)] += c
-    words = nw
+def train(words, vocab, rounds=300):
+    """BPE training: merge the most frequent pair of pieces (ties to the
+    larger pair) `rounds` times; appends new pieces to vocab, returns the merges."""
+    merges = []
+    for _ in range(rounds):
+        pairs = collections.Counter()
+        for w, c in words.items():
+            for a, b in zip(w, w[1:]):
+                if a in vocab and b in vocab:
+                    pairs[a, b] += c
+        if not pairs:
+            break
+        (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
+        merges.append((a, b))
+        if a + b not in vocab:
+            vocab.append(a + b)
+        nw = collections.Counter()
+        for w, c in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
+                    out.append(a + b)
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            nw[tuple(out)] += c
+        words = nw
+    return merges
+
+merges = train(words, vocab)
 
 def added(i, c, normalized=False, special=True):
     return {'id': i, 'content': c, 'single_word': False, 'lstrip': False, 'rstrip': False,
@@ -116,30 +122,7 @@ for t in text:
         w = ' ' + w
         words[tuple(B[b] for b in w.encode('utf-8'))] += 1
 bvocab = [B[b] for b in range(256)]
-bmerges = []
-for _ in range(300):
-    pairs = collections.Counter()
-    for w, c in words.items():
-        for a, b in zip(w, w[1:]):
-            pairs[a, b] += c
-    if not pairs:
-        break
-    (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
-    bmerges.append((a, b))
-    if a + b not in bvocab:
-        bvocab.append(a + b)
-    nw = collections.Counter()
-    for w, c in words.items():
-        out, i = [], 0
-        while i < len(w):
-            if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
-                out.append(a + b)
-                i += 2
-            else:
-                out.append(w[i])
-                i += 1
-        nw[tuple(out)] += c
-    words = nw
+bmerges = train(words, bvocab)
 n = len(bvocab)
 llama3_re = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
              r"\s*[\r\n]+|\s+(?!\S)|\s+")
