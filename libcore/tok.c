@@ -137,7 +137,7 @@ static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
     } else if (strcmp(ty, "Lowercase") == 0) {
         n.type = NORM_LOWERCASE;
     } else if (strcmp(ty, "StripAccents") == 0) {
-        n.type = NORM_STRIP_ACCENTS;
+        n.type = NORM_STRIP_MARKS;
     } else if (strcmp(ty, "NFC") == 0 || strcmp(ty, "NFD") == 0 || strcmp(ty, "NFKC") == 0 || strcmp(ty, "NFKD") == 0) {
         n.type = ty[2] == 'C' ? NORM_NFC : ty[2] == 'D' ? NORM_NFD : ty[3] == 'C' ? NORM_NFKC : NORM_NFKD;
     } else if (strcmp(ty, "BertNormalizer") == 0) {
@@ -310,50 +310,70 @@ static cn_status load_post(cn_tok *t, const cJSON *o) {
     return CN_OK;
 }
 
-/* the vocabulary strings, the model's then the added tokens' */
-static cn_status load_vocab(cn_tok *t, const cJSON *vocab, const cJSON *added) {
+/* The vocabulary strings, the model's then the added tokens'. The added
+ * tokens' ids are the ones Hugging Face gives them, whatever ids the file
+ * says (AddedVocabulary::add_tokens): a content already added keeps its id, a
+ * content in the model's vocabulary takes that id, any other the next id
+ * after the added ones, or the model vocabulary's size (its number of
+ * entries) when every added id so far is below it. The ids are written back
+ * into the parsed JSON for load_added. */
+static cn_status load_vocab(cn_tok *t, const cJSON *vocab, cJSON *added) {
     int64_t max = -1;
+    uint32_t count = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, vocab) {
         if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 0x7FFFFFFF)
             return cn_fail(CN_EFORMAT, "%s: model vocab: bad id for '%s'", t->name, e->string);
         if ((int64_t)e->valuedouble > max) max = (int64_t)e->valuedouble;
+        count++;
     }
     t->model_size = (uint32_t)(max + 1);
+    uint32_t nadded = 0;
     cJSON_ArrayForEach(e, added) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble > 0x7FFFFFFF || !str_field(e, "content"))
-            return cn_fail(CN_EFORMAT, "%s: added_tokens: bad entry", t->name);
-        if ((int64_t)id->valuedouble > max) max = (int64_t)id->valuedouble;
+        if (!str_field(e, "content")) return cn_fail(CN_EFORMAT, "%s: added_tokens: bad entry", t->name);
+        nadded++;
     }
-    t->size = (uint32_t)(max + 1);
-    if (t->size > (1u << 24)) return cn_fail(CN_EFORMAT, "%s: ids up to %u: vocabularies beyond 16M ids are not supported", t->name, t->size - 1);
-    t->str = calloc(t->size ? t->size : 1, sizeof *t->str);
-    t->len = calloc(t->size ? t->size : 1, sizeof *t->len);
-    t->is_special = calloc(t->size ? t->size : 1, 1);
+    /* the ids can only reach this far */
+    uint64_t cap = (uint64_t)(t->model_size > count ? t->model_size : count) + nadded + 1;
+    if (cap > (1u << 24)) return cn_fail(CN_EFORMAT, "%s: ids up to %llu: vocabularies beyond 16M ids are not supported", t->name,
+                                          (unsigned long long)cap - 1);
+    t->str = calloc(cap, sizeof *t->str);
+    t->len = calloc(cap, sizeof *t->len);
+    t->is_special = calloc(cap, 1);
     if (!t->str || !t->len || !t->is_special) return cn_fail(CN_ENOMEM, "out of memory");
+    t->size = (uint32_t)cap; /* for freeing until the real size is known */
     cJSON_ArrayForEach(e, vocab) {
         uint32_t id = (uint32_t)e->valuedouble;
         if (t->str[id]) return cn_fail(CN_EFORMAT, "%s: model vocab: id %u used twice", t->name, id);
         t->len[id] = (uint32_t)strlen(e->string);
         if (!(t->str[id] = dupn(e->string, t->len[id]))) return cn_fail(CN_ENOMEM, "out of memory");
     }
-    cJSON_ArrayForEach(e, added) {
-        uint32_t id = (uint32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
-        const char *c = str_field(e, "content");
-        if (!t->str[id]) {
-            t->len[id] = (uint32_t)strlen(c);
-            if (!(t->str[id] = dupn(c, t->len[id]))) return cn_fail(CN_ENOMEM, "out of memory");
-        }
-    }
-    for (uint32_t i = 0; i < t->size; i++)
-        if (!t->str[i] && !(t->str[i] = dupn("", 0))) return cn_fail(CN_ENOMEM, "out of memory");
-    cn_status st = tok_map_init(&t->map, t->size);
+    cn_status st = tok_map_init(&t->map, cap);
     if (st) return st;
     for (uint32_t i = 0; i < t->model_size; i++)
         if (t->len[i]) tok_map_put(&t->map, t->str, t->len, i);
-    for (uint32_t i = t->model_size; i < t->size; i++)
-        if (t->len[i]) tok_map_put(&t->map, t->str, t->len, i);
+    int64_t top = -1; /* the largest added id so far */
+    max = (int64_t)t->model_size - 1;
+    cJSON *a;
+    cJSON_ArrayForEach(a, added) {
+        const char *c = str_field(a, "content");
+        size_t cl = strlen(c);
+        int64_t id = cl ? cn_tok_id(t, c, cl) : -1;
+        if (cl && id < 0) {
+            id = top < 0 ? count : (top >= (int64_t)count || count == 0) ? top + 1 : count;
+            t->len[id] = (uint32_t)cl;
+            if (!(t->str[id] = dupn(c, cl))) return cn_fail(CN_ENOMEM, "out of memory");
+            tok_map_put(&t->map, t->str, t->len, (uint32_t)id);
+        }
+        if (id > top) top = id;
+        if (id > max) max = id;
+        cJSON *idv = cJSON_GetObjectItemCaseSensitive(a, "id");
+        if (idv) cJSON_SetNumberValue(idv, (double)id); /* -1: an empty content, which HF ignores */
+        else if (!cJSON_AddNumberToObject(a, "id", (double)id)) return cn_fail(CN_ENOMEM, "out of memory");
+    }
+    t->size = (uint32_t)(max + 1);
+    for (uint32_t i = 0; i < t->size; i++)
+        if (!t->str[i] && !(t->str[i] = dupn("", 0))) return cn_fail(CN_ENOMEM, "out of memory");
     return CN_OK;
 }
 
@@ -480,18 +500,31 @@ static cn_status load_added(cn_tok *t, const cJSON *added) {
     if (!t->added) return cn_fail(CN_ENOMEM, "out of memory");
     const cJSON *e;
     cJSON_ArrayForEach(e, added) {
-        tok_added *a = &t->added[t->nadded++];
+        double idv = cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble; /* as load_vocab assigned it */
+        if (idv < 0) continue;                                                 /* empty content */
         const char *c = str_field(e, "content");
+        tok_added *a = &t->added[t->nadded];
+        /* the same content twice is one token; the later flags win, as in HF */
+        for (size_t i = 0; i < t->nadded; i++)
+            if (t->added[i].id == (uint32_t)idv && strcmp(t->added[i].content, c) == 0) {
+                a = &t->added[i];
+                free(a->content);
+                free(a->norm);
+                memset(a, 0, sizeof *a);
+                t->nadded--;
+                break;
+            }
+        t->nadded++;
         a->len = (uint32_t)strlen(c);
         a->content = dupn(c, a->len);
         if (!a->content) return cn_fail(CN_ENOMEM, "out of memory");
-        a->id = (uint32_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+        a->id = (uint32_t)idv;
         a->special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "special"));
-        a->normalized = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "normalized"));
+        const cJSON *nz = cJSON_GetObjectItemCaseSensitive(e, "normalized");
+        a->normalized = nz ? cJSON_IsTrue(nz) : 1; /* HF's default */
         a->lstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "lstrip"));
         a->rstrip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "rstrip"));
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "single_word")))
-            return cn_fail(CN_EFORMAT, "%s: added token '%s': single_word is not supported", t->name, c);
+        a->single_word = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "single_word"));
         if (a->special) t->is_special[a->id] = 1;
         if (a->normalized) {
             char *o;
@@ -542,7 +575,7 @@ cn_tok *cn_tok_parse(const char *json, size_t n, const char *name) {
         }
     }
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
     if (!cJSON_IsObject(model)) {
         st = cn_fail(CN_EFORMAT, "%s: no model", name);
         goto out;
@@ -765,19 +798,57 @@ static int white_at(const char *s, size_t n, size_t *len) {
     return 0;
 }
 
+/* The next added token in s[floor..n) as HF's AddedVocabulary::find_matches
+ * takes it: leftmost-longest (on the normalized contents when norm); a
+ * single_word token only where no word character touches it (a rejected match
+ * still consumes its bytes); lstrip and rstrip widen the match over
+ * whitespace, lstrip not before floor (the end of the previous match).
+ * Returns the token's index and its span [*start, *stop), or -1. */
+static long next_added(const cn_tok *t, const char *s, size_t n, size_t floor, int norm, int literal, size_t *start,
+                       size_t *stop) {
+    size_t from = floor, at, wl;
+    long k;
+    while ((k = find_added(t, s, n, from, norm, literal, &at)) >= 0) {
+        const tok_added *a = &t->added[k];
+        size_t b = at, e = at + (norm ? a->norm_len : a->len);
+        if (a->single_word && (tok_word_before(s, b) || tok_word_at(s + e, n - e))) {
+            from = e;
+            continue;
+        }
+        if (a->lstrip) {
+            /* HF counts the whitespace characters and steps back that many bytes */
+            size_t chars = 0, i = b;
+            while (i > floor) {
+                size_t j = i - 1;
+                while (j > floor && ((unsigned char)s[j] & 0xC0) == 0x80) j--;
+                if (!white_at(s + j, i - j, &wl)) break;
+                chars++;
+                i = j;
+            }
+            b = b - chars > floor ? b - chars : floor;
+        }
+        if (a->rstrip)
+            while (e < n && white_at(s + e, n - e, &wl)) e += wl;
+        *start = b;
+        *stop = e;
+        return k;
+    }
+    return -1;
+}
+
 /* splits a normalized piece on normalized added tokens */
 static cn_status normalized_piece(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, int at_start, int literal,
                                   cn_ids *out) {
-    size_t pos = 0, at;
+    size_t pos = 0, b, e;
     long k;
-    while ((k = find_added(t, s, n, pos, 1, literal, &at)) >= 0) {
-        if (at > pos) {
-            cn_status st = words(t, ts, s + pos, at - pos, at_start && pos == 0, out);
+    while ((k = next_added(t, s, n, pos, 1, literal, &b, &e)) >= 0) {
+        if (b > pos) {
+            cn_status st = words(t, ts, s + pos, b - pos, at_start && pos == 0, out);
             if (st) return st;
         }
         cn_status st = cn_ids_push(out, t->added[k].id);
         if (st) return st;
-        pos = at + t->added[k].norm_len;
+        pos = e;
     }
     return pos < n ? words(t, ts, s + pos, n - pos, at_start && pos == 0, out) : CN_OK;
 }
@@ -803,28 +874,12 @@ cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *ts, const char *tex
     int literal = (flags & CN_TOK_LITERAL_SPECIAL) != 0;
     cn_ids seq = {0};
     cn_status st = CN_OK;
-    /* raw-text added tokens (normalized == false), leftmost-longest, with lstrip/rstrip */
-    size_t pos = 0, at;
+    /* raw-text added tokens (normalized == false) first */
+    size_t pos = 0, start, stop;
     long k;
-    while (!st && (k = find_added(t, text, n, pos, 0, literal, &at)) >= 0) {
-        const tok_added *a = &t->added[k];
-        size_t start = at, stop = at + a->len, wl;
-        if (a->lstrip) {
-            /* HF counts the whitespace characters and steps back that many bytes */
-            size_t chars = 0, i = start;
-            while (i > pos) {
-                size_t j = i - 1;
-                while (j > pos && ((unsigned char)text[j] & 0xC0) == 0x80) j--;
-                if (!white_at(text + j, i - j, &wl)) break;
-                chars++;
-                i = j;
-            }
-            start = start - chars > pos ? start - chars : pos;
-        }
-        if (a->rstrip)
-            while (stop < n && white_at(text + stop, n - stop, &wl)) stop += wl;
+    while (!st && (k = next_added(t, text, n, pos, 0, literal, &start, &stop)) >= 0) {
         if (start > pos) st = raw_piece(t, ts, text + pos, start - pos, pos, literal, &seq);
-        if (!st) st = cn_ids_push(&seq, a->id);
+        if (!st) st = cn_ids_push(&seq, t->added[k].id);
         pos = stop;
     }
     if (!st && (pos < n || n == 0)) st = raw_piece(t, ts, text + pos, n - pos, pos, literal, &seq);
@@ -910,11 +965,10 @@ static cn_status run_decoder(const tok_dec *d, strs *v) {
             size_t alen = d->alen, blen = d->type == DEC_REPLACE ? d->blen : 1;
             char *tmp = malloc(v->n[i] * (blen > alen ? blen : 1) + 1);
             if (!tmp) return cn_fail(CN_ENOMEM, "out of memory");
-            const char *src = v->s[i];
-            size_t sn = v->n[i];
-            if (d->type == DEC_METASPACE && i == 0 && d->prepend && sn >= alen && memcmp(src, a, alen) == 0)
-                src += alen, sn -= alen;
-            size_t m = replace_all(tmp, src, sn, a, alen, b, blen);
+            /* HF's Metaspace decoder drops every marker of the first token
+             * (not only its leading one) unless prepend_scheme is never */
+            if (d->type == DEC_METASPACE && i == 0 && d->prepend) blen = 0;
+            size_t m = replace_all(tmp, v->s[i], v->n[i], a, alen, b, blen);
             st = set_str(v, i, tmp, m);
             free(tmp);
         }

@@ -40,7 +40,7 @@ typedef struct tok_work {
 typedef struct {
     char *content;
     uint32_t len, id;
-    int special, normalized, lstrip, rstrip;
+    int special, normalized, lstrip, rstrip, single_word;
     char *norm;     /* content after the normalizer (normalized tokens) */
     uint32_t norm_len;
 } tok_added;
@@ -48,7 +48,7 @@ typedef struct {
 enum {
     NORM_PREPEND, NORM_REPLACE,
     /* Unicode steps (tok_uni.c) */
-    NORM_LOWERCASE, NORM_STRIP_ACCENTS, NORM_NFC, NORM_NFD, NORM_NFKC, NORM_NFKD, NORM_BERT_CLEAN, NORM_BERT_CHINESE,
+    NORM_LOWERCASE, NORM_STRIP_ACCENTS, NORM_STRIP_MARKS, NORM_NFC, NORM_NFD, NORM_NFKC, NORM_NFKD, NORM_BERT_CLEAN, NORM_BERT_CHINESE,
     NORM_BERT_NFD,
 };
 typedef struct {
@@ -151,6 +151,10 @@ void tok_pre_free(tok_pre *p);
 const char *tok_bl_char(uint8_t b, size_t *len);
 int tok_bl_byte(const char *s, size_t n, size_t *len);
 /* tok_uni.c */
+/* 1 when the UTF-8 character at s (n bytes left) / the one ending at s + n is
+ * a word character as Rust regex's \w has it (HF's single_word test) */
+int tok_word_at(const char *s, size_t n);
+int tok_word_before(const char *s, size_t n);
 cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn);
 cn_status tok_bert_split(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out);

@@ -8,22 +8,56 @@
 #include <utf8proc.h>
 #include "tok_impl.h"
 
-/* code points assigned after Unicode 8.0, sorted ranges (generated) */
-static const struct { int32_t lo, hi; } newer_ranges[] = {
+typedef struct {
+    int32_t lo, hi, v;
+} range;
+
+/* code points assigned after Unicode 8.0 and the version (in tenths) that
+ * assigned them, sorted ranges (generated) */
+static const range newer_ranges[] = {
 #include "tok_age.h"
 };
 
-/* 1 when Hugging Face's Unicode 8 tables do not know c (it is unassigned to them) */
-static int newer(int32_t c) {
-    size_t a = 0, b = sizeof newer_ranges / sizeof newer_ranges[0];
+/* Rust regex's \w, sorted merged ranges (generated from the UCD) */
+static const range word_ranges[] = {
+#include "tok_word.h"
+};
+
+/* the range of r (n sorted ranges) holding c, or NULL */
+static const range *in_ranges(int32_t c, const range *r, size_t n) {
+    size_t a = 0, b = n;
     while (a < b) {
         size_t m = (a + b) / 2;
-        if (c < newer_ranges[m].lo) b = m;
-        else if (c > newer_ranges[m].hi) a = m + 1;
-        else return 1;
+        if (c < r[m].lo) b = m;
+        else if (c > r[m].hi) a = m + 1;
+        else return &r[m];
     }
-    return 0;
+    return NULL;
 }
+
+/* Rust regex's \w: Alphabetic, marks, decimal digits, connector punctuation,
+ * Join_Control (HF's word test for single_word added tokens) */
+static int is_word(int32_t c) { return in_ranges(c, word_ranges, sizeof word_ranges / sizeof word_ranges[0]) != NULL; }
+
+int tok_word_at(const char *s, size_t n) {
+    utf8proc_int32_t c;
+    return n && utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &c) > 0 && is_word(c);
+}
+
+int tok_word_before(const char *s, size_t n) {
+    if (!n) return 0;
+    size_t j = n - 1;
+    while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80) j--;
+    return tok_word_at(s + j, n - j);
+}
+
+/* 1 when Hugging Face's Unicode 8 tables do not know c (it is unassigned to them) */
+/* 1 when c was assigned after Unicode version v (in tenths, v >= 80) */
+static int newer_than(int32_t c, int v) {
+    const range *r = in_ranges(c, newer_ranges, sizeof newer_ranges / sizeof newer_ranges[0]);
+    return r && r->v > v;
+}
+static int newer(int32_t c) { return newer_than(c, 80); }
 
 /* the general category as HF's BERT pieces see it: Unicode 8's. Characters
  * added later are unassigned, and these changed category after 8.0 (found
@@ -36,6 +70,18 @@ static int category(int32_t c) {
     for (size_t i = 0; i < sizeof was / sizeof was[0]; i++)
         if (was[i].c == c) return was[i].cat;
     return newer(c) ? UTF8PROC_CATEGORY_CN : utf8proc_category(c);
+}
+
+/* the StripAccents normalizer's combining marks: General_Category Mark as
+ * Unicode 9.0 has it (the tables of HF's unicode-normalization crate; the
+ * BertNormalizer strips Unicode 8's Mn instead) */
+static int mark9(int32_t c) {
+    if (newer_than(c, 90)) return 0;
+    /* changed since 9.0 (found by encoding every code point with HF) */
+    if (c == 0x1CF2 || c == 0x1CF3) return 1; /* Mc in 9.0, Lo now */
+    if (c == 0x111C9) return 0;               /* Po in 9.0, Mn now */
+    int k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
 }
 
 /* Rust's char::is_whitespace: Unicode White_Space */
@@ -78,6 +124,18 @@ static size_t put(char *d, int32_t c) { return (size_t)utf8proc_encode_char(c, (
 /* Rust's char::to_lowercase: the simple mapping, and U+0130's two characters */
 static size_t lower(char *d, int32_t c) {
     if (c == 0x130) return put(d, 'i') + put(d + 1, 0x307);
+    /* case pairs of Unicode 16.0 and 17.0, which Rust's to_lowercase (HF's
+     * Lowercase) has and Debian's utf8proc (Unicode 15) lacks; found by
+     * encoding every code point with HF */
+    if (c >= 0x1C89) {
+        static const struct { int32_t lo, hi, to; } newer_pairs[] = {
+            {0x1C89, 0x1C89, 0x1C8A}, {0xA7CB, 0xA7CB, 0x0264}, {0xA7CC, 0xA7CC, 0xA7CD}, {0xA7CE, 0xA7CE, 0xA7CF},
+            {0xA7D2, 0xA7D2, 0xA7D3}, {0xA7D4, 0xA7D4, 0xA7D5}, {0xA7DA, 0xA7DA, 0xA7DB}, {0xA7DC, 0xA7DC, 0x019B},
+            {0x10D50, 0x10D65, 0x10D70}, {0x16EA0, 0x16EB8, 0x16EBB},
+        };
+        for (size_t i = 0; i < sizeof newer_pairs / sizeof newer_pairs[0]; i++)
+            if (c >= newer_pairs[i].lo && c <= newer_pairs[i].hi) return put(d, newer_pairs[i].to + (c - newer_pairs[i].lo));
+    }
     return put(d, utf8proc_tolower(c));
 }
 
@@ -96,6 +154,9 @@ static size_t map_chars(const tok_norm *z, char *dst, const char *s, size_t n) {
         case NORM_STRIP_ACCENTS:
             if (category(c) != UTF8PROC_CATEGORY_MN) o += put(dst + o, c);
             break;
+        case NORM_STRIP_MARKS:
+            if (!mark9(c)) o += put(dst + o, c);
+            break;
         case NORM_BERT_CLEAN:
             if (c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && is_other(c))) break;
             o += put(dst + o, tok_is_space(c) ? ' ' : c);
@@ -109,22 +170,53 @@ static size_t map_chars(const tok_norm *z, char *dst, const char *s, size_t n) {
     return o;
 }
 
+/* one NF* form of s through utf8proc into dst */
+static cn_status nf(int type, char *dst, const char *s, size_t n, size_t *outn) {
+    int opt = UTF8PROC_STABLE | (type == NORM_NFC || type == NORM_NFKC ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE);
+    if (type == NORM_NFKC || type == NORM_NFKD) opt |= UTF8PROC_COMPAT;
+    utf8proc_uint8_t *r = NULL;
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r, (utf8proc_option_t)opt);
+    if (m < 0) {
+        free(r);
+        return cn_fail(CN_EUTF8, "normalization failed: %s", utf8proc_errmsg(m));
+    }
+    memcpy(dst, r, (size_t)m);
+    free(r);
+    *outn = (size_t)m;
+    return CN_OK;
+}
+
 /* runs one Unicode step of the normalizer from s into dst (holds 12 * n + 16) */
 cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn) {
     if (z->type == NORM_NFC || z->type == NORM_NFD || z->type == NORM_NFKC || z->type == NORM_NFKD ||
         z->type == NORM_BERT_NFD) {
-        int opt = UTF8PROC_STABLE | (z->type == NORM_NFC || z->type == NORM_NFKC ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE);
-        if (z->type == NORM_NFKC || z->type == NORM_NFKD) opt |= UTF8PROC_COMPAT;
-        utf8proc_uint8_t *r = NULL;
-        utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r, (utf8proc_option_t)opt);
-        if (m < 0) {
-            free(r);
-            return cn_fail(CN_EUTF8, "normalization failed: %s", utf8proc_errmsg(m));
+        /* HF's NF* tables are Unicode 9.0's: a character assigned later has no
+         * decomposition and no combining class to it, so it passes unchanged
+         * and nothing composes or reorders across it */
+        size_t o = 0, from = 0, i = 0;
+        while (i < n) {
+            if ((unsigned char)s[i] < 0x80) {
+                i++;
+                continue;
+            }
+            int32_t c;
+            utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+            if (l <= 0) l = 1, c = 0;
+            if (c > 0 && newer_than(c, 90)) {
+                size_t m;
+                cn_status st = nf(z->type, dst + o, s + from, i - from, &m);
+                if (st) return st;
+                o += m;
+                memcpy(dst + o, s + i, (size_t)l);
+                o += (size_t)l;
+                from = i + (size_t)l;
+            }
+            i += (size_t)l;
         }
-        memcpy(dst, r, (size_t)m);
-        free(r);
-        *outn = (size_t)m;
-        return CN_OK;
+        size_t m = 0;
+        cn_status st = from < n || from == 0 ? nf(z->type, dst + o, s + from, n - from, &m) : CN_OK;
+        *outn = o + m;
+        return st;
     }
     *outn = map_chars(z, dst, s, n);
     return CN_OK;

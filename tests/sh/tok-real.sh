@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The real tokenizers (LLaMA2, Mistral, LLaMA3, GPT-2, BERT uncased) and
+# variants of them with their components recombined (tests/ref/variants.mjs),
+# each against Hugging Face tokenizers itself (Rust, through its Node binding,
+# installed by make ref): every id and every decoded text equal on the
+# committed edge cases (tests/data/tok/edge*.jsonl), with and without the
+# post-processor's special tokens and with special tokens as plain text; on up
+# to 200 documents of each corpus split through cn-tokenize, with and without
+# --literal-special; and decode(encode(x)) == x on those documents through
+# cn-tokenize --decode for the SentencePiece-BPE and byte-level families.
+set -euo pipefail
+ref=$BUILD/ref
+if [ ! -s "$ref/tok/gpt2.json" ] || [ ! -d "$ref/node_modules/tokenizers" ]; then
+    echo "reference tokenizers missing: make ref (make test does it)"
+    exit 1
+fi
+export NODE_PATH=$ref/node_modules
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tok=$ref/tok
+node "$TOP/tests/ref/variants.mjs" "$tok"
+base="llama2 mistral llama3 gpt2 bert-base-uncased"
+variants="llama2-metaspace mistral-split-nofallback llama3-noregex gpt2-prefix-nfkc bert-nolower bert-sequence"
+
+# up to 200 documents of each split, spread evenly through it
+for s in domain-train domain-heldout general-train general-heldout; do
+    zstd -dc "$SAMPLES/data/$s.jsonl.zst" > "$work/split.jsonl"
+    n=$(wc -l < "$work/split.jsonl")
+    awk -v step=$(((n + 199) / 200)) '(NR - 1) % step == 0' "$work/split.jsonl"
+done > "$work/docs.jsonl"
+echo "documents: $(wc -l < "$work/docs.jsonl")"
+
+bad=0
+same() { # LABEL HF OURS
+    if cmp -s "$2" "$3"; then
+        echo "ok   $1 ($(wc -l < "$2") records)"
+    else
+        echo "DIFF $1: $(diff "$2" "$3" | grep -c '^<' || true) of $(wc -l < "$2") records differ; first:"
+        diff "$2" "$3" | head -4 | cut -c1-300
+        bad=1
+    fi
+}
+
+for tk in $base $variants; do
+    for f in edge edge-more; do
+        for m in add0 add1 lit dec decskip; do
+            node "$TOP/tests/ref/hf.js" "$tok/$tk.json" "$DATA/tok/$f.jsonl" $m > "$work/hf"
+            "$BUILD/tests/tokids" "$tok/$tk.json" "$DATA/tok/$f.jsonl" $m > "$work/ours"
+            same "$tk $f $m" "$work/hf" "$work/ours"
+        done
+    done
+done
+
+# documents through cn-tokenize (records HF gives no ids have no shard record)
+ids_of() { "$BUILD/bin/cn-shard" dump -q | sed 's/, "text_bytes": [0-9]*}//; s/{"ids": //; s/ //g'; }
+for tk in $base $variants; do
+    node "$TOP/tests/ref/hf.js" "$tok/$tk.json" "$work/docs.jsonl" add0 | grep -v '^\[\]$' > "$work/hf" || true
+    "$BUILD/bin/cn-tokenize" -q -t "$tok/$tk.json" "$work/docs.jsonl" | ids_of > "$work/ours"
+    same "$tk documents" "$work/hf" "$work/ours"
+done
+for tk in $base; do
+    node "$TOP/tests/ref/hf.js" "$tok/$tk.json" "$work/docs.jsonl" lit | grep -v '^\[\]$' > "$work/hf" || true
+    "$BUILD/bin/cn-tokenize" -q --literal-special -t "$tok/$tk.json" "$work/docs.jsonl" | ids_of > "$work/ours"
+    same "$tk documents --literal-special" "$work/hf" "$work/ours"
+done
+
+# decode(encode(x)) == x; the space marker U+2581 itself decodes to a space
+grep -v $'\u2581' "$work/docs.jsonl" > "$work/rt.jsonl" || true
+for tk in llama2 mistral llama3 gpt2; do
+    "$BUILD/bin/cn-tokenize" -q --literal-special -t "$tok/$tk.json" "$work/rt.jsonl" |
+        "$BUILD/bin/cn-tokenize" -q --decode -t "$tok/$tk.json" > "$work/back.jsonl"
+    if node -e '
+        const fs = require("fs");
+        const rd = (f) => fs.readFileSync(f, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).text);
+        const a = rd(process.argv[1]), b = rd(process.argv[2]);
+        const i = a.findIndex((t, k) => t !== b[k]);
+        if (a.length !== b.length || i >= 0) { console.log("record " + (i + 1) + " of " + a.length + " differs"); process.exit(1); }
+    ' "$work/rt.jsonl" "$work/back.jsonl"; then
+        echo "ok   $tk decode(encode(x)) == x ($(wc -l < "$work/rt.jsonl") documents)"
+    else
+        bad=1
+    fi
+done
+exit $bad
