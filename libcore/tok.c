@@ -898,6 +898,14 @@ cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *ts, const char *tex
     return st;
 }
 
+/* qsort_r order: longer texts first, then by index (a total order) */
+static int longer_text(const void *a, const void *b, void *lens) {
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const size_t *l = lens;
+    if (l[i] != l[j]) return l[i] > l[j] ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
 cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
                               const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed) {
     for (int k = 0; k < threads; k++)
@@ -905,8 +913,15 @@ cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int thread
     cn_status first = CN_OK;
     size_t bad = n;
     char msg[512] = "";
+    /* longest texts first, so that the threads finish together (the batch
+     * ends when its last text does) */
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) return cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    qsort_r(order, n, sizeof *order, longer_text, (void *)lens);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (size_t i = 0; i < n; i++) {
+    for (size_t r = 0; r < n; r++) {
+        size_t i = order[r];
         int k = 0;
 #ifdef _OPENMP
         k = omp_get_thread_num();
@@ -922,6 +937,7 @@ cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int thread
             }
         }
     }
+    free(order);
     if (first) {
         *failed = bad;
         return cn_fail(first, "%s", msg);

@@ -1,6 +1,7 @@
 /* cn-tokenize: JSONL documents to token shards (or Megatron datasets) with a
  * Hugging Face tokenizer.json, and shards back to text with --decode. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static cn_progress prog;
 
 /* one batch of documents: their texts (copied) and ids */
 #define BATCH_DOCS 1024
-#define BATCH_BYTES (8u << 20)
+#define BATCH_BYTES (1u << 20)
 
 typedef struct {
     char *text;
@@ -58,7 +59,9 @@ typedef struct {
     size_t off[BATCH_DOCS], len[BATCH_DOCS];
     const char *ptr[BATCH_DOCS];
     cn_ids ids[BATCH_DOCS];
+    uint64_t line[BATCH_DOCS]; /* each document's line in its file */
     size_t n;
+    int file, last;            /* the input it comes from; its last batch */
 } batch;
 
 typedef struct {
@@ -99,7 +102,110 @@ static void put_batch(sink *k, batch *b) {
                        k->tokens / 1e6, dt > 0 ? k->bytes / 1e6 / dt : 0.0);
 }
 
+/* The reader thread: parses the JSONL files into batches (one file's
+ * documents per batch, at most BATCH_DOCS / BATCH_BYTES) and hands them to the
+ * encoder through two slots, so that parsing overlaps encoding. */
+typedef struct {
+    const opts *o;
+    int n;
+    char **files;
+    batch *slot[2];
+    int full[2];
+    int done, stop;
+    char msg[1100]; /* the reading error, when done with one */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} feed;
+
+static int fill(feed *f, batch *b, cn_jsonl *j, int file) {
+    cJSON *obj;
+    cn_status st = CN_OK;
+    b->n = 0;
+    b->used = 0;
+    b->file = file;
+    while (b->n < BATCH_DOCS && b->used < BATCH_BYTES && (st = cn_jsonl_next(j, &obj)) == CN_OK) {
+        const char *s;
+        size_t len;
+        if ((st = cn_jsonl_text(j, f->o->field, &s, &len))) break;
+        if (b->used + len > b->cap) {
+            size_t cap = b->cap;
+            while (cap < b->used + len) cap *= 2;
+            char *nt = realloc(b->text, cap);
+            if (!nt) {
+                st = cn_fail(CN_ENOMEM, "out of memory");
+                break;
+            }
+            b->text = nt;
+            b->cap = cap;
+        }
+        memcpy(b->text + b->used, s, len);
+        b->off[b->n] = b->used;
+        b->len[b->n] = len;
+        b->line[b->n] = cn_jsonl_line(j);
+        b->used += len;
+        b->n++;
+    }
+    for (size_t d = 0; d < b->n; d++) b->ptr[d] = b->text + b->off[d];
+    b->last = st == CN_EOF;
+    return st == CN_OK || st == CN_EOF ? 0 : 1;
+}
+
+static void *reader(void *arg) {
+    feed *f = arg;
+    int k = 0, failed = 0;
+    for (int i = 0; i < f->n && !failed; i++) {
+        cn_in *in = cn_in_open(f->files[i]);
+        cn_jsonl *j = in ? cn_jsonl_new(in, f->o->replace ? CN_JSONL_REPLACE_UTF8 : 0) : NULL;
+        if (!j) {
+            cn_in_close(in);
+            failed = 1;
+            break;
+        }
+        for (int last = 0; !last && !failed; k ^= 1) {
+            pthread_mutex_lock(&f->mu);
+            while (f->full[k] && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
+            int stop = f->stop;
+            pthread_mutex_unlock(&f->mu);
+            if (stop) {
+                failed = 2;
+                break;
+            }
+            batch *b = f->slot[k];
+            failed = fill(f, b, j, i);
+            last = b->last;
+            /* a batch read before an error still goes out, as in order */
+            pthread_mutex_lock(&f->mu);
+            if (b->n || last) f->full[k] = 1;
+            else k ^= 1; /* nothing to hand over: this slot is reused */
+            pthread_cond_broadcast(&f->cv);
+            pthread_mutex_unlock(&f->mu);
+        }
+        cn_jsonl_free(j);
+        cn_in_close(in);
+    }
+    pthread_mutex_lock(&f->mu);
+    if (failed == 1) snprintf(f->msg, sizeof f->msg, "%s", cn_errmsg());
+    f->done = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static void abort_sink(sink *k) {
+    if (k->out) cn_out_abort(k->out);
+    if (k->mw) cn_megatron_abort(k->mw);
+}
+
 static int encode(const opts *o, int n, char **files) {
+    /* the reader starts first: parsing the first batch overlaps loading */
+    feed f = {.o = o, .n = n, .files = files, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    for (int s = 0; s < 2; s++) {
+        f.slot[s] = calloc(1, sizeof *f.slot[s]);
+        if (!f.slot[s] || !(f.slot[s]->text = malloc(BATCH_BYTES))) cn_die("out of memory");
+        f.slot[s]->cap = BATCH_BYTES;
+    }
+    pthread_t rt;
+    if (pthread_create(&rt, NULL, reader, &f)) cn_die("cannot start the reader thread");
     cn_tok *t = cn_tok_load(o->tok_path);
     if (!t) cn_die_status();
     cn_shard_info info;
@@ -119,56 +225,37 @@ static int encode(const opts *o, int n, char **files) {
     }
     int threads = o->threads;
     cn_tok_state **states = calloc((size_t)threads, sizeof *states);
-    batch *b = calloc(1, sizeof *b);
-    if (!states || !b || !(b->text = malloc(BATCH_BYTES))) cn_die("out of memory");
-    b->cap = BATCH_BYTES;
+    if (!states) cn_die("out of memory");
     int flags = o->literal ? CN_TOK_LITERAL_SPECIAL : 0;
-    for (int i = 0; i < n; i++) {
-        cn_in *in = cn_in_open(files[i]);
-        if (!in) cn_die_status();
-        cn_jsonl *j = cn_jsonl_new(in, o->replace ? CN_JSONL_REPLACE_UTF8 : 0);
-        uint64_t first_line[BATCH_DOCS];
-        cJSON *obj;
-        cn_status st;
-        for (;;) {
-            b->n = 0;
-            b->used = 0;
-            while (b->n < BATCH_DOCS && b->used < BATCH_BYTES && (st = cn_jsonl_next(j, &obj)) == CN_OK) {
-                const char *s;
-                size_t len;
-                if ((st = cn_jsonl_text(j, o->field, &s, &len))) break;
-                if (b->used + len > b->cap) {
-                    size_t cap = b->cap ? b->cap : BATCH_BYTES;
-                    while (cap < b->used + len) cap *= 2;
-                    char *nt = realloc(b->text, cap);
-                    if (!nt) cn_die("out of memory");
-                    b->text = nt;
-                    b->cap = cap;
-                }
-                memcpy(b->text + b->used, s, len);
-                b->off[b->n] = b->used;
-                b->len[b->n] = len;
-                first_line[b->n] = cn_jsonl_line(j);
-                b->used += len;
-                b->n++;
-            }
-            if (b->n < BATCH_DOCS && b->used < BATCH_BYTES && st != CN_EOF) {
-                if (k.out) cn_out_abort(k.out);
-                if (k.mw) cn_megatron_abort(k.mw);
-                cn_die_status();
-            }
-            for (size_t d = 0; d < b->n; d++) b->ptr[d] = b->text + b->off[d];
-            size_t failed;
-            if (b->n && cn_tok_encode_batch(t, states, threads, b->ptr, b->len, b->n, flags, b->ids, &failed)) {
-                if (k.out) cn_out_abort(k.out);
-                if (k.mw) cn_megatron_abort(k.mw);
-                cn_die("%s:%llu: %s", cn_in_name(in), (unsigned long long)first_line[failed], cn_errmsg());
-            }
-            put_batch(&k, b);
-            if (b->n < BATCH_DOCS && b->used < BATCH_BYTES) break; /* the file is done */
+    for (int s = 0;; s ^= 1) {
+        pthread_mutex_lock(&f.mu);
+        while (!f.full[s] && !f.done) pthread_cond_wait(&f.cv, &f.mu);
+        int full = f.full[s];
+        pthread_mutex_unlock(&f.mu);
+        if (!full) break; /* the reader is done and this slot is empty */
+        batch *b = f.slot[s];
+        size_t failed;
+        if (b->n && cn_tok_encode_batch(t, states, threads, b->ptr, b->len, b->n, flags, b->ids, &failed)) {
+            char msg[1100];
+            snprintf(msg, sizeof msg, "%s", cn_errmsg());
+            pthread_mutex_lock(&f.mu);
+            f.stop = 1;
+            pthread_cond_broadcast(&f.cv);
+            pthread_mutex_unlock(&f.mu);
+            pthread_join(rt, NULL);
+            abort_sink(&k);
+            cn_die("%s:%llu: %s", strcmp(files[b->file], "-") == 0 ? "<stdin>" : files[b->file], (unsigned long long)b->line[failed], msg);
         }
-        cn_jsonl_free(j);
-        cn_in_close(in);
+        put_batch(&k, b);
+        pthread_mutex_lock(&f.mu);
+        f.full[s] = 0;
+        pthread_cond_broadcast(&f.cv);
+        pthread_mutex_unlock(&f.mu);
+    }
+    pthread_join(rt, NULL);
+    if (f.msg[0]) {
+        abort_sink(&k);
+        cn_die("%s", f.msg);
     }
     cn_progress_end(&prog);
     cn_status st;
@@ -180,11 +267,13 @@ static int encode(const opts *o, int n, char **files) {
         else st = cn_out_commit(k.out);
     }
     if (st) cn_die_status();
-    for (size_t d = 0; d < BATCH_DOCS; d++) cn_ids_free(&b->ids[d]);
+    for (int s = 0; s < 2; s++) {
+        for (size_t d = 0; d < BATCH_DOCS; d++) cn_ids_free(&f.slot[s]->ids[d]);
+        free(f.slot[s]->text);
+        free(f.slot[s]);
+    }
     for (int i = 0; i < threads; i++) cn_tok_state_free(states[i]);
     free(states);
-    free(b->text);
-    free(b);
     cn_tok_free(t);
     return 0;
 }
