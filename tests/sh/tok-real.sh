@@ -31,6 +31,18 @@ done > "$work/docs.jsonl"
 echo "documents: $(wc -l < "$work/docs.jsonl")"
 
 bad=0
+# known ids, independent of the reference implementation
+printf '{"text": "Hello, my dog is cute"}\n' > "$work/hello.jsonl"
+printf '{"text": "Hello world"}\n' > "$work/world.jsonl"
+known() { # TOKENIZER FILE MODE EXPECTED
+    local got
+    got=$("$BUILD/tests/tokids" "$tok/$1.json" "$work/$2.jsonl" $3)
+    if [ "$got" = "$4" ]; then echo "ok   $1 $2: $got"; else echo "DIFF $1 $2: $got, expected $4"; bad=1; fi
+}
+known llama2 hello add1 '[1,15043,29892,590,11203,338,274,1082]'
+known gpt2 world add0 '[15496,995]'
+known bert-base-uncased hello add1 '[101,7592,1010,2026,3899,2003,10140,102]'
+
 same() { # LABEL HF OURS
     if cmp -s "$2" "$3"; then
         echo "ok   $1 ($(wc -l < "$2") records)"
