@@ -158,7 +158,7 @@ demo: deps
 	@$(MAKE) --no-print-directory corpus
 	@BUILD=$(BUILD) pipelines/demo.sh
 
-# BENCH=io or BENCH=tok runs one part
+# BENCH=io, BENCH=tok or BENCH=vocab runs one part
 BENCH ?= all
 bench: deps
 	$(call apt_missing,$(DEB_BENCH))
@@ -166,6 +166,7 @@ bench: deps
 	@st=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = io ]; then BUILD=$(BUILD) tests/bench/run.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vocab ]; then BUILD=$(BUILD) tests/bench/vocab.sh || st=1; fi; \
 	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----

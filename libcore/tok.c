@@ -906,6 +906,23 @@ static int longer_text(const void *a, const void *b, void *lens) {
     return i < j ? -1 : i > j;
 }
 
+cn_status cn_tok_pretokenize(const cn_tok *t, cn_tok_state *s, const char *text, size_t n, int flags, cn_tok_word_fn fn,
+                             void *arg) {
+    cn_ids sink = {0};
+    s->word_fn = fn;
+    s->word_arg = arg;
+    cn_status st = cn_tok_encode_state(t, s, text, n, flags & ~CN_TOK_ADD_SPECIAL, &sink);
+    s->word_fn = NULL;
+    cn_ids_free(&sink);
+    return st;
+}
+
+cn_status cn_tok_encode_model(cn_tok *t, const char *word, size_t n, cn_ids *out) {
+    if (!t->state && !(t->state = cn_tok_state_new(t))) return CN_ENOMEM;
+    if (n == 0) return CN_OK;
+    return t->bpe.wordpiece ? tok_wordpiece_word(t, word, n, out) : tok_bpe_word(t, &t->state->work, word, n, out);
+}
+
 cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
                               const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed) {
     for (int k = 0; k < threads; k++)

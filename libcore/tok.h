@@ -78,6 +78,15 @@ cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *s, const char *text
 cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
                               const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed);
 
+/* Calls fn for each pre-token of text as the model would receive it (after
+ * added tokens are split out, normalization and pre-tokenization; added
+ * tokens themselves are not passed), in order; stops at fn's first error. */
+typedef cn_status (*cn_tok_word_fn)(const char *word, size_t n, void *arg);
+cn_status cn_tok_pretokenize(const cn_tok *t, cn_tok_state *s, const char *text, size_t n, int flags, cn_tok_word_fn fn,
+                             void *arg);
+/* Appends the ids the model alone (BPE or WordPiece) gives one word: no
+ * added tokens, normalizer, pre-tokenizer or post-processor. */
+cn_status cn_tok_encode_model(cn_tok *t, const char *word, size_t n, cn_ids *out);
 /* Decodes ids to text through the decoder (skip_special: leave out special
  * added tokens). *text is malloc'd and NUL-terminated; the caller frees it. */
 cn_status cn_tok_decode(const cn_tok *t, const uint32_t *ids, size_t n, int skip_special, char **text, size_t *len);

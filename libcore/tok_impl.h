@@ -117,6 +117,8 @@ struct cn_tok {
  * pre-tokenizer level an output buffer and regex match data */
 struct cn_tok_state {
     tok_work work;
+    cn_tok_word_fn word_fn; /* set: pre-tokens go to it instead of the model */
+    void *word_arg;
     char *buf[3];
     size_t bufcap[3];
     size_t nlvl;

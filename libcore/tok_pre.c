@@ -259,7 +259,10 @@ static cn_status split_run(const cn_tok *t, cn_tok_state *ts, size_t k, const to
 
 cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
     if (n == 0) return CN_OK;
-    if (k == t->npre) return t->bpe.wordpiece ? tok_wordpiece_word(t, s, n, out) : tok_bpe_word(t, &ts->work, s, n, out);
+    if (k == t->npre) {
+        if (ts->word_fn) return ts->word_fn(s, n, ts->word_arg);
+        return t->bpe.wordpiece ? tok_wordpiece_word(t, s, n, out) : tok_bpe_word(t, &ts->work, s, n, out);
+    }
     const tok_pre *p = &t->pre[k];
     if (p->type == PRE_SPLIT) return split_run(t, ts, k, p, s, n, at_start, out);
     if (p->type == PRE_BERT) return tok_bert_split(t, ts, k, s, n, at_start, out);

@@ -65,3 +65,26 @@ size_t cn_utf8_repair(char *dst, const char *str, size_t n) {
     }
     return o;
 }
+
+size_t cn_utf8_decode(const char *s, size_t n, int32_t *c) {
+    const uint8_t *u = (const uint8_t *)s;
+    size_t l = u[0] < 0x80 ? 1 : u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 0;
+    if (l == 0 || l > n || cn_utf8_check(s, l) != l) {
+        *c = 0xFFFD;
+        return 1;
+    }
+    int32_t v = l == 1 ? u[0] : l == 2 ? u[0] & 0x1F : l == 3 ? u[0] & 0x0F : u[0] & 0x07;
+    for (size_t i = 1; i < l; i++) v = v << 6 | (u[i] & 0x3F);
+    *c = v;
+    return l;
+}
+
+size_t cn_utf8_encode(int32_t c, char *d) {
+    if (c < 0x80) return d[0] = (char)c, 1;
+    if (c < 0x800) return d[0] = (char)(0xC0 | c >> 6), d[1] = (char)(0x80 | (c & 0x3F)), 2;
+    if (c < 0x10000)
+        return d[0] = (char)(0xE0 | c >> 12), d[1] = (char)(0x80 | (c >> 6 & 0x3F)), d[2] = (char)(0x80 | (c & 0x3F)), 3;
+    d[0] = (char)(0xF0 | c >> 18), d[1] = (char)(0x80 | (c >> 12 & 0x3F)), d[2] = (char)(0x80 | (c >> 6 & 0x3F));
+    d[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}

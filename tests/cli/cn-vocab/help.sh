@@ -1,0 +1,2 @@
+# exit: 0
+cn-vocab --help | grep -q '^Usage: cn-vocab train'

@@ -1,0 +1,3 @@
+# exit: 2
+# stderr: ^cn-vocab: expected a command: train or augment$
+cn-vocab --type spm-bpe
