@@ -156,6 +156,7 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory corpus
+	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 	@BUILD=$(BUILD) pipelines/demo.sh
 
 # BENCH=io, BENCH=tok or BENCH=vocab runs one part

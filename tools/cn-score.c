@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
     cn_out *out = cn_out_open(out_path, 0);
     if (!out) cn_die_status();
     if (table) {
-        put(out, "%-28s %-12s %7s %12s", "data", "kind", "docs", "bytes");
+        put(out, "%-32s %-12s %7s %12s", "data", "kind", "docs", "bytes");
         for (int k = 0; k < ntok; k++) put(out, " %12s %10s", k ? "tokens B" : "tokens A", k ? "bytes/tok B" : "bytes/tok A");
         put(out, "%s\n", ntok == 2 ? "  B vs A" : "");
     }
@@ -214,7 +214,10 @@ int main(int argc, char **argv) {
             const tally *k = &t->k[i];
             if (i > 0 && t->n == 1 && k->docs == t->k[0].docs) continue; /* one kind: "all" says it */
             if (table) {
-                put(out, "%-28.28s %-12.12s %7llu %12llu", argv[f], k->name, (unsigned long long)k->docs,
+                const char *shown = argv[f];
+                size_t sl = strlen(shown);
+                if (sl > 32) shown += sl - 32; /* the end of a long path says most */
+                put(out, "%-32s %-12.12s %7llu %12llu", shown, k->name, (unsigned long long)k->docs,
                     (unsigned long long)k->bytes);
                 for (int m = 0; m < ntok; m++)
                     put(out, " %12llu %10.3f", (unsigned long long)k->tokens[m],
