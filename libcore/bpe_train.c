@@ -43,8 +43,6 @@ static uint64_t hash_bytes(const char *s, size_t n) {
     return h ^ (h >> 29);
 }
 
-static size_t mem_use(const cn_bpe_trainer *tr) { return tr->acap + tr->cap * sizeof(wentry); }
-
 static cn_status rehash(cn_bpe_trainer *tr, size_t cap) {
     wentry *t = calloc(cap, sizeof *t);
     if (!t) return cn_fail(CN_ENOMEM, "out of memory");
@@ -60,39 +58,45 @@ static cn_status rehash(cn_bpe_trainer *tr, size_t cap) {
     return CN_OK;
 }
 
-/* drops the rarest words until the counts take at most 3/4 of max_memory */
+static int by_offset(const void *x, const void *y, void *tab) {
+    const wentry *t = tab;
+    size_t a = t[*(const size_t *)x].off, b = t[*(const size_t *)y].off;
+    return a < b ? -1 : a > b;
+}
+
+/* With max_memory the table and the arena are allocated once, half the
+ * budget each; when either fills, the rarest words go (count 1, then 2, 4...)
+ * until both are at most half full, so pruning happens seldom. */
 static cn_status prune(cn_bpe_trainer *tr) {
-    for (uint64_t limit = 1; mem_use(tr) > tr->o.max_memory / 4 * 3 && tr->used; limit *= 2) {
-        char *arena = malloc(tr->acap);
-        if (!arena) return cn_fail(CN_ENOMEM, "out of memory");
+    for (uint64_t limit = 1; tr->used && (tr->used * 4 > tr->cap || tr->alen * 2 > tr->acap); limit *= 2) {
         size_t alen = 0, kept = 0;
+        /* compact the arena in place, in arena order */
+        size_t *order = malloc(tr->used * sizeof *order), n = 0;
+        if (!order) return cn_fail(CN_ENOMEM, "out of memory");
         for (size_t i = 0; i < tr->cap; i++) {
             wentry *e = &tr->tab[i];
             if (!e->count) continue;
             if (e->count <= limit) {
                 tr->dropped++;
                 e->count = 0;
-                continue;
+            } else {
+                order[n++] = i;
             }
-            memcpy(arena + alen, tr->arena + e->off, e->len);
+        }
+        /* entries by arena offset, so that moves only go down */
+        qsort_r(order, n, sizeof *order, by_offset, tr->tab);
+        for (size_t k = 0; k < n; k++) {
+            wentry *e = &tr->tab[order[k]];
+            memmove(tr->arena + alen, tr->arena + e->off, e->len);
             e->off = alen;
             alen += e->len;
             kept++;
         }
-        free(tr->arena);
-        tr->arena = arena;
+        free(order);
         tr->alen = alen;
         tr->used = kept;
-        size_t cap = 1024;
-        while (cap < kept * 2) cap *= 2;
-        cn_status st = rehash(tr, cap);
+        cn_status st = rehash(tr, tr->cap); /* the same size: the dropped slots free */
         if (st) return st;
-        /* the arena shrinks to what is kept, with room to grow */
-        size_t acap = alen * 2 + 65536;
-        if (acap < tr->acap) {
-            char *a = realloc(tr->arena, acap);
-            if (a) tr->arena = a, tr->acap = acap;
-        }
     }
     return CN_OK;
 }
@@ -110,7 +114,18 @@ static cn_status count_word(cn_bpe_trainer *tr, const char *w, size_t n) {
         }
         j = (j + 1) & (tr->cap - 1);
     }
-    if (tr->alen + n > tr->acap) {
+    if (tr->o.max_memory) {
+        if (n > tr->acap / 4) { /* a word too long for the budget */
+            tr->dropped++;
+            return CN_OK;
+        }
+        if (tr->alen + n > tr->acap || (tr->used + 1) * 2 > tr->cap) {
+            cn_status st = prune(tr);
+            if (st) return st;
+            j = h & (tr->cap - 1);
+            while (tr->tab[j].count) j = (j + 1) & (tr->cap - 1);
+        }
+    } else if (tr->alen + n > tr->acap) {
         size_t acap = tr->acap * 2;
         while (acap < tr->alen + n) acap *= 2;
         char *a = realloc(tr->arena, acap);
@@ -121,11 +136,7 @@ static cn_status count_word(cn_bpe_trainer *tr, const char *w, size_t n) {
     memcpy(tr->arena + tr->alen, w, n);
     tr->tab[j] = (wentry){h, 1, tr->alen, (uint32_t)n};
     tr->alen += n;
-    if (++tr->used * 2 > tr->cap) {
-        cn_status st = rehash(tr, tr->cap * 2);
-        if (st) return st;
-    }
-    if (tr->o.max_memory && mem_use(tr) > tr->o.max_memory) return prune(tr);
+    if (++tr->used * 2 > tr->cap && !tr->o.max_memory) return rehash(tr, tr->cap * 2);
     return CN_OK;
 }
 
@@ -187,6 +198,10 @@ cn_bpe_trainer *cn_bpe_trainer_new(const cn_bpe_opts *o) {
     tr->st = tr->pre ? cn_tok_state_new(tr->pre) : NULL;
     tr->cap = 1024;
     tr->acap = 65536;
+    if (o->max_memory) { /* half the budget each, allocated once */
+        while (tr->cap * 2 * sizeof(wentry) <= o->max_memory / 2) tr->cap *= 2;
+        if (o->max_memory / 2 > tr->acap) tr->acap = o->max_memory / 2;
+    }
     tr->tab = calloc(tr->cap, sizeof *tr->tab);
     tr->arena = malloc(tr->acap);
     if (!tr->st || !tr->tab || !tr->arena) {

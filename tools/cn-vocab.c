@@ -204,6 +204,7 @@ static int augment(opts *o) {
                 s.dropped_general,
                 s.fired, s.added, s.rounds);
     free(json), free(map), free(base), free(dtok);
+    free(o->domain), free(o->general);
     return 0;
 }
 
