@@ -16,7 +16,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
 
-PKGS := libzstd libcjson libpcre2-8 libutf8proc
+PKGS := libzstd libcjson libpcre2-8 libutf8proc openblas
 
 ifeq ($(SAN),1)
 BUILD   := build-san

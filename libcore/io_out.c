@@ -216,6 +216,7 @@ static cn_status flush(cn_out *out) {
 
 cn_status cn_out_write(cn_out *out, const void *buf, size_t n) {
     if (out->failed) return CN_EIO;
+    if (n == 0) return CN_OK;
     out->pos += n;
     if (out->len + n > out->cap || out->niov == NIOV) {
         cn_status st = flush(out);

@@ -1,0 +1,362 @@
+/* ops_cpu_impl: the CPU kernels, written once for a REAL type. Included by
+ * ops_cpu.c with REAL float (the backend) and by the finite-difference test
+ * with REAL double. Define REAL, SFX (a name suffix) and GEMM (cblas_sgemm or
+ * cblas_dgemm) before including. Reductions are deterministic: fixed chunks
+ * summed in index order, whatever the threads. */
+#include <cblas.h>
+#include <tgmath.h> /* exp, sqrt... of REAL: the float functions for float */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define K(name) CAT(name, SFX)
+
+#define ROWS_PER_CHUNK 32 /* the row chunks that column reductions sum, in order */
+
+static __attribute__((unused)) void K(matmul)(REAL *c, const REAL *a, const REAL *b, int m, int n, int k, int ta, int tb, REAL alpha, REAL beta) {
+    GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, ta ? m : k, b,
+         tb ? k : n, beta, c, n);
+}
+
+static __attribute__((unused)) void K(add)(REAL *y, const REAL *x, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+static __attribute__((unused)) void K(scale)(REAL *x, REAL s, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+static __attribute__((unused)) void K(bias_fwd)(REAL *y, const REAL *b, int n, int c) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) y[(size_t)i * c + j] += b[j];
+}
+
+/* out[c] += sum over rows of f(row) [c], rows in fixed chunks summed in order */
+static __attribute__((unused)) void K(bias_bwd)(REAL *db, const REAL *dy, int n, int c) {
+    int nch = (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
+    REAL *part = calloc((size_t)nch * c + 1, sizeof *part);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nch; k++)
+        for (int i = k * ROWS_PER_CHUNK; i < n && i < (k + 1) * ROWS_PER_CHUNK; i++)
+            for (int j = 0; j < c; j++) part[(size_t)k * c + j] += dy[(size_t)i * c + j];
+    for (int k = 0; k < nch; k++)
+        for (int j = 0; j < c; j++) db[j] += part[(size_t)k * c + j];
+    free(part);
+}
+
+static __attribute__((unused)) void K(rmsnorm_fwd)(REAL *y, REAL *rstd, const REAL *x, const REAL *w, int n, int c, REAL eps) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        const REAL *xi = x + (size_t)i * c;
+        REAL ss = 0;
+        for (int j = 0; j < c; j++) ss += xi[j] * xi[j];
+        REAL r = 1 / sqrt(ss / c + eps);
+        rstd[i] = r;
+        for (int j = 0; j < c; j++) y[(size_t)i * c + j] = w[j] * (xi[j] * r);
+    }
+}
+
+static __attribute__((unused)) void K(rmsnorm_bwd)(REAL *dx, REAL *dw, const REAL *dy, const REAL *x, const REAL *w, const REAL *rstd, int n, int c) {
+    int nch = (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
+    REAL *part = calloc((size_t)nch * c + 1, sizeof *part);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nch; k++) {
+        for (int i = k * ROWS_PER_CHUNK; i < n && i < (k + 1) * ROWS_PER_CHUNK; i++) {
+            const REAL *xi = x + (size_t)i * c, *dyi = dy + (size_t)i * c;
+            REAL r = rstd[i], dot = 0;
+            for (int j = 0; j < c; j++) {
+                dot += dyi[j] * w[j] * xi[j] * r;
+                part[(size_t)k * c + j] += dyi[j] * xi[j] * r;
+            }
+            dot /= c;
+            for (int j = 0; j < c; j++) dx[(size_t)i * c + j] = r * (dyi[j] * w[j] - xi[j] * r * dot);
+        }
+    }
+    for (int k = 0; k < nch; k++)
+        for (int j = 0; j < c; j++) dw[j] += part[(size_t)k * c + j];
+    free(part);
+}
+
+static __attribute__((unused)) void K(layernorm_fwd)(REAL *y, REAL *mean, REAL *rstd, const REAL *x, const REAL *w, const REAL *b, int n, int c, REAL eps) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        const REAL *xi = x + (size_t)i * c;
+        REAL m = 0, var = 0;
+        for (int j = 0; j < c; j++) m += xi[j];
+        m /= c;
+        for (int j = 0; j < c; j++) var += (xi[j] - m) * (xi[j] - m);
+        REAL r = 1 / sqrt(var / c + eps);
+        mean[i] = m;
+        rstd[i] = r;
+        for (int j = 0; j < c; j++) y[(size_t)i * c + j] = (xi[j] - m) * r * w[j] + b[j];
+    }
+}
+
+static __attribute__((unused)) void K(layernorm_bwd)(REAL *dx, REAL *dw, REAL *db, const REAL *dy, const REAL *x, const REAL *w, const REAL *mean,
+                             const REAL *rstd, int n, int c) {
+    int nch = (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
+    REAL *part = calloc((size_t)nch * c * 2 + 1, sizeof *part);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nch; k++) {
+        REAL *pw = part + (size_t)k * c * 2, *pb = pw + c;
+        for (int i = k * ROWS_PER_CHUNK; i < n && i < (k + 1) * ROWS_PER_CHUNK; i++) {
+            const REAL *xi = x + (size_t)i * c, *dyi = dy + (size_t)i * c;
+            REAL m = mean[i], r = rstd[i], sg = 0, sgx = 0;
+            for (int j = 0; j < c; j++) {
+                REAL xh = (xi[j] - m) * r, g = dyi[j] * w[j];
+                sg += g;
+                sgx += g * xh;
+                pw[j] += dyi[j] * xh;
+                pb[j] += dyi[j];
+            }
+            sg /= c;
+            sgx /= c;
+            for (int j = 0; j < c; j++) {
+                REAL xh = (xi[j] - m) * r;
+                dx[(size_t)i * c + j] = r * (dyi[j] * w[j] - sg - xh * sgx);
+            }
+        }
+    }
+    for (int k = 0; k < nch; k++)
+        for (int j = 0; j < c; j++) dw[j] += part[(size_t)k * c * 2 + j], db[j] += part[(size_t)k * c * 2 + c + j];
+    free(part);
+}
+
+/* rotate-half RoPE: pairs (i, i + D/2) rotate by pos * theta^(-2i/D); the
+ * frequencies and angles are computed in REAL as transformers does in fp32 */
+static __attribute__((unused)) void K(rope)(REAL *x, const int32_t *pos, int n, int h, int d, REAL theta, REAL sign) {
+    int half = d / 2;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < half; k++) {
+            REAL inv = (REAL)1 / pow(theta, (REAL)(2 * k) / (REAL)d);
+            REAL ang = (REAL)pos[i] * inv, cs = cos(ang), sn = sign * sin(ang);
+            for (int hh = 0; hh < h; hh++) {
+                REAL *p = x + (size_t)i * h * d + (size_t)hh * d;
+                REAL a = p[k], b = p[k + half];
+                p[k] = a * cs - b * sn;
+                p[k + half] = b * cs + a * sn;
+            }
+        }
+    }
+}
+
+static __attribute__((unused)) void K(rope_fwd)(REAL *x, const int32_t *pos, int n, int h, int d, REAL theta) { K(rope)(x, pos, n, h, d, theta, 1); }
+static __attribute__((unused)) void K(rope_bwd)(REAL *dx, const int32_t *pos, int n, int h, int d, REAL theta) { K(rope)(dx, pos, n, h, d, theta, -1); }
+
+/* 1 when query i may see key j of sequence b */
+static inline int K(sees)(const cn_attn_mask *mk, int b, int t, int i, int j) {
+    if (mk->causal && j > i) return 0;
+    size_t qi = (size_t)b * t + i, kj = (size_t)b * t + j;
+    if (mk->segment && mk->segment[qi] != mk->segment[kj]) return 0;
+    if (mk->valid && !mk->valid[kj]) return 0;
+    return 1;
+}
+
+static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d,
+                        const cn_attn_mask *mk) {
+    int group = hq / hkv;
+    REAL scale = 1 / sqrt((REAL)d);
+    size_t qs = (size_t)hq * d, ks = (size_t)hkv * d;
+#pragma omp parallel
+    {
+        REAL *s = malloc(((size_t)t + 1) * sizeof *s);
+#pragma omp for schedule(dynamic, 1) collapse(2)
+        for (int bh = 0; bh < b * hq; bh++)
+            for (int i = 0; i < t; i++) {
+                int bb = bh / hq, h = bh % hq, g = h / group;
+                const REAL *qi = q + ((size_t)bb * t + i) * qs + (size_t)h * d;
+                REAL *oi = o + ((size_t)bb * t + i) * qs + (size_t)h * d;
+                REAL m = -INFINITY;
+                for (int j = 0; j < t; j++) {
+                    if (!K(sees)(mk, bb, t, i, j)) {
+                        s[j] = -INFINITY;
+                        continue;
+                    }
+                    const REAL *kj = k + ((size_t)bb * t + j) * ks + (size_t)g * d;
+                    REAL dot = 0;
+                    for (int e = 0; e < d; e++) dot += qi[e] * kj[e];
+                    s[j] = dot * scale;
+                    if (s[j] > m) m = s[j];
+                }
+                for (int e = 0; e < d; e++) oi[e] = 0;
+                if (m == -INFINITY) { /* sees nothing */
+                    lse[(size_t)bh * t + i] = INFINITY;
+                    continue;
+                }
+                REAL l = 0;
+                for (int j = 0; j < t; j++) {
+                    if (s[j] == -INFINITY) continue;
+                    REAL p = exp(s[j] - m);
+                    l += p;
+                    const REAL *vj = v + ((size_t)bb * t + j) * ks + (size_t)g * d;
+                    for (int e = 0; e < d; e++) oi[e] += p * vj[e];
+                }
+                for (int e = 0; e < d; e++) oi[e] /= l;
+                lse[(size_t)bh * t + i] = m + log(l);
+            }
+        free(s);
+    }
+}
+
+/* one (sequence, key head) at a time: its query heads' dq rows and its dk, dv
+ * are written by it alone, summed in index order */
+static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *o, const REAL *lse, const REAL *q,
+                        const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d, const cn_attn_mask *mk) {
+    int group = hq / hkv;
+    REAL scale = 1 / sqrt((REAL)d);
+    size_t qs = (size_t)hq * d, ks = (size_t)hkv * d;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int bg = 0; bg < b * hkv; bg++) {
+        int bb = bg / hkv, g = bg % hkv;
+        for (int j = 0; j < t; j++) {
+            memset(dk + ((size_t)bb * t + j) * ks + (size_t)g * d, 0, (size_t)d * sizeof(REAL));
+            memset(dv + ((size_t)bb * t + j) * ks + (size_t)g * d, 0, (size_t)d * sizeof(REAL));
+        }
+        for (int h = g * group; h < (g + 1) * group; h++)
+            for (int i = 0; i < t; i++) {
+                size_t row = ((size_t)bb * t + i) * qs + (size_t)h * d;
+                const REAL *qi = q + row, *doi = dout + row, *oi = o + row;
+                REAL *dqi = dq + row;
+                REAL L = lse[((size_t)bb * hq + h) * t + i], di = 0;
+                for (int e = 0; e < d; e++) dqi[e] = 0, di += doi[e] * oi[e];
+                if (L == INFINITY) continue;
+                for (int j = 0; j < t; j++) {
+                    if (!K(sees)(mk, bb, t, i, j)) continue;
+                    size_t kr = ((size_t)bb * t + j) * ks + (size_t)g * d;
+                    const REAL *kj = k + kr, *vj = v + kr;
+                    REAL dot = 0, dp = 0;
+                    for (int e = 0; e < d; e++) dot += qi[e] * kj[e], dp += doi[e] * vj[e];
+                    REAL p = exp(dot * scale - L), ds = p * (dp - di) * scale;
+                    REAL *dkj = dk + kr, *dvj = dv + kr;
+                    for (int e = 0; e < d; e++) {
+                        dvj[e] += p * doi[e];
+                        dqi[e] += ds * kj[e];
+                        dkj[e] += ds * qi[e];
+                    }
+                }
+            }
+    }
+}
+
+static __attribute__((unused)) void K(swiglu_fwd)(REAL *h, const REAL *g, const REAL *u, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        REAL sg = 1 / (1 + exp(-g[i]));
+        h[i] = g[i] * sg * u[i];
+    }
+}
+
+static __attribute__((unused)) void K(swiglu_bwd)(REAL *dg, REAL *du, const REAL *dh, const REAL *g, const REAL *u, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        REAL sg = 1 / (1 + exp(-g[i])), silu = g[i] * sg;
+        dg[i] = dh[i] * u[i] * sg * (1 + g[i] * (1 - sg));
+        du[i] = dh[i] * silu;
+    }
+}
+
+static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + erf(x[i] * (REAL)0.70710678118654752440));
+}
+
+static __attribute__((unused)) void K(gelu_bwd)(REAL *dx, const REAL *dy, const REAL *x, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        REAL cdf = (REAL)0.5 * (1 + erf(x[i] * (REAL)0.70710678118654752440));
+        REAL pdf = exp((REAL)-0.5 * x[i] * x[i]) * (REAL)0.39894228040143267794;
+        dx[i] = dy[i] * (cdf + x[i] * pdf);
+    }
+}
+
+static __attribute__((unused)) void K(embed_fwd)(REAL *out, const REAL *table, const int32_t *ids, int n, int c, int accumulate) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        const REAL *row = table + (size_t)ids[i] * c;
+        REAL *o = out + (size_t)i * c;
+        if (accumulate)
+            for (int j = 0; j < c; j++) o[j] += row[j];
+        else
+            memcpy(o, row, (size_t)c * sizeof *o);
+    }
+}
+
+/* scatter-add by column blocks: each block goes through the tokens in order */
+static __attribute__((unused)) void K(embed_bwd)(REAL *dtable, const REAL *dout, const int32_t *ids, int n, int c, int vocab) {
+    (void)vocab;
+    int nb = (c + 63) / 64;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < nb; blk++) {
+        int j0 = blk * 64, j1 = j0 + 64 < c ? j0 + 64 : c;
+        for (int i = 0; i < n; i++) {
+            REAL *row = dtable + (size_t)ids[i] * c;
+            const REAL *g = dout + (size_t)i * c;
+            for (int j = j0; j < j1; j++) row[j] += g[j];
+        }
+    }
+}
+
+static __attribute__((unused)) double K(xent_fwd_bwd)(REAL *logits, REAL *loss, const int32_t *targets, int n, int v, REAL scale) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        REAL *x = logits + (size_t)i * v;
+        int tg = targets[i];
+        if (tg < 0) {
+            loss[i] = 0;
+            memset(x, 0, (size_t)v * sizeof *x);
+            continue;
+        }
+        REAL m = x[0];
+        for (int j = 1; j < v; j++)
+            if (x[j] > m) m = x[j];
+        REAL s = 0;
+        for (int j = 0; j < v; j++) s += exp(x[j] - m);
+        REAL lse = m + log(s);
+        loss[i] = lse - x[tg];
+        for (int j = 0; j < v; j++) x[j] = exp(x[j] - lse) * scale;
+        x[tg] -= scale;
+    }
+    double total = 0;
+    for (int i = 0; i < n; i++) total += (double)loss[i];
+    return total;
+}
+
+static __attribute__((unused)) void K(adamw)(REAL *p, const REAL *g, REAL *m, REAL *v, size_t n, REAL lr, REAL beta1, REAL beta2, REAL eps, REAL wd,
+                     int64_t step) {
+    REAL bc1 = 1 - pow(beta1, (REAL)step), bc2 = 1 - pow(beta2, (REAL)step);
+    REAL step_size = lr / bc1, bc2_sqrt = sqrt(bc2), decay = 1 - lr * wd;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        p[i] *= decay;
+        m[i] += (g[i] - m[i]) * (1 - beta1);
+        v[i] = v[i] * beta2 + (1 - beta2) * g[i] * g[i];
+        REAL denom = sqrt(v[i]) / bc2_sqrt + eps;
+        p[i] -= step_size * m[i] / denom;
+    }
+}
+
+#define SUMSQ_CHUNK 65536
+static __attribute__((unused)) double K(sumsq)(const REAL *x, size_t n) {
+    size_t nch = (n + SUMSQ_CHUNK - 1) / SUMSQ_CHUNK;
+    double *part = calloc(nch + 1, sizeof *part), total = 0;
+#pragma omp parallel for schedule(static)
+    for (size_t k = 0; k < nch; k++) {
+        double s = 0;
+        for (size_t i = k * SUMSQ_CHUNK; i < n && i < (k + 1) * SUMSQ_CHUNK; i++) s += (double)x[i] * (double)x[i];
+        part[k] = s;
+    }
+    for (size_t k = 0; k < nch; k++) total += part[k];
+    free(part);
+    return total;
+}
+
+#undef K
+#undef CAT
+#undef CAT2
