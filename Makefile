@@ -44,7 +44,7 @@ TOOL_LIB  := $(BUILD)/tools/tool.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
@@ -99,7 +99,7 @@ $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 
 # ---- dependencies (Debian packages; apt-get only what is missing) ----
 DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev unicode-data \
-              libopenblas-openmp-dev zstd parallel
+              libopenblas-openmp-dev zstd parallel python3-torch
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip

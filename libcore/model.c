@@ -1,0 +1,578 @@
+/* model: LLaMA and BERT forward and backward over cn_ops, parameters by
+ * Hugging Face name. */
+#include "model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "io.h"
+#include "rng.h"
+#include "st.h"
+
+/* per-layer parameter indices */
+typedef struct {
+    int in_norm, q, k, v, o, post_norm, gate, up, down;                         /* LLaMA */
+    int bq, bk, bv, bo, ln1w, ln1b, inter, binter, out, bout, ln2w, ln2b;       /* BERT */
+} layer_params;
+
+/* per-layer activations */
+typedef struct {
+    float *x;                 /* the layer's input (the residual stream) */
+    float *h1, *rstd1, *q, *k, *v, *att, *lse, *xm, *h2, *rstd2, *gate, *up, *act; /* LLaMA */
+    float *s1, *mean1, *x1, *pre, *inter, *s2, *mean2;                     /* BERT (rstd1, rstd2 shared) */
+} layer_acts;
+
+struct cn_model {
+    cn_config c;
+    const cn_ops *ops;
+    cn_param *p;
+    int np, cap;
+    float *w, *g, *m1, *m2;
+    size_t nw, ng;
+    layer_params *lp;
+    int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
+    /* batch */
+    int B, T;
+    float *acts;
+    layer_acts *la;
+    float *xf, *hf, *rstdf, *logits, *emb, *emean, *erstd; /* final / BERT embedding */
+    float *dx, *dh, *dtmp, *dq, *dk, *dv, *datt, *dgate, *dup, *dact;
+    int32_t *pos, *ids, *types;
+    int32_t *segment;
+    uint8_t *valid;
+    int has_segment, has_valid, have_fwd;
+    double nvalid;
+};
+
+static int add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay) {
+    if (m->np == m->cap) {
+        int c = m->cap ? m->cap * 2 : 64;
+        cn_param *x = realloc(m->p, (size_t)c * sizeof *x);
+        if (!x) return -1;
+        m->p = x;
+        m->cap = c;
+    }
+    cn_param *p = &m->p[m->np];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->ndim = d1 ? 2 : 1;
+    p->shape[0] = d0;
+    p->shape[1] = d1;
+    p->n = (size_t)d0 * (size_t)(d1 ? d1 : 1);
+    p->off = m->nw;
+    p->trainable = 1;
+    p->decay = decay;
+    m->nw += p->n;
+    return m->np++;
+}
+
+static void layout_params(cn_model *m) {
+    const cn_config *c = &m->c;
+    int64_t C = c->d_model, F = c->d_ff, V = c->vocab, Q = (int64_t)c->n_head * c->head_dim, KV = (int64_t)c->n_kv_head * c->head_dim;
+    char n[96];
+    if (c->arch == CN_ARCH_LLAMA) {
+        m->embed = add_param(m, "model.embed_tokens.weight", V, C, 1);
+        for (int l = 0; l < c->n_layer; l++) {
+            layer_params *lp = &m->lp[l];
+#define P(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "model.layers.%d.%s", l, suffix), lp->field = add_param(m, n, d0, d1, dec))
+            P(q, "self_attn.q_proj.weight", Q, C, 1);
+            P(k, "self_attn.k_proj.weight", KV, C, 1);
+            P(v, "self_attn.v_proj.weight", KV, C, 1);
+            P(o, "self_attn.o_proj.weight", C, Q, 1);
+            P(gate, "mlp.gate_proj.weight", F, C, 1);
+            P(up, "mlp.up_proj.weight", F, C, 1);
+            P(down, "mlp.down_proj.weight", C, F, 1);
+            P(in_norm, "input_layernorm.weight", C, 0, 0);
+            P(post_norm, "post_attention_layernorm.weight", C, 0, 0);
+        }
+        m->norm = add_param(m, "model.norm.weight", C, 0, 0);
+        m->head = c->tied ? m->embed : add_param(m, "lm_head.weight", V, C, 1);
+    } else {
+        m->embed = add_param(m, "embeddings.word_embeddings.weight", V, C, 1);
+        m->pos_emb = add_param(m, "embeddings.position_embeddings.weight", c->max_pos, C, 1);
+        m->type_emb = add_param(m, "embeddings.token_type_embeddings.weight", c->type_vocab, C, 1);
+        m->eln_w = add_param(m, "embeddings.LayerNorm.weight", C, 0, 0);
+        m->eln_b = add_param(m, "embeddings.LayerNorm.bias", C, 0, 0);
+        for (int l = 0; l < c->n_layer; l++) {
+            layer_params *lp = &m->lp[l];
+#define PB(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "encoder.layer.%d.%s", l, suffix), lp->field = add_param(m, n, d0, d1, dec))
+            PB(q, "attention.self.query.weight", C, C, 1);
+            PB(bq, "attention.self.query.bias", C, 0, 0);
+            PB(k, "attention.self.key.weight", C, C, 1);
+            PB(bk, "attention.self.key.bias", C, 0, 0);
+            PB(v, "attention.self.value.weight", C, C, 1);
+            PB(bv, "attention.self.value.bias", C, 0, 0);
+            PB(o, "attention.output.dense.weight", C, C, 1);
+            PB(bo, "attention.output.dense.bias", C, 0, 0);
+            PB(ln1w, "attention.output.LayerNorm.weight", C, 0, 0);
+            PB(ln1b, "attention.output.LayerNorm.bias", C, 0, 0);
+            PB(inter, "intermediate.dense.weight", F, C, 1);
+            PB(binter, "intermediate.dense.bias", F, 0, 0);
+            PB(out, "output.dense.weight", C, F, 1);
+            PB(bout, "output.dense.bias", C, 0, 0);
+            PB(ln2w, "output.LayerNorm.weight", C, 0, 0);
+            PB(ln2b, "output.LayerNorm.bias", C, 0, 0);
+        }
+    }
+}
+
+cn_model *cn_model_new(const cn_config *c, const cn_ops *ops) {
+    cn_model *m = calloc(1, sizeof *m);
+    if (!m) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    m->c = *c;
+    m->ops = ops;
+    m->lp = calloc((size_t)c->n_layer, sizeof *m->lp);
+    if (!m->lp) goto nomem;
+    layout_params(m);
+    if (!m->p) goto nomem;
+    for (int i = 0; i < m->np; i++) {
+        cn_param *p = &m->p[i];
+        p->goff = m->ng;
+        m->ng += p->n;
+    }
+    m->w = ops->alloc(m->nw * sizeof(float));
+    m->g = ops->alloc(m->ng * sizeof(float));
+    if (!m->w || !m->g) goto nomem;
+    ops->zero(m->w, m->nw * sizeof(float));
+    ops->zero(m->g, m->ng * sizeof(float));
+    return m;
+nomem:
+    cn_model_free(m);
+    return cn_fail(CN_ENOMEM, "out of memory for a model of %zu parameters", m ? m->nw : (size_t)0), NULL;
+}
+
+void cn_model_free(cn_model *m) {
+    if (!m) return;
+    const cn_ops *o = m->ops;
+    if (m->w) o->free(m->w);
+    if (m->g) o->free(m->g);
+    if (m->m1) o->free(m->m1);
+    if (m->m2) o->free(m->m2);
+    if (m->acts) o->free(m->acts);
+    free(m->la);
+    free(m->pos), free(m->ids), free(m->types), free(m->segment), free(m->valid);
+    free(m->p);
+    free(m->lp);
+    free(m);
+}
+
+const cn_config *cn_model_config(const cn_model *m) { return &m->c; }
+int cn_model_nparams(const cn_model *m) { return m->np; }
+const cn_param *cn_model_param(const cn_model *m, int i) { return i >= 0 && i < m->np ? &m->p[i] : NULL; }
+
+int cn_model_find(const cn_model *m, const char *name) {
+    for (int i = 0; i < m->np; i++)
+        if (strcmp(m->p[i].name, name) == 0) return i;
+    return -1;
+}
+
+cn_status cn_model_get(const cn_model *m, int i, float *dst) {
+    if (i < 0 || i >= m->np) return cn_fail(CN_EINVAL, "no parameter %d", i);
+    m->ops->download(dst, m->w + m->p[i].off, m->p[i].n * sizeof(float));
+    return CN_OK;
+}
+
+cn_status cn_model_set(cn_model *m, int i, const float *src) {
+    if (i < 0 || i >= m->np) return cn_fail(CN_EINVAL, "no parameter %d", i);
+    m->ops->upload(m->w + m->p[i].off, src, m->p[i].n * sizeof(float));
+    return CN_OK;
+}
+
+cn_status cn_model_get_grad(const cn_model *m, int i, float *dst) {
+    if (i < 0 || i >= m->np) return cn_fail(CN_EINVAL, "no parameter %d", i);
+    if (m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "parameter %s is frozen", m->p[i].name);
+    m->ops->download(dst, m->g + m->p[i].goff, m->p[i].n * sizeof(float));
+    return CN_OK;
+}
+
+void cn_model_zero_grad(cn_model *m) { m->ops->zero(m->g, m->ng * sizeof(float)); }
+
+static int is_norm_or_bias(const cn_param *p) { return p->ndim == 1; }
+
+void cn_model_init_random(cn_model *m, uint64_t seed, float std) {
+    cn_rng r;
+    cn_rng_seed(&r, &seed, 1);
+    for (int i = 0; i < m->np; i++) {
+        cn_param *p = &m->p[i];
+        float *h = malloc(p->n * sizeof *h);
+        if (!h) continue;
+        int norm_weight = is_norm_or_bias(p) && strstr(p->name, "bias") == NULL;
+        for (size_t k = 0; k < p->n; k++) {
+            if (!is_norm_or_bias(p)) {
+                double u1 = cn_rng_double(&r), u2 = cn_rng_double(&r);
+                h[k] = (float)(std * sqrt(-2 * log(u1 + 1e-300)) * cos(6.283185307179586 * u2));
+            } else {
+                /* norms near one and biases near zero, not exactly: so tests see their gradients matter */
+                h[k] = (float)((norm_weight ? 1.0 : 0.0) + 0.1 * (cn_rng_double(&r) - 0.5));
+            }
+        }
+        cn_model_set(m, i, h);
+        free(h);
+    }
+}
+
+/* ---- checkpoints ---- */
+
+cn_status cn_model_load(cn_model *m, const char *path) {
+    cn_st *s = cn_st_open(path);
+    if (!s) return cn_last_status();
+    cn_status st = CN_OK;
+    for (int i = 0; i < m->np && !st; i++) {
+        cn_param *p = &m->p[i];
+        const cn_st_tensor *t = cn_st_find(s, p->name);
+        char alt[128];
+        if (!t && m->c.arch == CN_ARCH_BERT) {
+            snprintf(alt, sizeof alt, "bert.%s", p->name);
+            t = cn_st_find(s, alt);
+        }
+        if (!t) {
+            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' missing", path, p->name);
+            break;
+        }
+        int shape_ok = t->ndim == p->ndim && t->shape[0] == p->shape[0] && (p->ndim == 1 || t->shape[1] == p->shape[1]);
+        if (!shape_ok) {
+            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' has shape [%lld%s%lld], the config says [%lld, %lld]", path, p->name,
+                         (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                         (long long)p->shape[0], (long long)p->shape[1]);
+            break;
+        }
+        float *h = malloc(p->n * sizeof *h + 4);
+        if (!h) {
+            st = cn_fail(CN_ENOMEM, "out of memory");
+            break;
+        }
+        if (!(st = cn_st_to_f32(t, h, p->n))) cn_model_set(m, i, h);
+        free(h);
+    }
+    cn_st_close(s);
+    return st;
+}
+
+cn_status cn_model_save(const cn_model *m, const char *dir) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", dir, strerror(errno));
+    char path[4096];
+    char *cfg = cn_config_to_json(&m->c);
+    if (!cfg) return cn_fail(CN_ENOMEM, "out of memory");
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    cn_out *out = cn_out_open(path, 0);
+    cn_status st = out ? cn_out_write(out, cfg, strlen(cfg)) : cn_last_status();
+    if (!st) st = cn_out_write(out, "\n", 1);
+    if (out) st = st ? (cn_out_abort(out), st) : cn_out_commit(out);
+    free(cfg);
+    if (st) return st;
+    float *host = malloc(m->nw * sizeof *host + 4);
+    cn_st_writer *w = cn_st_writer_new();
+    if (!host || !w) {
+        free(host);
+        cn_st_writer_free(w);
+        return cn_fail(CN_ENOMEM, "out of memory");
+    }
+    m->ops->download(host, m->w, m->nw * sizeof *host);
+    for (int i = 0; i < m->np && !st; i++) {
+        const cn_param *p = &m->p[i];
+        st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host + p->off);
+    }
+    if (!st) st = cn_st_set_metadata(w, "format", "pt");
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (!st) st = cn_st_write(w, path);
+    cn_st_writer_free(w);
+    free(host);
+    return st;
+}
+
+/* ---- activations ---- */
+
+/* sizes (in floats) of the activations; with base set, assigns the pointers */
+static size_t act_layout(const cn_config *c, int b, int t, cn_model *m, float *base) {
+    size_t N = (size_t)b * t, C = (size_t)c->d_model, F = (size_t)c->d_ff, V = (size_t)c->vocab;
+    size_t Q = (size_t)c->n_head * c->head_dim, KV = (size_t)c->n_kv_head * c->head_dim, LSE = (size_t)b * c->n_head * t;
+    size_t at = 0;
+#define TAKE(ptr, n) (base ? ((ptr) = base + at) : NULL, at += (n))
+    float *dummy;
+    (void)dummy;
+    for (int l = 0; l <= c->n_layer; l++) {
+        layer_acts *a = m ? &m->la[l] : NULL;
+        if (base) TAKE(a->x, N * C); else at += N * C;
+        if (l == c->n_layer) break;
+        if (c->arch == CN_ARCH_LLAMA) {
+            if (base) {
+                TAKE(a->h1, N * C), TAKE(a->rstd1, N), TAKE(a->q, N * Q), TAKE(a->k, N * KV), TAKE(a->v, N * KV);
+                TAKE(a->att, N * Q), TAKE(a->lse, LSE), TAKE(a->xm, N * C), TAKE(a->h2, N * C), TAKE(a->rstd2, N);
+                TAKE(a->gate, N * F), TAKE(a->up, N * F), TAKE(a->act, N * F);
+            } else {
+                at += N * C * 3 + N * 2 + N * Q * 2 + N * KV * 2 + LSE + N * F * 3;
+            }
+        } else {
+            if (base) {
+                TAKE(a->q, N * C), TAKE(a->k, N * C), TAKE(a->v, N * C), TAKE(a->att, N * C), TAKE(a->lse, LSE);
+                TAKE(a->s1, N * C), TAKE(a->mean1, N), TAKE(a->rstd1, N), TAKE(a->x1, N * C);
+                TAKE(a->pre, N * F), TAKE(a->inter, N * F), TAKE(a->s2, N * C), TAKE(a->mean2, N), TAKE(a->rstd2, N);
+            } else {
+                at += N * C * 7 + LSE + N * 4 + N * F * 2;
+            }
+        }
+    }
+    size_t G = Q > C ? Q : C; /* gradient scratch, reused by every layer */
+    if (base) {
+        if (c->arch == CN_ARCH_LLAMA) TAKE(m->hf, N * C), TAKE(m->rstdf, N), TAKE(m->logits, N * V);
+        else TAKE(m->emb, N * C), TAKE(m->emean, N), TAKE(m->erstd, N);
+        TAKE(m->dx, N * C), TAKE(m->dh, N * C), TAKE(m->dtmp, N * C), TAKE(m->dq, N * G), TAKE(m->dk, N * G), TAKE(m->dv, N * G);
+        TAKE(m->datt, N * G), TAKE(m->dgate, N * F), TAKE(m->dup, N * F), TAKE(m->dact, N * F);
+    } else {
+        at += c->arch == CN_ARCH_LLAMA ? N * C + N + N * V : N * C + 2 * N;
+        at += N * C * 3 + N * G * 4 + N * F * 3;
+    }
+#undef TAKE
+    return at;
+}
+
+void cn_model_memory(const cn_config *c, int b, int t, int trainable_all, cn_model_mem *mm) {
+    cn_model tmp = {0};
+    tmp.c = *c;
+    tmp.lp = calloc((size_t)c->n_layer, sizeof *tmp.lp);
+    layout_params(&tmp);
+    mm->params = (uint64_t)tmp.nw * 4;
+    mm->grads = trainable_all ? mm->params : 0;
+    mm->moments = 2 * mm->grads;
+    mm->acts = (uint64_t)act_layout(c, b, t, NULL, NULL) * 4 + (uint64_t)b * t * (4 * 4 + 1);
+    mm->total = mm->params + mm->grads + mm->moments + mm->acts;
+    free(tmp.p);
+    free(tmp.lp);
+}
+
+cn_status cn_model_batch(cn_model *m, int b, int t) {
+    if (b < 1 || t < 1) return cn_fail(CN_EINVAL, "batch %d x %d", b, t);
+    cn_status st = cn_config_check_seq(&m->c, t);
+    if (st) return st;
+    if (m->B == b && m->T == t) return CN_OK;
+    if (m->acts) m->ops->free(m->acts);
+    free(m->la), free(m->pos), free(m->ids), free(m->types), free(m->segment), free(m->valid);
+    m->acts = NULL;
+    size_t n = act_layout(&m->c, b, t, NULL, NULL), N = (size_t)b * t;
+    m->la = calloc((size_t)m->c.n_layer + 1, sizeof *m->la);
+    m->acts = m->ops->alloc(n * sizeof(float));
+    m->pos = malloc(N * 4), m->ids = malloc(N * 4), m->types = malloc(N * 4), m->segment = malloc(N * 4), m->valid = malloc(N);
+    if (!m->la || !m->acts || !m->pos || !m->ids || !m->types || !m->segment || !m->valid) {
+        m->B = m->T = 0;
+        return cn_fail(CN_ENOMEM, "out of memory for activations of %d x %d", b, t);
+    }
+    act_layout(&m->c, b, t, m, m->acts);
+    m->B = b;
+    m->T = t;
+    return CN_OK;
+}
+
+/* ---- forward and backward ---- */
+
+#define W(i) (m->w + m->p[(i)].off)
+/* a parameter's gradient, or NULL when it is frozen */
+static float *grad_of(const cn_model *m, int i) { return m->p[i].goff == SIZE_MAX ? NULL : m->g + m->p[i].goff; }
+/* the gradient to add a norm's or bias's part into: the parameter's, or a scratch to discard */
+static float *grad_or(const cn_model *m, int i, float *scratch) {
+    float *g = grad_of(m, i);
+    return g ? g : scratch;
+}
+#define G(i) grad_of(m, (i))
+
+/* y[N, out] = x[N, in] W^T (HF Linear) */
+static void linear(const cn_model *m, float *y, const float *x, int wi, int n, int out, int in, float beta) {
+    m->ops->matmul(y, x, W(wi), n, out, in, 0, 1, 1, beta);
+}
+
+/* dx[N, in] (+)= dy[N, out] W; dW[out, in] += dy^T x */
+static void linear_bwd(const cn_model *m, float *dx, const float *dy, const float *x, int wi, int n, int out, int in, float beta) {
+    m->ops->matmul(dx, dy, W(wi), n, in, out, 0, 0, 1, beta);
+    float *gw = G(wi);
+    if (gw) m->ops->matmul(gw, dy, x, out, in, n, 1, 0, 1, 1);
+}
+
+cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
+    if (!m->B) return cn_fail(CN_EINVAL, "no batch size: call cn_model_batch first");
+    const cn_config *c = &m->c;
+    const cn_ops *o = m->ops;
+    int B = m->B, T = m->T, N = B * T, C = c->d_model, F = c->d_ff, V = c->vocab, D = c->head_dim;
+    int Q = c->n_head * D, KV = c->n_kv_head * D;
+    for (int i = 0; i < N; i++) {
+        if (bt->ids[i] < 0 || bt->ids[i] >= V) return cn_fail(CN_ERANGE, "token id %d at %d is outside the vocabulary of %d", bt->ids[i], i, V);
+        m->pos[i] = bt->pos ? bt->pos[i] : i % T;
+        if (m->pos[i] < 0 || m->pos[i] >= c->max_pos) return cn_fail(CN_ERANGE, "position %d beyond max_position_embeddings", m->pos[i]);
+        m->types[i] = bt->types ? bt->types[i] : 0;
+        if (c->arch == CN_ARCH_BERT && (m->types[i] < 0 || m->types[i] >= c->type_vocab)) return cn_fail(CN_ERANGE, "token type %d", m->types[i]);
+        m->segment[i] = bt->segment ? bt->segment[i] : 0;
+        m->valid[i] = bt->valid ? bt->valid[i] : 1;
+    }
+    memcpy(m->ids, bt->ids, (size_t)N * 4);
+    m->has_segment = bt->segment != NULL;
+    m->has_valid = bt->valid != NULL;
+    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->segment : NULL, m->has_valid ? m->valid : NULL};
+    if (c->arch == CN_ARCH_LLAMA) {
+        o->embed_fwd(m->la[0].x, W(m->embed), m->ids, N, C, 0);
+        for (int l = 0; l < c->n_layer; l++) {
+            layer_acts *a = &m->la[l];
+            const layer_params *lp = &m->lp[l];
+            o->rmsnorm_fwd(a->h1, a->rstd1, a->x, W(lp->in_norm), N, C, (float)c->eps);
+            linear(m, a->q, a->h1, lp->q, N, Q, C, 0);
+            linear(m, a->k, a->h1, lp->k, N, KV, C, 0);
+            linear(m, a->v, a->h1, lp->v, N, KV, C, 0);
+            o->rope_fwd(a->q, m->pos, N, c->n_head, D, (float)c->rope_theta);
+            o->rope_fwd(a->k, m->pos, N, c->n_kv_head, D, (float)c->rope_theta);
+            o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_kv_head, D, &mk);
+            memcpy(a->xm, a->x, (size_t)N * C * 4);
+            linear(m, a->xm, a->att, lp->o, N, C, Q, 1);
+            o->rmsnorm_fwd(a->h2, a->rstd2, a->xm, W(lp->post_norm), N, C, (float)c->eps);
+            linear(m, a->gate, a->h2, lp->gate, N, F, C, 0);
+            linear(m, a->up, a->h2, lp->up, N, F, C, 0);
+            o->swiglu_fwd(a->act, a->gate, a->up, (size_t)N * F);
+            float *next = m->la[l + 1].x;
+            memcpy(next, a->xm, (size_t)N * C * 4);
+            linear(m, next, a->act, lp->down, N, C, F, 1);
+        }
+        o->rmsnorm_fwd(m->hf, m->rstdf, m->la[c->n_layer].x, W(m->norm), N, C, (float)c->eps);
+        linear(m, m->logits, m->hf, m->head, N, V, C, 0);
+        m->have_fwd = 1;
+        if (bt->targets && loss) {
+            int32_t *tg = malloc((size_t)N * 4);
+            float *lv = malloc((size_t)N * 4);
+            if (!tg || !lv) {
+                free(tg), free(lv);
+                return cn_fail(CN_ENOMEM, "out of memory");
+            }
+            double nv = 0;
+            for (int i = 0; i < N; i++) {
+                tg[i] = bt->targets[i] < V ? bt->targets[i] : -1;
+                nv += tg[i] >= 0;
+            }
+            m->nvalid = nv;
+            /* keep the logits for cn_model_logits: the gradient goes to its own copy */
+            double total = o->xent_fwd_bwd(m->logits, lv, tg, N, V, nv > 0 ? (float)(1.0 / nv) : 0.0f);
+            *loss = nv > 0 ? total / nv : 0.0;
+            m->have_fwd = 2; /* logits now hold their gradient */
+            free(tg), free(lv);
+        }
+        return CN_OK;
+    }
+    /* BERT */
+    o->embed_fwd(m->emb, W(m->embed), m->ids, N, C, 0);
+    o->embed_fwd(m->emb, W(m->pos_emb), m->pos, N, C, 1);
+    o->embed_fwd(m->emb, W(m->type_emb), m->types, N, C, 1);
+    o->layernorm_fwd(m->la[0].x, m->emean, m->erstd, m->emb, W(m->eln_w), W(m->eln_b), N, C, (float)c->eps);
+    for (int l = 0; l < c->n_layer; l++) {
+        layer_acts *a = &m->la[l];
+        const layer_params *lp = &m->lp[l];
+        linear(m, a->q, a->x, lp->q, N, C, C, 0), o->bias_fwd(a->q, W(lp->bq), N, C);
+        linear(m, a->k, a->x, lp->k, N, C, C, 0), o->bias_fwd(a->k, W(lp->bk), N, C);
+        linear(m, a->v, a->x, lp->v, N, C, C, 0), o->bias_fwd(a->v, W(lp->bv), N, C);
+        o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_head, D, &mk);
+        memcpy(a->s1, a->x, (size_t)N * C * 4);
+        linear(m, a->s1, a->att, lp->o, N, C, C, 1), o->bias_fwd(a->s1, W(lp->bo), N, C);
+        o->layernorm_fwd(a->x1, a->mean1, a->rstd1, a->s1, W(lp->ln1w), W(lp->ln1b), N, C, (float)c->eps);
+        linear(m, a->pre, a->x1, lp->inter, N, F, C, 0), o->bias_fwd(a->pre, W(lp->binter), N, F);
+        o->gelu_fwd(a->inter, a->pre, (size_t)N * F);
+        memcpy(a->s2, a->x1, (size_t)N * C * 4);
+        linear(m, a->s2, a->inter, lp->out, N, C, F, 1), o->bias_fwd(a->s2, W(lp->bout), N, C);
+        o->layernorm_fwd(m->la[l + 1].x, a->mean2, a->rstd2, a->s2, W(lp->ln2w), W(lp->ln2b), N, C, (float)c->eps);
+    }
+    m->have_fwd = 1;
+    if (loss) *loss = 0;
+    return CN_OK;
+}
+
+cn_status cn_model_logits(const cn_model *m, float *dst) {
+    if (m->c.arch != CN_ARCH_LLAMA || m->have_fwd != 1) return cn_fail(CN_EINVAL, "no logits: a forward without targets first");
+    m->ops->download(dst, m->logits, (size_t)m->B * m->T * m->c.vocab * sizeof(float));
+    return CN_OK;
+}
+
+cn_status cn_model_hidden(const cn_model *m, float *dst) {
+    if (!m->have_fwd) return cn_fail(CN_EINVAL, "no forward yet");
+    const float *h = m->c.arch == CN_ARCH_LLAMA ? m->hf : m->la[m->c.n_layer].x;
+    m->ops->download(dst, h, (size_t)m->B * m->T * m->c.d_model * sizeof(float));
+    return CN_OK;
+}
+
+static void bias_grad(const cn_model *m, int bi, const float *dy, int n, int c) {
+    float *g = G(bi);
+    if (g) m->ops->bias_bwd(g, dy, n, c);
+}
+
+cn_status cn_model_backward(cn_model *m, const float *dhidden) {
+    const cn_config *c = &m->c;
+    const cn_ops *o = m->ops;
+    int B = m->B, T = m->T, N = B * T, C = c->d_model, F = c->d_ff, V = c->vocab, D = c->head_dim;
+    int Q = c->n_head * D, KV = c->n_kv_head * D;
+    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->segment : NULL, m->has_valid ? m->valid : NULL};
+    if (c->arch == CN_ARCH_LLAMA) {
+        if (m->have_fwd != 2) return cn_fail(CN_EINVAL, "backward needs a forward with targets");
+        /* head: dlogits (in the logits) -> dhf */
+        linear_bwd(m, m->dh, m->logits, m->hf, m->head, N, V, C, 0);
+        float *gn = G(m->norm);
+        o->rmsnorm_bwd(m->dx, gn ? gn : m->dtmp, m->dh, m->la[c->n_layer].x, W(m->norm), m->rstdf, N, C);
+        for (int l = c->n_layer - 1; l >= 0; l--) {
+            layer_acts *a = &m->la[l];
+            const layer_params *lp = &m->lp[l];
+            /* MLP: x_next = xm + down(swiglu(gate(h2), up(h2))) */
+            linear_bwd(m, m->dact, m->dx, a->act, lp->down, N, C, F, 0);
+            o->swiglu_bwd(m->dgate, m->dup, m->dact, a->gate, a->up, (size_t)N * F);
+            linear_bwd(m, m->dh, m->dgate, a->h2, lp->gate, N, F, C, 0);
+            linear_bwd(m, m->dh, m->dup, a->h2, lp->up, N, F, C, 1);
+            float *gp = G(lp->post_norm);
+            o->rmsnorm_bwd(m->dtmp, gp ? gp : m->dq, m->dh, a->xm, W(lp->post_norm), a->rstd2, N, C);
+            o->add(m->dx, m->dtmp, (size_t)N * C);
+            /* attention: xm = x + o(attn(rope(q(h1)), rope(k(h1)), v(h1))) */
+            linear_bwd(m, m->datt, m->dx, a->att, lp->o, N, C, Q, 0);
+            o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_kv_head, D, &mk);
+            o->rope_bwd(m->dq, m->pos, N, c->n_head, D, (float)c->rope_theta);
+            o->rope_bwd(m->dk, m->pos, N, c->n_kv_head, D, (float)c->rope_theta);
+            /* the projections saw h1; q and k were rotated in place after, so
+             * their weight gradients use h1, which is kept */
+            linear_bwd(m, m->dh, m->dq, a->h1, lp->q, N, Q, C, 0);
+            linear_bwd(m, m->dh, m->dk, a->h1, lp->k, N, KV, C, 1);
+            linear_bwd(m, m->dh, m->dv, a->h1, lp->v, N, KV, C, 1);
+            float *gi = G(lp->in_norm);
+            o->rmsnorm_bwd(m->dtmp, gi ? gi : m->dq, m->dh, a->x, W(lp->in_norm), a->rstd1, N, C);
+            o->add(m->dx, m->dtmp, (size_t)N * C);
+        }
+        float *ge = G(m->embed);
+        if (ge) o->embed_bwd(ge, m->dx, m->ids, N, C, V);
+        m->have_fwd = 0;
+        return CN_OK;
+    }
+    if (m->have_fwd != 1 || !dhidden) return cn_fail(CN_EINVAL, "backward needs a forward and the hidden states' gradient");
+    o->upload(m->dx, dhidden, (size_t)N * C * sizeof(float));
+    for (int l = c->n_layer - 1; l >= 0; l--) {
+        layer_acts *a = &m->la[l];
+        const layer_params *lp = &m->lp[l];
+        /* x_next = LN2(x1 + out(gelu(inter(x1)))) */
+        o->layernorm_bwd(m->dh, grad_or(m, lp->ln2w, m->dq), grad_or(m, lp->ln2b, m->dk), m->dx, a->s2, W(lp->ln2w),
+                         a->mean2, a->rstd2, N, C);
+        bias_grad(m, lp->bout, m->dh, N, C);
+        linear_bwd(m, m->dact, m->dh, a->inter, lp->out, N, C, F, 0);
+        o->gelu_bwd(m->dgate, m->dact, a->pre, (size_t)N * F);
+        bias_grad(m, lp->binter, m->dgate, N, F);
+        memcpy(m->dtmp, m->dh, (size_t)N * C * 4);
+        linear_bwd(m, m->dtmp, m->dgate, a->x1, lp->inter, N, F, C, 1);
+        /* x1 = LN1(x + o(attn(q(x), k(x), v(x)))) */
+        o->layernorm_bwd(m->dh, grad_or(m, lp->ln1w, m->dq), grad_or(m, lp->ln1b, m->dk), m->dtmp, a->s1, W(lp->ln1w),
+                         a->mean1, a->rstd1, N, C);
+        bias_grad(m, lp->bo, m->dh, N, C);
+        linear_bwd(m, m->datt, m->dh, a->att, lp->o, N, C, C, 0);
+        o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_head, D, &mk);
+        bias_grad(m, lp->bq, m->dq, N, C);
+        bias_grad(m, lp->bk, m->dk, N, C);
+        bias_grad(m, lp->bv, m->dv, N, C);
+        memcpy(m->dx, m->dh, (size_t)N * C * 4);
+        linear_bwd(m, m->dx, m->dq, a->x, lp->q, N, C, C, 1);
+        linear_bwd(m, m->dx, m->dk, a->x, lp->k, N, C, C, 1);
+        linear_bwd(m, m->dx, m->dv, a->x, lp->v, N, C, C, 1);
+    }
+    o->layernorm_bwd(m->dh, grad_or(m, m->eln_w, m->dq), grad_or(m, m->eln_b, m->dk), m->dx, m->emb, W(m->eln_w),
+                     m->emean, m->erstd, N, C);
+    if (G(m->embed)) o->embed_bwd(G(m->embed), m->dh, m->ids, N, C, V);
+    if (G(m->pos_emb)) o->embed_bwd(G(m->pos_emb), m->dh, m->pos, N, C, c->max_pos);
+    if (G(m->type_emb)) o->embed_bwd(G(m->type_emb), m->dh, m->types, N, C, c->type_vocab);
+    m->have_fwd = 0;
+    return CN_OK;
+}

@@ -1,0 +1,85 @@
+/* model: the transformer of config.h on a cn_ops backend. Parameters live in
+ * one allocation, gradients of the trainable ones in another, AdamW's moments
+ * in two more; each tensor keeps its Hugging Face name, so a model loads from
+ * and saves to a transformers checkpoint directory unchanged. Activations for
+ * a batch of B sequences of T tokens are one allocation sized from the
+ * config (cn_model_memory says how much before anything is allocated).
+ *
+ * LLaMA: logits and the mean cross-entropy of next-token targets; BERT: the
+ * last hidden states, and for training a loss given by the caller as the
+ * gradient of the hidden states. */
+#ifndef CN_MODEL_H
+#define CN_MODEL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "log.h"
+#include "ops.h"
+
+typedef struct {
+    char name[96];
+    int ndim;
+    int64_t shape[2];
+    size_t off, n;   /* in the parameter buffer */
+    size_t goff;     /* in the gradient buffer, or SIZE_MAX when frozen */
+    int trainable;
+    int decay;       /* AdamW weight decay applies (not to norms and biases) */
+} cn_param;
+
+typedef struct cn_model cn_model;
+
+/* What one training step needs, in bytes (parameters, gradients, moments,
+ * activations for B x T), before allocating any of it. */
+typedef struct {
+    uint64_t params, grads, moments, acts, total;
+} cn_model_mem;
+void cn_model_memory(const cn_config *c, int b, int t, int trainable_all, cn_model_mem *m);
+
+/* A model with every parameter zero (cn_model_init_random or _load fill it). */
+cn_model *cn_model_new(const cn_config *c, const cn_ops *ops);
+void cn_model_free(cn_model *m);
+const cn_config *cn_model_config(const cn_model *m);
+int cn_model_nparams(const cn_model *m);
+const cn_param *cn_model_param(const cn_model *m, int i);
+/* The index of a parameter by HF name, or -1. */
+int cn_model_find(const cn_model *m, const char *name);
+/* Host copies of a parameter's values or gradient (n floats). */
+cn_status cn_model_get(const cn_model *m, int i, float *dst);
+cn_status cn_model_set(cn_model *m, int i, const float *src);
+cn_status cn_model_get_grad(const cn_model *m, int i, float *dst);
+
+/* Normal(0, std) weights, norms one, biases zero; deterministic in seed. */
+void cn_model_init_random(cn_model *m, uint64_t seed, float std);
+/* Loads the parameters from a checkpoint (safetensors file, index or
+ * directory); F32, F16, BF16 are converted to fp32. A tied head needs no
+ * lm_head.weight; BERT names may carry a "bert." prefix. */
+cn_status cn_model_load(cn_model *m, const char *path);
+/* Writes DIR/config.json and DIR/model.safetensors (fp32). */
+cn_status cn_model_save(const cn_model *m, const char *dir);
+
+/* Allocates the activations for b sequences of t tokens. */
+cn_status cn_model_batch(cn_model *m, int b, int t);
+
+typedef struct {
+    const int32_t *ids;     /* [B*T] */
+    const int32_t *pos;     /* [B*T] or NULL: 0..T-1 in each sequence */
+    const int32_t *segment; /* [B*T] or NULL: attention stays within a segment */
+    const uint8_t *valid;   /* [B*T] or NULL: 0 marks padding (BERT) */
+    const int32_t *types;   /* [B*T] or NULL: BERT token types (0) */
+    const int32_t *targets; /* [B*T] or NULL: LLaMA next-token targets, < 0 ignored */
+} cn_batch;
+
+/* Forward. LLaMA with targets: returns the mean loss over the counted
+ * targets and keeps what the backward needs (the logits become their
+ * gradient). Results on the host: cn_model_logits / cn_model_hidden. */
+cn_status cn_model_forward(cn_model *m, const cn_batch *b, double *loss);
+/* [B*T, V] logits of the last forward (LLaMA, before any backward) */
+cn_status cn_model_logits(const cn_model *m, float *dst);
+/* [B*T, C] last hidden states of the last forward */
+cn_status cn_model_hidden(const cn_model *m, float *dst);
+/* Backward of the last forward, adding into the gradients (zero them with
+ * cn_model_zero_grad). LLaMA: of the mean loss; BERT: dhidden [B*T, C] is
+ * the loss's gradient with respect to the hidden states. */
+cn_status cn_model_backward(cn_model *m, const float *dhidden);
+void cn_model_zero_grad(cn_model *m);
+#endif

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""The PyTorch reference for libcore's model: LLaMA and BERT written here in
+plain torch from the Hugging Face config, following transformers'
+definitions (rotate-half RoPE with fp32 frequencies, repeat_kv for grouped
+queries, RMSNorm as LlamaRMSNorm, erf GELU, post-LayerNorm BERT, masked
+scores set to the dtype's minimum before the softmax). Reads DIR/config.json,
+DIR/model.safetensors and DIR/inputs.safetensors (written by
+build/tests/model_ref init) and writes DIR/ref.safetensors: the logits
+(LLaMA) or last hidden states (BERT), the loss, and every parameter's
+gradient as grad.NAME.
+
+  /usr/bin/python3 torch_model.py DIR
+"""
+import json
+import math
+import struct
+import sys
+
+import torch
+
+DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I32": torch.int32, "I64": torch.int64,
+          "U8": torch.uint8}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        b, end = e["data_offsets"]
+        buf = bytearray(data[base + b:base + end])
+        t = torch.frombuffer(buf, dtype=DTYPES[e["dtype"]]) if buf else torch.zeros(0, dtype=DTYPES[e["dtype"]])
+        out[name] = t.reshape(e["shape"]).clone()
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to(torch.float32).contiguous()
+        raw = t.numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def linear(x, w, b=None):
+    y = x @ w.t()
+    return y + b if b is not None else y
+
+
+def rms_norm(x, w, eps):
+    var = x.pow(2).mean(-1, keepdim=True)
+    return w * (x * torch.rsqrt(var + eps))
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def attention(q, k, v, allowed):
+    """q [B,H,T,D], k v [B,H,T,D] (repeated), allowed [B,1,T,T] booleans"""
+    scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+    scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
+    return torch.softmax(scores, dim=-1, dtype=torch.float32) @ v
+
+
+def allowed_mask(b, t, causal, segment, valid):
+    m = torch.ones(b, 1, t, t, dtype=torch.bool)
+    if causal:
+        m &= torch.ones(t, t, dtype=torch.bool).tril()
+    if segment is not None:
+        m &= (segment[:, None, :, None] == segment[:, None, None, :])
+    if valid is not None:
+        m &= valid[:, None, None, :].bool()
+    return m
+
+
+def llama(cfg, p, inp):
+    ids = inp["ids"].long()
+    b, t = ids.shape
+    c, hq, hkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg.get("num_key_value_heads", cfg["num_attention_heads"])
+    d = cfg.get("head_dim", c // hq)
+    eps, theta = cfg.get("rms_norm_eps", 1e-6), cfg.get("rope_theta", 10000.0)
+    pos = inp["pos"].long()
+    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.int64).float() / d))
+    freqs = pos[..., None].float() * inv_freq
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos()[:, None], emb.sin()[:, None]  # [B,1,T,D]
+    allowed = allowed_mask(b, t, True, inp.get("segment"), None)
+    x = p["model.embed_tokens.weight"][ids]
+    for l in range(cfg["num_hidden_layers"]):
+        pre = f"model.layers.{l}."
+        h = rms_norm(x, p[pre + "input_layernorm.weight"], eps)
+        q = linear(h, p[pre + "self_attn.q_proj.weight"]).view(b, t, hq, d).transpose(1, 2)
+        k = linear(h, p[pre + "self_attn.k_proj.weight"]).view(b, t, hkv, d).transpose(1, 2)
+        v = linear(h, p[pre + "self_attn.v_proj.weight"]).view(b, t, hkv, d).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(hq // hkv, dim=1), v.repeat_interleave(hq // hkv, dim=1)
+        a = attention(q, k, v, allowed).transpose(1, 2).reshape(b, t, hq * d)
+        x = x + linear(a, p[pre + "self_attn.o_proj.weight"])
+        h = rms_norm(x, p[pre + "post_attention_layernorm.weight"], eps)
+        g, u = linear(h, p[pre + "mlp.gate_proj.weight"]), linear(h, p[pre + "mlp.up_proj.weight"])
+        x = x + linear(torch.nn.functional.silu(g) * u, p[pre + "mlp.down_proj.weight"])
+    x = rms_norm(x, p["model.norm.weight"], eps)
+    head = p["lm_head.weight"] if "lm_head.weight" in p else p["model.embed_tokens.weight"]
+    logits = linear(x, head)
+    loss = torch.nn.functional.cross_entropy(logits.view(b * t, -1), inp["targets"].long().view(-1), ignore_index=-1)
+    return logits, loss
+
+
+def bert(cfg, p, inp):
+    ids = inp["ids"].long()
+    b, t = ids.shape
+    c, h = cfg["hidden_size"], cfg["num_attention_heads"]
+    d, eps = c // h, cfg.get("layer_norm_eps", 1e-12)
+    ln = lambda x, name: torch.nn.functional.layer_norm(x, (c,), p[name + ".weight"], p[name + ".bias"], eps)
+    x = p["embeddings.word_embeddings.weight"][ids] + p["embeddings.position_embeddings.weight"][inp["pos"].long()] + \
+        p["embeddings.token_type_embeddings.weight"][inp["types"].long()]
+    x = ln(x, "embeddings.LayerNorm")
+    allowed = allowed_mask(b, t, False, inp.get("segment"), inp.get("valid"))
+    for l in range(cfg["num_hidden_layers"]):
+        pre = f"encoder.layer.{l}."
+        proj = lambda x, n: linear(x, p[pre + n + ".weight"], p[pre + n + ".bias"])
+        split = lambda y: y.view(b, t, h, d).transpose(1, 2)
+        q, k, v = split(proj(x, "attention.self.query")), split(proj(x, "attention.self.key")), split(proj(x, "attention.self.value"))
+        a = attention(q, k, v, allowed).transpose(1, 2).reshape(b, t, c)
+        x = ln(x + proj(a, "attention.output.dense"), pre + "attention.output.LayerNorm")
+        i = torch.nn.functional.gelu(proj(x, "intermediate.dense"))
+        x = ln(x + proj(i, "output.dense"), pre + "output.LayerNorm")
+    loss = (x * inp["dhidden"].view(b, t, c)).sum()
+    return x, loss
+
+
+def main():
+    d = sys.argv[1]
+    torch.set_num_threads(1)
+    cfg = json.load(open(d + "/config.json"))
+    params = {k: v.requires_grad_(True) for k, v in read_safetensors(d + "/model.safetensors").items()}
+    inp = read_safetensors(d + "/inputs.safetensors")
+    is_bert = cfg.get("model_type") == "bert"
+    out, loss = (bert if is_bert else llama)(cfg, params, inp)
+    loss.backward()
+    res = {("hidden" if is_bert else "logits"): out.reshape(-1, out.shape[-1]), "loss": loss.reshape(1)}
+    for k, v in params.items():
+        res["grad." + k] = v.grad if v.grad is not None else torch.zeros_like(v)
+    write_safetensors(d + "/ref.safetensors", res)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# libcore's model against PyTorch (Debian python3-torch, tests/ref/torch_model.py):
+# logits or hidden states, loss and every parameter gradient of tiny models
+# with random weights: LLaMA with grouped-query attention and packed documents
+# (segment mask, positions restarting), LLaMA with a tied head, Mistral with
+# odd sizes and a sliding window, BERT with padding in the batch.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bad=0
+for run in llama-gqa:2:7:segments llama-tied:1:12: mistral-odd:2:9: bert-small:3:9:padding; do
+    IFS=: read -r name b t opt <<< "$run"
+    d=$work/$name
+    "$BUILD/tests/model_ref" init "$DATA/model/$name.json" "$d" 7 "$b" "$t" $opt
+    /usr/bin/python3 "$TOP/tests/ref/torch_model.py" "$d"
+    if "$BUILD/tests/model_ref" check "$d" > "$d/report"; then
+        echo "ok   $name: $(grep -c '^ok' "$d/report") tensors within 1e-5 + 1e-4 max|ref|; largest: $(sort -g -k4 "$d/report" | tail -1 | awk '{print $2, $4}')"
+    else
+        echo "FAIL $name"; grep -v '^ok' "$d/report"; bad=1
+    fi
+done
+exit $bad

@@ -1,0 +1,147 @@
+/* model_ref: libcore's side of the PyTorch comparison (tests/sh/torch-ref.sh).
+ *   model_ref init CONFIG.json DIR SEED B T [segments] [padding]
+ *       a random model (DIR/config.json, DIR/model.safetensors) and inputs
+ *       (DIR/inputs.safetensors: ids, targets, pos, types, segment, valid,
+ *       dhidden)
+ *   model_ref check DIR
+ *       runs the model on the inputs and compares the logits or hidden
+ *       states, the loss and every gradient with DIR/ref.safetensors (from
+ *       tests/ref/torch_model.py): max|got - ref| <= 1e-5 + 1e-4 max|ref| per
+ *       tensor, printing each tensor's largest difference; exit 1 on any
+ *       over. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "model.h"
+#include "rng.h"
+#include "st.h"
+
+static void die(const char *what) {
+    fprintf(stderr, "model_ref: %s: %s\n", what, cn_errmsg());
+    exit(1);
+}
+
+static int init(int argc, char **argv) {
+    cn_config c;
+    if (cn_config_load(argv[2], &c)) die(argv[2]);
+    const char *dir = argv[3];
+    uint64_t seed = strtoull(argv[4], NULL, 10);
+    int b = atoi(argv[5]), t = atoi(argv[6]), segments = 0, padding = 0;
+    for (int i = 7; i < argc; i++) segments |= strcmp(argv[i], "segments") == 0, padding |= strcmp(argv[i], "padding") == 0;
+    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    if (!m) die("model");
+    cn_model_init_random(m, seed, 0.3f);
+    if (cn_model_save(m, dir)) die(dir);
+    int n = b * t;
+    int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *pos = malloc(n * 4), *types = malloc(n * 4), *seg = malloc(n * 4);
+    uint8_t *valid = malloc(n);
+    float *dh = malloc((size_t)n * c.d_model * 4);
+    cn_rng r;
+    cn_rng_seed(&r, &seed, 1);
+    for (int i = 0; i < n; i++) {
+        int s = i / t, j = i % t;
+        ids[i] = (int32_t)cn_rng_below(&r, (uint64_t)c.vocab);
+        tg[i] = (j == t - 1 || cn_rng_below(&r, 8) == 0) ? -1 : (int32_t)cn_rng_below(&r, (uint64_t)c.vocab);
+        seg[i] = segments ? (j < t / 3 ? 0 : j < 2 * t / 3 ? 1 : 2) : 0;
+        pos[i] = segments ? (seg[i] == 0 ? j : seg[i] == 1 ? j - t / 3 : j - 2 * t / 3) : j; /* positions restart per document */
+        types[i] = c.arch == CN_ARCH_BERT && j >= t / 2 ? 1 : 0;
+        valid[i] = !(padding && j >= t - 1 - s); /* sequence s has s + 1 padding tokens at its end */
+    }
+    for (size_t i = 0; i < (size_t)n * c.d_model; i++) dh[i] = (float)(cn_rng_double(&r) - 0.5);
+    cn_st_writer *w = cn_st_writer_new();
+    int64_t shape[2] = {b, t}, hs[2] = {n, c.d_model};
+    cn_st_add(w, "ids", CN_ST_I32, shape, 2, ids);
+    cn_st_add(w, "targets", CN_ST_I32, shape, 2, tg);
+    cn_st_add(w, "pos", CN_ST_I32, shape, 2, pos);
+    cn_st_add(w, "types", CN_ST_I32, shape, 2, types);
+    if (segments) cn_st_add(w, "segment", CN_ST_I32, shape, 2, seg);
+    if (padding) cn_st_add(w, "valid", CN_ST_U8, shape, 2, valid);
+    cn_st_add(w, "dhidden", CN_ST_F32, hs, 2, dh);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
+    if (cn_st_write(w, path)) die(path);
+    cn_st_writer_free(w);
+    cn_model_free(m);
+    free(ids), free(tg), free(pos), free(types), free(seg), free(valid), free(dh);
+    return 0;
+}
+
+static int bad;
+
+static void compare(const char *name, const float *got, const cn_st_tensor *ref, size_t n) {
+    if (!ref || ref->numel != n) {
+        printf("FAIL %-52s missing or of another size in the reference\n", name);
+        bad = 1;
+        return;
+    }
+    float *r = malloc(n * 4 + 4);
+    cn_st_to_f32(ref, r, n);
+    double maxd = 0, maxr = 0;
+    for (size_t i = 0; i < n; i++) {
+        maxd = fmax(maxd, fabs((double)got[i] - r[i]));
+        maxr = fmax(maxr, fabs(r[i]));
+    }
+    int ok = maxd <= 1e-5 + 1e-4 * maxr;
+    printf("%s %-52s max|diff| %.3g  max|ref| %.3g\n", ok ? "ok  " : "FAIL", name, maxd, maxr);
+    bad |= !ok;
+    free(r);
+}
+
+static int check(const char *dir) {
+    cn_config c;
+    if (cn_config_load(dir, &c)) die(dir);
+    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    if (!m || cn_model_load(m, dir)) die("load");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
+    cn_st *in = cn_st_open(path);
+    snprintf(path, sizeof path, "%s/ref.safetensors", dir);
+    cn_st *ref = cn_st_open(path);
+    if (!in || !ref) die(path);
+    const cn_st_tensor *ids = cn_st_find(in, "ids");
+    int b = (int)ids->shape[0], t = (int)ids->shape[1], n = b * t;
+    if (cn_model_batch(m, b, t)) die("batch");
+    const cn_st_tensor *seg = cn_st_find(in, "segment"), *valid = cn_st_find(in, "valid");
+    cn_batch bt = {ids->data, cn_st_find(in, "pos")->data, seg ? seg->data : NULL, valid ? valid->data : NULL,
+                   cn_st_find(in, "types")->data, cn_st_find(in, "targets")->data};
+    double loss = 0;
+    if (c.arch == CN_ARCH_LLAMA) {
+        float *logits = malloc((size_t)n * c.vocab * 4);
+        if (cn_model_forward(m, &(cn_batch){bt.ids, bt.pos, bt.segment, bt.valid, bt.types, NULL}, NULL) || cn_model_logits(m, logits))
+            die("forward");
+        compare("logits", logits, cn_st_find(ref, "logits"), (size_t)n * c.vocab);
+        free(logits);
+        if (cn_model_forward(m, &bt, &loss) || cn_model_backward(m, NULL)) die("forward/backward");
+    } else {
+        float *hidden = malloc((size_t)n * c.d_model * 4), *dh = malloc((size_t)n * c.d_model * 4);
+        if (cn_model_forward(m, &bt, NULL) || cn_model_hidden(m, hidden)) die("forward");
+        compare("hidden", hidden, cn_st_find(ref, "hidden"), (size_t)n * c.d_model);
+        cn_st_to_f32(cn_st_find(in, "dhidden"), dh, (size_t)n * c.d_model);
+        for (size_t i = 0; i < (size_t)n * c.d_model; i++) loss += (double)hidden[i] * dh[i];
+        if (cn_model_backward(m, dh)) die("backward");
+        free(hidden), free(dh);
+    }
+    float lf = (float)loss;
+    compare("loss", &lf, cn_st_find(ref, "loss"), 1);
+    for (int i = 0; i < cn_model_nparams(m); i++) {
+        const cn_param *p = cn_model_param(m, i);
+        float *g = malloc(p->n * 4);
+        char name[128];
+        snprintf(name, sizeof name, "grad.%s", p->name);
+        cn_model_get_grad(m, i, g);
+        compare(name, g, cn_st_find(ref, name), p->n);
+        free(g);
+    }
+    cn_st_close(in), cn_st_close(ref);
+    cn_model_free(m);
+    return bad;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 7 && strcmp(argv[1], "init") == 0) return init(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "check") == 0) return check(argv[2]);
+    fprintf(stderr, "usage: model_ref init CONFIG.json DIR SEED B T [segments] [padding] | model_ref check DIR\n");
+    return 2;
+}
