@@ -188,7 +188,56 @@ cn_status cn_model_get_grad(const cn_model *m, int i, float *dst) {
     return CN_OK;
 }
 
-void cn_model_zero_grad(cn_model *m) { m->ops->zero(m->g, m->ng * sizeof(float)); }
+void cn_model_zero_grad(cn_model *m) {
+    if (m->ng) m->ops->zero(m->g, m->ng * sizeof(float));
+}
+
+void cn_model_set_trainable(cn_model *m, int i, int trainable) {
+    if (i >= 0 && i < m->np) m->p[i].trainable = trainable != 0;
+}
+
+cn_status cn_model_commit_trainable(cn_model *m) {
+    size_t ng = 0;
+    for (int i = 0; i < m->np; i++) {
+        m->p[i].goff = m->p[i].trainable ? ng : SIZE_MAX;
+        ng += m->p[i].trainable ? m->p[i].n : 0;
+    }
+    const cn_ops *o = m->ops;
+    if (m->g) o->free(m->g);
+    if (m->m1) o->free(m->m1);
+    if (m->m2) o->free(m->m2);
+    m->g = m->m1 = m->m2 = NULL;
+    m->ng = ng;
+    if (ng && !(m->g = o->alloc(ng * sizeof(float)))) return cn_fail(CN_ENOMEM, "out of memory for %zu gradients", ng);
+    cn_model_zero_grad(m);
+    return CN_OK;
+}
+
+size_t cn_model_grad_size(const cn_model *m) { return m->ng; }
+
+double cn_model_grad_norm(const cn_model *m) { return m->ng ? sqrt(m->ops->sumsq(m->g, m->ng)) : 0.0; }
+
+void cn_model_scale_grad(cn_model *m, float s) {
+    if (m->ng) m->ops->scale(m->g, s, m->ng);
+}
+
+cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step) {
+    const cn_ops *o = m->ops;
+    if (!m->m1 && m->ng) {
+        m->m1 = o->alloc(m->ng * sizeof(float));
+        m->m2 = o->alloc(m->ng * sizeof(float));
+        if (!m->m1 || !m->m2) return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
+        o->zero(m->m1, m->ng * sizeof(float));
+        o->zero(m->m2, m->ng * sizeof(float));
+    }
+    for (int i = 0; i < m->np; i++) {
+        const cn_param *p = &m->p[i];
+        if (p->goff == SIZE_MAX) continue;
+        o->adamw(m->w + p->off, m->g + p->goff, m->m1 + p->goff, m->m2 + p->goff, p->n, lr, beta1, beta2, eps, p->decay ? wd : 0.0f,
+                 step);
+    }
+    return CN_OK;
+}
 
 static int is_norm_or_bias(const cn_param *p) { return p->ndim == 1; }
 

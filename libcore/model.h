@@ -57,6 +57,22 @@ cn_status cn_model_load(cn_model *m, const char *path);
 /* Writes DIR/config.json and DIR/model.safetensors (fp32). */
 cn_status cn_model_save(const cn_model *m, const char *dir);
 
+/* Trainable and frozen parameters: a frozen one gets no gradient and no
+ * moments (nothing is allocated for it). Set them, then commit: the gradient
+ * buffer is laid out again for the trainable ones (and zeroed). */
+void cn_model_set_trainable(cn_model *m, int i, int trainable);
+cn_status cn_model_commit_trainable(cn_model *m);
+/* Floats of gradient storage (the trainable parameters). */
+size_t cn_model_grad_size(const cn_model *m);
+
+/* The gradients' L2 norm (deterministic); scales them by s. */
+double cn_model_grad_norm(const cn_model *m);
+void cn_model_scale_grad(cn_model *m, float s);
+/* One AdamW step (torch.optim.AdamW) on the trainable parameters; weight
+ * decay only where cn_param.decay (matrices, not norms or biases); step from
+ * 1; the moments are allocated on the first call. */
+cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step);
+
 /* Allocates the activations for b sequences of t tokens. */
 cn_status cn_model_batch(cn_model *m, int b, int t);
 

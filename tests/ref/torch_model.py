@@ -6,8 +6,9 @@ queries, RMSNorm as LlamaRMSNorm, erf GELU, post-LayerNorm BERT, masked
 scores set to the dtype's minimum before the softmax). Reads DIR/config.json,
 DIR/model.safetensors and DIR/inputs.safetensors (written by
 build/tests/model_ref init) and writes DIR/ref.safetensors: the logits
-(LLaMA) or last hidden states (BERT), the loss, and every parameter's
-gradient as grad.NAME.
+(LLaMA) or last hidden states (BERT), the loss, every parameter's gradient
+as grad.NAME, and every parameter after one torch.optim.AdamW step as
+step.NAME.
 
   /usr/bin/python3 torch_model.py DIR
 """
@@ -153,7 +154,15 @@ def main():
     loss.backward()
     res = {("hidden" if is_bert else "logits"): out.reshape(-1, out.shape[-1]), "loss": loss.reshape(1)}
     for k, v in params.items():
-        res["grad." + k] = v.grad if v.grad is not None else torch.zeros_like(v)
+        res["grad." + k] = v.grad.clone() if v.grad is not None else torch.zeros_like(v)
+    # one AdamW step: decay on matrices, none on norms and biases
+    decay = [v for v in params.values() if v.dim() >= 2]
+    no_decay = [v for v in params.values() if v.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=1e-2, betas=(0.9, 0.95), eps=1e-8)
+    opt.step()
+    for k, v in params.items():
+        res["step." + k] = v.detach()
     write_safetensors(d + "/ref.safetensors", res)
 
 

@@ -1,0 +1,138 @@
+/* model: save and load round trip (and a "bert." prefix), hostile
+ * checkpoints, frozen parameters without gradient storage and the same
+ * gradients for the trainable ones, repeatable steps, the memory estimate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "model.h"
+#include "st.h"
+
+static const char *llama_cfg =
+    "{\"model_type\": \"llama\", \"hidden_size\": 16, \"intermediate_size\": 24, \"num_hidden_layers\": 2,"
+    " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 40, \"max_position_embeddings\": 32}";
+static const char *bert_cfg =
+    "{\"model_type\": \"bert\", \"hidden_size\": 12, \"intermediate_size\": 20, \"num_hidden_layers\": 1,"
+    " \"num_attention_heads\": 3, \"vocab_size\": 30, \"max_position_embeddings\": 16, \"type_vocab_size\": 2}";
+
+static int32_t ids[12] = {1, 5, 9, 3, 3, 7, 0, 39, 12, 4, 4, 2}, tg[12] = {5, 9, 3, 3, 7, -1, 39, 12, 4, 4, 2, -1};
+
+static double step(cn_model *m, float *grads) {
+    cn_batch b = {ids, NULL, NULL, NULL, NULL, tg};
+    double loss = 0;
+    cn_model_zero_grad(m);
+    CHECK(cn_model_forward(m, &b, &loss) == CN_OK && cn_model_backward(m, NULL) == CN_OK);
+    for (int i = 0, k = 0; i < cn_model_nparams(m); i++) {
+        const cn_param *p = cn_model_param(m, i);
+        if (p->goff == SIZE_MAX) continue;
+        CHECK(cn_model_get_grad(m, i, grads + k) == CN_OK);
+        k += (int)p->n;
+    }
+    return loss;
+}
+
+int main(void) {
+    cn_config c;
+    CHECK(cn_config_parse(llama_cfg, strlen(llama_cfg), "c", &c) == CN_OK);
+    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    cn_model_init_random(m, 3, 0.2f);
+    CHECK(cn_model_batch(m, 2, 6) == CN_OK);
+    size_t ng = cn_model_grad_size(m);
+    float *g1 = malloc(ng * 4), *g2 = malloc(ng * 4);
+    double l1 = step(m, g1), l2 = step(m, g2);
+    CHECK(l1 == l2 && memcmp(g1, g2, ng * 4) == 0); /* the same step twice: the same bits */
+    CHECK(l1 > 0 && cn_model_grad_norm(m) > 0);
+
+    /* save, load into a fresh model: the same parameters and the same step */
+    CHECK(cn_model_save(m, "ckpt") == CN_OK);
+    cn_config c2;
+    CHECK(cn_config_load("ckpt", &c2) == CN_OK && c2.n_kv_head == 2);
+    cn_model *m2 = cn_model_new(&c2, cn_ops_cpu());
+    CHECK_MSG(cn_model_load(m2, "ckpt") == CN_OK, "%s", cn_errmsg());
+    CHECK(cn_model_batch(m2, 2, 6) == CN_OK);
+    CHECK(step(m2, g2) == l1 && memcmp(g1, g2, ng * 4) == 0);
+
+    /* frozen: only layer 1's q_proj trains; no other gradient is stored */
+    int qi = cn_model_find(m2, "model.layers.1.self_attn.q_proj.weight");
+    CHECK(qi >= 0);
+    for (int i = 0; i < cn_model_nparams(m2); i++) cn_model_set_trainable(m2, i, i == qi);
+    CHECK(cn_model_commit_trainable(m2) == CN_OK);
+    CHECK(cn_model_grad_size(m2) == cn_model_param(m2, qi)->n);
+    float *gq = malloc(cn_model_param(m2, qi)->n * 4);
+    CHECK(step(m2, gq) == l1);
+    CHECK(memcmp(gq, g1 + cn_model_param(m, qi)->goff, cn_model_param(m2, qi)->n * 4) == 0);
+    CHECK(cn_model_get_grad(m2, 0, gq) == CN_EINVAL && strstr(cn_errmsg(), "frozen") != NULL);
+    CHECK(cn_model_adamw(m2, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
+    free(gq);
+
+    /* hostile checkpoints: a missing tensor, a wrong shape */
+    {
+        cn_st *s = cn_st_open("ckpt/model.safetensors");
+        cn_st_writer *w = cn_st_writer_new();
+        for (size_t i = 0; i < cn_st_count(s); i++) {
+            const cn_st_tensor *t = cn_st_at(s, i);
+            if (strcmp(t->name, "model.norm.weight") == 0) continue;
+            cn_st_add(w, t->name, t->dtype, t->shape, t->ndim, t->data);
+        }
+        CHECK(cn_st_write(w, "missing.safetensors") == CN_OK);
+        cn_st_writer_free(w);
+        CHECK(cn_model_load(m2, "missing.safetensors") == CN_EFORMAT && strstr(cn_errmsg(), "'model.norm.weight' missing") != NULL);
+        w = cn_st_writer_new();
+        for (size_t i = 0; i < cn_st_count(s); i++) {
+            const cn_st_tensor *t = cn_st_at(s, i);
+            int64_t sh[2] = {t->shape[0], t->shape[1]};
+            if (strcmp(t->name, "lm_head.weight") == 0) sh[0] = 20, sh[1] = 32; /* same size, other shape */
+            cn_st_add(w, t->name, t->dtype, sh, t->ndim, t->data);
+        }
+        CHECK(cn_st_write(w, "shape.safetensors") == CN_OK);
+        cn_st_writer_free(w);
+        CHECK(cn_model_load(m2, "shape.safetensors") == CN_EFORMAT && strstr(cn_errmsg(), "shape [20, 32]") != NULL);
+        cn_st_close(s);
+    }
+
+    /* the memory estimate */
+    cn_model_mem mm;
+    cn_model_memory(&c, 2, 6, 1, &mm);
+    CHECK(mm.params == cn_config_params(&c) * 4 && mm.grads == mm.params && mm.moments == 2 * mm.params && mm.acts > 0);
+
+    /* errors: tokens outside the vocabulary, a batch beyond the positions */
+    {
+        int32_t badids[12];
+        memcpy(badids, ids, sizeof badids);
+        badids[3] = 40;
+        cn_batch b = {badids, NULL, NULL, NULL, NULL, tg};
+        double loss;
+        CHECK(cn_model_forward(m, &b, &loss) == CN_ERANGE && strstr(cn_errmsg(), "token id 40") != NULL);
+        CHECK(cn_model_batch(m, 1, 33) == CN_EINVAL);
+    }
+    cn_model_free(m);
+    cn_model_free(m2);
+    free(g1), free(g2);
+
+    /* BERT: tensors named with a "bert." prefix load too */
+    {
+        cn_config cb;
+        CHECK(cn_config_parse(bert_cfg, strlen(bert_cfg), "b", &cb) == CN_OK);
+        cn_model *b = cn_model_new(&cb, cn_ops_cpu());
+        cn_model_init_random(b, 5, 0.2f);
+        CHECK(cn_model_save(b, "bert") == CN_OK);
+        cn_st *s = cn_st_open("bert/model.safetensors");
+        cn_st_writer *w = cn_st_writer_new();
+        char (*names)[128] = calloc(cn_st_count(s), 128);
+        for (size_t i = 0; i < cn_st_count(s); i++) {
+            const cn_st_tensor *t = cn_st_at(s, i);
+            snprintf(names[i], 128, "bert.%s", t->name);
+            cn_st_add(w, names[i], t->dtype, t->shape, t->ndim, t->data);
+        }
+        CHECK(cn_st_write(w, "prefixed.safetensors") == CN_OK);
+        cn_st_writer_free(w);
+        cn_model *b2 = cn_model_new(&cb, cn_ops_cpu());
+        CHECK_MSG(cn_model_load(b2, "prefixed.safetensors") == CN_OK, "%s", cn_errmsg());
+        float x[12 * 30], y[12 * 30];
+        CHECK(cn_model_get(b, 0, x) == CN_OK && cn_model_get(b2, 0, y) == CN_OK && memcmp(x, y, sizeof x) == 0);
+        cn_st_close(s);
+        free(names);
+        cn_model_free(b), cn_model_free(b2);
+    }
+    return check_done();
+}
