@@ -44,7 +44,7 @@ TOOL_LIB  := $(BUILD)/tools/tool.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
@@ -159,7 +159,7 @@ demo: deps
 	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 	@BUILD=$(BUILD) pipelines/demo.sh
 
-# BENCH=io, BENCH=tok or BENCH=vocab runs one part
+# BENCH=io, tok, vocab or train runs one part
 BENCH ?= all
 bench: deps
 	$(call apt_missing,$(DEB_BENCH))
@@ -168,6 +168,7 @@ bench: deps
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = io ]; then BUILD=$(BUILD) tests/bench/run.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vocab ]; then BUILD=$(BUILD) tests/bench/vocab.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train.sh || st=1; fi; \
 	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----

@@ -511,14 +511,15 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
     for (int l = 0; l < c->n_layer; l++) {
         layer_acts *a = &m->la[l];
         const layer_params *lp = &m->lp[l];
-        linear(m, a->q, a->x, lp->q, N, C, C, 0), o->bias_fwd(a->q, W(lp->bq), N, C);
-        linear(m, a->k, a->x, lp->k, N, C, C, 0), o->bias_fwd(a->k, W(lp->bk), N, C);
-        linear(m, a->v, a->x, lp->v, N, C, C, 0), o->bias_fwd(a->v, W(lp->bv), N, C);
+        /* biases first, the products add into them */
+        o->fill_rows(a->q, W(lp->bq), N, C), linear(m, a->q, a->x, lp->q, N, C, C, 1);
+        o->fill_rows(a->k, W(lp->bk), N, C), linear(m, a->k, a->x, lp->k, N, C, C, 1);
+        o->fill_rows(a->v, W(lp->bv), N, C), linear(m, a->v, a->x, lp->v, N, C, C, 1);
         o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_head, D, &mk);
         memcpy(a->s1, a->x, (size_t)N * C * 4);
         linear(m, a->s1, a->att, lp->o, N, C, C, 1), o->bias_fwd(a->s1, W(lp->bo), N, C);
         o->layernorm_fwd(a->x1, a->mean1, a->rstd1, a->s1, W(lp->ln1w), W(lp->ln1b), N, C, (float)c->eps);
-        linear(m, a->pre, a->x1, lp->inter, N, F, C, 0), o->bias_fwd(a->pre, W(lp->binter), N, F);
+        o->fill_rows(a->pre, W(lp->binter), N, F), linear(m, a->pre, a->x1, lp->inter, N, F, C, 1);
         o->gelu_fwd(a->inter, a->pre, (size_t)N * F);
         memcpy(a->s2, a->x1, (size_t)N * C * 4);
         linear(m, a->s2, a->inter, lp->out, N, C, F, 1), o->bias_fwd(a->s2, W(lp->bout), N, C);

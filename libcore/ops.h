@@ -40,6 +40,8 @@ typedef struct cn_ops {
     void (*bias_bwd)(float *db, const float *dy, int n, int c);
     /* y[n, c] += b[c] */
     void (*bias_fwd)(float *y, const float *b, int n, int c);
+    /* y[n, c] = b[c] (a bias a product then adds into) */
+    void (*fill_rows)(float *y, const float *b, int n, int c);
 
     /* RMSNorm (LLaMA): y = w * x / sqrt(mean(x^2) + eps); rstd[N] saved */
     void (*rmsnorm_fwd)(float *y, float *rstd, const float *x, const float *w, int n, int c, float eps);

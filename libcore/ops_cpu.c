@@ -21,7 +21,7 @@ static void cpu_zero(void *p, size_t bytes) { memset(p, 0, bytes); }
 static const cn_ops cpu = {
     .name = "cpu",
     .alloc = cpu_alloc, .free = cpu_free, .upload = cpu_copy, .download = cpu_copy, .zero = cpu_zero,
-    .matmul = matmul_f, .add = add_f, .bias_bwd = bias_bwd_f, .bias_fwd = bias_fwd_f,
+    .matmul = matmul_f, .add = add_f, .bias_bwd = bias_bwd_f, .bias_fwd = bias_fwd_f, .fill_rows = fill_rows_f,
     .rmsnorm_fwd = rmsnorm_fwd_f, .rmsnorm_bwd = rmsnorm_bwd_f,
     .layernorm_fwd = layernorm_fwd_f, .layernorm_bwd = layernorm_bwd_f,
     .rope_fwd = rope_fwd_f, .rope_bwd = rope_bwd_f,

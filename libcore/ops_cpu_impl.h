@@ -31,6 +31,11 @@ static __attribute__((unused)) void K(scale)(REAL *x, REAL s, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] *= s;
 }
 
+static __attribute__((unused)) void K(fill_rows)(REAL *y, const REAL *b, int n, int c) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) memcpy(y + (size_t)i * c, b, (size_t)c * sizeof *y);
+}
+
 static __attribute__((unused)) void K(bias_fwd)(REAL *y, const REAL *b, int n, int c) {
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < n; i++)
@@ -159,89 +164,112 @@ static inline int K(sees)(const cn_attn_mask *mk, int b, int t, int i, int j) {
     return 1;
 }
 
-static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d,
-                        const cn_attn_mask *mk) {
+/* masks row i of the scores s[T] of sequence b (not seen: -inf) and returns
+ * the row's maximum */
+static REAL K(mask_row)(REAL *s, const cn_attn_mask *mk, int b, int t, int i) {
+    REAL m = -INFINITY;
+    if (!mk->causal && !mk->segment && !mk->valid) { /* nothing masked */
+        for (int j = 0; j < t; j++)
+            if (s[j] > m) m = s[j];
+        return m;
+    }
+    if (mk->causal && !mk->segment && !mk->valid) {
+        for (int j = 0; j <= i && j < t; j++)
+            if (s[j] > m) m = s[j];
+        for (int j = i + 1; j < t; j++) s[j] = -INFINITY;
+        return m;
+    }
+    for (int j = 0; j < t; j++) {
+        if (!K(sees)(mk, b, t, i, j)) s[j] = -INFINITY;
+        else if (s[j] > m) m = s[j];
+    }
+    return m;
+}
+
+/* one (sequence, query head) at a time: S = q k^T / sqrt(D) as one product,
+ * masked row softmax in place, o = P v; one T x T block per thread */
+static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq,
+                                               int hkv, int d, const cn_attn_mask *mk) {
     int group = hq / hkv;
     REAL scale = 1 / sqrt((REAL)d);
-    size_t qs = (size_t)hq * d, ks = (size_t)hkv * d;
+    int qs = hq * d, ks = hkv * d;
 #pragma omp parallel
     {
-        REAL *s = malloc(((size_t)t + 1) * sizeof *s);
-#pragma omp for schedule(dynamic, 1) collapse(2)
-        for (int bh = 0; bh < b * hq; bh++)
+        REAL *s = malloc(((size_t)t * t + 1) * sizeof *s);
+#pragma omp for schedule(dynamic, 1)
+        for (int bh = 0; bh < b * hq; bh++) {
+            int bb = bh / hq, h = bh % hq, g = h / group;
+            const REAL *qh = q + (size_t)bb * t * qs + (size_t)h * d, *kh = k + (size_t)bb * t * ks + (size_t)g * d;
+            const REAL *vh = v + (size_t)bb * t * ks + (size_t)g * d;
+            REAL *oh = o + (size_t)bb * t * qs + (size_t)h * d;
+            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, scale, qh, qs, kh, ks, 0, s, t);
             for (int i = 0; i < t; i++) {
-                int bb = bh / hq, h = bh % hq, g = h / group;
-                const REAL *qi = q + ((size_t)bb * t + i) * qs + (size_t)h * d;
-                REAL *oi = o + ((size_t)bb * t + i) * qs + (size_t)h * d;
-                REAL m = -INFINITY;
-                for (int j = 0; j < t; j++) {
-                    if (!K(sees)(mk, bb, t, i, j)) {
-                        s[j] = -INFINITY;
-                        continue;
-                    }
-                    const REAL *kj = k + ((size_t)bb * t + j) * ks + (size_t)g * d;
-                    REAL dot = 0;
-                    for (int e = 0; e < d; e++) dot += qi[e] * kj[e];
-                    s[j] = dot * scale;
-                    if (s[j] > m) m = s[j];
-                }
-                for (int e = 0; e < d; e++) oi[e] = 0;
-                if (m == -INFINITY) { /* sees nothing */
+                REAL *row = s + (size_t)i * t;
+                REAL m = K(mask_row)(row, mk, bb, t, i);
+                if (m == -INFINITY) { /* sees nothing: o = 0 */
+                    for (int j = 0; j < t; j++) row[j] = 0;
                     lse[(size_t)bh * t + i] = INFINITY;
                     continue;
                 }
                 REAL l = 0;
                 for (int j = 0; j < t; j++) {
-                    if (s[j] == -INFINITY) continue;
-                    REAL p = exp(s[j] - m);
+                    REAL p = row[j] == -INFINITY ? 0 : exp(row[j] - m);
+                    row[j] = p;
                     l += p;
-                    const REAL *vj = v + ((size_t)bb * t + j) * ks + (size_t)g * d;
-                    for (int e = 0; e < d; e++) oi[e] += p * vj[e];
                 }
-                for (int e = 0; e < d; e++) oi[e] /= l;
+                for (int j = 0; j < t; j++) row[j] /= l;
                 lse[(size_t)bh * t + i] = m + log(l);
             }
+            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, d, t, 1, s, t, vh, ks, 0, oh, qs);
+        }
         free(s);
     }
 }
 
-/* one (sequence, key head) at a time: its query heads' dq rows and its dk, dv
- * are written by it alone, summed in index order */
-static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *o, const REAL *lse, const REAL *q,
-                        const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d, const cn_attn_mask *mk) {
+/* one (sequence, key head) at a time, its query heads in order: P again
+ * from the saved lse, dV += P^T dO, dS = P (dO V^T - rowsum(dO o)), dQ = dS k,
+ * dK += dS^T q (the 1/sqrt(D) folded in); dK and dV of a key head are summed
+ * over its query heads in index order */
+static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *o, const REAL *lse,
+                                               const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d,
+                                               const cn_attn_mask *mk) {
     int group = hq / hkv;
     REAL scale = 1 / sqrt((REAL)d);
-    size_t qs = (size_t)hq * d, ks = (size_t)hkv * d;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int bg = 0; bg < b * hkv; bg++) {
-        int bb = bg / hkv, g = bg % hkv;
-        for (int j = 0; j < t; j++) {
-            memset(dk + ((size_t)bb * t + j) * ks + (size_t)g * d, 0, (size_t)d * sizeof(REAL));
-            memset(dv + ((size_t)bb * t + j) * ks + (size_t)g * d, 0, (size_t)d * sizeof(REAL));
-        }
-        for (int h = g * group; h < (g + 1) * group; h++)
-            for (int i = 0; i < t; i++) {
-                size_t row = ((size_t)bb * t + i) * qs + (size_t)h * d;
-                const REAL *qi = q + row, *doi = dout + row, *oi = o + row;
-                REAL *dqi = dq + row;
-                REAL L = lse[((size_t)bb * hq + h) * t + i], di = 0;
-                for (int e = 0; e < d; e++) dqi[e] = 0, di += doi[e] * oi[e];
-                if (L == INFINITY) continue;
-                for (int j = 0; j < t; j++) {
-                    if (!K(sees)(mk, bb, t, i, j)) continue;
-                    size_t kr = ((size_t)bb * t + j) * ks + (size_t)g * d;
-                    const REAL *kj = k + kr, *vj = v + kr;
-                    REAL dot = 0, dp = 0;
-                    for (int e = 0; e < d; e++) dot += qi[e] * kj[e], dp += doi[e] * vj[e];
-                    REAL p = exp(dot * scale - L), ds = p * (dp - di) * scale;
-                    REAL *dkj = dk + kr, *dvj = dv + kr;
-                    for (int e = 0; e < d; e++) {
-                        dvj[e] += p * doi[e];
-                        dqi[e] += ds * kj[e];
-                        dkj[e] += ds * qi[e];
-                    }
+    int qs = hq * d, ks = hkv * d;
+#pragma omp parallel
+    {
+        REAL *p = malloc(((size_t)t * t + 1) * sizeof *p), *dp = malloc(((size_t)t * t + 1) * sizeof *dp);
+        REAL *di = malloc(((size_t)t + 1) * sizeof *di);
+#pragma omp for schedule(dynamic, 1)
+        for (int bg = 0; bg < b * hkv; bg++) {
+            int bb = bg / hkv, g = bg % hkv;
+            const REAL *kh = k + (size_t)bb * t * ks + (size_t)g * d, *vh = v + (size_t)bb * t * ks + (size_t)g * d;
+            REAL *dkh = dk + (size_t)bb * t * ks + (size_t)g * d, *dvh = dv + (size_t)bb * t * ks + (size_t)g * d;
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                size_t off = (size_t)bb * t * qs + (size_t)h * d;
+                const REAL *qh = q + off, *doh = dout + off, *oh = o + off;
+                REAL *dqh = dq + off;
+                const REAL *L = lse + ((size_t)bb * hq + h) * t;
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, scale, qh, qs, kh, ks, 0, p, t);
+                for (int i = 0; i < t; i++) {
+                    REAL *row = p + (size_t)i * t, s = 0;
+                    K(mask_row)(row, mk, bb, t, i);
+                    for (int j = 0; j < t; j++) row[j] = (row[j] == -INFINITY || L[i] == INFINITY) ? 0 : exp(row[j] - L[i]);
+                    for (int e = 0; e < d; e++) s += doh[(size_t)i * qs + e] * oh[(size_t)i * qs + e];
+                    di[i] = s;
                 }
+                /* dV (+)= P^T dO */
+                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, t, d, t, 1, p, t, doh, qs, h == g * group ? 0 : 1, dvh, ks);
+                /* dP = dO V^T; dS = P (dP - di) scale, into dp */
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, 1, doh, qs, vh, ks, 0, dp, t);
+                for (int i = 0; i < t; i++)
+                    for (int j = 0; j < t; j++) dp[(size_t)i * t + j] = p[(size_t)i * t + j] * (dp[(size_t)i * t + j] - di[i]) * scale;
+                /* dQ = dS K; dK (+)= dS^T Q */
+                GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, d, t, 1, dp, t, kh, ks, 0, dqh, qs);
+                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, t, d, t, 1, dp, t, qh, qs, h == g * group ? 0 : 1, dkh, ks);
             }
+        }
+        free(p), free(dp), free(di);
     }
 }
 

@@ -232,6 +232,7 @@ int main(void) {
     check_attention("attention causal segments", 2, 6, 2, 1, 3, 1, 1, 0);
     check_attention("attention bidirectional padding", 2, 5, 3, 3, 4, 0, 0, 1);
     check_attention("attention all three", 1, 7, 6, 2, 2, 1, 1, 1);
+    check_attention("attention unmasked", 2, 6, 2, 2, 5, 0, 0, 0);
 
     /* SwiGLU, GELU */
     {
