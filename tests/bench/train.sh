@@ -54,6 +54,15 @@ run() { # MODE CONFIG B T STEPS TARGET
 run train llama-small 8 256 3 1.4
 run train llama-124m 4 256 2 1.4
 run encode bert-small 32 128 4 1.3
+# peak RSS of a training run against the estimate (parameters, gradients,
+# moments, activations)
+for name in llama-small:8 llama-124m:4; do
+    IFS=: read -r n b <<< "$name"
+    est=$("$mb" memory "$cfg/$n.json" "$b" 256)
+    rss=$( { /usr/bin/time -f '%M' "$mb" train "$cfg/$n.json" "$b" 256 1 > /dev/null; } 2>&1 | tail -1)
+    awk -v e="$est" -v r="$rss" -v n="$n" 'BEGIN { q = r * 1024 / e; printf "%-10s peak RSS %.0f MB, estimate %.0f MB: %.2fx (target <= 1.2x) %s\n", n, r / 1024, e / 1048576, q, (q <= 1.2 ? "ok" : "OVER") }'
+    awk -v e="$est" -v r="$rss" 'BEGIN { exit !(r * 1024 / e <= 1.2) }' || fails=$((fails + 1))
+done
 rm -f ours.t torch.t
 echo "$fails under target"
 [ $fails = 0 ]

@@ -2,6 +2,7 @@
  *   model_bench train CONFIG.json B T STEPS   steps of forward + backward + AdamW (LLaMA)
  *   model_bench encode CONFIG.json B T STEPS  forward passes (BERT)
  *   model_bench sgemm N                       sgemm N^3, GFLOP/s (the peak)
+ *   model_bench memory CONFIG.json B T        the training memory estimate, bytes
  * Prints the seconds of the timed steps (after one untimed warm-up step). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,14 @@ int main(int argc, char **argv) {
             if (dt < best) best = dt;
         }
         printf("%.1f\n", 2.0 * n * n * n / best / 1e9);
+        return 0;
+    }
+    if (argc == 5 && strcmp(argv[1], "memory") == 0) { /* the estimate for training, in bytes */
+        cn_config c;
+        if (cn_config_load(argv[2], &c)) return 1;
+        cn_model_mem mm;
+        cn_model_memory(&c, atoi(argv[3]), atoi(argv[4]), 1, &mm);
+        printf("%llu\n", (unsigned long long)mm.total);
         return 0;
     }
     if (argc != 6) {
