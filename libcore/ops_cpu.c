@@ -7,6 +7,7 @@
 #define REAL float
 #define SFX _f
 #define GEMM cblas_sgemm
+#define OPS_FAST_ERF
 #include "ops_cpu_impl.h"
 
 static void *cpu_alloc(size_t bytes) {

@@ -290,15 +290,39 @@ static __attribute__((unused)) void K(swiglu_bwd)(REAL *dg, REAL *du, const REAL
     }
 }
 
+#ifdef OPS_FAST_ERF
+/* erf as a rational function of x (clamped to [-4, 4]: erf is 1 in float
+ * beyond), no calls, so the loops vectorize; at most 4e-7 from erf, checked by
+ * the ops test on a dense grid */
+static inline float erf_fast(float x) {
+    x = x < -4.f ? -4.f : x > 4.f ? 4.f : x;
+    float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = p * x2 + -2.10102402082508e-06f;
+    p = p * x2 + -5.69250639462346e-05f;
+    p = p * x2 + -7.34990630326855e-04f;
+    p = p * x2 + -2.95459980854025e-03f;
+    p = p * x2 + -1.60960333262415e-02f;
+    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = q * x2 + -1.68282697438203e-03f;
+    q = q * x2 + -7.37332916720468e-03f;
+    q = q * x2 + -1.42647390514189e-02f;
+    return x * p / q;
+}
+#define ERF(x) erf_fast(x)
+#else
+#define ERF(x) erf(x)
+#endif
+
 static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + erf(x[i] * (REAL)0.70710678118654752440));
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
 }
 
 static __attribute__((unused)) void K(gelu_bwd)(REAL *dx, const REAL *dy, const REAL *x, size_t n) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
-        REAL cdf = (REAL)0.5 * (1 + erf(x[i] * (REAL)0.70710678118654752440));
+        REAL cdf = (REAL)0.5 * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
         REAL pdf = exp((REAL)-0.5 * x[i] * x[i]) * (REAL)0.39894228040143267794;
         dx[i] = dy[i] * (cdf + x[i] * pdf);
     }
@@ -385,6 +409,7 @@ static __attribute__((unused)) double K(sumsq)(const REAL *x, size_t n) {
     return total;
 }
 
+#undef ERF
 #undef K
 #undef CAT
 #undef CAT2

@@ -247,6 +247,27 @@ int main(void) {
         free(z.a), free(z.b), free(r), free(da), free(db);
     }
 
+    /* the fp32 GELU (a fast erf) against the double one on a dense grid */
+    {
+        size_t n = 200001;
+        double *x = malloc(n * 8), *y = malloc(n * 8);
+        for (size_t i = 0; i < n; i++) x[i] = -10 + 20.0 * (double)i / (double)(n - 1);
+        float *xf = to_f(x, n), *yf = malloc(n * 4), *gf = malloc(n * 4), *ones = malloc(n * 4);
+        for (size_t i = 0; i < n; i++) ones[i] = 1;
+        gelu_fwd_d(y, x, n);
+        cn_ops_cpu()->gelu_fwd(yf, xf, n);
+        double maxd = 0;
+        for (size_t i = 0; i < n; i++) maxd = fmax(maxd, fabs(yf[i] - y[i]) / (1 + fabs(y[i])));
+        CHECK_MSG(maxd < 2e-6, "gelu fp32: %.3g", maxd); /* fp32 inputs and outputs: a few ulp */
+        gelu_bwd_d(y, x, x, n); /* dy = x: any weights */
+        for (size_t i = 0; i < n; i++) ones[i] = xf[i];
+        cn_ops_cpu()->gelu_bwd(gf, ones, xf, n);
+        maxd = 0;
+        for (size_t i = 0; i < n; i++) maxd = fmax(maxd, fabs(gf[i] - y[i]) / (1 + fabs(y[i])));
+        CHECK_MSG(maxd < 2e-6, "gelu backward fp32: %.3g", maxd);
+        free(x), free(y), free(xf), free(yf), free(gf), free(ones);
+    }
+
     /* cross-entropy: gradient of the summed loss, ignored targets */
     {
         int n = 4, v = 9;
