@@ -78,6 +78,10 @@ $(BUILD)/gen/tok_word.h: $(UCD)/DerivedCoreProperties.txt $(UCD)/PropList.txt $(
 	  { printf "{%d, %d, 0},\n", lo, hi; lo = $$1; hi = $$2 } END { printf "{%d, %d, 0},\n", lo, hi }' > $@.tmp && mv $@.tmp $@
 $(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 
+# the CPU kernels: -O3 vectorizes their loops; -fno-trapping-math lets the
+# clamps of the fast erf if-convert (no value changes: no fast-math)
+$(BUILD)/libcore/ops_cpu.o: CFLAGS += -O3 -fno-trapping-math
+
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -295,7 +295,8 @@ static __attribute__((unused)) void K(swiglu_bwd)(REAL *dg, REAL *du, const REAL
  * beyond), no calls, so the loops vectorize; at most 4e-7 from erf, checked by
  * the ops test on a dense grid */
 static inline float erf_fast(float x) {
-    x = x < -4.f ? -4.f : x > 4.f ? 4.f : x;
+    x = x < -4.f ? -4.f : x;
+    x = x > 4.f ? 4.f : x;
     float x2 = x * x;
     float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
     p = p * x2 + -2.10102402082508e-06f;
@@ -315,7 +316,7 @@ static inline float erf_fast(float x) {
 #endif
 
 static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
 }
 
