@@ -573,7 +573,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
             o->add(m->dx, m->dtmp, (size_t)N * C);
             /* attention: xm = x + o(attn(rope(q(h1)), rope(k(h1)), v(h1))) */
             linear_bwd(m, m->datt, m->dx, a->att, lp->o, N, C, Q, 0);
-            o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_kv_head, D, &mk);
+            o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->q, a->k, a->v, a->att, a->lse, B, T, c->n_head, c->n_kv_head, D, &mk);
             o->rope_bwd(m->dq, m->pos, N, c->n_head, D, (float)c->rope_theta);
             o->rope_bwd(m->dk, m->pos, N, c->n_kv_head, D, (float)c->rope_theta);
             /* the projections saw h1; q and k were rotated in place after, so
@@ -609,7 +609,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
                          a->mean1, a->rstd1, N, C);
         bias_grad(m, lp->bo, m->dh, N, C);
         linear_bwd(m, m->datt, m->dh, a->att, lp->o, N, C, C, 0);
-        o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_head, D, &mk);
+        o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->q, a->k, a->v, a->att, a->lse, B, T, c->n_head, c->n_head, D, &mk);
         bias_grad(m, lp->bq, m->dq, N, C);
         bias_grad(m, lp->bk, m->dk, N, C);
         bias_grad(m, lp->bv, m->dv, N, C);

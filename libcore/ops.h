@@ -60,8 +60,8 @@ typedef struct cn_ops {
      * grouped-query (Hq a multiple of Hkv); lse [B, Hq, T] saved for the backward */
     void (*attn_fwd)(float *o, float *lse, const float *q, const float *k, const float *v, int b, int t, int hq, int hkv, int d,
                      const cn_attn_mask *mask);
-    void (*attn_bwd)(float *dq, float *dk, float *dv, const float *dout, const float *o, const float *lse, const float *q,
-                     const float *k, const float *v, int b, int t, int hq, int hkv, int d, const cn_attn_mask *mask);
+    void (*attn_bwd)(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k, const float *v,
+                     const float *o, const float *lse, int b, int t, int hq, int hkv, int d, const cn_attn_mask *mask);
 
     /* SwiGLU: h = silu(g) * u */
     void (*swiglu_fwd)(float *h, const float *g, const float *u, size_t n);

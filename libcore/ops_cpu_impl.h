@@ -230,8 +230,8 @@ static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *
  * from the saved lse, dV += P^T dO, dS = P (dO V^T - rowsum(dO o)), dQ = dS k,
  * dK += dS^T q (the 1/sqrt(D) folded in); dK and dV of a key head are summed
  * over its query heads in index order */
-static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *o, const REAL *lse,
-                                               const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq, int hkv, int d,
+static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *q, const REAL *k,
+                                               const REAL *v, const REAL *o, const REAL *lse, int b, int t, int hq, int hkv, int d,
                                                const cn_attn_mask *mk) {
     int group = hq / hkv;
     REAL scale = 1 / sqrt((REAL)d);

@@ -144,7 +144,7 @@ static void check_attention(const char *what, int b, int t, int hq, int hkv, int
     double *o = malloc(nq * sizeof *o), *r = rnd(nq, 1);
     double *dq = malloc(nq * sizeof *dq), *dk = malloc(nk * sizeof *dk), *dv = malloc(nk * sizeof *dv);
     attn_f(&z, o);
-    attn_bwd_d(dq, dk, dv, r, o, z.lse, z.q, z.k, z.v, b, t, hq, hkv, d, &z.mk);
+    attn_bwd_d(dq, dk, dv, r, z.q, z.k, z.v, o, z.lse, b, t, hq, hkv, d, &z.mk);
     char name[128];
     snprintf(name, sizeof name, "%s dq", what);
     fd(name, &z, attn_f, z.q, nq, dq, r, nq);
@@ -160,7 +160,7 @@ static void check_attention(const char *what, int b, int t, int hq, int hkv, int
     for (int th = 0; th < 2; th++) {
         omp_set_num_threads(th + 1);
         g[th][0] = malloc(nq * 4), g[th][1] = malloc(nk * 4), g[th][2] = malloc(nk * 4);
-        cn_ops_cpu()->attn_bwd(g[th][0], g[th][1], g[th][2], rf, of, lf, qf, kf, vf, b, t, hq, hkv, d, &z.mk);
+        cn_ops_cpu()->attn_bwd(g[th][0], g[th][1], g[th][2], rf, qf, kf, vf, of, lf, b, t, hq, hkv, d, &z.mk);
     }
     CHECK(memcmp(g[0][0], g[1][0], nq * 4) == 0 && memcmp(g[0][1], g[1][1], nk * 4) == 0 && memcmp(g[0][2], g[1][2], nk * 4) == 0);
     CHECK_MSG(maxrel(g[0][1], dk, nk) < 1e-4, "%s: fp32 dk off by %.3g", what, maxrel(g[0][1], dk, nk));
