@@ -361,9 +361,13 @@ static cn_status load_vocab(cn_tok *t, const cJSON *vocab, cJSON *added) {
         int64_t id = cl ? cn_tok_id(t, c, cl) : -1;
         if (cl && id < 0) {
             id = top < 0 ? count : (top >= (int64_t)count || count == 0) ? top + 1 : count;
-            t->len[id] = (uint32_t)cl;
-            if (!(t->str[id] = dupn(c, cl))) return cn_fail(CN_ENOMEM, "out of memory");
-            tok_map_put(&t->map, t->str, t->len, (uint32_t)id);
+            /* a model vocabulary with holes in its ids can hand HF an id the
+             * model already uses; the model's string stays that id's */
+            if (!t->str[id]) {
+                t->len[id] = (uint32_t)cl;
+                if (!(t->str[id] = dupn(c, cl))) return cn_fail(CN_ENOMEM, "out of memory");
+                tok_map_put(&t->map, t->str, t->len, (uint32_t)id);
+            }
         }
         if (id > top) top = id;
         if (id > max) max = id;
