@@ -13,6 +13,14 @@ for run in llama-gqa:2:7:segments llama-tied:1:12: mistral-odd:2:9: bert-small:3
     d=$work/$name
     "$BUILD/tests/model_ref" init "$DATA/model/$name.json" "$d" 7 "$b" "$t" $opt
     /usr/bin/python3 "$TOP/tests/ref/torch_model.py" "$d"
+    # logits from transformers itself, where they have been made (tests/ref/hf-refs.sh)
+    if [ -s "$DATA/model/hf/$name.safetensors" ] && [ "$opt" != segments ]; then
+        if "$BUILD/tests/model_ref" check-hf "$d" "$DATA/model/hf/$name.safetensors" > "$d/hf"; then
+            echo "ok   $name: transformers' own output, $(cat "$d/hf")"
+        else
+            echo "FAIL $name against transformers: $(cat "$d/hf")"; bad=1
+        fi
+    fi
     if "$BUILD/tests/model_ref" check "$d" > "$d/report"; then
         echo "ok   $name: $(grep -c '^ok' "$d/report") tensors within 1e-5 + 1e-4 max|ref|; largest: $(sort -g -k4 "$d/report" | tail -1 | awk '{print $2, $4}')"
     else

@@ -163,9 +163,53 @@ static int check(const char *dir) {
     return bad;
 }
 
+/* the logits or hidden states against transformers' (hf-refs.sh) */
+static int check_hf(const char *dir, const char *file) {
+    cn_config c;
+    if (cn_config_load(dir, &c)) die(dir);
+    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    if (!m || cn_model_load(m, dir)) die("load");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
+    cn_st *in = cn_st_open(path), *ref = cn_st_open(file);
+    if (!in || !ref) die(file);
+    const cn_st_tensor *ids = cn_st_find(in, "ids"), *valid = cn_st_find(in, "valid");
+    int b = (int)ids->shape[0], t = (int)ids->shape[1], n = b * t;
+    if (cn_model_batch(m, b, t)) die("batch");
+    cn_batch bt = {ids->data, cn_st_find(in, "pos")->data, NULL, valid ? valid->data : NULL, cn_st_find(in, "types")->data, NULL};
+    size_t width = c.arch == CN_ARCH_LLAMA ? (size_t)c.vocab : (size_t)c.d_model;
+    float *out = malloc((size_t)n * width * 4);
+    if (cn_model_forward(m, &bt, NULL) || (c.arch == CN_ARCH_LLAMA ? cn_model_logits(m, out) : cn_model_hidden(m, out))) die("forward");
+    /* BERT's padded queries are not compared: transformers masks keys only too,
+     * but their rows are meaningless either way */
+    if (valid)
+        for (int i = 0; i < n; i++)
+            if (!((const uint8_t *)valid->data)[i]) memset(out + (size_t)i * width, 0, width * 4);
+    const cn_st_tensor *r = cn_st_find(ref, c.arch == CN_ARCH_LLAMA ? "logits" : "hidden");
+    if (r && valid) { /* the same rows zeroed in the reference */
+        float *rr = malloc(r->numel * 4);
+        cn_st_to_f32(r, rr, r->numel);
+        for (int i = 0; i < n; i++)
+            if (!((const uint8_t *)valid->data)[i]) memset(rr + (size_t)i * width, 0, width * 4);
+        double maxd = 0, maxr = 0;
+        for (size_t i = 0; i < (size_t)n * width; i++) maxd = fmax(maxd, fabs((double)out[i] - rr[i])), maxr = fmax(maxr, fabs(rr[i]));
+        printf("max|diff| %.3g max|ref| %.3g\n", maxd, maxr);
+        bad = !(maxd <= 1e-5 + 1e-4 * maxr);
+        free(rr);
+    } else {
+        compare(c.arch == CN_ARCH_LLAMA ? "logits" : "hidden", out, r, (size_t)n * width);
+    }
+    free(out);
+    cn_st_close(in), cn_st_close(ref);
+    cn_model_free(m);
+    return bad;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 7 && strcmp(argv[1], "init") == 0) return init(argc, argv);
+    if (argc == 4 && strcmp(argv[1], "check-hf") == 0) return check_hf(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "check") == 0) return check(argv[2]);
-    fprintf(stderr, "usage: model_ref init CONFIG.json DIR SEED B T [segments] [padding] | model_ref check DIR\n");
+    fprintf(stderr, "usage: model_ref init CONFIG.json DIR SEED B T [segments] [padding] | model_ref check DIR |"
+                    " model_ref check-hf DIR HF.safetensors\n");
     return 2;
 }
