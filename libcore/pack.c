@@ -1,0 +1,136 @@
+/* pack: the document stream cut into training samples. */
+#include "pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cn_packer {
+    cn_pack_opts o;
+    cn_docsrc **src;
+    int n, cur;
+    /* the current document, as [BOS] ids EOS */
+    int32_t *doc;
+    size_t dn, dcap, dpos;
+    uint64_t docno;          /* documents started, for segment ids */
+    /* the carried token: the last token of the previous sample */
+    int32_t carry;
+    uint64_t carry_doc;
+    int32_t carry_pos;
+    int have_carry, ended;
+    int32_t pos;             /* position of the next token within its document */
+    uint64_t tokens, epochs;
+};
+
+cn_packer *cn_packer_new(cn_docsrc **srcs, int n, const cn_pack_opts *o) {
+    cn_packer *p = calloc(1, sizeof *p);
+    if (!p) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    p->o = *o;
+    p->src = malloc((size_t)n * sizeof *p->src);
+    if (!p->src) {
+        free(p);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    }
+    memcpy(p->src, srcs, (size_t)n * sizeof *p->src);
+    p->n = n;
+    return p;
+}
+
+void cn_packer_free(cn_packer *p) {
+    if (!p) return;
+    for (int i = 0; i < p->n; i++) cn_docsrc_close(p->src[i]);
+    free(p->src);
+    free(p->doc);
+    free(p);
+}
+
+uint64_t cn_packer_tokens(const cn_packer *p) { return p->tokens; }
+uint64_t cn_packer_epochs(const cn_packer *p) { return p->epochs; }
+
+/* loads the next document into p->doc; CN_EOF at the very end */
+static cn_status next_doc(cn_packer *p) {
+    for (;;) {
+        if (p->cur == p->n) { /* every source done: another epoch if they can be read again */
+            for (int i = 0; i < p->n; i++)
+                if (!cn_docsrc_rewindable(p->src[i])) return CN_EOF;
+            for (int i = 0; i < p->n; i++) {
+                cn_status st = cn_docsrc_rewind(p->src[i]);
+                if (st) return st;
+            }
+            p->cur = 0;
+            p->epochs++;
+            if (p->tokens == 0) return cn_fail(CN_EFORMAT, "the training data holds no tokens");
+        }
+        cn_doc d;
+        cn_status st = cn_docsrc_next(p->src[p->cur], &d);
+        if (st == CN_EOF) {
+            p->cur++;
+            continue;
+        }
+        if (st) return st;
+        size_t need = (size_t)d.n + 2;
+        if (need > p->dcap) {
+            int32_t *x = realloc(p->doc, need * sizeof *x);
+            if (!x) return cn_fail(CN_ENOMEM, "out of memory");
+            p->doc = x;
+            p->dcap = need;
+        }
+        p->dn = 0;
+        if (p->o.bos >= 0) p->doc[p->dn++] = (int32_t)p->o.bos;
+        for (uint32_t i = 0; i < d.n; i++) {
+            uint32_t id = cn_doc_id(&d, i);
+            if (p->o.vocab_size && id >= p->o.vocab_size)
+                return cn_fail(CN_ERANGE, "%s: token id %u beyond the model's vocabulary of %u", cn_docsrc_name(p->src[p->cur]), id,
+                               p->o.vocab_size);
+            p->doc[p->dn++] = (int32_t)id;
+        }
+        if (p->o.eos >= 0) p->doc[p->dn++] = (int32_t)p->o.eos;
+        p->dpos = 0;
+        p->docno++;
+        p->pos = 0;
+        p->tokens += d.n;
+        return CN_OK;
+    }
+}
+
+/* the next token of the stream with its document number and position */
+static cn_status take(cn_packer *p, int32_t *id, uint64_t *docno, int32_t *pos) {
+    while (p->dpos == p->dn) {
+        cn_status st = next_doc(p);
+        if (st) return st;
+    }
+    *id = p->doc[p->dpos++];
+    *docno = p->docno;
+    *pos = p->pos++;
+    return CN_OK;
+}
+
+cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *segment, int32_t *pos) {
+    int t = p->o.t;
+    if (p->ended) return CN_EOF;
+    if (!p->have_carry) {
+        cn_status st = take(p, &p->carry, &p->carry_doc, &p->carry_pos);
+        if (st) return st;
+        p->have_carry = 1;
+    }
+    uint64_t first = p->carry_doc;
+    int32_t id = p->carry;
+    uint64_t doc = p->carry_doc;
+    int32_t ps = p->carry_pos;
+    int start = 0; /* where the current document starts in the sample */
+    for (int i = 0; i < t; i++) {
+        ids[i] = id;
+        segment[i] = (int32_t)(doc - first);
+        if (i > 0 && segment[i] != segment[i - 1]) start = i;
+        /* positions count from the document's start in this sample (or
+         * from the sample's start for a document continued from the last) */
+        pos[i] = p->o.restart_pos ? i - start : i;
+        cn_status st = take(p, &id, &doc, &ps);
+        if (st == CN_EOF) p->ended = 1;
+        if (st) return st; /* a partial last sample is dropped */
+        targets[i] = id;
+    }
+    p->carry = id;
+    p->carry_doc = doc;
+    p->carry_pos = ps;
+    return CN_OK;
+}

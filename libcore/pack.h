@@ -1,0 +1,34 @@
+/* pack: documents packed into training sequences, as Megatron/NeMo do: the
+ * stream of [BOS] doc EOS [BOS] doc EOS ... is cut into samples of T + 1
+ * tokens, consecutive samples sharing one token, so every token but the last
+ * of the stream is a target once. Each sample carries its inputs (T ids),
+ * targets (T ids), the document index of each input within the sample
+ * (segments, for a mask that keeps attention inside documents) and positions
+ * that restart at each document's start when asked. The sources are read in
+ * order; at the end of the last one the stream starts again from the first
+ * (another epoch) when they can be read again. */
+#ifndef CN_PACK_H
+#define CN_PACK_H
+#include <stdint.h>
+#include "log.h"
+#include "shard.h"
+
+typedef struct cn_packer cn_packer;
+
+typedef struct {
+    int t;               /* tokens per sequence */
+    int64_t bos, eos;    /* ids added around each document (-1: none) */
+    int restart_pos;     /* positions restart at each document (with the segment mask) */
+    uint32_t vocab_size; /* ids must be below */
+} cn_pack_opts;
+
+/* Takes the sources (owned after success). */
+cn_packer *cn_packer_new(cn_docsrc **srcs, int n, const cn_pack_opts *o);
+void cn_packer_free(cn_packer *p);
+/* The next sample: ids, targets, segment, pos each [T]. CN_EOF when the
+ * data ends and cannot be read again. */
+cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *segment, int32_t *pos);
+/* Tokens taken from the sources so far, and passes over them. */
+uint64_t cn_packer_tokens(const cn_packer *p);
+uint64_t cn_packer_epochs(const cn_packer *p);
+#endif

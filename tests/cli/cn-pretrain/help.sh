@@ -1,0 +1,2 @@
+# exit: 0
+cn-pretrain --help | grep -q '^Usage: cn-pretrain'

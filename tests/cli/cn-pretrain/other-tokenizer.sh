@@ -1,0 +1,4 @@
+# exit: 1
+# stderr: ^cn-pretrain: data.tok: made with another tokenizer than
+. $TOP/tests/cli/cn-pretrain/common.inc
+cn-pretrain -q --config cfg.json -t $DATA/tok/tiny-metaspace.json --out a --steps 1 --seq-len 32 data.tok

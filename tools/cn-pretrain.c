@@ -1,0 +1,302 @@
+/* cn-pretrain: (continued) pretraining of a LLaMA-class model on token
+ * shards: packing, gradient accumulation, AdamW with a schedule, clipping. */
+#include <getopt.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "io.h"
+#include "model.h"
+#include "num.h"
+#include "optim.h"
+#include "pack.h"
+#include "tok.h"
+#include "tool.h"
+
+static void usage(void) __attribute__((noreturn));
+static void usage(void) {
+    printf("Usage: %s (--init MODEL_DIR | --config config.json) --out OUT [options] DATA...\n"
+           "Trains a LLaMA-class model on token shards (files, Megatron prefixes, or - for\n"
+           "a stream on stdin, e.g. from cn-mix): documents are packed as [BOS] doc EOS\n"
+           "into sequences of --seq-len; each step accumulates micro-batches up to\n"
+           "--batch-tokens, clips the gradient and takes an AdamW step. OUT receives\n"
+           "config.json, model.safetensors (and tokenizer.json) as transformers loads them.\n\n"
+           "  -i, --init DIR         start from this model (config.json + safetensors)\n"
+           "  -c, --config FILE      start from random weights of this config.json\n"
+           "  -o, --out DIR          the output model directory (required)\n"
+           "  -t, --tokenizer FILE   the data's tokenizer.json: BOS/EOS from its post-processor\n"
+           "                         and config; checked against the shards; copied to OUT\n"
+           "      --steps N          optimizer steps\n"
+           "      --tokens N         or: steps enough for N training tokens (e.g. 20M)\n"
+           "      --seq-len T        tokens per sequence (default 256)\n"
+           "      --micro-batch B    sequences per forward (default 4)\n"
+           "      --batch-tokens N   tokens per optimizer step, a multiple of B x T (default B x T)\n"
+           "      --lr F             peak learning rate (default 3e-4)\n"
+           "      --min-lr F         the floor the decay ends at (default lr / 10)\n"
+           "      --warmup N         warm-up steps (default 0)\n"
+           "      --schedule S       constant, cosine or linear (default cosine)\n"
+           "      --weight-decay F   AdamW, not on norms and biases (default 0.1)\n"
+           "      --beta1 F --beta2 F --eps F   AdamW (0.9, 0.95, 1e-8)\n"
+           "      --clip F           gradient norm clipping (default 1.0; 0: none)\n"
+           "      --no-cross-doc     attention stays within each document; positions restart\n"
+           "      --bos ID|none --eos ID|none  override the ids added around documents\n"
+           "      --init-std F       --config: normal weights of this deviation (0.02)\n"
+           "      --seed N           for random weights (default 1)\n"
+           "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
+           "                         tokens_per_s\n"
+           "      --dry-run          print the plan and the memory a step needs, then exit\n"
+           "      --threads N        threads (default: all cores)\n"
+           "  -q, --quiet            no progress line\n"
+           "  -h, --help             this help\n"
+           "      --version          print the version\n",
+           cn_prog);
+    exit(0);
+}
+
+typedef struct {
+    const char *init, *config, *out, *tok, *log, *schedule;
+    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed;
+    double lr, min_lr, wd, beta1, beta2, eps, clip, init_std;
+    int64_t bos, eos;
+    int bos_set, eos_set, no_cross, dry, quiet, threads;
+} opts;
+
+static cn_progress prog;
+
+/* the ids the tokenizer's post-processor puts before and after a text */
+static void template_ids(const char *path, int64_t *bos, int64_t *eos) {
+    cn_tok *t = cn_tok_load(path);
+    if (!t) cn_die_status();
+    cn_ids a = {0}, b = {0};
+    if (cn_tok_encode(t, "a", 1, CN_TOK_ADD_SPECIAL, &a) || cn_tok_encode(t, "a", 1, 0, &b)) cn_die_status();
+    size_t pre = 0;
+    while (pre < a.n && (b.n == 0 || a.v[pre] != b.v[0])) pre++;
+    *bos = pre > 0 ? (int64_t)a.v[pre - 1] : -1;
+    *eos = a.n > pre + b.n ? (int64_t)a.v[a.n - 1] : -1;
+    cn_ids_free(&a), cn_ids_free(&b);
+    cn_tok_free(t);
+}
+
+static void copy_file(const char *from, const char *to) {
+    cn_in *in = cn_in_open(from);
+    cn_out *out = in ? cn_out_open(to, 0) : NULL;
+    if (!in || !out) cn_die_status();
+    for (;;) {
+        size_t n;
+        const uint8_t *p = cn_in_get(in, 1 << 16, &n);
+        if (!p) {
+            if (cn_in_status(in) == CN_EOF) break;
+            cn_die_status();
+        }
+        if (!n) break;
+        if (cn_out_write(out, p, n)) cn_die_status();
+        cn_in_skip(in, n);
+    }
+    cn_in_close(in);
+    if (cn_out_commit(out)) cn_die_status();
+}
+
+static int run(opts *o, int ndata, char **data) {
+    cn_config c;
+    if (cn_config_load(o->init ? o->init : o->config, &c)) cn_die_status();
+    if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-pretrain trains LLaMA-class models (%s given)", o->init ? o->init : o->config, c.architecture);
+    int T = (int)o->seq, B = (int)o->micro;
+    uint64_t per_micro = (uint64_t)B * T, batch = o->batch_tokens ? o->batch_tokens : per_micro;
+    if (batch % per_micro) cn_usage_error("--batch-tokens %llu is not a multiple of micro-batch x seq-len (%llu)", (unsigned long long)batch,
+                                          (unsigned long long)per_micro);
+    int accum = (int)(batch / per_micro);
+    uint64_t steps = o->steps ? o->steps : (o->tokens + batch - 1) / batch;
+    if (!steps) cn_usage_error("give --steps N or --tokens N");
+    if (cn_config_check_seq(&c, T)) cn_die_status();
+    if (o->dry) {
+        cn_model_mem mm;
+        cn_model_memory(&c, B, T, 1, &mm);
+        printf("model: %s, %llu parameters; %llu steps of %llu tokens (%d micro-batches of %d x %d)\n", c.architecture,
+               (unsigned long long)cn_config_params(&c), (unsigned long long)steps, (unsigned long long)batch, accum, B, T);
+        printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB\n",
+               mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, mm.total / 1048576.0);
+        return 0;
+    }
+    int64_t bos = c.bos, eos = c.eos;
+    const uint8_t *tok_hash = NULL;
+    cn_tok *tok = NULL;
+    if (o->tok) {
+        template_ids(o->tok, &bos, &eos);
+        if (eos < 0) eos = c.eos; /* LLaMA's template adds no EOS; the config names it */
+        if (!(tok = cn_tok_load(o->tok))) cn_die_status();
+        tok_hash = cn_tok_sha256(tok);
+    }
+    if (o->bos_set) bos = o->bos;
+    if (o->eos_set) eos = o->eos;
+    if (bos >= c.vocab || eos >= c.vocab) cn_die("BOS %lld or EOS %lld beyond the vocabulary of %d", (long long)bos, (long long)eos, c.vocab);
+    /* the data */
+    cn_docsrc **src = calloc((size_t)ndata, sizeof *src);
+    cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO};
+    for (int i = 0; i < ndata; i++) {
+        if (!(src[i] = cn_docsrc_open(data[i], &so))) cn_die_status();
+        int has;
+        const cn_shard_info *info = cn_docsrc_info(src[i], &has);
+        static const uint8_t zero[32];
+        if (has && tok_hash && memcmp(info->tok_hash, zero, 32) != 0 && memcmp(info->tok_hash, tok_hash, 32) != 0)
+            cn_die("%s: made with another tokenizer than %s", data[i], o->tok);
+        if (has && info->vocab_size > (uint32_t)c.vocab)
+            cn_die("%s: vocabulary of %u, the model has %d", data[i], info->vocab_size, c.vocab);
+    }
+    cn_pack_opts po = {T, bos, eos, o->no_cross, (uint32_t)c.vocab};
+    cn_packer *pk = cn_packer_new(src, ndata, &po);
+    if (!pk) cn_die_status();
+    free(src);
+    /* the model */
+    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    if (!m) cn_die_status();
+    if (o->init) {
+        if (cn_model_load(m, o->init)) cn_die_status();
+    } else {
+        cn_model_init_random(m, o->seed, (float)o->init_std);
+    }
+    if (cn_model_batch(m, B, T)) cn_die_status();
+    cn_out *log = NULL;
+    if (o->log && !(log = cn_out_open(o->log, 0))) cn_die_status();
+    size_t n = (size_t)B * T;
+    int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *seg = malloc(n * 4), *pos = malloc(n * 4);
+    if (!ids || !tg || !seg || !pos) cn_die("out of memory");
+    double t0 = cn_now(), min_lr = o->min_lr >= 0 ? o->min_lr : o->lr / 10;
+    int sched = cn_lr_parse(o->schedule);
+    for (uint64_t step = 1; step <= steps; step++) {
+        cn_model_zero_grad(m);
+        double loss = 0;
+        for (int a = 0; a < accum; a++) {
+            for (int s = 0; s < B; s++) {
+                cn_status st = cn_packer_next(pk, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
+                if (st == CN_EOF) cn_die("the data ended at step %llu (it cannot be read again: stdin)", (unsigned long long)step);
+                if (st) cn_die_status();
+            }
+            cn_batch bt = {ids, pos, o->no_cross ? seg : NULL, NULL, NULL, tg};
+            double l;
+            if (cn_model_forward(m, &bt, &l) || cn_model_backward(m, NULL)) cn_die_status();
+            loss += l / accum;
+        }
+        if (accum > 1) cn_model_scale_grad(m, 1.0f / (float)accum);
+        double gn = cn_model_grad_norm(m);
+        if (!isfinite(loss) || !isfinite(gn)) {
+            if (log) cn_out_abort(log);
+            cn_die("step %llu: the loss (%g) or the gradient norm (%g) is not finite; stopping (the output is left as it was)",
+                   (unsigned long long)step, loss, gn);
+        }
+        if (o->clip > 0 && gn > o->clip) cn_model_scale_grad(m, (float)(o->clip / gn));
+        double lr = cn_lr((cn_lr_schedule)sched, (int64_t)step, (int64_t)steps, (int64_t)o->warmup, o->lr, min_lr);
+        if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step)) cn_die_status();
+        double dt = cn_now() - t0, tps = (double)step * batch / (dt > 0 ? dt : 1e-9);
+        cn_progress_update(&prog, step == steps, "cn-pretrain: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s",
+                           (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
+        if (log) {
+            char line[512];
+            int k = snprintf(line, sizeof line,
+                             "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f}\n",
+                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps);
+            if (cn_out_write(log, line, (size_t)k)) cn_die_status();
+        }
+    }
+    cn_progress_end(&prog);
+    if (cn_model_save(m, o->out)) cn_die_status();
+    if (o->tok) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tokenizer.json", o->out);
+        copy_file(o->tok, path);
+    }
+    if (log && cn_out_commit(log)) cn_die_status();
+    if (!o->quiet)
+        fprintf(stderr, "cn-pretrain: %llu steps, %llu tokens, %.1f s; model in %s\n", (unsigned long long)steps,
+                (unsigned long long)(steps * batch), cn_now() - t0, o->out);
+    free(ids), free(tg), free(seg), free(pos);
+    cn_packer_free(pk);
+    cn_model_free(m);
+    cn_tok_free(tok);
+    return 0;
+}
+
+static double opt_pos(const char *name, const char *v, int zero_ok) {
+    double d = cn_opt_double(name, v);
+    if (!(d > 0 || (zero_ok && d == 0))) cn_usage_error("option %s: must be %s", name, zero_ok ? "at least 0" : "above 0");
+    return d;
+}
+
+int main(int argc, char **argv) {
+    cn_tool_init("cn-pretrain");
+    opts o = {.seq = 256, .micro = 4, .lr = 3e-4, .min_lr = -1, .wd = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8,
+              .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine"};
+    o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    enum { O_STEPS = 256, O_TOKENS, O_SEQ, O_MICRO, O_BATCH, O_LR, O_MINLR, O_WARMUP, O_SCHED, O_WD, O_B1, O_B2, O_EPS, O_CLIP,
+           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_VERSION };
+    static const struct option longs[] = {
+        {"init", required_argument, 0, 'i'}, {"config", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
+        {"tokenizer", required_argument, 0, 't'}, {"steps", required_argument, 0, O_STEPS}, {"tokens", required_argument, 0, O_TOKENS},
+        {"seq-len", required_argument, 0, O_SEQ}, {"micro-batch", required_argument, 0, O_MICRO},
+        {"batch-tokens", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR}, {"min-lr", required_argument, 0, O_MINLR},
+        {"warmup", required_argument, 0, O_WARMUP}, {"schedule", required_argument, 0, O_SCHED},
+        {"weight-decay", required_argument, 0, O_WD}, {"beta1", required_argument, 0, O_B1}, {"beta2", required_argument, 0, O_B2},
+        {"eps", required_argument, 0, O_EPS}, {"clip", required_argument, 0, O_CLIP}, {"no-cross-doc", no_argument, 0, O_NOCROSS},
+        {"bos", required_argument, 0, O_BOS}, {"eos", required_argument, 0, O_EOS}, {"init-std", required_argument, 0, O_STD},
+        {"seed", required_argument, 0, O_SEED}, {"log", required_argument, 0, O_LOG}, {"dry-run", no_argument, 0, O_DRY},
+        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "i:c:o:t:qh", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'i': o.init = optarg; break;
+        case 'c': o.config = optarg; break;
+        case 'o': o.out = optarg; break;
+        case 't': o.tok = optarg; break;
+        case O_STEPS: o.steps = cn_opt_u64("--steps", optarg); break;
+        case O_TOKENS: o.tokens = cn_opt_u64("--tokens", optarg); break;
+        case O_SEQ:
+            o.seq = cn_opt_u64("--seq-len", optarg);
+            if (o.seq < 1 || o.seq > (1u << 20)) cn_usage_error("option --seq-len: between 1 and 1M");
+            break;
+        case O_MICRO:
+            o.micro = cn_opt_u64("--micro-batch", optarg);
+            if (o.micro < 1 || o.micro > 65536) cn_usage_error("option --micro-batch: between 1 and 65536");
+            break;
+        case O_BATCH: o.batch_tokens = cn_opt_u64("--batch-tokens", optarg); break;
+        case O_LR: o.lr = opt_pos("--lr", optarg, 0); break;
+        case O_MINLR: o.min_lr = opt_pos("--min-lr", optarg, 1); break;
+        case O_WARMUP: o.warmup = cn_opt_u64("--warmup", optarg); break;
+        case O_SCHED:
+            if (cn_lr_parse(optarg) < 0) cn_usage_error("option --schedule: constant, cosine or linear");
+            o.schedule = optarg;
+            break;
+        case O_WD: o.wd = opt_pos("--weight-decay", optarg, 1); break;
+        case O_B1: o.beta1 = opt_pos("--beta1", optarg, 1); break;
+        case O_B2: o.beta2 = opt_pos("--beta2", optarg, 1); break;
+        case O_EPS: o.eps = opt_pos("--eps", optarg, 0); break;
+        case O_CLIP: o.clip = opt_pos("--clip", optarg, 1); break;
+        case O_NOCROSS: o.no_cross = 1; break;
+        case O_BOS: o.bos_set = 1, o.bos = strcmp(optarg, "none") == 0 ? -1 : (int64_t)cn_opt_u64("--bos", optarg); break;
+        case O_EOS: o.eos_set = 1, o.eos = strcmp(optarg, "none") == 0 ? -1 : (int64_t)cn_opt_u64("--eos", optarg); break;
+        case O_STD: o.init_std = opt_pos("--init-std", optarg, 0); break;
+        case O_SEED: o.seed = cn_opt_u64("--seed", optarg); break;
+        case O_LOG: o.log = optarg; break;
+        case O_DRY: o.dry = 1; break;
+        case O_THREADS: {
+            uint64_t v = cn_opt_u64("--threads", optarg);
+            if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
+            o.threads = (int)v;
+            break;
+        }
+        case 'q': o.quiet = 1; break;
+        case 'h': usage();
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!o.init == !o.config) cn_usage_error("give one of --init MODEL_DIR or --config config.json");
+    if (!o.out && !o.dry) cn_usage_error("no output: give --out DIR");
+    if (o.steps && o.tokens) cn_usage_error("give --steps or --tokens, not both");
+    if (optind >= argc && !o.dry) cn_usage_error("no training data: give shard files, Megatron prefixes or -");
+    if (o.threads > 0) omp_set_num_threads(o.threads);
+    cn_progress_begin(&prog, o.quiet);
+    return run(&o, argc - optind, argv + optind);
+}
