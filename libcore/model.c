@@ -221,15 +221,43 @@ void cn_model_scale_grad(cn_model *m, float s) {
     if (m->ng) m->ops->scale(m->g, s, m->ng);
 }
 
+static cn_status alloc_moments(cn_model *m) {
+    const cn_ops *o = m->ops;
+    if (m->m1 || !m->ng) return CN_OK;
+    m->m1 = o->alloc(m->ng * sizeof(float));
+    m->m2 = o->alloc(m->ng * sizeof(float));
+    if (!m->m1 || !m->m2) return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
+    o->zero(m->m1, m->ng * sizeof(float));
+    o->zero(m->m2, m->ng * sizeof(float));
+    return CN_OK;
+}
+
+cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2) {
+    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
+    const cn_param *p = &m->p[i];
+    if (!m->m1) {
+        memset(m1, 0, p->n * sizeof *m1), memset(m2, 0, p->n * sizeof *m2);
+        return CN_OK;
+    }
+    m->ops->download(m1, m->m1 + p->goff, p->n * sizeof(float));
+    m->ops->download(m2, m->m2 + p->goff, p->n * sizeof(float));
+    return CN_OK;
+}
+
+cn_status cn_model_set_moments(cn_model *m, int i, const float *m1, const float *m2) {
+    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
+    cn_status st = alloc_moments(m);
+    if (st) return st;
+    const cn_param *p = &m->p[i];
+    m->ops->upload(m->m1 + p->goff, m1, p->n * sizeof(float));
+    m->ops->upload(m->m2 + p->goff, m2, p->n * sizeof(float));
+    return CN_OK;
+}
+
 cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step) {
     const cn_ops *o = m->ops;
-    if (!m->m1 && m->ng) {
-        m->m1 = o->alloc(m->ng * sizeof(float));
-        m->m2 = o->alloc(m->ng * sizeof(float));
-        if (!m->m1 || !m->m2) return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
-        o->zero(m->m1, m->ng * sizeof(float));
-        o->zero(m->m2, m->ng * sizeof(float));
-    }
+    cn_status st = alloc_moments(m);
+    if (st) return st;
     for (int i = 0; i < m->np; i++) {
         const cn_param *p = &m->p[i];
         if (p->goff == SIZE_MAX) continue;

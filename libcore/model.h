@@ -73,6 +73,11 @@ void cn_model_scale_grad(cn_model *m, float s);
  * 1; the moments are allocated on the first call. */
 cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step);
 
+/* AdamW's moments of parameter i, host copies (zero before the first step);
+ * set allocates them when needed. CN_EINVAL for a frozen parameter. */
+cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2);
+cn_status cn_model_set_moments(cn_model *m, int i, const float *m1, const float *m2);
+
 /* Allocates the activations for b sequences of t tokens. */
 cn_status cn_model_batch(cn_model *m, int b, int t);
 

@@ -134,3 +134,34 @@ cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *
     p->carry_pos = ps;
     return CN_OK;
 }
+
+void cn_packer_state(const cn_packer *p, cn_pack_state *s) {
+    s->docs = p->docno;
+    s->dpos = p->dpos;
+    s->pos = p->pos;
+    s->carry = p->carry;
+    s->carry_doc = p->carry_doc;
+    s->carry_pos = p->carry_pos;
+    s->have_carry = p->have_carry;
+    s->ended = p->ended;
+}
+
+cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s) {
+    if (p->docno) return cn_fail(CN_EINVAL, "restore needs a fresh packer");
+    while (p->docno < s->docs) {
+        cn_status st = next_doc(p);
+        if (st == CN_EOF) return cn_fail(CN_EFORMAT, "the data ends before the checkpoint's position (%llu documents)",
+                                         (unsigned long long)s->docs);
+        if (st) return st;
+    }
+    if (s->dpos > p->dn) return cn_fail(CN_EFORMAT, "the checkpoint's place in document %llu is beyond it: other data?",
+                                        (unsigned long long)s->docs);
+    p->dpos = s->dpos;
+    p->pos = s->pos;
+    p->carry = s->carry;
+    p->carry_doc = s->carry_doc;
+    p->carry_pos = s->carry_pos;
+    p->have_carry = s->have_carry;
+    p->ended = s->ended;
+    return CN_OK;
+}

@@ -28,6 +28,17 @@ void cn_packer_free(cn_packer *p);
 /* The next sample: ids, targets, segment, pos each [T]. CN_EOF when the
  * data ends and cannot be read again. */
 cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *segment, int32_t *pos);
+/* Where the packer is, for a checkpoint: documents loaded, the place in the
+ * current one, the token carried to the next sample. */
+typedef struct {
+    uint64_t docs, dpos, carry_doc;
+    int32_t pos, carry, carry_pos;
+    int have_carry, ended;
+} cn_pack_state;
+void cn_packer_state(const cn_packer *p, cn_pack_state *s);
+/* On a fresh packer over the same data: reads the documents again up to the
+ * state (so a stream on stdin is read as far again) and continues from there. */
+cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s);
 /* Tokens taken from the sources so far, and passes over them. */
 uint64_t cn_packer_tokens(const cn_packer *p);
 uint64_t cn_packer_epochs(const cn_packer *p);

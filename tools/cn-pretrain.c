@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include "ckpt.h"
 #include "io.h"
 #include "model.h"
 #include "num.h"
@@ -18,6 +21,7 @@
 static void usage(void) __attribute__((noreturn));
 static void usage(void) {
     printf("Usage: %s (--init MODEL_DIR | --config config.json) --out OUT [options] DATA...\n"
+           "       %s --resume OUT DATA...\n"
            "Trains a LLaMA-class model on token shards (files, Megatron prefixes, or - for\n"
            "a stream on stdin, e.g. from cn-mix): documents are packed as [BOS] doc EOS\n"
            "into sequences of --seq-len; each step accumulates micro-batches up to\n"
@@ -44,6 +48,11 @@ static void usage(void) {
            "      --bos ID|none --eos ID|none  override the ids added around documents\n"
            "      --init-std F       --config: normal weights of this deviation (0.02)\n"
            "      --seed N           for random weights (default 1)\n"
+           "      --save-every K     a checkpoint OUT/step-N every K steps (and at the end)\n"
+           "      --keep N           keep the newest N checkpoints (default all)\n"
+           "      --resume OUT       continue from OUT/latest: the same data position, state and\n"
+           "                         settings; bit-identical to an uninterrupted run on as many\n"
+           "                         threads. SIGTERM or SIGUSR1 checkpoints and exits 0\n"
            "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
            "                         tokens_per_s\n"
            "      --dry-run          print the plan and the memory a step needs, then exit\n"
@@ -51,19 +60,68 @@ static void usage(void) {
            "  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
            "      --version          print the version\n",
-           cn_prog);
+           cn_prog, cn_prog);
     exit(0);
 }
 
 typedef struct {
-    const char *init, *config, *out, *tok, *log, *schedule;
-    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed;
+    const char *init, *config, *out, *tok, *log, *schedule, *resume;
+    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep;
     double lr, min_lr, wd, beta1, beta2, eps, clip, init_std;
     int64_t bos, eos;
     int bos_set, eos_set, no_cross, dry, quiet, threads;
 } opts;
 
 static cn_progress prog;
+static volatile sig_atomic_t stop_signal;
+static void on_stop(int sig) { stop_signal = sig; }
+
+/* the trainer's state and settings, for trainer.json */
+static char *trainer_json(const opts *o, uint64_t step, uint64_t steps, uint64_t tokens, const cn_pack_state *ps) {
+    cJSON *j = cJSON_CreateObject(), *p = cJSON_CreateObject(), *h = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "step", (double)step);
+    cJSON_AddNumberToObject(j, "steps", (double)steps);
+    cJSON_AddNumberToObject(j, "tokens", (double)tokens);
+    cJSON_AddNumberToObject(j, "threads", o->threads);
+    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(p, "docs", (double)ps->docs);
+    cJSON_AddNumberToObject(p, "dpos", (double)ps->dpos);
+    cJSON_AddNumberToObject(p, "pos", ps->pos);
+    cJSON_AddNumberToObject(p, "carry", ps->carry);
+    cJSON_AddNumberToObject(p, "carry_doc", (double)ps->carry_doc);
+    cJSON_AddNumberToObject(p, "carry_pos", ps->carry_pos);
+    cJSON_AddNumberToObject(p, "have_carry", ps->have_carry);
+    cJSON_AddNumberToObject(p, "ended", ps->ended);
+    cJSON_AddItemToObject(j, "data", p);
+    cJSON_AddNumberToObject(h, "seq_len", (double)o->seq);
+    cJSON_AddNumberToObject(h, "micro_batch", (double)o->micro);
+    cJSON_AddNumberToObject(h, "batch_tokens", (double)o->batch_tokens);
+    cJSON_AddNumberToObject(h, "lr", o->lr);
+    cJSON_AddNumberToObject(h, "min_lr", o->min_lr);
+    cJSON_AddNumberToObject(h, "warmup", (double)o->warmup);
+    cJSON_AddStringToObject(h, "schedule", o->schedule);
+    cJSON_AddNumberToObject(h, "weight_decay", o->wd);
+    cJSON_AddNumberToObject(h, "beta1", o->beta1);
+    cJSON_AddNumberToObject(h, "beta2", o->beta2);
+    cJSON_AddNumberToObject(h, "eps", o->eps);
+    cJSON_AddNumberToObject(h, "clip", o->clip);
+    cJSON_AddBoolToObject(h, "no_cross_doc", o->no_cross);
+    cJSON_AddNumberToObject(h, "bos", (double)o->bos);
+    cJSON_AddNumberToObject(h, "eos", (double)o->eos);
+    cJSON_AddNumberToObject(h, "save_every", (double)o->save_every);
+    cJSON_AddNumberToObject(h, "keep", (double)o->keep);
+    cJSON_AddItemToObject(j, "options", h);
+    char *s = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!s) cn_die("out of memory");
+    return s;
+}
+
+static double num(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) cn_die("trainer.json: '%s' missing", k);
+    return cJSON_IsBool(v) ? (double)cJSON_IsTrue(v) : v->valuedouble;
+}
 
 /* the ids the tokenizer's post-processor puts before and after a text */
 static void template_ids(const char *path, int64_t *bos, int64_t *eos) {
@@ -100,7 +158,46 @@ static void copy_file(const char *from, const char *to) {
 
 static int run(opts *o, int ndata, char **data) {
     cn_config c;
-    if (cn_config_load(o->init ? o->init : o->config, &c)) cn_die_status();
+    char *ckdir = NULL, *tj = NULL, tokbuf[4200];
+    cJSON *trainer = NULL;
+    if (o->resume) { /* the checkpoint's settings replace the command line's */
+        if (!(ckdir = cn_ckpt_latest(o->resume))) cn_die("%s: no checkpoint to resume (no %s/latest)", o->resume, o->resume);
+        if (cn_config_load(ckdir, &c)) cn_die_status();
+        char tp[4300];
+        snprintf(tp, sizeof tp, "%s/trainer.json", ckdir);
+        cn_in *in = cn_in_open(tp);
+        size_t n;
+        const uint8_t *p = in ? cn_in_get(in, 1 << 20, &n) : NULL;
+        trainer = p ? cJSON_ParseWithLength((const char *)p, n) : NULL;
+        if (in) cn_in_close(in);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(trainer, "options");
+        if (!cJSON_IsObject(h)) cn_die("%s: not a trainer.json", tp);
+        o->seq = (uint64_t)num(h, "seq_len"), o->micro = (uint64_t)num(h, "micro_batch"), o->batch_tokens = (uint64_t)num(h, "batch_tokens");
+        o->lr = num(h, "lr"), o->min_lr = num(h, "min_lr"), o->warmup = (uint64_t)num(h, "warmup");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "schedule");
+        o->schedule = cJSON_IsString(sc) && cn_lr_parse(sc->valuestring) >= 0 ? sc->valuestring : "cosine";
+        o->wd = num(h, "weight_decay"), o->beta1 = num(h, "beta1"), o->beta2 = num(h, "beta2"), o->eps = num(h, "eps");
+        o->clip = num(h, "clip"), o->no_cross = (int)num(h, "no_cross_doc");
+        o->bos = (int64_t)num(h, "bos"), o->eos = (int64_t)num(h, "eos"), o->bos_set = o->eos_set = 1;
+        o->save_every = (uint64_t)num(h, "save_every"), o->keep = (uint64_t)num(h, "keep");
+        o->steps = (uint64_t)num(trainer, "steps"), o->tokens = 0, o->seed = (uint64_t)num(trainer, "seed");
+        if ((int)num(trainer, "threads") != o->threads)
+            fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n",
+                    cn_prog, (int)num(trainer, "threads"), o->threads);
+        if (!o->out) o->out = o->resume;
+        /* the tokenizer: into OUT (where the final model goes), since --keep
+         * may remove the checkpoint it comes from */
+        char from[4300];
+        snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
+        snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->out);
+        o->tok = NULL;
+        if (access(from, R_OK) == 0) {
+            copy_file(from, tokbuf);
+            o->tok = tokbuf;
+        }
+    } else if (cn_config_load(o->init ? o->init : o->config, &c)) {
+        cn_die_status();
+    }
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-pretrain trains LLaMA-class models (%s given)", o->init ? o->init : o->config, c.architecture);
     int T = (int)o->seq, B = (int)o->micro;
     uint64_t per_micro = (uint64_t)B * T, batch = o->batch_tokens ? o->batch_tokens : per_micro;
@@ -130,6 +227,7 @@ static int run(opts *o, int ndata, char **data) {
     }
     if (o->bos_set) bos = o->bos;
     if (o->eos_set) eos = o->eos;
+    o->bos = bos, o->eos = eos; /* as they are, for trainer.json */
     if (bos >= c.vocab || eos >= c.vocab) cn_die("BOS %lld or EOS %lld beyond the vocabulary of %d", (long long)bos, (long long)eos, c.vocab);
     /* the data */
     cn_docsrc **src = calloc((size_t)ndata, sizeof *src);
@@ -151,7 +249,17 @@ static int run(opts *o, int ndata, char **data) {
     /* the model */
     cn_model *m = cn_model_new(&c, cn_ops_cpu());
     if (!m) cn_die_status();
-    if (o->init) {
+    uint64_t step0 = 0;
+    if (ckdir) {
+        if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
+        free(tj);
+        step0 = (uint64_t)num(trainer, "step");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(trainer, "data");
+        cn_pack_state ps = {(uint64_t)num(d, "docs"), (uint64_t)num(d, "dpos"), (uint64_t)num(d, "carry_doc"), (int32_t)num(d, "pos"),
+                            (int32_t)num(d, "carry"), (int32_t)num(d, "carry_pos"), (int)num(d, "have_carry"), (int)num(d, "ended")};
+        if (cn_packer_restore(pk, &ps)) cn_die_status();
+        if (!o->quiet) fprintf(stderr, "cn-pretrain: resuming %s at step %llu of %llu\n", ckdir, (unsigned long long)step0, (unsigned long long)steps);
+    } else if (o->init) {
         if (cn_model_load(m, o->init)) cn_die_status();
     } else {
         cn_model_init_random(m, o->seed, (float)o->init_std);
@@ -164,7 +272,9 @@ static int run(opts *o, int ndata, char **data) {
     if (!ids || !tg || !seg || !pos) cn_die("out of memory");
     double t0 = cn_now(), min_lr = o->min_lr >= 0 ? o->min_lr : o->lr / 10;
     int sched = cn_lr_parse(o->schedule);
-    for (uint64_t step = 1; step <= steps; step++) {
+    signal(SIGTERM, on_stop);
+    signal(SIGUSR1, on_stop);
+    for (uint64_t step = step0 + 1; step <= steps; step++) {
         cn_model_zero_grad(m);
         double loss = 0;
         for (int a = 0; a < accum; a++) {
@@ -188,7 +298,7 @@ static int run(opts *o, int ndata, char **data) {
         if (o->clip > 0 && gn > o->clip) cn_model_scale_grad(m, (float)(o->clip / gn));
         double lr = cn_lr((cn_lr_schedule)sched, (int64_t)step, (int64_t)steps, (int64_t)o->warmup, o->lr, min_lr);
         if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step)) cn_die_status();
-        double dt = cn_now() - t0, tps = (double)step * batch / (dt > 0 ? dt : 1e-9);
+        double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
         cn_progress_update(&prog, step == steps, "cn-pretrain: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s",
                            (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
         if (log) {
@@ -197,6 +307,20 @@ static int run(opts *o, int ndata, char **data) {
                              "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f}\n",
                              (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps);
             if (cn_out_write(log, line, (size_t)k)) cn_die_status();
+        }
+        if ((o->save_every && step % o->save_every == 0) || step == steps || stop_signal) {
+            cn_pack_state ps;
+            cn_packer_state(pk, &ps);
+            char *js = trainer_json(o, step, steps, step * batch, &ps);
+            if (cn_ckpt_save(o->out, (int64_t)step, m, js, o->tok, (int)o->keep)) cn_die_status();
+            free(js);
+        }
+        if (stop_signal) {
+            cn_progress_end(&prog);
+            if (log && cn_out_commit(log)) cn_die_status();
+            fprintf(stderr, "cn-pretrain: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", (int)stop_signal,
+                    (unsigned long long)step, o->out, o->out);
+            return 0;
         }
     }
     cn_progress_end(&prog);
@@ -214,6 +338,8 @@ static int run(opts *o, int ndata, char **data) {
     cn_packer_free(pk);
     cn_model_free(m);
     cn_tok_free(tok);
+    cJSON_Delete(trainer);
+    free(ckdir);
     return 0;
 }
 
@@ -229,7 +355,7 @@ int main(int argc, char **argv) {
               .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine"};
     o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     enum { O_STEPS = 256, O_TOKENS, O_SEQ, O_MICRO, O_BATCH, O_LR, O_MINLR, O_WARMUP, O_SCHED, O_WD, O_B1, O_B2, O_EPS, O_CLIP,
-           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_VERSION };
+           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_SAVE, O_KEEP, O_RESUME, O_VERSION };
     static const struct option longs[] = {
         {"init", required_argument, 0, 'i'}, {"config", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
         {"tokenizer", required_argument, 0, 't'}, {"steps", required_argument, 0, O_STEPS}, {"tokens", required_argument, 0, O_TOKENS},
@@ -240,7 +366,9 @@ int main(int argc, char **argv) {
         {"eps", required_argument, 0, O_EPS}, {"clip", required_argument, 0, O_CLIP}, {"no-cross-doc", no_argument, 0, O_NOCROSS},
         {"bos", required_argument, 0, O_BOS}, {"eos", required_argument, 0, O_EOS}, {"init-std", required_argument, 0, O_STD},
         {"seed", required_argument, 0, O_SEED}, {"log", required_argument, 0, O_LOG}, {"dry-run", no_argument, 0, O_DRY},
-        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, O_THREADS}, {"save-every", required_argument, 0, O_SAVE},
+        {"keep", required_argument, 0, O_KEEP}, {"resume", required_argument, 0, O_RESUME},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int ch;
@@ -286,14 +414,18 @@ int main(int argc, char **argv) {
             o.threads = (int)v;
             break;
         }
+        case O_SAVE: o.save_every = cn_opt_u64("--save-every", optarg); break;
+        case O_KEEP: o.keep = cn_opt_u64("--keep", optarg); break;
+        case O_RESUME: o.resume = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
     }
-    if (!o.init == !o.config) cn_usage_error("give one of --init MODEL_DIR or --config config.json");
-    if (!o.out && !o.dry) cn_usage_error("no output: give --out DIR");
+    if (o.resume && (o.init || o.config)) cn_usage_error("--resume continues a run: no --init or --config with it");
+    if (!o.resume && !o.init == !o.config) cn_usage_error("give one of --init MODEL_DIR or --config config.json");
+    if (!o.out && !o.dry && !o.resume) cn_usage_error("no output: give --out DIR");
     if (o.steps && o.tokens) cn_usage_error("give --steps or --tokens, not both");
     if (optind >= argc && !o.dry) cn_usage_error("no training data: give shard files, Megatron prefixes or -");
     if (o.threads > 0) omp_set_num_threads(o.threads);

@@ -1,0 +1,22 @@
+/* ckpt: training checkpoints (DESIGN.md section 3). OUT/step-N/ is a model
+ * directory (config.json, model.safetensors, tokenizer.json) plus
+ * optimizer.safetensors (AdamW moments, exp_avg.NAME and exp_avg_sq.NAME) and
+ * trainer.json (the trainer's own state, opaque here); it is written as
+ * OUT/step-N.tmp/, each file fsynced, then renamed, and OUT/latest (a line
+ * "step-N") names the newest. A crash at any point leaves the previous
+ * checkpoint whole. */
+#ifndef CN_CKPT_H
+#define CN_CKPT_H
+#include <stdint.h>
+#include "log.h"
+#include "model.h"
+
+/* Writes the checkpoint of step; keeps the newest keep step-* directories
+ * (0: all). tokenizer: a file copied in, or NULL. */
+cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep);
+/* The newest checkpoint directory of OUT (malloc'd), or NULL when none. */
+char *cn_ckpt_latest(const char *out);
+/* Loads a checkpoint's parameters and moments into m (made from its
+ * config.json); *trainer_json (malloc'd) is its trainer.json. */
+cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json);
+#endif
