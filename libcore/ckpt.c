@@ -16,7 +16,7 @@ static const char *files[] = {"config.json", "model.safetensors", "optimizer.saf
 
 /* removes a checkpoint directory (only the files a checkpoint holds) */
 static void remove_ckpt(const char *dir) {
-    char p[4096];
+    char p[4400];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
         unlink(p);

@@ -328,6 +328,68 @@ cn_status cn_model_load(cn_model *m, const char *path) {
     return st;
 }
 
+cn_status cn_model_load_grown(cn_model *m, const char *path, const cn_new_row *rows, size_t n, int head_zero) {
+    if (m->c.arch != CN_ARCH_LLAMA) return cn_fail(CN_EINVAL, "growing the vocabulary is for LLaMA-class models");
+    cn_st *s = cn_st_open(path);
+    if (!s) return cn_last_status();
+    const cn_st_tensor *emb = cn_st_find(s, "model.embed_tokens.weight");
+    int64_t C = m->c.d_model, V1 = m->c.vocab;
+    if (!emb || emb->ndim != 2 || emb->shape[1] != C) {
+        cn_st_close(s);
+        return cn_fail(CN_EFORMAT, "%s: no model.embed_tokens.weight of width %lld", path, (long long)C);
+    }
+    int64_t V0 = emb->shape[0];
+    cn_status st = CN_OK;
+    if (V0 > V1 || (size_t)(V1 - V0) != n) {
+        st = cn_fail(CN_EINVAL, "%s: vocabulary %lld, the model %lld: the map must give the %lld new rows exactly", path, (long long)V0,
+                     (long long)V1, (long long)(V1 - V0));
+    }
+    uint8_t *seen = st ? NULL : calloc((size_t)(V1 - V0) + 1, 1);
+    for (size_t i = 0; i < n && !st; i++) {
+        if (rows[i].id < V0 || rows[i].id >= V1 || seen[rows[i].id - V0]++)
+            st = cn_fail(CN_EINVAL, "vocabulary map: id %u is not a new id, or given twice", rows[i].id);
+        for (uint32_t k = 0; k < rows[i].nbase && !st; k++)
+            if (rows[i].base[k] >= V0) st = cn_fail(CN_EINVAL, "vocabulary map: id %u: base piece %u beyond the base vocabulary", rows[i].id, rows[i].base[k]);
+        if (!st && !rows[i].nbase) st = cn_fail(CN_EINVAL, "vocabulary map: id %u has no base pieces", rows[i].id);
+    }
+    free(seen);
+    /* the rest of the tensors as usual, the two grown ones by hand */
+    for (int i = 0; i < m->np && !st; i++) {
+        cn_param *p = &m->p[i];
+        int grown = i == m->embed || (!m->c.tied && i == m->head);
+        const cn_st_tensor *t = cn_st_find(s, p->name);
+        if (!t) {
+            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' missing", path, p->name);
+            break;
+        }
+        float *h = malloc(p->n * sizeof *h + 4);
+        if (!h) {
+            st = cn_fail(CN_ENOMEM, "out of memory");
+            break;
+        }
+        if (!grown) {
+            if (t->numel != p->n) st = cn_fail(CN_EFORMAT, "%s: tensor '%s' does not fit the config", path, p->name);
+            else st = cn_st_to_f32(t, h, p->n);
+        } else if (t->ndim != 2 || t->shape[0] != V0 || t->shape[1] != C) {
+            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' is not [%lld, %lld]", path, p->name, (long long)V0, (long long)C);
+        } else if (!(st = cn_st_to_f32(t, h, (size_t)(V0 * C)))) {
+            /* the embedding's new rows average its base rows; the head's its own (or zero) */
+            for (size_t r = 0; r < n; r++) {
+                float *row = h + (size_t)rows[r].id * C;
+                memset(row, 0, (size_t)C * sizeof *row);
+                if (i != m->embed && head_zero) continue;
+                for (uint32_t k = 0; k < rows[r].nbase; k++)
+                    for (int64_t c = 0; c < C; c++) row[c] += h[(size_t)rows[r].base[k] * C + c];
+                for (int64_t c = 0; c < C; c++) row[c] /= (float)rows[r].nbase;
+            }
+        }
+        if (!st) cn_model_set(m, i, h);
+        free(h);
+    }
+    cn_st_close(s);
+    return st;
+}
+
 cn_status cn_model_save(const cn_model *m, const char *dir) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", dir, strerror(errno));
     char path[4096];

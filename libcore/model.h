@@ -54,6 +54,20 @@ void cn_model_init_random(cn_model *m, uint64_t seed, float std);
  * directory); F32, F16, BF16 are converted to fp32. A tied head needs no
  * lm_head.weight; BERT names may carry a "bert." prefix. */
 cn_status cn_model_load(cn_model *m, const char *path);
+/* A row added to the embedding (and head): token id, and the base
+ * tokenizer's pieces of it whose rows it starts as the mean of. */
+typedef struct {
+    uint32_t id;
+    const uint32_t *base;
+    uint32_t nbase;
+} cn_new_row;
+/* Loads a checkpoint whose vocabulary is smaller than m's (a base model
+ * before tokenizer augmentation): every tensor as cn_model_load, but the
+ * embedding and an untied head, whose first rows come from the checkpoint and
+ * whose new rows (ids from its vocabulary size up to m's, each given exactly
+ * once in rows) are the mean of the base rows of their pieces; the head's
+ * new rows are that mean too, or zero with head_zero. */
+cn_status cn_model_load_grown(cn_model *m, const char *path, const cn_new_row *rows, size_t n, int head_zero);
 /* Writes DIR/config.json and DIR/model.safetensors (fp32). */
 cn_status cn_model_save(const cn_model *m, const char *dir);
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include "ckpt.h"
 #include "io.h"
+#include "jsonl.h"
 #include "model.h"
 #include "num.h"
 #include "optim.h"
@@ -32,6 +33,10 @@ static void usage(void) {
            "  -o, --out DIR          the output model directory (required)\n"
            "  -t, --tokenizer FILE   the data's tokenizer.json: BOS/EOS from its post-processor\n"
            "                         and config; checked against the shards; copied to OUT\n"
+           "      --vocab-map FILE   with --init and an augmented --tokenizer: the map of\n"
+           "                         cn-vocab augment; the embedding (and head) grow to the\n"
+           "                         tokenizer's size, each new row the mean of its base pieces'\n"
+           "      --head-init mean|zero  the head's new rows: that mean (default, as NeMo) or zero\n"
            "      --steps N          optimizer steps\n"
            "      --tokens N         or: steps enough for N training tokens (e.g. 20M)\n"
            "      --seq-len T        tokens per sequence (default 256)\n"
@@ -65,7 +70,8 @@ static void usage(void) {
 }
 
 typedef struct {
-    const char *init, *config, *out, *tok, *log, *schedule, *resume;
+    const char *init, *config, *out, *tok, *log, *schedule, *resume, *vmap;
+    int head_zero;
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep;
     double lr, min_lr, wd, beta1, beta2, eps, clip, init_std;
     int64_t bos, eos;
@@ -156,6 +162,37 @@ static void copy_file(const char *from, const char *to) {
     if (cn_out_commit(out)) cn_die_status();
 }
 
+/* map.jsonl of cn-vocab augment: {"id", "piece", "base_ids"} per new token */
+static cn_new_row *read_map(const char *path, size_t *n) {
+    cn_in *in = cn_in_open(path);
+    if (!in) cn_die_status();
+    cn_jsonl *j = cn_jsonl_new(in, 0);
+    cn_new_row *rows = NULL;
+    size_t cap = 0;
+    *n = 0;
+    cJSON *o;
+    cn_status st;
+    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id"), *b = cJSON_GetObjectItemCaseSensitive(o, "base_ids");
+        if (!cJSON_IsNumber(id) || id->valuedouble < 0 || !cJSON_IsArray(b))
+            cn_die("%s:%llu: a map line needs \"id\" and \"base_ids\"", path, (unsigned long long)cn_jsonl_line(j));
+        if (*n == cap && !(rows = realloc(rows, (cap = cap ? cap * 2 : 1024) * sizeof *rows))) cn_die("out of memory");
+        uint32_t nb = (uint32_t)cJSON_GetArraySize(b), k = 0;
+        uint32_t *base = malloc((nb ? nb : 1) * sizeof *base);
+        if (!base) cn_die("out of memory");
+        const cJSON *e;
+        cJSON_ArrayForEach(e, b) {
+            if (!cJSON_IsNumber(e) || e->valuedouble < 0) cn_die("%s:%llu: bad base id", path, (unsigned long long)cn_jsonl_line(j));
+            base[k++] = (uint32_t)e->valuedouble;
+        }
+        rows[(*n)++] = (cn_new_row){(uint32_t)id->valuedouble, base, nb};
+    }
+    if (st != CN_EOF) cn_die_status();
+    cn_jsonl_free(j);
+    cn_in_close(in);
+    return rows;
+}
+
 static int run(opts *o, int ndata, char **data) {
     cn_config c;
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
@@ -197,6 +234,13 @@ static int run(opts *o, int ndata, char **data) {
         }
     } else if (cn_config_load(o->init ? o->init : o->config, &c)) {
         cn_die_status();
+    }
+    if (o->vmap) { /* the model grows to the augmented tokenizer */
+        if (!o->init || !o->tok) cn_usage_error("--vocab-map needs --init BASE_DIR and the augmented --tokenizer");
+        cn_tok *t = cn_tok_load(o->tok);
+        if (!t) cn_die_status();
+        c.vocab = (int)cn_tok_vocab_size(t);
+        cn_tok_free(t);
     }
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-pretrain trains LLaMA-class models (%s given)", o->init ? o->init : o->config, c.architecture);
     int T = (int)o->seq, B = (int)o->micro;
@@ -259,6 +303,12 @@ static int run(opts *o, int ndata, char **data) {
                             (int32_t)num(d, "carry"), (int32_t)num(d, "carry_pos"), (int)num(d, "have_carry"), (int)num(d, "ended")};
         if (cn_packer_restore(pk, &ps)) cn_die_status();
         if (!o->quiet) fprintf(stderr, "cn-pretrain: resuming %s at step %llu of %llu\n", ckdir, (unsigned long long)step0, (unsigned long long)steps);
+    } else if (o->init && o->vmap) {
+        size_t nrows;
+        cn_new_row *rows = read_map(o->vmap, &nrows);
+        if (cn_model_load_grown(m, o->init, rows, nrows, o->head_zero)) cn_die("%s: %s", o->vmap, cn_errmsg());
+        for (size_t i = 0; i < nrows; i++) free((void *)rows[i].base);
+        free(rows);
     } else if (o->init) {
         if (cn_model_load(m, o->init)) cn_die_status();
     } else {
@@ -355,7 +405,7 @@ int main(int argc, char **argv) {
               .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine"};
     o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     enum { O_STEPS = 256, O_TOKENS, O_SEQ, O_MICRO, O_BATCH, O_LR, O_MINLR, O_WARMUP, O_SCHED, O_WD, O_B1, O_B2, O_EPS, O_CLIP,
-           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_SAVE, O_KEEP, O_RESUME, O_VERSION };
+           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_SAVE, O_KEEP, O_RESUME, O_VMAP, O_HEAD, O_VERSION };
     static const struct option longs[] = {
         {"init", required_argument, 0, 'i'}, {"config", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
         {"tokenizer", required_argument, 0, 't'}, {"steps", required_argument, 0, O_STEPS}, {"tokens", required_argument, 0, O_TOKENS},
@@ -368,6 +418,7 @@ int main(int argc, char **argv) {
         {"seed", required_argument, 0, O_SEED}, {"log", required_argument, 0, O_LOG}, {"dry-run", no_argument, 0, O_DRY},
         {"threads", required_argument, 0, O_THREADS}, {"save-every", required_argument, 0, O_SAVE},
         {"keep", required_argument, 0, O_KEEP}, {"resume", required_argument, 0, O_RESUME},
+        {"vocab-map", required_argument, 0, O_VMAP}, {"head-init", required_argument, 0, O_HEAD},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
@@ -417,6 +468,11 @@ int main(int argc, char **argv) {
         case O_SAVE: o.save_every = cn_opt_u64("--save-every", optarg); break;
         case O_KEEP: o.keep = cn_opt_u64("--keep", optarg); break;
         case O_RESUME: o.resume = optarg; break;
+        case O_VMAP: o.vmap = optarg; break;
+        case O_HEAD:
+            if (strcmp(optarg, "mean") && strcmp(optarg, "zero")) cn_usage_error("option --head-init: mean or zero");
+            o.head_zero = strcmp(optarg, "zero") == 0;
+            break;
         case 'q': o.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
