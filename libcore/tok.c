@@ -927,6 +927,21 @@ cn_status cn_tok_encode_model(cn_tok *t, const char *word, size_t n, cn_ids *out
     return t->bpe.wordpiece ? tok_wordpiece_word(t, word, n, out) : tok_bpe_word(t, &t->state->work, word, n, out);
 }
 
+cn_status cn_tok_template(cn_tok *t, int64_t *bos, int64_t *eos) {
+    cn_ids a = {0}, b = {0};
+    cn_status st = cn_tok_encode(t, "a", 1, CN_TOK_ADD_SPECIAL, &a);
+    if (!st) st = cn_tok_encode(t, "a", 1, 0, &b);
+    if (!st) {
+        size_t pre = 0; /* where the text's own ids start within the templated ones */
+        while (pre + b.n <= a.n && (b.n && memcmp(a.v + pre, b.v, b.n * sizeof *b.v) != 0)) pre++;
+        if (pre + b.n > a.n) pre = 0;
+        *bos = pre > 0 ? (int64_t)a.v[pre - 1] : -1;
+        *eos = a.n > pre + b.n ? (int64_t)a.v[a.n - 1] : -1;
+    }
+    cn_ids_free(&a), cn_ids_free(&b);
+    return st;
+}
+
 cn_status cn_tok_encode_batch(const cn_tok *t, cn_tok_state **states, int threads, const char *const *texts,
                               const size_t *lens, size_t n, int flags, cn_ids *out, size_t *failed) {
     for (int k = 0; k < threads; k++)

@@ -87,6 +87,9 @@ cn_status cn_tok_pretokenize(const cn_tok *t, cn_tok_state *s, const char *text,
 /* Appends the ids the model alone (BPE or WordPiece) gives one word: no
  * added tokens, normalizer, pre-tokenizer or post-processor. */
 cn_status cn_tok_encode_model(cn_tok *t, const char *word, size_t n, cn_ids *out);
+/* The ids the post-processor puts right before and right after a text (its
+ * BOS and EOS; -1 for none): what training packs around each document. */
+cn_status cn_tok_template(cn_tok *t, int64_t *bos, int64_t *eos);
 /* Decodes ids to text through the decoder (skip_special: leave out special
  * added tokens). *text is malloc'd and NUL-terminated; the caller frees it. */
 cn_status cn_tok_decode(const cn_tok *t, const uint32_t *ids, size_t n, int skip_special, char **text, size_t *len);

@@ -132,14 +132,7 @@ static double num(const cJSON *o, const char *k) {
 /* the ids the tokenizer's post-processor puts before and after a text */
 static void template_ids(const char *path, int64_t *bos, int64_t *eos) {
     cn_tok *t = cn_tok_load(path);
-    if (!t) cn_die_status();
-    cn_ids a = {0}, b = {0};
-    if (cn_tok_encode(t, "a", 1, CN_TOK_ADD_SPECIAL, &a) || cn_tok_encode(t, "a", 1, 0, &b)) cn_die_status();
-    size_t pre = 0;
-    while (pre < a.n && (b.n == 0 || a.v[pre] != b.v[0])) pre++;
-    *bos = pre > 0 ? (int64_t)a.v[pre - 1] : -1;
-    *eos = a.n > pre + b.n ? (int64_t)a.v[a.n - 1] : -1;
-    cn_ids_free(&a), cn_ids_free(&b);
+    if (!t || cn_tok_template(t, bos, eos)) cn_die_status();
     cn_tok_free(t);
 }
 
