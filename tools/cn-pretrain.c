@@ -58,8 +58,11 @@ static void usage(void) {
            "      --resume OUT       continue from OUT/latest: the same data position, state and\n"
            "                         settings; bit-identical to an uninterrupted run on as many\n"
            "                         threads. SIGTERM or SIGUSR1 checkpoints and exits 0\n"
+           "      --val SHARD        held-out data (repeat for more): the mean loss of up to --val-batches\n"
+           "                         micro-batches (default 16) every --val-every steps (default:\n"
+           "                         at each checkpoint and the end), as val_loss in the log\n"
            "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
-           "                         tokens_per_s\n"
+           "                         tokens_per_s (and val_loss)\n"
            "      --dry-run          print the plan and the memory a step needs, then exit\n"
            "      --threads N        threads (default: all cores)\n"
            "  -q, --quiet            no progress line\n"
@@ -72,6 +75,9 @@ static void usage(void) {
 typedef struct {
     const char *init, *config, *out, *tok, *log, *schedule, *resume, *vmap;
     int head_zero;
+    char **val;
+    int nval;
+    uint64_t val_every, val_batches;
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep;
     double lr, min_lr, wd, beta1, beta2, eps, clip, init_std;
     int64_t bos, eos;
@@ -184,6 +190,38 @@ static cn_new_row *read_map(const char *path, size_t *n) {
     cn_jsonl_free(j);
     cn_in_close(in);
     return rows;
+}
+
+/* the mean loss over up to val_batches micro-batches of the held-out data,
+ * packed as the training data (read from the start each time) */
+static double validate(const opts *o, cn_model *m, const cn_pack_opts *po, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
+    cn_docsrc **src = calloc((size_t)o->nval, sizeof *src);
+    cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO};
+    for (int i = 0; i < o->nval; i++)
+        if (!(src[i] = cn_docsrc_open(o->val[i], &so))) cn_die_status();
+    cn_packer *pk = cn_packer_new(src, o->nval, po);
+    if (!pk) cn_die_status();
+    free(src);
+    int T = po->t, B = (int)o->micro;
+    double sum = 0;
+    uint64_t n = 0;
+    for (uint64_t k = 0; k < o->val_batches; k++) {
+        int s = 0;
+        cn_status st = CN_OK;
+        for (; s < B; s++) {
+            st = cn_packer_next(pk, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
+            if (st) break;
+        }
+        if (st && st != CN_EOF) cn_die_status();
+        if (s < B || cn_packer_epochs(pk) > 0) break; /* one pass, whole micro-batches */
+        cn_batch bt = {ids, pos, o->no_cross ? seg : NULL, NULL, NULL, tg};
+        double l;
+        if (cn_model_forward(m, &bt, &l)) cn_die_status();
+        sum += l, n++;
+    }
+    cn_packer_free(pk);
+    if (!n) cn_die("--val: not one micro-batch of %d x %d tokens in the held-out data", B, T);
+    return sum / (double)n;
 }
 
 static int run(opts *o, int ndata, char **data) {
@@ -344,14 +382,21 @@ static int run(opts *o, int ndata, char **data) {
         double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
         cn_progress_update(&prog, step == steps, "cn-pretrain: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s",
                            (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
+        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stop_signal;
+        double val = NAN;
+        if (o->nval && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
+            val = validate(o, m, &po, ids, tg, seg, pos);
+            if (!o->quiet && !isatty(2)) fprintf(stderr, "cn-pretrain: step %llu val_loss %.4f\n", (unsigned long long)step, val);
+        }
         if (log) {
-            char line[512];
+            char line[512], vl[64] = "";
+            if (!isnan(val)) snprintf(vl, sizeof vl, ", \"val_loss\": %.6f", val);
             int k = snprintf(line, sizeof line,
-                             "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f}\n",
-                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps);
+                             "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f%s}\n",
+                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
             if (cn_out_write(log, line, (size_t)k)) cn_die_status();
         }
-        if ((o->save_every && step % o->save_every == 0) || step == steps || stop_signal) {
+        if (checkpoint) {
             cn_pack_state ps;
             cn_packer_state(pk, &ps);
             char *js = trainer_json(o, step, steps, step * batch, &ps);
@@ -395,10 +440,11 @@ static double opt_pos(const char *name, const char *v, int zero_ok) {
 int main(int argc, char **argv) {
     cn_tool_init("cn-pretrain");
     opts o = {.seq = 256, .micro = 4, .lr = 3e-4, .min_lr = -1, .wd = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8,
-              .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine"};
+              .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine", .val_batches = 16};
     o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     enum { O_STEPS = 256, O_TOKENS, O_SEQ, O_MICRO, O_BATCH, O_LR, O_MINLR, O_WARMUP, O_SCHED, O_WD, O_B1, O_B2, O_EPS, O_CLIP,
-           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_SAVE, O_KEEP, O_RESUME, O_VMAP, O_HEAD, O_VERSION };
+           O_NOCROSS, O_BOS, O_EOS, O_STD, O_SEED, O_LOG, O_DRY, O_THREADS, O_SAVE, O_KEEP, O_RESUME, O_VMAP, O_HEAD, O_VAL,
+           O_VALEVERY, O_VALBATCHES, O_VERSION };
     static const struct option longs[] = {
         {"init", required_argument, 0, 'i'}, {"config", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
         {"tokenizer", required_argument, 0, 't'}, {"steps", required_argument, 0, O_STEPS}, {"tokens", required_argument, 0, O_TOKENS},
@@ -412,6 +458,8 @@ int main(int argc, char **argv) {
         {"threads", required_argument, 0, O_THREADS}, {"save-every", required_argument, 0, O_SAVE},
         {"keep", required_argument, 0, O_KEEP}, {"resume", required_argument, 0, O_RESUME},
         {"vocab-map", required_argument, 0, O_VMAP}, {"head-init", required_argument, 0, O_HEAD},
+        {"val", required_argument, 0, O_VAL}, {"val-every", required_argument, 0, O_VALEVERY},
+        {"val-batches", required_argument, 0, O_VALBATCHES},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
@@ -462,6 +510,15 @@ int main(int argc, char **argv) {
         case O_KEEP: o.keep = cn_opt_u64("--keep", optarg); break;
         case O_RESUME: o.resume = optarg; break;
         case O_VMAP: o.vmap = optarg; break;
+        case O_VAL: /* repeatable: the training data stays positional */
+            if (!(o.val = realloc(o.val, (size_t)(o.nval + 1) * sizeof *o.val))) cn_die("out of memory");
+            o.val[o.nval++] = optarg;
+            break;
+        case O_VALEVERY: o.val_every = cn_opt_u64("--val-every", optarg); break;
+        case O_VALBATCHES:
+            o.val_batches = cn_opt_u64("--val-batches", optarg);
+            if (!o.val_batches) cn_usage_error("option --val-batches: at least 1");
+            break;
         case O_HEAD:
             if (strcmp(optarg, "mean") && strcmp(optarg, "zero")) cn_usage_error("option --head-init: mean or zero");
             o.head_zero = strcmp(optarg, "zero") == 0;
