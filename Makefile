@@ -30,11 +30,15 @@ endif
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
+# MPI (Debian openmpi) when installed: data-parallel cn-pretrain; without it one rank
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
 LDFLAGS += -pthread -fopenmp $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS = $(PKG_LIBS) -lm -lpthread
+LIBS = $(PKG_LIBS) $(MPI_LIBS) -lm -lpthread
 
 CORE_SRC  := $(wildcard libcore/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -81,6 +85,9 @@ $(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 # the CPU kernels: -O3 vectorizes their loops; -fno-trapping-math lets the
 # clamps of the fast erf if-convert (no value changes: no fast-math)
 $(BUILD)/libcore/ops_cpu.o: CFLAGS += -O3 -fno-trapping-math
+ifneq ($(MPI_LIBS),)
+$(BUILD)/libcore/dist.o: CFLAGS += -DCN_MPI $(MPI_CFLAGS)
+endif
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -103,7 +110,7 @@ $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 
 # ---- dependencies (Debian packages; apt-get only what is missing) ----
 DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev unicode-data \
-              libopenblas-openmp-dev zstd parallel python3-torch
+              libopenblas-openmp-dev zstd parallel python3-torch libopenmpi-dev openmpi-bin
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip

@@ -30,7 +30,7 @@ struct cn_model {
     const cn_ops *ops;
     cn_param *p;
     int np, cap;
-    float *w, *g, *m1, *m2;
+    float *w, *g, *m1, *m2, *acc;
     size_t nw, ng;
     layer_params *lp;
     int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
@@ -151,6 +151,7 @@ void cn_model_free(cn_model *m) {
     if (m->g) o->free(m->g);
     if (m->m1) o->free(m->m1);
     if (m->m2) o->free(m->m2);
+    if (m->acc) o->free(m->acc);
     if (m->acts) o->free(m->acts);
     free(m->la);
     free(m->pos), free(m->ids), free(m->types), free(m->segment), free(m->valid);
@@ -206,7 +207,8 @@ cn_status cn_model_commit_trainable(cn_model *m) {
     if (m->g) o->free(m->g);
     if (m->m1) o->free(m->m1);
     if (m->m2) o->free(m->m2);
-    m->g = m->m1 = m->m2 = NULL;
+    if (m->acc) o->free(m->acc);
+    m->g = m->m1 = m->m2 = m->acc = NULL;
     m->ng = ng;
     if (ng && !(m->g = o->alloc(ng * sizeof(float)))) return cn_fail(CN_ENOMEM, "out of memory for %zu gradients", ng);
     cn_model_zero_grad(m);
@@ -214,6 +216,25 @@ cn_status cn_model_commit_trainable(cn_model *m) {
 }
 
 size_t cn_model_grad_size(const cn_model *m) { return m->ng; }
+
+cn_status cn_model_accumulate(cn_model *m, int first) {
+    if (!m->ng) return CN_OK;
+    if (!m->acc && !(m->acc = m->ops->alloc(m->ng * sizeof(float)))) return cn_fail(CN_ENOMEM, "out of memory for accumulation");
+    if (first) m->ops->zero(m->acc, m->ng * sizeof(float)); /* 0 + g is g, bit for bit */
+    m->ops->add(m->acc, m->g, m->ng);
+    return CN_OK;
+}
+
+void cn_model_accumulated(cn_model *m) {
+    if (!m->ng || !m->acc) return;
+    m->ops->zero(m->g, m->ng * sizeof(float));
+    m->ops->add(m->g, m->acc, m->ng);
+}
+
+float *cn_model_grad_data(cn_model *m, size_t *n) {
+    *n = m->ng;
+    return m->g;
+}
 
 double cn_model_grad_norm(const cn_model *m) { return m->ng ? sqrt(m->ops->sumsq(m->g, m->ng)) : 0.0; }
 

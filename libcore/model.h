@@ -79,6 +79,17 @@ cn_status cn_model_commit_trainable(cn_model *m);
 /* Floats of gradient storage (the trainable parameters). */
 size_t cn_model_grad_size(const cn_model *m);
 
+/* Gradient accumulation over micro-batches that matches summing them across
+ * ranks bit for bit: each micro-batch's gradients are computed alone (zero
+ * them first), then cn_model_accumulate adds them to a running sum (first:
+ * the sum starts at them), and cn_model_accumulated makes the sum the
+ * gradients. */
+cn_status cn_model_accumulate(cn_model *m, int first);
+void cn_model_accumulated(cn_model *m);
+/* The gradient buffer itself (backend memory) and its length in floats, for
+ * summing it across ranks. */
+float *cn_model_grad_data(cn_model *m, size_t *n);
+
 /* The gradients' L2 norm (deterministic); scales them by s. */
 double cn_model_grad_norm(const cn_model *m);
 void cn_model_scale_grad(cn_model *m, float s);

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <signal.h>
 #include "ckpt.h"
+#include "dist.h"
 #include "io.h"
 #include "jsonl.h"
 #include "model.h"
@@ -347,7 +348,7 @@ static int run(opts *o, int ndata, char **data) {
     }
     if (cn_model_batch(m, B, T)) cn_die_status();
     cn_out *log = NULL;
-    if (o->log && !(log = cn_out_open(o->log, 0))) cn_die_status();
+    if (o->log && cn_dist_rank() == 0 && !(log = cn_out_open(o->log, 0))) cn_die_status();
     size_t n = (size_t)B * T;
     int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *seg = malloc(n * 4), *pos = malloc(n * 4);
     if (!ids || !tg || !seg || !pos) cn_die("out of memory");
@@ -355,8 +356,14 @@ static int run(opts *o, int ndata, char **data) {
     int sched = cn_lr_parse(o->schedule);
     signal(SIGTERM, on_stop);
     signal(SIGUSR1, on_stop);
+    /* every rank packs the whole global stream and takes every R-th
+     * micro-batch; each micro-batch's gradients are summed alone, so that R
+     * ranks of A micro-batches equal one rank of R x A (for R = 2, A = 1: bit
+     * for bit) */
+    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0;
+    if (nrank > 1 && rank == 0 && !o->quiet)
+        fprintf(stderr, "cn-pretrain: %d ranks, %d micro-batches of %d x %d a step\n", nrank, accum, B, T);
     for (uint64_t step = step0 + 1; step <= steps; step++) {
-        cn_model_zero_grad(m);
         double loss = 0;
         for (int a = 0; a < accum; a++) {
             for (int s = 0; s < B; s++) {
@@ -364,12 +371,22 @@ static int run(opts *o, int ndata, char **data) {
                 if (st == CN_EOF) cn_die("the data ended at step %llu (it cannot be read again: stdin)", (unsigned long long)step);
                 if (st) cn_die_status();
             }
+            if (a % nrank != rank) continue;
             cn_batch bt = {ids, pos, o->no_cross ? seg : NULL, NULL, NULL, tg};
             double l;
+            cn_model_zero_grad(m);
             if (cn_model_forward(m, &bt, &l) || cn_model_backward(m, NULL)) cn_die_status();
-            loss += l / accum;
+            if (accum > nrank && cn_model_accumulate(m, a < nrank)) cn_die_status();
+            loss += l;
+            mine = 1;
         }
-        if (accum > 1) cn_model_scale_grad(m, 1.0f / (float)accum);
+        if (!mine) cn_model_zero_grad(m); /* more ranks than micro-batches */
+        if (accum > nrank) cn_model_accumulated(m);
+        size_t ng;
+        float *gd = cn_model_grad_data(m, &ng);
+        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(&loss, 1)) cn_die_status();
+        loss /= accum;
+        cn_model_scale_grad(m, 1.0f / (float)accum);
         double gn = cn_model_grad_norm(m);
         if (!isfinite(loss) || !isfinite(gn)) {
             if (log) cn_out_abort(log);
@@ -380,11 +397,15 @@ static int run(opts *o, int ndata, char **data) {
         double lr = cn_lr((cn_lr_schedule)sched, (int64_t)step, (int64_t)steps, (int64_t)o->warmup, o->lr, min_lr);
         if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step)) cn_die_status();
         double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
-        cn_progress_update(&prog, step == steps, "cn-pretrain: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s",
+        if (rank == 0) cn_progress_update(&prog, step == steps, "cn-pretrain: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s",
                            (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
         int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stop_signal;
         double val = NAN;
-        if (o->nval && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
+        double stop = stop_signal != 0; /* every rank stops at the same step */
+        if (cn_dist_sum_f64(&stop, 1)) cn_die_status();
+        if (stop > 0 && !stop_signal) stop_signal = SIGTERM;
+        checkpoint |= stop_signal != 0;
+        if (rank == 0 && o->nval && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
             val = validate(o, m, &po, ids, tg, seg, pos);
             if (!o->quiet && !isatty(2)) fprintf(stderr, "cn-pretrain: step %llu val_loss %.4f\n", (unsigned long long)step, val);
         }
@@ -396,7 +417,7 @@ static int run(opts *o, int ndata, char **data) {
                              (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
             if (cn_out_write(log, line, (size_t)k)) cn_die_status();
         }
-        if (checkpoint) {
+        if (checkpoint && rank == 0) {
             cn_pack_state ps;
             cn_packer_state(pk, &ps);
             char *js = trainer_json(o, step, steps, step * batch, &ps);
@@ -412,6 +433,12 @@ static int run(opts *o, int ndata, char **data) {
         }
     }
     cn_progress_end(&prog);
+    if (rank != 0) { /* rank 0 writes */
+        cn_packer_free(pk);
+        cn_model_free(m);
+        cn_tok_free(tok);
+        return 0;
+    }
     if (cn_model_save(m, o->out)) cn_die_status();
     if (o->tok) {
         char path[4096];
@@ -439,6 +466,7 @@ static double opt_pos(const char *name, const char *v, int zero_ok) {
 
 int main(int argc, char **argv) {
     cn_tool_init("cn-pretrain");
+    if (cn_dist_init(&argc, &argv)) cn_die_status();
     opts o = {.seq = 256, .micro = 4, .lr = 3e-4, .min_lr = -1, .wd = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8,
               .clip = 1.0, .init_std = 0.02, .seed = 1, .schedule = "cosine", .val_batches = 16};
     o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -535,6 +563,8 @@ int main(int argc, char **argv) {
     if (o.steps && o.tokens) cn_usage_error("give --steps or --tokens, not both");
     if (optind >= argc && !o.dry) cn_usage_error("no training data: give shard files, Megatron prefixes or -");
     if (o.threads > 0) omp_set_num_threads(o.threads);
-    cn_progress_begin(&prog, o.quiet);
-    return run(&o, argc - optind, argv + optind);
+    cn_progress_begin(&prog, o.quiet || cn_dist_rank() != 0);
+    int rc = run(&o, argc - optind, argv + optind);
+    cn_dist_finalize();
+    return rc;
 }
