@@ -427,28 +427,26 @@ static int run(opts *o, int ndata, char **data) {
         if (stop_signal) {
             cn_progress_end(&prog);
             if (log && cn_out_commit(log)) cn_die_status();
-            fprintf(stderr, "cn-pretrain: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", (int)stop_signal,
-                    (unsigned long long)step, o->out, o->out);
-            return 0;
+            log = NULL;
+            if (rank == 0)
+                fprintf(stderr, "cn-pretrain: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", (int)stop_signal,
+                        (unsigned long long)step, o->out, o->out);
+            break;
         }
     }
     cn_progress_end(&prog);
-    if (rank != 0) { /* rank 0 writes */
-        cn_packer_free(pk);
-        cn_model_free(m);
-        cn_tok_free(tok);
-        return 0;
+    if (rank == 0 && !stop_signal) { /* rank 0 writes the model */
+        if (cn_model_save(m, o->out)) cn_die_status();
+        if (o->tok) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/tokenizer.json", o->out);
+            copy_file(o->tok, path);
+        }
+        if (log && cn_out_commit(log)) cn_die_status();
+        if (!o->quiet)
+            fprintf(stderr, "cn-pretrain: %llu steps, %llu tokens, %.1f s; model in %s\n", (unsigned long long)steps,
+                    (unsigned long long)(steps * batch), cn_now() - t0, o->out);
     }
-    if (cn_model_save(m, o->out)) cn_die_status();
-    if (o->tok) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/tokenizer.json", o->out);
-        copy_file(o->tok, path);
-    }
-    if (log && cn_out_commit(log)) cn_die_status();
-    if (!o->quiet)
-        fprintf(stderr, "cn-pretrain: %llu steps, %llu tokens, %.1f s; model in %s\n", (unsigned long long)steps,
-                (unsigned long long)(steps * batch), cn_now() - t0, o->out);
     free(ids), free(tg), free(seg), free(pos);
     cn_packer_free(pk);
     cn_model_free(m);
@@ -565,6 +563,7 @@ int main(int argc, char **argv) {
     if (o.threads > 0) omp_set_num_threads(o.threads);
     cn_progress_begin(&prog, o.quiet || cn_dist_rank() != 0);
     int rc = run(&o, argc - optind, argv + optind);
+    free(o.val);
     cn_dist_finalize();
     return rc;
 }

@@ -7,6 +7,9 @@ command -v mpirun > /dev/null || { echo "mpirun missing: make deps installs open
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+# OpenMPI's own allocations outlive MPI_Finalize; in a sanitizer build they are
+# not this project's leaks (the same code runs leak-checked without MPI elsewhere)
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1
 cat > cfg.json <<'CFG'
 {"model_type": "llama", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4,
