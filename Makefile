@@ -172,6 +172,12 @@ demo: deps
 
 # BENCH=io, tok, vocab or train runs one part
 BENCH ?= all
+# the DAPT recipe at laptop scale (pipelines/dapt.mk; variables pass through)
+.PHONY: dapt
+dapt: deps
+	@$(MAKE) --no-print-directory all corpus-files
+	@$(MAKE) --no-print-directory -f pipelines/dapt.mk BUILD=$(BUILD)
+
 bench: deps
 	$(call apt_missing,$(DEB_BENCH))
 	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json

@@ -19,6 +19,7 @@ static void usage(void) __attribute__((noreturn));
 static void usage(void) {
     printf("Usage: %s tokens -t A.json [-t B.json] [options] DATA...\n"
            "       %s ppl --model DIR [options] DATA...\n"
+           "       %s unigram --train SHARD SHARD...\n"
            "\n"
            "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
            "each tokenizer and reports, per file and per document kind (field \"kind\";\n"
@@ -42,8 +43,11 @@ static void usage(void) {
            "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
            "  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
+           "\n"
+           "unigram: the loss and bits per byte of a unigram model (token frequencies of\n"
+           "--train, add-one smoothed): the baseline a language model must beat.\n"
            "      --version          print the version\n",
-           cn_prog, cn_prog);
+           cn_prog, cn_prog, cn_prog);
     exit(0);
 }
 
@@ -318,12 +322,70 @@ static int ppl_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- unigram: the baseline a language model must beat ---- */
+
+static int unigram_main(int argc, char **argv) {
+    const char *train = NULL;
+    int quiet = 0;
+    static const struct option longs[] = {
+        {"train", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
+        if (c == 'T') train = optarg;
+        else if (c == 'q') quiet = 1;
+        else if (c == 'h') usage();
+        else cn_usage_error("unknown option");
+    }
+    (void)quiet;
+    if (!train || optind >= argc) cn_usage_error("unigram needs --train SHARD and the shards to score");
+    cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO};
+    cn_docsrc *src = cn_docsrc_open(train, &so);
+    if (!src) cn_die_status();
+    int has;
+    uint32_t v = cn_docsrc_info(src, &has)->vocab_size;
+    double *count = calloc(v + 1, sizeof *count), total = v; /* add-one */
+    for (uint32_t i = 0; i < v; i++) count[i] = 1;
+    cn_doc d;
+    cn_status st;
+    while ((st = cn_docsrc_next(src, &d)) == CN_OK)
+        for (uint32_t k = 0; k < d.n; k++) count[cn_doc_id(&d, k)]++, total++;
+    if (st != CN_EOF) cn_die_status();
+    cn_docsrc_close(src);
+    cn_out *out = cn_out_open(NULL, 0);
+    for (int f = optind; f < argc; f++) {
+        cn_docsrc *s = cn_docsrc_open(argv[f], &so);
+        if (!s) cn_die_status();
+        double nll = 0, tokens = 0, bytes = 0, docs = 0;
+        while ((st = cn_docsrc_next(s, &d)) == CN_OK) {
+            for (uint32_t k = 0; k < d.n; k++) {
+                uint32_t id = cn_doc_id(&d, k);
+                nll -= log((id < v ? count[id] : 1) / total);
+            }
+            tokens += d.n, bytes += d.text_bytes, docs++;
+        }
+        if (st != CN_EOF) cn_die_status();
+        cn_docsrc_close(s);
+        char data[1024], model[1024];
+        jstr(data, sizeof data, argv[f]);
+        jstr(model, sizeof model, train);
+        const char *fmt = "{\"task\": \"unigram\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %.0f, \"model\": %s, \"data\": %s}\n";
+        put(out, fmt, "loss", tokens ? nll / tokens : 0.0, docs, model, data);
+        put(out, fmt, "bits_per_byte", bytes ? nll / log(2.0) / bytes : 0.0, docs, model, data);
+    }
+    free(count);
+    if (cn_out_commit(out)) cn_die_status();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage();
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
-    if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0)) cn_usage_error("expected a command: tokens or ppl");
+    if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0))
+        cn_usage_error("expected a command: tokens, ppl or unigram");
     if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "unigram") == 0) return unigram_main(argc - 1, argv + 1);
     argc--, argv++;
     const char *tokp[2] = {0}, *field = "text", *out_path = NULL;
     int ntok = 0, quiet = 0, table = -1, literal = 0;

@@ -1,0 +1,109 @@
+# The ChipNeMo recipe at laptop scale (arXiv 2311.00176, section III), on the
+# real corpora of `make corpus`:
+#   1. a general base tokenizer and a small general base model pretrained from
+#      scratch on general text (twice, two seeds: the noise floor);
+#   2. the tokenizer augmented with domain tokens, every split tokenized;
+#   3. a blend of domain and general data;
+#   4. domain-adaptive pretraining (DAPT) from the base model with the
+#      augmented tokenizer (new rows initialised from the base pieces);
+#   5. bits per byte and tokens, before and after, on both held-out splits,
+#      against a unigram model: $(W)/summary.md.
+# make -f pipelines/dapt.mk [VAR=value ...]; every stage is one variable away
+# from an ablation, e.g. TOKENIZER=base (no augmentation), DOMAIN_W=0.5.
+# Incremental: a second run with nothing changed does nothing.
+
+BUILD     ?= build
+B         := $(BUILD)/bin
+DATA      ?= samples/data
+W         ?= $(BUILD)/dapt
+THREADS   ?= 2
+
+BASE_VOCAB  ?= 8000        # the general base tokenizer
+AUG_ADD     ?= 1500        # domain tokens added to it
+TOKENIZER   ?= aug         # aug or base: the DAPT tokenizer
+D_MODEL     ?= 256
+N_LAYER     ?= 4
+N_HEAD      ?= 4
+D_FF        ?= 688
+SEQ         ?= 256
+MICRO       ?= 8
+BATCH       ?= 16384       # tokens per step
+BASE_TOKENS ?= 1600000     # base pretraining
+BASE_LR     ?= 2e-3
+DAPT_TOKENS ?= 800000      # domain-adaptive pretraining
+DAPT_LR     ?= 5e-4
+DOMAIN_W    ?= 0.91        # the blend (the paper's public share was about 9%)
+GENERAL_W   ?= 0.09
+SEEDS       ?= 1 2
+
+SPLITS := domain-train general-train domain-heldout general-heldout
+strip_v = $(strip $(1))
+
+.PHONY: all
+all: $(W)/summary.md
+.SECONDARY: # every file is kept: a second run with nothing changed does nothing
+
+# 1. the general base tokenizer and the splits in it
+$(W)/base-tok.json: $(DATA)/general-train.jsonl.zst
+	@mkdir -p $(W)
+	$(B)/cn-vocab train -q --type spm-bpe --vocab-size $(call strip_v,$(BASE_VOCAB)) $< -o $@
+
+$(W)/base-%.tok: $(DATA)/%.jsonl.zst $(W)/base-tok.json
+	$(B)/cn-tokenize -q --literal-special --threads $(THREADS) -t $(W)/base-tok.json $< -o $@
+
+$(W)/base-config.json: $(W)/base-tok.json
+	@echo '{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": $(call strip_v,$(D_MODEL)),' \
+	  '"intermediate_size": $(call strip_v,$(D_FF)), "num_hidden_layers": $(call strip_v,$(N_LAYER)),' \
+	  '"num_attention_heads": $(call strip_v,$(N_HEAD)), "vocab_size": $(call strip_v,$(BASE_VOCAB)),' \
+	  '"max_position_embeddings": $(call strip_v,$(SEQ)), "bos_token_id": 1, "eos_token_id": 2, "tie_word_embeddings": false}' > $@
+
+# the base model, once per seed
+$(W)/base-s%/model.safetensors: $(W)/base-config.json $(W)/base-general-train.tok
+	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $* --out $(W)/base-s$* \
+	  --tokens $(call strip_v,$(BASE_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(BASE_LR)) --warmup 10 --no-cross-doc \
+	  --log $(W)/base-s$*.log $(W)/base-general-train.tok
+
+# 2. the augmented tokenizer and the splits in it
+$(W)/aug-tok.json $(W)/aug-map.jsonl &: $(W)/base-tok.json $(DATA)/domain-train.jsonl.zst $(DATA)/general-train.jsonl.zst
+	$(B)/cn-vocab augment -q --threads $(THREADS) --base $(W)/base-tok.json --domain $(DATA)/domain-train.jsonl.zst \
+	  --general $(DATA)/general-train.jsonl.zst --add $(call strip_v,$(AUG_ADD)) --map $(W)/aug-map.jsonl -o $(W)/aug-tok.json
+
+$(W)/aug-%.tok: $(DATA)/%.jsonl.zst $(W)/aug-tok.json
+	$(B)/cn-tokenize -q --literal-special --threads $(THREADS) -t $(W)/aug-tok.json $< -o $@
+
+T := $(call strip_v,$(TOKENIZER))
+ifeq ($(T),aug)
+GROW := --vocab-map $(W)/aug-map.jsonl
+else
+GROW :=
+endif
+
+# 3. the blend and 4. DAPT from each base model
+$(W)/blend-$(T).tok: $(W)/$(T)-domain-train.tok $(W)/$(T)-general-train.tok
+	$(B)/cn-mix -q --tokens $(call strip_v,$(DAPT_TOKENS)) $(call strip_v,$(DOMAIN_W)):$(W)/$(T)-domain-train.tok \
+	  $(call strip_v,$(GENERAL_W)):$(W)/$(T)-general-train.tok -o $@
+
+$(W)/dapt-$(T)-s%/model.safetensors: $(W)/base-s%/model.safetensors $(W)/blend-$(T).tok $(W)/$(T)-tok.json
+	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base-s$* -t $(W)/$(T)-tok.json $(GROW) --out $(W)/dapt-$(T)-s$* \
+	  --tokens $(call strip_v,$(DAPT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 5 --no-cross-doc \
+	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T).tok
+
+# 5. scores
+SEEDLIST := $(call strip_v,$(SEEDS))
+$(W)/scores-$(T).jsonl: $(foreach s,$(SEEDLIST),$(W)/base-s$(s)/model.safetensors $(W)/dapt-$(T)-s$(s)/model.safetensors) \
+                        $(foreach x,domain-heldout general-heldout,$(W)/base-$(x).tok $(W)/$(T)-$(x).tok)
+	@rm -f $@.tmp
+	$(B)/cn-score unigram --train $(W)/base-general-train.tok $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp
+	for s in $(SEEDLIST); do \
+	  $(B)/cn-score ppl -q --model $(W)/base-s$$s $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp && \
+	  $(B)/cn-score ppl -q --model $(W)/dapt-$(T)-s$$s $(W)/$(T)-domain-heldout.tok $(W)/$(T)-general-heldout.tok >> $@.tmp || exit 1; \
+	done
+	$(B)/cn-score tokens -q --json -t $(W)/base-tok.json -t $(W)/$(T)-tok.json $(DATA)/domain-heldout.jsonl.zst \
+	  $(DATA)/general-heldout.jsonl.zst >> $@.tmp
+	mv $@.tmp $@
+
+$(W)/summary.md: $(W)/scores-$(T).jsonl pipelines/dapt-summary.sh
+	pipelines/dapt-summary.sh $< "$(SEEDLIST)" $(T) > $@.tmp && mv $@.tmp $@
+	@cat $@
