@@ -219,6 +219,7 @@ fuzz: deps-fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  name=$$(basename $$t); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
 	  cp tests/fuzz/seeds/$$name/* $$corpus/ 2>/dev/null || true; \
+	  if [ $$name = fuzz_st ]; then tests/fuzz/st-seeds.sh $$corpus; fi; \
 	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 $$corpus 2>$(BUILD)/fuzz/$$name.log || \
 	    { tail -40 $(BUILD)/fuzz/$$name.log; exit 1; }; \

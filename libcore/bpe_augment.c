@@ -6,6 +6,7 @@
 #include <string.h>
 #include "bpe.h"
 #include "tok.h"
+#include "tok_impl.h"
 #include "utf8.h"
 
 void cn_bpe_augment_opts_init(cn_bpe_augment_opts *o, uint32_t add) {
@@ -131,12 +132,6 @@ typedef struct {
     size_t cap;
 } selset;
 
-static uint64_t fnv(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
-    return h ^ (h >> 31);
-}
-
 /* a set with room for n tokens holding the first have of sel */
 static int selset_init(selset *z, cand *const *sel, uint32_t n, uint32_t have) {
     z->sel = sel;
@@ -145,7 +140,7 @@ static int selset_init(selset *z, cand *const *sel, uint32_t n, uint32_t have) {
     z->slot = calloc(z->cap, sizeof *z->slot);
     if (!z->slot) return -1;
     for (uint32_t i = 0; i < have; i++) {
-        size_t j = fnv(sel[i]->s, sel[i]->len) & (z->cap - 1);
+        size_t j = tok_hash(sel[i]->s, sel[i]->len) & (z->cap - 1);
         while (z->slot[j]) j = (j + 1) & (z->cap - 1);
         z->slot[j] = i + 1;
     }
@@ -154,7 +149,7 @@ static int selset_init(selset *z, cand *const *sel, uint32_t n, uint32_t have) {
 
 /* adds sel[i] (the set was made for at least i + 1 tokens) */
 static void selset_add(selset *z, uint32_t i) {
-    size_t j = fnv(z->sel[i]->s, z->sel[i]->len) & (z->cap - 1);
+    size_t j = tok_hash(z->sel[i]->s, z->sel[i]->len) & (z->cap - 1);
     while (z->slot[j]) j = (j + 1) & (z->cap - 1);
     z->slot[j] = i + 1;
 }
@@ -162,7 +157,7 @@ static void selset_add(selset *z, uint32_t i) {
 /* 1 when s is a base token or one of the chosen new ones */
 static int is_token(const cn_tok *base, const selset *z, const char *s, size_t n) {
     if (cn_tok_id(base, s, n) >= 0) return 1;
-    for (size_t j = fnv(s, n) & (z->cap - 1); z->slot[j]; j = (j + 1) & (z->cap - 1)) {
+    for (size_t j = tok_hash(s, n) & (z->cap - 1); z->slot[j]; j = (j + 1) & (z->cap - 1)) {
         const cand *c = z->sel[z->slot[j] - 1];
         if (c->len == n && memcmp(c->s, s, n) == 0) return 1;
     }

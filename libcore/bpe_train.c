@@ -37,12 +37,6 @@ struct cn_bpe_trainer {
     uint64_t docs, dropped;
 };
 
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
-}
-
 static cn_status rehash(cn_bpe_trainer *tr, size_t cap) {
     wentry *t = calloc(cap, sizeof *t);
     if (!t) return cn_fail(CN_ENOMEM, "out of memory");
@@ -104,7 +98,7 @@ static cn_status prune(cn_bpe_trainer *tr) {
 static cn_status count_word(cn_bpe_trainer *tr, const char *w, size_t n) {
     if (n == 0) return CN_OK;
     if (n > UINT32_MAX) n = UINT32_MAX;
-    uint64_t h = hash_bytes(w, n);
+    uint64_t h = tok_hash(w, n);
     size_t j = h & (tr->cap - 1);
     while (tr->tab[j].count) {
         wentry *e = &tr->tab[j];
@@ -374,7 +368,7 @@ static hitem heap_pop(bpe *b) {
 /* the id of a token string, or -1 */
 static int64_t token_id(const bpe *b, const char *s, size_t n) {
     if (!b->tcap) return -1;
-    for (size_t j = hash_bytes(s, n) & (b->tcap - 1); b->tidx[j]; j = (j + 1) & (b->tcap - 1)) {
+    for (size_t j = tok_hash(s, n) & (b->tcap - 1); b->tidx[j]; j = (j + 1) & (b->tcap - 1)) {
         uint32_t i = b->tidx[j] - 1;
         if (b->len[i] == n && memcmp(b->str[i], s, n) == 0) return i;
     }
@@ -390,12 +384,12 @@ static cn_status index_token(bpe *b, uint32_t id) {
         b->tidx = t;
         b->tcap = cap;
         for (uint32_t i = 0; i < id; i++) {
-            size_t j = hash_bytes(b->str[i], b->len[i]) & (cap - 1);
+            size_t j = tok_hash(b->str[i], b->len[i]) & (cap - 1);
             while (t[j]) j = (j + 1) & (cap - 1);
             t[j] = i + 1;
         }
     }
-    size_t j = hash_bytes(b->str[id], b->len[id]) & (b->tcap - 1);
+    size_t j = tok_hash(b->str[id], b->len[id]) & (b->tcap - 1);
     while (b->tidx[j]) j = (j + 1) & (b->tcap - 1);
     b->tidx[j] = id + 1;
     return CN_OK;
@@ -483,6 +477,34 @@ static int by_count(const void *x, const void *y, void *ctx) {
     return m->cp[a] < m->cp[b] ? -1 : m->cp[a] > m->cp[b];
 }
 
+/* each counted word as symbols in one array: byte-level characters as
+ * their byte (m NULL), other characters as their alphabet id in m */
+static void words_to_symbols(const cn_bpe_trainer *tr, bpe *b, const cpmap *m) {
+    for (size_t i = 0; i < tr->cap; i++) {
+        const wentry *e = &tr->tab[i];
+        if (!e->count) continue;
+        size_t w = b->nwords++, k = 0;
+        b->wstart[w] = w ? b->wstart[w - 1] + b->wlen[w - 1] : 0;
+        b->wcount[w] = e->count;
+        const char *s = tr->arena + e->off;
+        uint32_t *out = b->sym + b->wstart[w];
+        for (size_t p = 0; p < e->len;) {
+            size_t l;
+            if (m) {
+                int32_t c;
+                l = cn_utf8_decode(s + p, e->len - p, &c);
+                out[k++] = m->id[cp_slot(m, c)];
+            } else {
+                int byte = tok_bl_byte(s + p, e->len - p, &l);
+                out[k++] = byte < 0 ? UNK_SYM : (uint32_t)byte;
+                if (!l) l = 1;
+            }
+            p += l;
+        }
+        b->wlen[w] = (uint32_t)k;
+    }
+}
+
 /* the alphabet and each word's symbols */
 static cn_status symbolize(cn_bpe_trainer *tr, bpe *b) {
     cn_status st = CN_OK;
@@ -501,21 +523,7 @@ static cn_status symbolize(cn_bpe_trainer *tr, bpe *b) {
             const char *s = tok_bl_char((uint8_t)c, &l);
             st = add_token(b, s, l, 1);
         }
-        for (size_t i = 0; i < tr->cap && !st; i++) {
-            const wentry *e = &tr->tab[i];
-            if (!e->count) continue;
-            size_t w = b->nwords++, k = 0;
-            b->wstart[w] = w ? b->wstart[w - 1] + b->wlen[w - 1] : 0;
-            b->wcount[w] = e->count;
-            const char *s = tr->arena + e->off;
-            for (size_t p = 0; p < e->len;) {
-                size_t l;
-                int byte = tok_bl_byte(s + p, e->len - p, &l);
-                b->sym[b->wstart[w] + k++] = byte < 0 ? UNK_SYM : (uint32_t)byte;
-                p += l ? l : 1;
-            }
-            b->wlen[w] = (uint32_t)k;
-        }
+        if (!st) words_to_symbols(tr, b, NULL);
         return st;
     }
     /* SentencePiece-style: <unk> <s> </s>, the bytes, then the characters
@@ -560,21 +568,7 @@ static cn_status symbolize(cn_bpe_trainer *tr, bpe *b) {
             covered += m.count[order[r]];
         }
     }
-    for (size_t i = 0; i < tr->cap && !st; i++) {
-        const wentry *e = &tr->tab[i];
-        if (!e->count) continue;
-        size_t w = b->nwords++, k = 0;
-        b->wstart[w] = w ? b->wstart[w - 1] + b->wlen[w - 1] : 0;
-        b->wcount[w] = e->count;
-        const char *s = tr->arena + e->off;
-        for (size_t p = 0; p < e->len;) {
-            int32_t c;
-            size_t l = cn_utf8_decode(s + p, e->len - p, &c);
-            b->sym[b->wstart[w] + k++] = m.id[cp_slot(&m, c)];
-            p += l;
-        }
-        b->wlen[w] = (uint32_t)k;
-    }
+    if (!st) words_to_symbols(tr, b, &m);
     free(order);
     free(m.cp), free(m.id), free(m.count);
     return st;

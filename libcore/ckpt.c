@@ -43,27 +43,6 @@ static cn_status write_text(const char *path, const char *text) {
     return cn_out_commit(o);
 }
 
-static cn_status copy(const char *from, const char *to) {
-    cn_in *in = cn_in_open(from);
-    if (!in) return cn_last_status();
-    cn_out *o = cn_out_open(to, 0);
-    cn_status st = o ? CN_OK : cn_last_status();
-    while (!st) {
-        size_t n;
-        const uint8_t *p = cn_in_get(in, 1 << 16, &n);
-        if (!p) {
-            if (cn_in_status(in) != CN_EOF) st = cn_in_status(in);
-            break;
-        }
-        if (!n) break;
-        st = cn_out_write(o, p, n);
-        cn_in_skip(in, n);
-    }
-    cn_in_close(in);
-    if (o) st = st ? (cn_out_abort(o), st) : cn_out_commit(o);
-    return st;
-}
-
 static cn_status save_moments(const cn_model *m, const char *path) {
     cn_st_writer *w = cn_st_writer_new();
     int np = cn_model_nparams(m);
@@ -115,7 +94,7 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     cn_status st = cn_model_save(m, tmp);
     if (!st) snprintf(p, sizeof p, "%s/optimizer.safetensors", tmp), st = save_moments(m, p);
     if (!st) snprintf(p, sizeof p, "%s/trainer.json", tmp), st = write_text(p, trainer_json);
-    if (!st && tokenizer) snprintf(p, sizeof p, "%s/tokenizer.json", tmp), st = copy(tokenizer, p);
+    if (!st && tokenizer) snprintf(p, sizeof p, "%s/tokenizer.json", tmp), st = cn_copy_file(tokenizer, p);
     if (!st) st = fsync_dir(tmp);
     if (!st) {
         remove_ckpt(fin); /* the same step again (a resumed run) */
@@ -196,19 +175,7 @@ cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
     cn_st_close(s);
     if (st) return st;
     snprintf(p, sizeof p, "%s/trainer.json", dir);
-    FILE *f = fopen(p, "rb");
-    if (!f) return cn_fail(CN_EIO, "%s: %s", p, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = malloc((size_t)(len > 0 ? len : 0) + 1);
-    if (!t || (len > 0 && fread(t, 1, (size_t)len, f) != (size_t)len)) {
-        fclose(f);
-        free(t);
-        return cn_fail(CN_EIO, "%s: cannot read", p);
-    }
-    fclose(f);
-    t[len > 0 ? len : 0] = 0;
-    *trainer_json = t;
+    size_t len;
+    if (!(*trainer_json = cn_read_all(p, &len))) return cn_last_status();
     return CN_OK;
 }

@@ -146,12 +146,11 @@ cn_status cn_config_load(const char *path, cn_config *c) {
         snprintf(buf, sizeof buf, "%s/config.json", path);
         path = buf;
     }
-    cn_in *in = cn_in_open(path);
-    if (!in) return cn_last_status();
-    size_t avail;
-    const uint8_t *p = cn_in_get(in, 1 << 24, &avail);
-    cn_status st = p || cn_in_status(in) == CN_EOF ? cn_config_parse((const char *)p, p ? avail : 0, path, c) : cn_in_status(in);
-    cn_in_close(in);
+    size_t n;
+    char *text = cn_read_all(path, &n);
+    if (!text) return cn_last_status();
+    cn_status st = cn_config_parse(text, n, path, c);
+    free(text);
     return st;
 }
 

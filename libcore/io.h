@@ -85,6 +85,13 @@ const char *cn_out_name(const cn_out *out);
 /* Bytes written so far (before compression). */
 uint64_t cn_out_pos(const cn_out *out);
 
+/* The whole (decompressed) content of path, malloc'd and NUL-terminated
+ * (*n bytes before the NUL); NULL on error. For configs, tokenizers and
+ * other files read whole. */
+char *cn_read_all(const char *path, size_t *n);
+/* Copies the content of from into to (written atomically, as cn_out). */
+cn_status cn_copy_file(const char *from, const char *to);
+
 /* Sets the zstd compression level of outputs opened later (default 3). */
 void cn_out_set_level(int level);
 

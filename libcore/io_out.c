@@ -285,3 +285,50 @@ void cn_out_abort(cn_out *out) {
 
 const char *cn_out_name(const cn_out *out) { return out->name; }
 uint64_t cn_out_pos(const cn_out *out) { return out->pos; }
+
+char *cn_read_all(const char *path, size_t *n) {
+    cn_in *in = cn_in_open(path);
+    if (!in) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        size_t avail;
+        const uint8_t *p = cn_in_get(in, 1 << 20, &avail);
+        if (!p) {
+            if (cn_in_status(in) == CN_EOF) break;
+            free(buf);
+            cn_in_close(in);
+            return NULL;
+        }
+        if (!avail) break;
+        if (len + avail + 1 > cap) {
+            cap = 2 * (len + avail + 1);
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                cn_in_close(in);
+                return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+            }
+            buf = b;
+        }
+        memcpy(buf + len, p, avail);
+        len += avail;
+        cn_in_skip(in, avail);
+    }
+    cn_in_close(in);
+    if (!buf && !(buf = malloc(1))) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    buf[len] = 0;
+    *n = len;
+    return buf;
+}
+
+cn_status cn_copy_file(const char *from, const char *to) {
+    size_t n;
+    char *data = cn_read_all(from, &n);
+    if (!data) return cn_last_status();
+    cn_out *out = cn_out_open(to, 0);
+    cn_status st = out ? cn_out_write(out, data, n) : cn_last_status();
+    if (out) st = st ? (cn_out_abort(out), st) : cn_out_commit(out);
+    free(data);
+    return st;
+}

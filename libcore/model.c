@@ -669,8 +669,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
         if (m->have_fwd != 2) return cn_fail(CN_EINVAL, "backward needs a forward with targets");
         /* head: dlogits (in the logits) -> dhf */
         linear_bwd(m, m->dh, m->logits, m->hf, m->head, N, V, C, 0);
-        float *gn = G(m->norm);
-        o->rmsnorm_bwd(m->dx, gn ? gn : m->dtmp, m->dh, m->la[c->n_layer].x, W(m->norm), m->rstdf, N, C);
+        o->rmsnorm_bwd(m->dx, grad_or(m, m->norm, m->dtmp), m->dh, m->la[c->n_layer].x, W(m->norm), m->rstdf, N, C);
         for (int l = c->n_layer - 1; l >= 0; l--) {
             layer_acts *a = &m->la[l];
             const layer_params *lp = &m->lp[l];
@@ -679,8 +678,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
             o->swiglu_bwd(m->dgate, m->dup, m->dact, a->gate, a->up, (size_t)N * F);
             linear_bwd(m, m->dh, m->dgate, a->h2, lp->gate, N, F, C, 0);
             linear_bwd(m, m->dh, m->dup, a->h2, lp->up, N, F, C, 1);
-            float *gp = G(lp->post_norm);
-            o->rmsnorm_bwd(m->dtmp, gp ? gp : m->dq, m->dh, a->xm, W(lp->post_norm), a->rstd2, N, C);
+            o->rmsnorm_bwd(m->dtmp, grad_or(m, lp->post_norm, m->dq), m->dh, a->xm, W(lp->post_norm), a->rstd2, N, C);
             o->add(m->dx, m->dtmp, (size_t)N * C);
             /* attention: xm = x + o(attn(rope(q(h1)), rope(k(h1)), v(h1))) */
             linear_bwd(m, m->datt, m->dx, a->att, lp->o, N, C, Q, 0);
@@ -692,8 +690,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
             linear_bwd(m, m->dh, m->dq, a->h1, lp->q, N, Q, C, 0);
             linear_bwd(m, m->dh, m->dk, a->h1, lp->k, N, KV, C, 1);
             linear_bwd(m, m->dh, m->dv, a->h1, lp->v, N, KV, C, 1);
-            float *gi = G(lp->in_norm);
-            o->rmsnorm_bwd(m->dtmp, gi ? gi : m->dq, m->dh, a->x, W(lp->in_norm), a->rstd1, N, C);
+            o->rmsnorm_bwd(m->dtmp, grad_or(m, lp->in_norm, m->dq), m->dh, a->x, W(lp->in_norm), a->rstd1, N, C);
             o->add(m->dx, m->dtmp, (size_t)N * C);
         }
         float *ge = G(m->embed);

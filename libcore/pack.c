@@ -10,14 +10,10 @@ struct cn_packer {
     int n, cur;
     /* the current document, as [BOS] ids EOS */
     int32_t *doc;
-    size_t dn, dcap, dpos;
-    uint64_t docno;          /* documents started, for segment ids */
-    /* the carried token: the last token of the previous sample */
-    int32_t carry;
-    uint64_t carry_doc;
-    int32_t carry_pos;
-    int have_carry, ended;
-    int32_t pos;             /* position of the next token within its document */
+    size_t dn, dcap;
+    /* where the stream is: documents loaded, the place in the current one,
+     * the token carried to the next sample (what a checkpoint keeps) */
+    cn_pack_state at;
     uint64_t tokens, epochs;
 };
 
@@ -84,9 +80,9 @@ static cn_status next_doc(cn_packer *p) {
             p->doc[p->dn++] = (int32_t)id;
         }
         if (p->o.eos >= 0) p->doc[p->dn++] = (int32_t)p->o.eos;
-        p->dpos = 0;
-        p->docno++;
-        p->pos = 0;
+        p->at.dpos = 0;
+        p->at.docs++;
+        p->at.pos = 0;
         p->tokens += d.n;
         return CN_OK;
     }
@@ -94,28 +90,28 @@ static cn_status next_doc(cn_packer *p) {
 
 /* the next token of the stream with its document number and position */
 static cn_status take(cn_packer *p, int32_t *id, uint64_t *docno, int32_t *pos) {
-    while (p->dpos == p->dn) {
+    while (p->at.dpos == p->dn) {
         cn_status st = next_doc(p);
         if (st) return st;
     }
-    *id = p->doc[p->dpos++];
-    *docno = p->docno;
-    *pos = p->pos++;
+    *id = p->doc[p->at.dpos++];
+    *docno = p->at.docs;
+    *pos = p->at.pos++;
     return CN_OK;
 }
 
 cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *segment, int32_t *pos) {
     int t = p->o.t;
-    if (p->ended) return CN_EOF;
-    if (!p->have_carry) {
-        cn_status st = take(p, &p->carry, &p->carry_doc, &p->carry_pos);
+    if (p->at.ended) return CN_EOF;
+    if (!p->at.have_carry) {
+        cn_status st = take(p, &p->at.carry, &p->at.carry_doc, &p->at.carry_pos);
         if (st) return st;
-        p->have_carry = 1;
+        p->at.have_carry = 1;
     }
-    uint64_t first = p->carry_doc;
-    int32_t id = p->carry;
-    uint64_t doc = p->carry_doc;
-    int32_t ps = p->carry_pos;
+    uint64_t first = p->at.carry_doc;
+    int32_t id = p->at.carry;
+    uint64_t doc = p->at.carry_doc;
+    int32_t ps = p->at.carry_pos;
     int start = 0; /* where the current document starts in the sample */
     for (int i = 0; i < t; i++) {
         ids[i] = id;
@@ -125,30 +121,21 @@ cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *
          * from the sample's start for a document continued from the last) */
         pos[i] = p->o.restart_pos ? i - start : i;
         cn_status st = take(p, &id, &doc, &ps);
-        if (st == CN_EOF) p->ended = 1;
+        if (st == CN_EOF) p->at.ended = 1;
         if (st) return st; /* a partial last sample is dropped */
         targets[i] = id;
     }
-    p->carry = id;
-    p->carry_doc = doc;
-    p->carry_pos = ps;
+    p->at.carry = id;
+    p->at.carry_doc = doc;
+    p->at.carry_pos = ps;
     return CN_OK;
 }
 
-void cn_packer_state(const cn_packer *p, cn_pack_state *s) {
-    s->docs = p->docno;
-    s->dpos = p->dpos;
-    s->pos = p->pos;
-    s->carry = p->carry;
-    s->carry_doc = p->carry_doc;
-    s->carry_pos = p->carry_pos;
-    s->have_carry = p->have_carry;
-    s->ended = p->ended;
-}
+void cn_packer_state(const cn_packer *p, cn_pack_state *s) { *s = p->at; }
 
 cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s) {
-    if (p->docno) return cn_fail(CN_EINVAL, "restore needs a fresh packer");
-    while (p->docno < s->docs) {
+    if (p->at.docs) return cn_fail(CN_EINVAL, "restore needs a fresh packer");
+    while (p->at.docs < s->docs) {
         cn_status st = next_doc(p);
         if (st == CN_EOF) return cn_fail(CN_EFORMAT, "the data ends before the checkpoint's position (%llu documents)",
                                          (unsigned long long)s->docs);
@@ -156,12 +143,6 @@ cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s) {
     }
     if (s->dpos > p->dn) return cn_fail(CN_EFORMAT, "the checkpoint's place in document %llu is beyond it: other data?",
                                         (unsigned long long)s->docs);
-    p->dpos = s->dpos;
-    p->pos = s->pos;
-    p->carry = s->carry;
-    p->carry_doc = s->carry_doc;
-    p->carry_pos = s->carry_pos;
-    p->have_carry = s->have_carry;
-    p->ended = s->ended;
+    p->at = *s;
     return CN_OK;
 }

@@ -301,13 +301,12 @@ static int is_dir(const char *p) {
 static int exists(const char *p) { return access(p, F_OK) == 0; }
 
 static cn_status load_index(cn_st *s, const char *path) {
-    cn_in *in = cn_in_open(path);
-    if (!in) return cn_last_status();
-    size_t avail;
-    const uint8_t *p = cn_in_get(in, (size_t)1 << 30, &avail);
+    size_t len;
+    char *text = cn_read_all(path, &len);
+    if (!text) return cn_last_status();
     cn_status st = CN_OK;
-    cJSON *root = p || cn_in_status(in) == CN_EOF ? cJSON_ParseWithLength((const char *)p, p ? avail : 0) : NULL;
-    cn_in_close(in);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    free(text);
     const cJSON *wm = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
     if (!cJSON_IsObject(wm)) {
         cJSON_Delete(root);

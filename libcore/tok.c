@@ -605,35 +605,10 @@ out:
 }
 
 cn_tok *cn_tok_load(const char *path) {
-    cn_in *in = cn_in_open(path);
-    if (!in) return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        size_t avail;
-        const uint8_t *p = cn_in_get(in, 1 << 20, &avail);
-        if (!p) {
-            free(buf);
-            cn_in_close(in);
-            return NULL;
-        }
-        if (!avail) break;
-        if (n + avail > cap) {
-            cap = 2 * (n + avail);
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                cn_in_close(in);
-                return cn_fail(CN_ENOMEM, "out of memory"), NULL;
-            }
-            buf = b;
-        }
-        memcpy(buf + n, p, avail);
-        n += avail;
-        cn_in_skip(in, avail);
-    }
-    cn_in_close(in);
-    cn_tok *t = cn_tok_parse(buf ? buf : "", n, path);
+    size_t n;
+    char *buf = cn_read_all(path, &n);
+    if (!buf) return NULL;
+    cn_tok *t = cn_tok_parse(buf, n, path);
     free(buf);
     return t;
 }

@@ -7,8 +7,8 @@
 
 /* ---- string -> id map (open addressing over the id table) ---- */
 
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;
+uint64_t tok_hash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
     return h ^ (h >> 29);
 }
@@ -26,7 +26,7 @@ void tok_map_free(tok_map *m) { free(m->slot); }
 
 /* slots hold id + 1 (0: empty); strings are the tokenizer's own */
 int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, const char *s, size_t n) {
-    for (size_t i = hash_bytes(s, n) & m->mask;; i = (i + 1) & m->mask) {
+    for (size_t i = tok_hash(s, n) & m->mask;; i = (i + 1) & m->mask) {
         uint32_t v = m->slot[i];
         if (!v) return -1;
         if (len[v - 1] == n && memcmp(str[v - 1], s, n) == 0) return v - 1;
@@ -34,7 +34,7 @@ int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, con
 }
 
 void tok_map_put(tok_map *m, char *const *str, const uint32_t *len, uint32_t id) {
-    for (size_t i = hash_bytes(str[id], len[id]) & m->mask;; i = (i + 1) & m->mask) {
+    for (size_t i = tok_hash(str[id], len[id]) & m->mask;; i = (i + 1) & m->mask) {
         uint32_t v = m->slot[i];
         if (!v) {
             m->slot[i] = id + 1;

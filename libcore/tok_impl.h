@@ -127,6 +127,9 @@ struct cn_tok_state {
     void **md;
 };
 
+/* the hash of a byte string (FNV-1a, high bits folded in): the token map's, and
+ * the BPE trainer's tables' */
+uint64_t tok_hash(const char *s, size_t n);
 cn_status tok_map_init(tok_map *m, size_t n);
 void tok_map_free(tok_map *m);
 int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, const char *s, size_t n);

@@ -136,32 +136,6 @@ static double num(const cJSON *o, const char *k) {
     return cJSON_IsBool(v) ? (double)cJSON_IsTrue(v) : v->valuedouble;
 }
 
-/* the ids the tokenizer's post-processor puts before and after a text */
-static void template_ids(const char *path, int64_t *bos, int64_t *eos) {
-    cn_tok *t = cn_tok_load(path);
-    if (!t || cn_tok_template(t, bos, eos)) cn_die_status();
-    cn_tok_free(t);
-}
-
-static void copy_file(const char *from, const char *to) {
-    cn_in *in = cn_in_open(from);
-    cn_out *out = in ? cn_out_open(to, 0) : NULL;
-    if (!in || !out) cn_die_status();
-    for (;;) {
-        size_t n;
-        const uint8_t *p = cn_in_get(in, 1 << 16, &n);
-        if (!p) {
-            if (cn_in_status(in) == CN_EOF) break;
-            cn_die_status();
-        }
-        if (!n) break;
-        if (cn_out_write(out, p, n)) cn_die_status();
-        cn_in_skip(in, n);
-    }
-    cn_in_close(in);
-    if (cn_out_commit(out)) cn_die_status();
-}
-
 /* map.jsonl of cn-vocab augment: {"id", "piece", "base_ids"} per new token */
 static cn_new_row *read_map(const char *path, size_t *n) {
     cn_in *in = cn_in_open(path);
@@ -234,11 +208,11 @@ static int run(opts *o, int ndata, char **data) {
         if (cn_config_load(ckdir, &c)) cn_die_status();
         char tp[4300];
         snprintf(tp, sizeof tp, "%s/trainer.json", ckdir);
-        cn_in *in = cn_in_open(tp);
         size_t n;
-        const uint8_t *p = in ? cn_in_get(in, 1 << 20, &n) : NULL;
-        trainer = p ? cJSON_ParseWithLength((const char *)p, n) : NULL;
-        if (in) cn_in_close(in);
+        char *text = cn_read_all(tp, &n);
+        if (!text) cn_die_status();
+        trainer = cJSON_ParseWithLength(text, n);
+        free(text);
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(trainer, "options");
         if (!cJSON_IsObject(h)) cn_die("%s: not a trainer.json", tp);
         o->seq = (uint64_t)num(h, "seq_len"), o->micro = (uint64_t)num(h, "micro_batch"), o->batch_tokens = (uint64_t)num(h, "batch_tokens");
@@ -261,18 +235,17 @@ static int run(opts *o, int ndata, char **data) {
         snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->out);
         o->tok = NULL;
         if (access(from, R_OK) == 0) {
-            copy_file(from, tokbuf);
+            if (cn_copy_file(from, tokbuf)) cn_die_status();
             o->tok = tokbuf;
         }
     } else if (cn_config_load(o->init ? o->init : o->config, &c)) {
         cn_die_status();
     }
+    cn_tok *tok = NULL; /* the data's tokenizer: BOS/EOS, its hash, the grown vocabulary */
+    if (o->tok && !(tok = cn_tok_load(o->tok))) cn_die_status();
     if (o->vmap) { /* the model grows to the augmented tokenizer */
-        if (!o->init || !o->tok) cn_usage_error("--vocab-map needs --init BASE_DIR and the augmented --tokenizer");
-        cn_tok *t = cn_tok_load(o->tok);
-        if (!t) cn_die_status();
-        c.vocab = (int)cn_tok_vocab_size(t);
-        cn_tok_free(t);
+        if (!o->init || !tok) cn_usage_error("--vocab-map needs --init BASE_DIR and the augmented --tokenizer");
+        c.vocab = (int)cn_tok_vocab_size(tok);
     }
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-pretrain trains LLaMA-class models (%s given)", o->init ? o->init : o->config, c.architecture);
     int T = (int)o->seq, B = (int)o->micro;
@@ -290,15 +263,14 @@ static int run(opts *o, int ndata, char **data) {
                (unsigned long long)cn_config_params(&c), (unsigned long long)steps, (unsigned long long)batch, accum, B, T);
         printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB\n",
                mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, mm.total / 1048576.0);
+        cn_tok_free(tok);
         return 0;
     }
     int64_t bos = c.bos, eos = c.eos;
     const uint8_t *tok_hash = NULL;
-    cn_tok *tok = NULL;
-    if (o->tok) {
-        template_ids(o->tok, &bos, &eos);
+    if (tok) {
+        if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
         if (eos < 0) eos = c.eos; /* LLaMA's template adds no EOS; the config names it */
-        if (!(tok = cn_tok_load(o->tok))) cn_die_status();
         tok_hash = cn_tok_sha256(tok);
     }
     if (o->bos_set) bos = o->bos;
@@ -440,7 +412,7 @@ static int run(opts *o, int ndata, char **data) {
         if (o->tok) {
             char path[4096];
             snprintf(path, sizeof path, "%s/tokenizer.json", o->out);
-            copy_file(o->tok, path);
+            if (cn_copy_file(o->tok, path)) cn_die_status();
         }
         if (log && cn_out_commit(log)) cn_die_status();
         if (!o->quiet)

@@ -96,33 +96,9 @@ static void write_out(const char *path, const char *data, size_t n) {
 }
 
 static char *read_all(const char *path, size_t *n) {
-    cn_in *in = cn_in_open(path);
-    if (!in) cn_die_status();
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) cn_die("out of memory");
-    for (;;) {
-        size_t avail;
-        const void *p = cn_in_get(in, 1 << 16, &avail);
-        if (!p) {
-            if (cn_in_status(in) == CN_EOF) break;
-            cn_die_status();
-        }
-        if (!avail) break;
-        if (len + avail + 1 > cap) {
-            while (len + avail + 1 > cap) cap *= 2;
-            char *b = realloc(buf, cap);
-            if (!b) cn_die("out of memory");
-            buf = b;
-        }
-        memcpy(buf + len, p, avail);
-        len += avail;
-        cn_in_skip(in, avail);
-    }
-    cn_in_close(in);
-    buf[len] = 0;
-    *n = len;
-    return buf;
+    char *text = cn_read_all(path, n);
+    if (!text) cn_die_status();
+    return text;
 }
 
 static void train_progress(uint32_t done, uint32_t want) {

@@ -90,23 +90,41 @@ static void compare(const char *name, const float *got, const cn_st_tensor *ref,
     free(r);
 }
 
-static int check(const char *dir) {
+/* a case: the model of DIR with the batch shape and inputs of DIR/inputs.safetensors */
+typedef struct {
     cn_config c;
-    if (cn_config_load(dir, &c)) die(dir);
-    cn_model *m = cn_model_new(&c, cn_ops_cpu());
-    if (!m || cn_model_load(m, dir)) die("load");
+    cn_model *m;
+    cn_st *in;
+    cn_batch bt; /* with segments and targets when the inputs have them */
+    int b, t, n;
+} test_case;
+
+static void open_case(const char *dir, test_case *k) {
+    if (cn_config_load(dir, &k->c)) die(dir);
+    k->m = cn_model_new(&k->c, cn_ops_cpu());
+    if (!k->m || cn_model_load(k->m, dir)) die("load");
     char path[4096];
     snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
-    cn_st *in = cn_st_open(path);
+    if (!(k->in = cn_st_open(path))) die(path);
+    const cn_st_tensor *ids = cn_st_find(k->in, "ids"), *seg = cn_st_find(k->in, "segment"), *valid = cn_st_find(k->in, "valid");
+    k->b = (int)ids->shape[0], k->t = (int)ids->shape[1], k->n = k->b * k->t;
+    if (cn_model_batch(k->m, k->b, k->t)) die("batch");
+    k->bt = (cn_batch){ids->data, cn_st_find(k->in, "pos")->data, seg ? seg->data : NULL, valid ? valid->data : NULL,
+                       cn_st_find(k->in, "types")->data, cn_st_find(k->in, "targets")->data};
+}
+
+static int check(const char *dir) {
+    test_case k;
+    open_case(dir, &k);
+    cn_config c = k.c;
+    cn_model *m = k.m;
+    cn_st *in = k.in;
+    cn_batch bt = k.bt;
+    int n = k.n;
+    char path[4096];
     snprintf(path, sizeof path, "%s/ref.safetensors", dir);
     cn_st *ref = cn_st_open(path);
-    if (!in || !ref) die(path);
-    const cn_st_tensor *ids = cn_st_find(in, "ids");
-    int b = (int)ids->shape[0], t = (int)ids->shape[1], n = b * t;
-    if (cn_model_batch(m, b, t)) die("batch");
-    const cn_st_tensor *seg = cn_st_find(in, "segment"), *valid = cn_st_find(in, "valid");
-    cn_batch bt = {ids->data, cn_st_find(in, "pos")->data, seg ? seg->data : NULL, valid ? valid->data : NULL,
-                   cn_st_find(in, "types")->data, cn_st_find(in, "targets")->data};
+    if (!ref) die(path);
     double loss = 0;
     if (c.arch == CN_ARCH_LLAMA) {
         float *logits = malloc((size_t)n * c.vocab * 4);
@@ -165,18 +183,16 @@ static int check(const char *dir) {
 
 /* the logits or hidden states against transformers' (hf-refs.sh) */
 static int check_hf(const char *dir, const char *file) {
-    cn_config c;
-    if (cn_config_load(dir, &c)) die(dir);
-    cn_model *m = cn_model_new(&c, cn_ops_cpu());
-    if (!m || cn_model_load(m, dir)) die("load");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
-    cn_st *in = cn_st_open(path), *ref = cn_st_open(file);
-    if (!in || !ref) die(file);
-    const cn_st_tensor *ids = cn_st_find(in, "ids"), *valid = cn_st_find(in, "valid");
-    int b = (int)ids->shape[0], t = (int)ids->shape[1], n = b * t;
-    if (cn_model_batch(m, b, t)) die("batch");
-    cn_batch bt = {ids->data, cn_st_find(in, "pos")->data, NULL, valid ? valid->data : NULL, cn_st_find(in, "types")->data, NULL};
+    test_case k;
+    open_case(dir, &k);
+    cn_config c = k.c;
+    cn_model *m = k.m;
+    cn_st *in = k.in, *ref = cn_st_open(file);
+    if (!ref) die(file);
+    const cn_st_tensor *valid = cn_st_find(in, "valid");
+    int n = k.n;
+    cn_batch bt = k.bt;
+    bt.segment = NULL, bt.targets = NULL; /* transformers sees neither */
     size_t width = c.arch == CN_ARCH_LLAMA ? (size_t)c.vocab : (size_t)c.d_model;
     float *out = malloc((size_t)n * width * 4);
     if (cn_model_forward(m, &bt, NULL) || (c.arch == CN_ARCH_LLAMA ? cn_model_logits(m, out) : cn_model_hidden(m, out))) die("forward");
