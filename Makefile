@@ -8,7 +8,8 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 300)
 #   make install    PREFIX=/usr/local DESTDIR=
 # SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (into build-san/).
-# kernels/ (the CUDA backend) has no sources yet: see kernels/README.md.
+# CUDA=1 (the default when nvcc is found) builds the CUDA backend (kernels/) into
+# the numeric tools; CUDA=0 builds without it. See kernels/README.md.
 
 CC      ?= gcc
 SAN     ?= 0
@@ -38,21 +39,62 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
 LDFLAGS += -pthread -fopenmp $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS = $(PKG_LIBS) $(MPI_LIBS) -lm -lpthread
+LIBS = $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) -lm -lpthread
+
+# ---- CUDA (kernels/): nvcc, cuBLAS, and NCCL for data parallelism when found ----
+NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+ifeq ($(strip $(NVCC)),)
+CUDA ?= 0
+else
+CUDA ?= 1
+endif
+ifeq ($(CUDA),1)
+ifeq ($(strip $(NVCC)),)
+$(error CUDA=1 but no nvcc: put it on PATH or give NVCC=/path/to/nvcc)
+endif
+endif
+CUDA_HOME  := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_LIBDIR := $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/lib))
+# Hopper machine code and PTX (which newer GPUs compile at start); e.g.
+# CUDA_ARCH="-gencode arch=compute_80,code=sm_80" for an A100
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVFLAGS   ?= -O3 -lineinfo
+NVFLAGS   += -std=c++17 $(CUDA_ARCH) -Ilibcore -Xcompiler -Wall,-Wextra,-Wno-unused-parameter
+CUDA_LDLIBS := -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcublasLt -lcublas -lcudart -lstdc++ -ldl
+# NCCL (with MPI, for the ranks): CUDA's own copy or a system one. Opt-in
+# (make NCCL=1): dist.o is in every tool, and NCCL would load the CUDA runtime
+# into each of them (and break cn-shard's test under a memory limit)
+NCCL_INC := $(firstword $(wildcard $(CUDA_HOME)/include/nccl.h /usr/include/nccl.h))
+NCCL ?= 0
+ifneq ($(CUDA)$(if $(MPI_LIBS),1,0)$(if $(NCCL_INC),1,0),111)
+NCCL := 0
+endif
+ifeq ($(NCCL),1)
+NCCL_LIBS := -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lnccl -lcudart
+endif
+KERN_SRC  := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
+KERN_OBJ  := $(KERN_SRC:%.cu=$(BUILD)/%.o)
+CUDA_LIB  := $(BUILD)/libcore_cuda.a
+# the tools that take --device cuda (only they load cuBLAS)
+GPU_BINS  := $(patsubst %,$(BUILD)/bin/%,cn-pretrain cn-sft cn-score cn-rag)
+CUDA_TESTS := $(patsubst tests/cuda/%.c,$(BUILD)/tests/cuda/%,$(wildcard tests/cuda/*.c))
+# what was built with CUDA and NCCL or without: a change rebuilds what depends on it
+CUDA_CFG  := $(BUILD)/gen/cuda.cfg
+$(shell mkdir -p $(BUILD)/gen && { [ "$$(cat $(CUDA_CFG) 2>/dev/null)" = "CUDA=$(CUDA) NCCL=$(NCCL)" ] || echo "CUDA=$(CUDA) NCCL=$(NCCL)" > $(CUDA_CFG); })
 
 CORE_SRC  := $(wildcard libcore/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/cn-*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
-TOOL_LIB  := $(BUILD)/tools/tool.o
+TOOL_LIB  := $(BUILD)/tools/tool.o $(BUILD)/tools/train.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
-all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN)
+all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN) $(if $(filter 1,$(CUDA)),$(CUDA_LIB) $(CUDA_TESTS))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,6 +130,32 @@ $(BUILD)/libcore/ops_cpu.o: CFLAGS += -O3 -fno-trapping-math
 ifneq ($(MPI_LIBS),)
 $(BUILD)/libcore/dist.o: CFLAGS += -DCN_MPI $(MPI_CFLAGS)
 endif
+ifeq ($(NCCL),1)
+$(BUILD)/libcore/dist.o: CFLAGS += -DCN_NCCL -I$(CUDA_HOME)/include $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
+endif
+$(BUILD)/libcore/dist.o $(BUILD)/tools/tool.o: $(CUDA_CFG)
+
+# ---- the CUDA backend: kernels/*.cu into libcore_cuda.a, linked (with
+# cuBLAS) into the tools of GPU_BINS and tests/cuda ----
+ifeq ($(CUDA),1)
+$(BUILD)/tools/tool.o: CFLAGS += -DCN_HAVE_CUDA
+$(BUILD)/kernels/%.o: kernels/%.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+$(CUDA_LIB): $(KERN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# tool.o refers to the backend weakly: -u pulls it in
+$(GPU_BINS): $(CUDA_LIB)
+$(GPU_BINS): LIBS = -Wl,-u,cn_ops_cuda $(CUDA_LIB) $(BUILD)/libcore.a $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) $(CUDA_LDLIBS) -lm -lpthread
+
+$(BUILD)/tests/cuda/%.o: CFLAGS += -I$(CUDA_HOME)/include
+$(BUILD)/tests/cuda/%: $(BUILD)/tests/cuda/%.o $(CUDA_LIB) $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(CUDA_LIB) $(BUILD)/libcore.a $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) $(CUDA_LDLIBS) -lm -lpthread -o $@
+endif
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -113,7 +181,7 @@ DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-de
               libopenblas-openmp-dev zstd parallel python3-torch libopenmpi-dev openmpi-bin
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
-              debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip
+              debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip perl
 DEB_FUZZ   := clang libclang-rt-14-dev
 DEB_BENCH  := sentencepiece bc time
 
@@ -147,15 +215,21 @@ deps-fuzz: deps
 CORPUS_DIR := samples/data
 CORPUS := $(CORPUS_DIR)/domain-train.jsonl.zst $(CORPUS_DIR)/domain-heldout.jsonl.zst \
           $(CORPUS_DIR)/general-train.jsonl.zst $(CORPUS_DIR)/general-heldout.jsonl.zst
+QA := $(CORPUS_DIR)/chat-train.jsonl.zst $(CORPUS_DIR)/mc-dev.jsonl.zst $(CORPUS_DIR)/mc-test.jsonl.zst
 
 corpus: deps
 	@$(MAKE) --no-print-directory $(SAMPLE_BIN) $(BUILD)/tests/jsonl_stats
 	@$(MAKE) --no-print-directory corpus-files
 
 .PHONY: corpus-files
-corpus-files: $(CORPUS)
+corpus-files: $(CORPUS) $(QA)
 $(CORPUS) &: samples/corpus.sh | $(SAMPLE_BIN)
 	TEXT2JSONL=$(SAMPLE_BIN) samples/corpus.sh $(CORPUS_DIR)
+
+# the domain question sets from the EDA tools' own help: chat for SFT,
+# multiple choice for cn-score mc (samples/qa.sh)
+$(QA) &: samples/qa.sh samples/corpus.sh
+	samples/qa.sh $(CORPUS_DIR)
 
 # ---- tests, demo, bench ----
 test: deps
@@ -164,13 +238,23 @@ test: deps
 	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 	@BUILD=$(BUILD) tests/run.sh
 
+# the demo: the tools on the samples (pipelines/demo.sh, its output in
+# build/demo/demo.log), then the ChipNeMo recipe at laptop scale
+# (pipelines/dapt.mk, build/dapt/summary.md); each part is redone only when
+# what it depends on changed
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory corpus
 	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
-	@BUILD=$(BUILD) pipelines/demo.sh
+	@$(MAKE) --no-print-directory $(BUILD)/demo/demo.log
+	@$(MAKE) --no-print-directory -f pipelines/dapt.mk BUILD=$(BUILD)
 
-# BENCH=io, tok, vocab or train runs one part
+$(BUILD)/demo/demo.log: pipelines/demo.sh $(TOOLS) $(CORPUS) $(REF)/tok/gpt2.json
+	@mkdir -p $(dir $@)
+	BUILD=$(BUILD) pipelines/demo.sh > $@.tmp
+	@mv $@.tmp $@ && cat $@
+
+# BENCH=io, tok, vocab, train or decode runs one part
 BENCH ?= all
 # the DAPT recipe at laptop scale (pipelines/dapt.mk; variables pass through)
 .PHONY: dapt
@@ -186,6 +270,7 @@ bench: deps
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vocab ]; then BUILD=$(BUILD) tests/bench/vocab.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = decode ]; then BUILD=$(BUILD) tests/bench/decode.sh || st=1; fi; \
 	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----
@@ -231,6 +316,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/chipnemo
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/libcore.a $(DESTDIR)$(PREFIX)/lib/libchipnemo-core.a
+	$(if $(filter 1,$(CUDA)),install -m 644 $(CUDA_LIB) $(DESTDIR)$(PREFIX)/lib/libchipnemo-cuda.a)
 	install -m 644 libcore/*.h $(DESTDIR)$(PREFIX)/include/chipnemo/
 
 clean:

@@ -12,7 +12,8 @@
 #include "io.h"
 #include "st.h"
 
-static const char *files[] = {"config.json", "model.safetensors", "optimizer.safetensors", "trainer.json", "tokenizer.json"};
+static const char *files[] = {"config.json",  "model.safetensors", "adapter_config.json", "adapter_model.safetensors",
+                              "optimizer.safetensors", "trainer.json", "tokenizer.json"};
 
 /* removes a checkpoint directory (only the files a checkpoint holds) */
 static void remove_ckpt(const char *dir) {
@@ -30,17 +31,6 @@ static cn_status fsync_dir(const char *dir) {
     int r = fsync(fd);
     close(fd);
     return r ? cn_fail(CN_EIO, "%s: fsync: %s", dir, strerror(errno)) : CN_OK;
-}
-
-static cn_status write_text(const char *path, const char *text) {
-    cn_out *o = cn_out_open(path, 0);
-    if (!o) return cn_last_status();
-    cn_status st = cn_out_write(o, text, strlen(text));
-    if (st) {
-        cn_out_abort(o);
-        return st;
-    }
-    return cn_out_commit(o);
 }
 
 static cn_status save_moments(const cn_model *m, const char *path) {
@@ -91,16 +81,17 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     snprintf(tmp, sizeof tmp, "%s/step-%lld.tmp", out, (long long)step);
     snprintf(fin, sizeof fin, "%s/step-%lld", out, (long long)step);
     remove_ckpt(tmp); /* a stale one from a crash */
-    cn_status st = cn_model_save(m, tmp);
+    /* a LoRA run's checkpoint holds the adapters, not the frozen base */
+    cn_status st = cn_model_has_lora(m) ? cn_model_save_adapter(m, tmp, NULL) : cn_model_save(m, tmp);
     if (!st) snprintf(p, sizeof p, "%s/optimizer.safetensors", tmp), st = save_moments(m, p);
-    if (!st) snprintf(p, sizeof p, "%s/trainer.json", tmp), st = write_text(p, trainer_json);
+    if (!st) snprintf(p, sizeof p, "%s/trainer.json", tmp), st = cn_write_text(p, trainer_json);
     if (!st && tokenizer) snprintf(p, sizeof p, "%s/tokenizer.json", tmp), st = cn_copy_file(tokenizer, p);
     if (!st) st = fsync_dir(tmp);
     if (!st) {
         remove_ckpt(fin); /* the same step again (a resumed run) */
         if (rename(tmp, fin) != 0) st = cn_fail(CN_EIO, "%s: rename: %s", fin, strerror(errno));
     }
-    if (!st) snprintf(p, sizeof p, "%s/latest", out), st = write_text(p, fin + strlen(out) + 1);
+    if (!st) snprintf(p, sizeof p, "%s/latest", out), st = cn_write_text(p, fin + strlen(out) + 1);
     if (!st) st = fsync_dir(out);
     if (st) {
         remove_ckpt(tmp);
@@ -150,7 +141,7 @@ char *cn_ckpt_latest(const char *out) {
 }
 
 cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
-    cn_status st = cn_model_load(m, dir);
+    cn_status st = cn_model_has_lora(m) ? cn_model_load_adapter(m, dir) : cn_model_load(m, dir);
     if (st) return st;
     char p[4200];
     snprintf(p, sizeof p, "%s/optimizer.safetensors", dir);

@@ -17,6 +17,8 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
 /* The newest checkpoint directory of OUT (malloc'd), or NULL when none. */
 char *cn_ckpt_latest(const char *out);
 /* Loads a checkpoint's parameters and moments into m (made from its
- * config.json); *trainer_json (malloc'd) is its trainer.json. */
+ * config.json); *trainer_json (malloc'd) is its trainer.json. A model with
+ * LoRA adapters (whose checkpoints hold the adapters in PEFT's layout
+ * instead of the model) loads only them: its base is loaded first. */
 cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json);
 #endif

@@ -89,6 +89,8 @@ uint64_t cn_out_pos(const cn_out *out);
  * (*n bytes before the NUL); NULL on error. For configs, tokenizers and
  * other files read whole. */
 char *cn_read_all(const char *path, size_t *n);
+/* Writes text and a newline to path, atomically (as cn_out): JSON files. */
+cn_status cn_write_text(const char *path, const char *text);
 /* Copies the content of from into to (written atomically, as cn_out). */
 cn_status cn_copy_file(const char *from, const char *to);
 

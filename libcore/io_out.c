@@ -322,6 +322,18 @@ char *cn_read_all(const char *path, size_t *n) {
     return buf;
 }
 
+cn_status cn_write_text(const char *path, const char *text) {
+    cn_out *out = cn_out_open(path, 0);
+    if (!out) return cn_last_status();
+    cn_status st = cn_out_write(out, text, strlen(text));
+    if (!st) st = cn_out_write(out, "\n", 1);
+    if (st) {
+        cn_out_abort(out);
+        return st;
+    }
+    return cn_out_commit(out);
+}
+
 cn_status cn_copy_file(const char *from, const char *to) {
     size_t n;
     char *data = cn_read_all(from, &n);

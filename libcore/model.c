@@ -1,6 +1,6 @@
 /* model: LLaMA and BERT forward and backward over cn_ops, parameters by
  * Hugging Face name. */
-#include "model.h"
+#include "model_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,42 +12,7 @@
 #include "rng.h"
 #include "st.h"
 
-/* per-layer parameter indices */
-typedef struct {
-    int in_norm, q, k, v, o, post_norm, gate, up, down;                         /* LLaMA */
-    int bq, bk, bv, bo, ln1w, ln1b, inter, binter, out, bout, ln2w, ln2b;       /* BERT */
-} layer_params;
-
-/* per-layer activations */
-typedef struct {
-    float *x;                 /* the layer's input (the residual stream) */
-    float *h1, *rstd1, *q, *k, *v, *att, *lse, *xm, *h2, *rstd2, *gate, *up, *act; /* LLaMA */
-    float *s1, *mean1, *x1, *pre, *inter, *s2, *mean2;                     /* BERT (rstd1, rstd2 shared) */
-} layer_acts;
-
-struct cn_model {
-    cn_config c;
-    const cn_ops *ops;
-    cn_param *p;
-    int np, cap;
-    float *w, *g, *m1, *m2, *acc;
-    size_t nw, ng;
-    layer_params *lp;
-    int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
-    /* batch */
-    int B, T;
-    float *acts;
-    layer_acts *la;
-    float *xf, *hf, *rstdf, *logits, *emb, *emean, *erstd; /* final / BERT embedding */
-    float *dx, *dh, *dtmp, *dq, *dk, *dv, *datt, *dgate, *dup, *dact;
-    int32_t *pos, *ids, *types;
-    int32_t *segment;
-    uint8_t *valid;
-    int has_segment, has_valid, have_fwd;
-    double nvalid;
-};
-
-static int add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay) {
+int cn_model_add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay) {
     if (m->np == m->cap) {
         int c = m->cap ? m->cap * 2 : 64;
         cn_param *x = realloc(m->p, (size_t)c * sizeof *x);
@@ -74,10 +39,10 @@ static void layout_params(cn_model *m) {
     int64_t C = c->d_model, F = c->d_ff, V = c->vocab, Q = (int64_t)c->n_head * c->head_dim, KV = (int64_t)c->n_kv_head * c->head_dim;
     char n[96];
     if (c->arch == CN_ARCH_LLAMA) {
-        m->embed = add_param(m, "model.embed_tokens.weight", V, C, 1);
+        m->embed = cn_model_add_param(m, "model.embed_tokens.weight", V, C, 1);
         for (int l = 0; l < c->n_layer; l++) {
             layer_params *lp = &m->lp[l];
-#define P(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "model.layers.%d.%s", l, suffix), lp->field = add_param(m, n, d0, d1, dec))
+#define P(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "model.layers.%d.%s", l, suffix), lp->field = cn_model_add_param(m, n, d0, d1, dec))
             P(q, "self_attn.q_proj.weight", Q, C, 1);
             P(k, "self_attn.k_proj.weight", KV, C, 1);
             P(v, "self_attn.v_proj.weight", KV, C, 1);
@@ -88,17 +53,17 @@ static void layout_params(cn_model *m) {
             P(in_norm, "input_layernorm.weight", C, 0, 0);
             P(post_norm, "post_attention_layernorm.weight", C, 0, 0);
         }
-        m->norm = add_param(m, "model.norm.weight", C, 0, 0);
-        m->head = c->tied ? m->embed : add_param(m, "lm_head.weight", V, C, 1);
+        m->norm = cn_model_add_param(m, "model.norm.weight", C, 0, 0);
+        m->head = c->tied ? m->embed : cn_model_add_param(m, "lm_head.weight", V, C, 1);
     } else {
-        m->embed = add_param(m, "embeddings.word_embeddings.weight", V, C, 1);
-        m->pos_emb = add_param(m, "embeddings.position_embeddings.weight", c->max_pos, C, 1);
-        m->type_emb = add_param(m, "embeddings.token_type_embeddings.weight", c->type_vocab, C, 1);
-        m->eln_w = add_param(m, "embeddings.LayerNorm.weight", C, 0, 0);
-        m->eln_b = add_param(m, "embeddings.LayerNorm.bias", C, 0, 0);
+        m->embed = cn_model_add_param(m, "embeddings.word_embeddings.weight", V, C, 1);
+        m->pos_emb = cn_model_add_param(m, "embeddings.position_embeddings.weight", c->max_pos, C, 1);
+        m->type_emb = cn_model_add_param(m, "embeddings.token_type_embeddings.weight", c->type_vocab, C, 1);
+        m->eln_w = cn_model_add_param(m, "embeddings.LayerNorm.weight", C, 0, 0);
+        m->eln_b = cn_model_add_param(m, "embeddings.LayerNorm.bias", C, 0, 0);
         for (int l = 0; l < c->n_layer; l++) {
             layer_params *lp = &m->lp[l];
-#define PB(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "encoder.layer.%d.%s", l, suffix), lp->field = add_param(m, n, d0, d1, dec))
+#define PB(field, suffix, d0, d1, dec) (snprintf(n, sizeof n, "encoder.layer.%d.%s", l, suffix), lp->field = cn_model_add_param(m, n, d0, d1, dec))
             PB(q, "attention.self.query.weight", C, C, 1);
             PB(bq, "attention.self.query.bias", C, 0, 0);
             PB(k, "attention.self.key.weight", C, C, 1);
@@ -153,8 +118,10 @@ void cn_model_free(cn_model *m) {
     if (m->m2) o->free(m->m2);
     if (m->acc) o->free(m->acc);
     if (m->acts) o->free(m->acts);
+    if (m->db) o->free(m->db);
+    cn_lora_free(m);
     free(m->la);
-    free(m->pos), free(m->ids), free(m->types), free(m->segment), free(m->valid);
+    free(m->hb);
     free(m->p);
     free(m->lp);
     free(m);
@@ -295,6 +262,7 @@ void cn_model_init_random(cn_model *m, uint64_t seed, float std) {
     cn_rng_seed(&r, &seed, 1);
     for (int i = 0; i < m->np; i++) {
         cn_param *p = &m->p[i];
+        if (p->lora) continue; /* cn_model_add_lora's */
         float *h = malloc(p->n * sizeof *h);
         if (!h) continue;
         int norm_weight = is_norm_or_bias(p) && strstr(p->name, "bias") == NULL;
@@ -320,6 +288,7 @@ cn_status cn_model_load(cn_model *m, const char *path) {
     cn_status st = CN_OK;
     for (int i = 0; i < m->np && !st; i++) {
         cn_param *p = &m->p[i];
+        if (p->lora) continue; /* the adapter's, cn_model_load_adapter */
         const cn_st_tensor *t = cn_st_find(s, p->name);
         char alt[128];
         if (!t && m->c.arch == CN_ARCH_BERT) {
@@ -377,6 +346,7 @@ cn_status cn_model_load_grown(cn_model *m, const char *path, const cn_new_row *r
     /* the rest of the tensors as usual, the two grown ones by hand */
     for (int i = 0; i < m->np && !st; i++) {
         cn_param *p = &m->p[i];
+        if (p->lora) continue;
         int grown = i == m->embed || (!m->c.tied && i == m->head);
         const cn_st_tensor *t = cn_st_find(s, p->name);
         if (!t) {
@@ -417,10 +387,7 @@ cn_status cn_model_save(const cn_model *m, const char *dir) {
     char *cfg = cn_config_to_json(&m->c);
     if (!cfg) return cn_fail(CN_ENOMEM, "out of memory");
     snprintf(path, sizeof path, "%s/config.json", dir);
-    cn_out *out = cn_out_open(path, 0);
-    cn_status st = out ? cn_out_write(out, cfg, strlen(cfg)) : cn_last_status();
-    if (!st) st = cn_out_write(out, "\n", 1);
-    if (out) st = st ? (cn_out_abort(out), st) : cn_out_commit(out);
+    cn_status st = cn_write_text(path, cfg);
     free(cfg);
     if (st) return st;
     float *host = malloc(m->nw * sizeof *host + 4);
@@ -433,7 +400,7 @@ cn_status cn_model_save(const cn_model *m, const char *dir) {
     m->ops->download(host, m->w, m->nw * sizeof *host);
     for (int i = 0; i < m->np && !st; i++) {
         const cn_param *p = &m->p[i];
-        st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host + p->off);
+        if (!p->lora) st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host + p->off);
     }
     if (!st) st = cn_st_set_metadata(w, "format", "pt");
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
@@ -489,6 +456,24 @@ static size_t act_layout(const cn_config *c, int b, int t, cn_model *m, float *b
     return at;
 }
 
+/* the batch's integers for N tokens: ids, pos, types, segment, targets
+ * (int32 each), valid (bytes), and in backend memory (dev) the per-token
+ * losses after them; bytes of the block */
+static size_t batch_bytes(size_t n, int dev) { return 5 * n * 4 + ((n + 15) & ~(size_t)15) + (dev ? n * 4 : 0); }
+
+/* points the host (dev 0) or backend (dev 1) arrays into a block of batch_bytes */
+static void batch_point(cn_model *m, size_t n, void *block, int dev) {
+    int32_t *i = block;
+    uint8_t *valid = (uint8_t *)(i + 5 * n);
+    if (!dev) {
+        m->ids = i, m->pos = i + n, m->types = i + 2 * n, m->segment = i + 3 * n, m->tg = i + 4 * n, m->valid = valid;
+        m->hb_bytes = 5 * n * 4 + n; /* one upload carries them all */
+    } else {
+        m->d_ids = i, m->d_pos = i + n, m->d_types = i + 2 * n, m->d_segment = i + 3 * n, m->d_tg = i + 4 * n, m->d_valid = valid;
+        m->d_loss = (float *)(valid + ((n + 15) & ~(size_t)15));
+    }
+}
+
 void cn_model_memory(const cn_config *c, int b, int t, int trainable_all, cn_model_mem *mm) {
     cn_model tmp = {0};
     tmp.c = *c;
@@ -497,7 +482,7 @@ void cn_model_memory(const cn_config *c, int b, int t, int trainable_all, cn_mod
     mm->params = (uint64_t)tmp.nw * 4;
     mm->grads = trainable_all ? mm->params : 0;
     mm->moments = 2 * mm->grads;
-    mm->acts = (uint64_t)act_layout(c, b, t, NULL, NULL) * 4 + (uint64_t)b * t * (4 * 4 + 1);
+    mm->acts = (uint64_t)act_layout(c, b, t, NULL, NULL) * 4 + batch_bytes((size_t)b * t, 0) + batch_bytes((size_t)b * t, 1);
     mm->total = mm->params + mm->grads + mm->moments + mm->acts;
     free(tmp.p);
     free(tmp.lp);
@@ -509,17 +494,25 @@ cn_status cn_model_batch(cn_model *m, int b, int t) {
     if (st) return st;
     if (m->B == b && m->T == t) return CN_OK;
     if (m->acts) m->ops->free(m->acts);
-    free(m->la), free(m->pos), free(m->ids), free(m->types), free(m->segment), free(m->valid);
-    m->acts = NULL;
+    if (m->db) m->ops->free(m->db);
+    free(m->la), free(m->hb);
+    m->acts = m->db = m->hb = NULL;
     size_t n = act_layout(&m->c, b, t, NULL, NULL), N = (size_t)b * t;
     m->la = calloc((size_t)m->c.n_layer + 1, sizeof *m->la);
     m->acts = m->ops->alloc(n * sizeof(float));
-    m->pos = malloc(N * 4), m->ids = malloc(N * 4), m->types = malloc(N * 4), m->segment = malloc(N * 4), m->valid = malloc(N);
-    if (!m->la || !m->acts || !m->pos || !m->ids || !m->types || !m->segment || !m->valid) {
+    m->hb = calloc(1, batch_bytes(N, 0));
+    m->db = m->ops->alloc(batch_bytes(N, 1));
+    if (!m->la || !m->acts || !m->hb || !m->db) {
         m->B = m->T = 0;
         return cn_fail(CN_ENOMEM, "out of memory for activations of %d x %d", b, t);
     }
     act_layout(&m->c, b, t, m, m->acts);
+    batch_point(m, N, m->hb, 0);
+    batch_point(m, N, m->db, 1);
+    if (cn_lora_batch(m, N)) {
+        m->B = m->T = 0;
+        return cn_last_status();
+    }
     m->B = b;
     m->T = t;
     return CN_OK;
@@ -538,15 +531,17 @@ static float *grad_or(const cn_model *m, int i, float *scratch) {
 #define G(i) grad_of(m, (i))
 
 /* y[N, out] = x[N, in] W^T (HF Linear) */
-static void linear(const cn_model *m, float *y, const float *x, int wi, int n, int out, int in, float beta) {
+static void linear(cn_model *m, float *y, const float *x, int wi, int n, int out, int in, float beta) {
     m->ops->matmul(y, x, W(wi), n, out, in, 0, 1, 1, beta);
+    cn_lora_fwd(m, y, x, wi, n);
 }
 
 /* dx[N, in] (+)= dy[N, out] W; dW[out, in] += dy^T x */
-static void linear_bwd(const cn_model *m, float *dx, const float *dy, const float *x, int wi, int n, int out, int in, float beta) {
+static void linear_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n, int out, int in, float beta) {
     m->ops->matmul(dx, dy, W(wi), n, in, out, 0, 0, 1, beta);
     float *gw = G(wi);
     if (gw) m->ops->matmul(gw, dy, x, out, in, n, 1, 0, 1, 1);
+    cn_lora_bwd(m, dx, dy, x, wi, n);
 }
 
 cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
@@ -565,11 +560,19 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
         m->valid[i] = bt->valid ? bt->valid[i] : 1;
     }
     memcpy(m->ids, bt->ids, (size_t)N * 4);
+    /* targets beyond the vocabulary are ignored, as negative ones */
+    double nv = 0;
+    int with_loss = c->arch == CN_ARCH_LLAMA && bt->targets && loss;
+    for (int i = 0; i < N && with_loss; i++) {
+        m->tg[i] = bt->targets[i] < V ? bt->targets[i] : -1;
+        nv += m->tg[i] >= 0;
+    }
+    o->upload(m->db, m->hb, m->hb_bytes); /* the ops read the batch from there */
     m->has_segment = bt->segment != NULL;
     m->has_valid = bt->valid != NULL;
-    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->segment : NULL, m->has_valid ? m->valid : NULL};
+    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->d_segment : NULL, m->has_valid ? m->d_valid : NULL};
     if (c->arch == CN_ARCH_LLAMA) {
-        o->embed_fwd(m->la[0].x, W(m->embed), m->ids, N, C, 0);
+        o->embed_fwd(m->la[0].x, W(m->embed), m->d_ids, N, C, 0);
         for (int l = 0; l < c->n_layer; l++) {
             layer_acts *a = &m->la[l];
             const layer_params *lp = &m->lp[l];
@@ -577,47 +580,34 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
             linear(m, a->q, a->h1, lp->q, N, Q, C, 0);
             linear(m, a->k, a->h1, lp->k, N, KV, C, 0);
             linear(m, a->v, a->h1, lp->v, N, KV, C, 0);
-            o->rope_fwd(a->q, m->pos, N, c->n_head, D, (float)c->rope_theta);
-            o->rope_fwd(a->k, m->pos, N, c->n_kv_head, D, (float)c->rope_theta);
+            o->rope_fwd(a->q, m->d_pos, N, c->n_head, D, (float)c->rope_theta);
+            o->rope_fwd(a->k, m->d_pos, N, c->n_kv_head, D, (float)c->rope_theta);
             o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_kv_head, D, &mk);
-            memcpy(a->xm, a->x, (size_t)N * C * 4);
+            o->copy(a->xm, a->x, (size_t)N * C * 4);
             linear(m, a->xm, a->att, lp->o, N, C, Q, 1);
             o->rmsnorm_fwd(a->h2, a->rstd2, a->xm, W(lp->post_norm), N, C, (float)c->eps);
             linear(m, a->gate, a->h2, lp->gate, N, F, C, 0);
             linear(m, a->up, a->h2, lp->up, N, F, C, 0);
             o->swiglu_fwd(a->act, a->gate, a->up, (size_t)N * F);
             float *next = m->la[l + 1].x;
-            memcpy(next, a->xm, (size_t)N * C * 4);
+            o->copy(next, a->xm, (size_t)N * C * 4);
             linear(m, next, a->act, lp->down, N, C, F, 1);
         }
         o->rmsnorm_fwd(m->hf, m->rstdf, m->la[c->n_layer].x, W(m->norm), N, C, (float)c->eps);
         linear(m, m->logits, m->hf, m->head, N, V, C, 0);
         m->have_fwd = 1;
-        if (bt->targets && loss) {
-            int32_t *tg = malloc((size_t)N * 4);
-            float *lv = malloc((size_t)N * 4);
-            if (!tg || !lv) {
-                free(tg), free(lv);
-                return cn_fail(CN_ENOMEM, "out of memory");
-            }
-            double nv = 0;
-            for (int i = 0; i < N; i++) {
-                tg[i] = bt->targets[i] < V ? bt->targets[i] : -1;
-                nv += tg[i] >= 0;
-            }
+        if (with_loss) {
             m->nvalid = nv;
-            /* keep the logits for cn_model_logits: the gradient goes to its own copy */
-            double total = o->xent_fwd_bwd(m->logits, lv, tg, N, V, nv > 0 ? (float)(1.0 / nv) : 0.0f);
+            double total = o->xent_fwd_bwd(m->logits, m->d_loss, m->d_tg, N, V, nv > 0 ? (float)(1.0 / nv) : 0.0f);
             *loss = nv > 0 ? total / nv : 0.0;
             m->have_fwd = 2; /* logits now hold their gradient */
-            free(tg), free(lv);
         }
         return CN_OK;
     }
     /* BERT */
-    o->embed_fwd(m->emb, W(m->embed), m->ids, N, C, 0);
-    o->embed_fwd(m->emb, W(m->pos_emb), m->pos, N, C, 1);
-    o->embed_fwd(m->emb, W(m->type_emb), m->types, N, C, 1);
+    o->embed_fwd(m->emb, W(m->embed), m->d_ids, N, C, 0);
+    o->embed_fwd(m->emb, W(m->pos_emb), m->d_pos, N, C, 1);
+    o->embed_fwd(m->emb, W(m->type_emb), m->d_types, N, C, 1);
     o->layernorm_fwd(m->la[0].x, m->emean, m->erstd, m->emb, W(m->eln_w), W(m->eln_b), N, C, (float)c->eps);
     for (int l = 0; l < c->n_layer; l++) {
         layer_acts *a = &m->la[l];
@@ -627,12 +617,12 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
         o->fill_rows(a->k, W(lp->bk), N, C), linear(m, a->k, a->x, lp->k, N, C, C, 1);
         o->fill_rows(a->v, W(lp->bv), N, C), linear(m, a->v, a->x, lp->v, N, C, C, 1);
         o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_head, D, &mk);
-        memcpy(a->s1, a->x, (size_t)N * C * 4);
+        o->copy(a->s1, a->x, (size_t)N * C * 4);
         linear(m, a->s1, a->att, lp->o, N, C, C, 1), o->bias_fwd(a->s1, W(lp->bo), N, C);
         o->layernorm_fwd(a->x1, a->mean1, a->rstd1, a->s1, W(lp->ln1w), W(lp->ln1b), N, C, (float)c->eps);
         o->fill_rows(a->pre, W(lp->binter), N, F), linear(m, a->pre, a->x1, lp->inter, N, F, C, 1);
         o->gelu_fwd(a->inter, a->pre, (size_t)N * F);
-        memcpy(a->s2, a->x1, (size_t)N * C * 4);
+        o->copy(a->s2, a->x1, (size_t)N * C * 4);
         linear(m, a->s2, a->inter, lp->out, N, C, F, 1), o->bias_fwd(a->s2, W(lp->bout), N, C);
         o->layernorm_fwd(m->la[l + 1].x, a->mean2, a->rstd2, a->s2, W(lp->ln2w), W(lp->ln2b), N, C, (float)c->eps);
     }
@@ -664,7 +654,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
     const cn_ops *o = m->ops;
     int B = m->B, T = m->T, N = B * T, C = c->d_model, F = c->d_ff, V = c->vocab, D = c->head_dim;
     int Q = c->n_head * D, KV = c->n_kv_head * D;
-    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->segment : NULL, m->has_valid ? m->valid : NULL};
+    cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->d_segment : NULL, m->has_valid ? m->d_valid : NULL};
     if (c->arch == CN_ARCH_LLAMA) {
         if (m->have_fwd != 2) return cn_fail(CN_EINVAL, "backward needs a forward with targets");
         /* head: dlogits (in the logits) -> dhf */
@@ -683,8 +673,8 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
             /* attention: xm = x + o(attn(rope(q(h1)), rope(k(h1)), v(h1))) */
             linear_bwd(m, m->datt, m->dx, a->att, lp->o, N, C, Q, 0);
             o->attn_bwd(m->dq, m->dk, m->dv, m->datt, a->q, a->k, a->v, a->att, a->lse, B, T, c->n_head, c->n_kv_head, D, &mk);
-            o->rope_bwd(m->dq, m->pos, N, c->n_head, D, (float)c->rope_theta);
-            o->rope_bwd(m->dk, m->pos, N, c->n_kv_head, D, (float)c->rope_theta);
+            o->rope_bwd(m->dq, m->d_pos, N, c->n_head, D, (float)c->rope_theta);
+            o->rope_bwd(m->dk, m->d_pos, N, c->n_kv_head, D, (float)c->rope_theta);
             /* the projections saw h1; q and k were rotated in place after, so
              * their weight gradients use h1, which is kept */
             linear_bwd(m, m->dh, m->dq, a->h1, lp->q, N, Q, C, 0);
@@ -694,7 +684,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
             o->add(m->dx, m->dtmp, (size_t)N * C);
         }
         float *ge = G(m->embed);
-        if (ge) o->embed_bwd(ge, m->dx, m->ids, N, C, V);
+        if (ge) o->embed_bwd(ge, m->dx, m->d_ids, N, C, V);
         m->have_fwd = 0;
         return CN_OK;
     }
@@ -710,7 +700,7 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
         linear_bwd(m, m->dact, m->dh, a->inter, lp->out, N, C, F, 0);
         o->gelu_bwd(m->dgate, m->dact, a->pre, (size_t)N * F);
         bias_grad(m, lp->binter, m->dgate, N, F);
-        memcpy(m->dtmp, m->dh, (size_t)N * C * 4);
+        o->copy(m->dtmp, m->dh, (size_t)N * C * 4);
         linear_bwd(m, m->dtmp, m->dgate, a->x1, lp->inter, N, F, C, 1);
         /* x1 = LN1(x + o(attn(q(x), k(x), v(x)))) */
         o->layernorm_bwd(m->dh, grad_or(m, lp->ln1w, m->dq), grad_or(m, lp->ln1b, m->dk), m->dtmp, a->s1, W(lp->ln1w),
@@ -721,16 +711,16 @@ cn_status cn_model_backward(cn_model *m, const float *dhidden) {
         bias_grad(m, lp->bq, m->dq, N, C);
         bias_grad(m, lp->bk, m->dk, N, C);
         bias_grad(m, lp->bv, m->dv, N, C);
-        memcpy(m->dx, m->dh, (size_t)N * C * 4);
+        o->copy(m->dx, m->dh, (size_t)N * C * 4);
         linear_bwd(m, m->dx, m->dq, a->x, lp->q, N, C, C, 1);
         linear_bwd(m, m->dx, m->dk, a->x, lp->k, N, C, C, 1);
         linear_bwd(m, m->dx, m->dv, a->x, lp->v, N, C, C, 1);
     }
     o->layernorm_bwd(m->dh, grad_or(m, m->eln_w, m->dq), grad_or(m, m->eln_b, m->dk), m->dx, m->emb, W(m->eln_w),
                      m->emean, m->erstd, N, C);
-    if (G(m->embed)) o->embed_bwd(G(m->embed), m->dh, m->ids, N, C, V);
-    if (G(m->pos_emb)) o->embed_bwd(G(m->pos_emb), m->dh, m->pos, N, C, c->max_pos);
-    if (G(m->type_emb)) o->embed_bwd(G(m->type_emb), m->dh, m->types, N, C, c->type_vocab);
+    if (G(m->embed)) o->embed_bwd(G(m->embed), m->dh, m->d_ids, N, C, V);
+    if (G(m->pos_emb)) o->embed_bwd(G(m->pos_emb), m->dh, m->d_pos, N, C, c->max_pos);
+    if (G(m->type_emb)) o->embed_bwd(G(m->type_emb), m->dh, m->d_types, N, C, c->type_vocab);
     m->have_fwd = 0;
     return CN_OK;
 }

@@ -8,6 +8,11 @@
  * projections write them). Every reduction sums a fixed number of chunks in
  * index order, so results do not depend on the thread count or schedule.
  *
+ * Every pointer an op takes is backend memory (from alloc), the integer
+ * arrays (ids, positions, targets, the mask's segment and valid) too: the
+ * caller uploads them. Only upload and download cross between host and
+ * backend; xent_fwd_bwd and sumsq return their one number to the host.
+ *
  * The CPU backend (ops_cpu.c) uses OpenBLAS sgemm for products and OpenMP
  * for the rest; its kernels are also built in double precision for the
  * finite-difference tests (ops_cpu_impl.h). */
@@ -31,6 +36,8 @@ typedef struct cn_ops {
     void (*upload)(void *dst, const void *src, size_t bytes);
     void (*download)(void *dst, const void *src, size_t bytes);
     void (*zero)(void *p, size_t bytes);
+    /* dst = src, both backend memory (a device-to-device copy on a GPU) */
+    void (*copy)(void *dst, const void *src, size_t bytes);
 
     /* C[M,N] = alpha op(A) op(B) + beta C; op(A) is [M,K] (A^T when ta), op(B) [K,N] */
     void (*matmul)(float *c, const float *a, const float *b, int m, int n, int k, int ta, int tb, float alpha, float beta);
@@ -88,6 +95,34 @@ typedef struct cn_ops {
     double (*sumsq)(const float *x, size_t n);
     /* x *= s */
     void (*scale)(float *x, float s, size_t n);
+
+    /* inverted dropout (LoRA's input): y[i] = x[i] / (1 - p) where a hash of
+     * (seed, i) keeps it, else 0; the backward redraws the same mask from the
+     * seed, so nothing is stored. y may be x. */
+    void (*dropout_fwd)(float *y, const float *x, size_t n, float p, uint64_t seed);
+    void (*dropout_bwd)(float *dx, const float *dy, size_t n, float p, uint64_t seed);
+
+    /* ---- decoding with a KV cache (gen.c) ----
+     * Products of a few tokens with a weight matrix are bound by the bytes of
+     * the weights, so they have their own ops, fp32 and bf16 (a bf16 weight is
+     * the upper 16 bits of an fp32, as uint16_t; activations and sums stay
+     * fp32). Each output is summed by one thread in a fixed order. */
+    /* y[N, out] = x[N, in] W^T + beta y, W [out, in] fp32 (HF Linear) */
+    void (*linear_f32)(float *y, const float *x, const float *w, int n, int out, int in, float beta);
+    /* the same with W [out, in] bf16 */
+    void (*linear_bf16)(float *y, const float *x, const uint16_t *w, int n, int out, int in, float beta);
+    /* out[i] = table[ids[i]], table [V, C] bf16 */
+    void (*embed_bf16_fwd)(float *out, const uint16_t *table, const int32_t *ids, int n, int c);
+    /* dst[i] = bf16(src[i]), rounded to nearest even */
+    void (*to_bf16)(uint16_t *dst, const float *src, size_t n);
+    /* attention of n new queries q [N, Hq x D] at positions past..past+n-1
+     * over a cache of past + n keys and values kc, vc [past + n, Hkv x D]:
+     * query i sees keys 0..past+i (causal with an offset); grouped-query */
+    void (*attn_cached_fwd)(float *o, const float *q, const float *kc, const float *vc, int n, int past, int hq, int hkv, int d);
+    /* the kernel the bf16 products use on this machine: "avx512bf16",
+     * "avx512" or "scalar" (the portable fallback, several times slower) on
+     * the CPU, "cuda" on a GPU */
+    const char *(*bf16_kernel)(void);
 } cn_ops;
 
 /* The CPU backend. */

@@ -4,6 +4,7 @@
  * cblas_dgemm) before including. Reductions are deterministic: fixed chunks
  * summed in index order, whatever the threads. */
 #include <cblas.h>
+#include <omp.h>
 #include <tgmath.h> /* exp, sqrt... of REAL: the float functions for float */
 #include <stdint.h>
 #include <stdlib.h>
@@ -408,6 +409,102 @@ static __attribute__((unused)) double K(sumsq)(const REAL *x, size_t n) {
     for (size_t k = 0; k < nch; k++) total += part[k];
     free(part);
     return total;
+}
+
+/* dropout's keep mask: a hash of (seed, i) (splitmix64), kept when its top
+ * 24 bits as a fraction are at least p */
+static inline int K(drop_keep)(uint64_t seed, size_t i, REAL p) {
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (REAL)(z >> 40) * (REAL)(1.0 / 16777216.0) >= p;
+}
+static __attribute__((unused)) void K(dropout_fwd)(REAL *y, const REAL *x, size_t n, REAL p, uint64_t seed) {
+    REAL s = 1 / (1 - p);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) y[i] = K(drop_keep)(seed, i, p) ? x[i] * s : 0;
+}
+static __attribute__((unused)) void K(dropout_bwd)(REAL *dx, const REAL *dy, size_t n, REAL p, uint64_t seed) {
+    K(dropout_fwd)(dx, dy, n, p, seed); /* the same mask and scale */
+}
+
+/* ---- decoding with a KV cache ---- */
+
+/* attention of n new queries (positions past..past+n-1) over past + n cached
+ * keys. A few queries (decoding): each thread takes a fixed range of heads
+ * and goes through the cache row by row (a row holds every head's key), so
+ * the cache streams in order; more queries (a prompt): one head per
+ * iteration, S = q k^T as one product as in attn_fwd, the causal mask
+ * shifted by past. A head's sums do not depend on who computes it. */
+static __attribute__((unused)) void K(attn_cached_fwd)(REAL *o, const REAL *q, const REAL *kc, const REAL *vc, int n, int past,
+                                                      int hq, int hkv, int d) {
+    int group = hq / hkv, t = past + n, qs = hq * d, ks = hkv * d;
+    REAL scale = 1 / sqrt((REAL)d);
+    if (n <= 4) {
+#pragma omp parallel if ((size_t)n * hq * t * d >= (1 << 15))
+        {
+            int nt = omp_get_num_threads(), me = omp_get_thread_num();
+            int h0 = (int)((int64_t)hq * me / nt), h1 = (int)((int64_t)hq * (me + 1) / nt), nh = h1 - h0;
+            REAL *s = malloc(((size_t)nh * t + 1) * sizeof *s), *m = malloc(((size_t)nh + 1) * 2 * sizeof *m), *l = m + nh;
+            for (int i = 0; i < n && nh > 0; i++) {
+                int seen = past + i + 1;
+                const REAL *qi = q + (size_t)i * qs;
+                REAL *oi = o + (size_t)i * qs;
+                for (int j = 0; j < seen; j++) {
+                    const REAL *krow = kc + (size_t)j * ks;
+                    for (int h = h0; h < h1; h++) {
+                        const REAL *qh = qi + (size_t)h * d, *kh = krow + (size_t)(h / group) * d;
+                        REAL dot = 0;
+#pragma omp simd reduction(+ : dot)
+                        for (int e = 0; e < d; e++) dot += qh[e] * kh[e];
+                        s[(size_t)(h - h0) * t + j] = dot * scale;
+                    }
+                }
+                for (int h = 0; h < nh; h++) {
+                    REAL *sh = s + (size_t)h * t, mx = -INFINITY, sum = 0;
+                    for (int j = 0; j < seen; j++) mx = sh[j] > mx ? sh[j] : mx;
+                    for (int j = 0; j < seen; j++) sum += (sh[j] = exp(sh[j] - mx));
+                    m[h] = mx, l[h] = sum;
+                    for (int e = 0; e < d; e++) oi[(size_t)(h0 + h) * d + e] = 0;
+                }
+                for (int j = 0; j < seen; j++) {
+                    const REAL *vrow = vc + (size_t)j * ks;
+                    for (int h = h0; h < h1; h++) {
+                        REAL p = s[(size_t)(h - h0) * t + j], *oh = oi + (size_t)h * d;
+                        const REAL *vh = vrow + (size_t)(h / group) * d;
+#pragma omp simd
+                        for (int e = 0; e < d; e++) oh[e] += p * vh[e];
+                    }
+                }
+                for (int h = h0; h < h1; h++)
+                    for (int e = 0; e < d; e++) oi[(size_t)h * d + e] /= l[h - h0];
+            }
+            free(s), free(m);
+        }
+        return;
+    }
+#pragma omp parallel
+    {
+        REAL *s = malloc(((size_t)n * t + 1) * sizeof *s);
+#pragma omp for schedule(dynamic, 1)
+        for (int h = 0; h < hq; h++) {
+            int g = h / group;
+            const REAL *qh = q + (size_t)h * d, *kh = kc + (size_t)g * d, *vh = vc + (size_t)g * d;
+            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, t, d, scale, qh, qs, kh, ks, 0, s, t);
+            for (int i = 0; i < n; i++) {
+                REAL *row = s + (size_t)i * t, m = -INFINITY, l = 0;
+                int seen = past + i + 1;
+                for (int j = 0; j < seen; j++)
+                    if (row[j] > m) m = row[j];
+                for (int j = 0; j < seen; j++) l += (row[j] = exp(row[j] - m));
+                for (int j = 0; j < seen; j++) row[j] /= l;
+                for (int j = seen; j < t; j++) row[j] = 0;
+            }
+            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, t, 1, s, t, vh, ks, 0, o + (size_t)h * d, qs);
+        }
+        free(s);
+    }
 }
 
 #undef ERF

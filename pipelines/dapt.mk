@@ -1,13 +1,18 @@
 # The ChipNeMo recipe at laptop scale (arXiv 2311.00176, section III), on the
 # real corpora of `make corpus`:
 #   1. a general base tokenizer and a small general base model pretrained from
-#      scratch on general text (twice, two seeds: the noise floor);
+#      scratch on general text;
 #   2. the tokenizer augmented with domain tokens, every split tokenized;
-#   3. a blend of domain and general data;
+#   3. a blend of domain and general data (once per seed: the order differs);
 #   4. domain-adaptive pretraining (DAPT) from the base model with the
-#      augmented tokenizer (new rows initialised from the base pieces);
-#   5. bits per byte and tokens, before and after, on both held-out splits,
-#      against a unigram model: $(W)/summary.md.
+#      augmented tokenizer (new rows initialised from the base pieces), twice,
+#      two seeds of the same run: the noise floor;
+#   5. supervised fine-tuning (SFT) of the first DAPT model on the domain chat
+#      set (samples/qa.sh), the loss on the answers only;
+#   6. bits per byte and tokens, before and after, on both held-out splits,
+#      against a unigram model; multiple-choice accuracy on the domain test
+#      questions (commands never trained on) before DAPT, after DAPT and after
+#      SFT: $(W)/summary.md.
 # make -f pipelines/dapt.mk [VAR=value ...]; every stage is one variable away
 # from an ablation, e.g. TOKENIZER=base (no augmentation), DOMAIN_W=0.5.
 # Incremental: a second run with nothing changed does nothing.
@@ -18,23 +23,32 @@ DATA      ?= samples/data
 W         ?= $(BUILD)/dapt
 THREADS   ?= 2
 
-BASE_VOCAB  ?= 8000        # the general base tokenizer
-AUG_ADD     ?= 1500        # domain tokens added to it
+BASE_VOCAB  ?= 2000        # the general base tokenizer
+AUG_ADD     ?= 600         # domain tokens added to it
 TOKENIZER   ?= aug         # aug or base: the DAPT tokenizer
-D_MODEL     ?= 256
+D_MODEL     ?= 128
 N_LAYER     ?= 4
 N_HEAD      ?= 4
-D_FF        ?= 688
+D_FF        ?= 344
 SEQ         ?= 256
 MICRO       ?= 8
-BATCH       ?= 16384       # tokens per step
-BASE_TOKENS ?= 1600000     # base pretraining
-BASE_LR     ?= 2e-3
-DAPT_TOKENS ?= 800000      # domain-adaptive pretraining
-DAPT_LR     ?= 5e-4
+BATCH       ?= 2048        # tokens per step
+BASE_TOKENS ?= 8000000     # base pretraining
+BASE_LR     ?= 3e-3
+BASE_SEED   ?= 1
+DAPT_TOKENS ?= 600000      # domain-adaptive pretraining
+DAPT_LR     ?= 3e-4
 DOMAIN_W    ?= 0.91        # the blend (the paper's public share was about 9%)
 GENERAL_W   ?= 0.09
-SEEDS       ?= 1 2
+SEEDS       ?= 1 2         # DAPT runs (blend orders); the first is fine-tuned
+TEMPLATE    ?= chipnemo    # the SFT chat template
+SFT_TOKENS  ?= 400000
+SFT_LR      ?= 3e-4
+MC_SHOTS    ?= 0           # solved examples before each question (base and DAPT)
+
+# OpenMP threads that wait sleep rather than spin: the same speed on an idle
+# machine, far better on a busy one
+export OMP_WAIT_POLICY ?= PASSIVE
 
 SPLITS := domain-train general-train domain-heldout general-heldout
 strip_v = $(strip $(1))
@@ -57,12 +71,12 @@ $(W)/base-config.json: $(W)/base-tok.json
 	  '"num_attention_heads": $(call strip_v,$(N_HEAD)), "vocab_size": $(call strip_v,$(BASE_VOCAB)),' \
 	  '"max_position_embeddings": $(call strip_v,$(SEQ)), "bos_token_id": 1, "eos_token_id": 2, "tie_word_embeddings": false}' > $@
 
-# the base model, once per seed
-$(W)/base-s%/model.safetensors: $(W)/base-config.json $(W)/base-general-train.tok
-	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $* --out $(W)/base-s$* \
+# the base model
+$(W)/base/model.safetensors: $(W)/base-config.json $(W)/base-general-train.tok
+	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $(call strip_v,$(BASE_SEED)) --out $(W)/base \
 	  --tokens $(call strip_v,$(BASE_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
-	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(BASE_LR)) --warmup 10 --no-cross-doc \
-	  --log $(W)/base-s$*.log $(W)/base-general-train.tok
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(BASE_LR)) --warmup 20 --no-cross-doc \
+	  --log $(W)/base.log $(W)/base-general-train.tok
 
 # 2. the augmented tokenizer and the splits in it
 $(W)/aug-tok.json $(W)/aug-map.jsonl &: $(W)/base-tok.json $(DATA)/domain-train.jsonl.zst $(DATA)/general-train.jsonl.zst
@@ -79,29 +93,43 @@ else
 GROW :=
 endif
 
-# 3. the blend and 4. DAPT from each base model
-$(W)/blend-$(T).tok: $(W)/$(T)-domain-train.tok $(W)/$(T)-general-train.tok
-	$(B)/cn-mix -q --tokens $(call strip_v,$(DAPT_TOKENS)) $(call strip_v,$(DOMAIN_W)):$(W)/$(T)-domain-train.tok \
+# 3. the blend and 4. DAPT from the base model, once per seed (the blend's order)
+$(W)/blend-$(T)-s%.tok: $(W)/$(T)-domain-train.tok $(W)/$(T)-general-train.tok
+	$(B)/cn-mix -q --shuffle --seed $* --tokens $(call strip_v,$(DAPT_TOKENS)) $(call strip_v,$(DOMAIN_W)):$(W)/$(T)-domain-train.tok \
 	  $(call strip_v,$(GENERAL_W)):$(W)/$(T)-general-train.tok -o $@
 
-$(W)/dapt-$(T)-s%/model.safetensors: $(W)/base-s%/model.safetensors $(W)/blend-$(T).tok $(W)/$(T)-tok.json
-	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base-s$* -t $(W)/$(T)-tok.json $(GROW) --out $(W)/dapt-$(T)-s$* \
+$(W)/dapt-$(T)-s%/model.safetensors: $(W)/base/model.safetensors $(W)/blend-$(T)-s%.tok $(W)/$(T)-tok.json
+	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base -t $(W)/$(T)-tok.json $(GROW) --out $(W)/dapt-$(T)-s$* \
 	  --tokens $(call strip_v,$(DAPT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
-	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 5 --no-cross-doc \
-	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T).tok
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 10 --no-cross-doc \
+	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T)-s$*.tok
 
-# 5. scores
+# 5. SFT of the first DAPT model on the domain chat set
 SEEDLIST := $(call strip_v,$(SEEDS))
-$(W)/scores-$(T).jsonl: $(foreach s,$(SEEDLIST),$(W)/base-s$(s)/model.safetensors $(W)/dapt-$(T)-s$(s)/model.safetensors) \
+FIRST := $(firstword $(SEEDLIST))
+$(W)/sft-$(T)/model.safetensors: $(W)/dapt-$(T)-s$(FIRST)/model.safetensors $(DATA)/chat-train.jsonl.zst
+	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --out $(W)/sft-$(T) \
+	  --tokens $(call strip_v,$(SFT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log \
+	  $(DATA)/chat-train.jsonl.zst
+
+# 6. scores
+MC := $(DATA)/mc-test.jsonl.zst
+MC_ARGS := --shots $(call strip_v,$(MC_SHOTS)) --dev $(DATA)/mc-dev.jsonl.zst
+$(W)/scores-$(T).jsonl: $(W)/base/model.safetensors $(foreach s,$(SEEDLIST),$(W)/dapt-$(T)-s$(s)/model.safetensors) \
+                        $(W)/sft-$(T)/model.safetensors $(MC) \
                         $(foreach x,domain-heldout general-heldout,$(W)/base-$(x).tok $(W)/$(T)-$(x).tok)
 	@rm -f $@.tmp
 	$(B)/cn-score unigram --train $(W)/base-general-train.tok $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp
+	$(B)/cn-score ppl -q --model $(W)/base $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp
 	for s in $(SEEDLIST); do \
-	  $(B)/cn-score ppl -q --model $(W)/base-s$$s $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp && \
 	  $(B)/cn-score ppl -q --model $(W)/dapt-$(T)-s$$s $(W)/$(T)-domain-heldout.tok $(W)/$(T)-general-heldout.tok >> $@.tmp || exit 1; \
 	done
 	$(B)/cn-score tokens -q --json -t $(W)/base-tok.json -t $(W)/$(T)-tok.json $(DATA)/domain-heldout.jsonl.zst \
 	  $(DATA)/general-heldout.jsonl.zst >> $@.tmp
+	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/base $(MC_ARGS) $(MC) >> $@.tmp
+	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/dapt-$(T)-s$(FIRST) $(MC_ARGS) $(MC) >> $@.tmp
+	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/sft-$(T) --chat $(MC) >> $@.tmp
 	mv $@.tmp $@
 
 $(W)/summary.md: $(W)/scores-$(T).jsonl pipelines/dapt-summary.sh

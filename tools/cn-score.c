@@ -1,6 +1,9 @@
 /* cn-score: measurements, one JSON object each (DESIGN.md section 3).
  *   tokens  tokenizer efficiency: bytes, tokens, bytes per token per dataset
- *           and document kind, and B's change against A */
+ *           and document kind, and B's change against A
+ *   ppl     a model's loss, perplexity and bits per byte
+ *   unigram the unigram baseline
+ *   mc      multiple-choice accuracy by log-likelihood (libcore eval) */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,10 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <math.h>
+#include <omp.h>
+#include "chat.h"
+#include "eval.h"
 #include "io.h"
 #include "model.h"
 #include "shard.h"
 #include "jsonl.h"
+#include "rng.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -20,6 +27,7 @@ static void usage(void) {
     printf("Usage: %s tokens -t A.json [-t B.json] [options] DATA...\n"
            "       %s ppl --model DIR [options] DATA...\n"
            "       %s unigram --train SHARD SHARD...\n"
+           "       %s mc --model DIR [--shots K --dev FILE] [options] DATA...\n"
            "\n"
            "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
            "each tokenizer and reports, per file and per document kind (field \"kind\";\n"
@@ -40,14 +48,43 @@ static void usage(void) {
            "      --table            a table even when stdout is not a terminal\n"
            "      --json             JSON even on a terminal\n"
            "      --threads N        encoding threads (default: all cores)\n"
+           "      --device D         ppl and mc: cpu (default), cuda (the first GPU) or cuda:N\n"
            "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
            "  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
            "\n"
            "unigram: the loss and bits per byte of a unigram model (token frequencies of\n"
            "--train, add-one smoothed): the baseline a language model must beat.\n"
+           "\n"
+           "mc: multiple-choice accuracy by log-likelihood, as lm-evaluation-harness\n"
+           "scores it, on JSONL questions {\"question\": Q, \"choices\": [C, ...], \"answer\": I}\n"
+           "(I counts from 0). The prompt is \"Question: Q\\nAnswer:\", after --shots solved\n"
+           "examples \"Question: Q\\nAnswer: C\\n\\n\" drawn from --dev for each question (by\n"
+           "--seed and the question's index, never the question itself); each choice is\n"
+           "the continuation \" C\", scored by the sum of its tokens' log-probabilities\n"
+           "([BOS] as the tokenizer puts it; the choice's tokens are those of prompt + \" C\"\n"
+           "after the prompt's, or after the prompt's but its last when that one merges\n"
+           "with the choice). acc: the largest sum is the answer; acc_norm: the largest\n"
+           "sum per UTF-8 byte of C; each with lm-eval's \"stderr\" sqrt(p(1-p)/(n-1)) and a\n"
+           "Wilson score 95%% interval \"ci95\": [lo, hi]; chance: the mean of 1/choices.\n"
+           "A prompt longer than max_position_embeddings loses tokens from the left (a\n"
+           "warning, and \"truncated\" counts the questions).\n"
+           "      --shots K          solved examples before each question (default 0)\n"
+           "      --dev FILE         the questions they are drawn from (may be a DATA file)\n"
+           "      --seed N           the draw of the examples (default 1234)\n"
+           "      --limit N          the first N questions of each DATA file\n"
+           "      --batch-tokens N   tokens a forward (default 2048); sequences are packed\n"
+           "                         several to a row, --no-pack pads one to a row\n"
+           "      --details FILE     per question JSONL: log-likelihoods, predictions, shots\n"
+           "      --threads N        threads (default: all cores)\n"
+           "      --literal-special  special tokens in the text are plain text\n"
+           "      --chat             prompts in the chat template DIR/tokenizer_config.json names\n"
+           "                         (as cn-sft writes it): the examples as user and assistant\n"
+           "                         turns, the question as the last user turn, each choice the\n"
+           "                         answer that follows the generation prompt\n"
+           "\n"
            "      --version          print the version\n",
-           cn_prog, cn_prog, cn_prog);
+           cn_prog, cn_prog, cn_prog, cn_prog);
     exit(0);
 }
 
@@ -204,12 +241,13 @@ static int is_jsonl(const char *path) {
 }
 
 static int ppl_main(int argc, char **argv) {
-    const char *dir = NULL, *out_path = NULL, *field = "text";
+    const char *dir = NULL, *out_path = NULL, *field = "text", *device = NULL;
     int t = 256, b = 8, quiet = 0, literal = 1;
-    enum { O_SEQ = 256, O_BATCH, O_FIELD, O_VERSION };
+    enum { O_SEQ = 256, O_BATCH, O_FIELD, O_DEVICE, O_VERSION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"seq-len", required_argument, 0, O_SEQ}, {"batch", required_argument, 0, O_BATCH},
-        {"field", required_argument, 0, O_FIELD}, {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"field", required_argument, 0, O_FIELD}, {"device", required_argument, 0, O_DEVICE},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int c;
@@ -219,6 +257,7 @@ static int ppl_main(int argc, char **argv) {
         case O_SEQ: t = (int)cn_opt_u64("--seq-len", optarg); break;
         case O_BATCH: b = (int)cn_opt_u64("--batch", optarg); break;
         case O_FIELD: field = optarg; break;
+        case O_DEVICE: device = cn_opt_device("--device", optarg); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage();
@@ -232,7 +271,7 @@ static int ppl_main(int argc, char **argv) {
     cn_config cfg;
     if (cn_config_load(dir, &cfg)) cn_die_status();
     if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: ppl is for LLaMA-class models", dir);
-    cn_model *m = cn_model_new(&cfg, cn_ops_cpu());
+    cn_model *m = cn_model_new(&cfg, cn_tool_device(device));
     if (!m || cn_model_load(m, dir) || cn_model_batch(m, b, t)) cn_die_status();
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
@@ -378,13 +417,449 @@ static int unigram_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- mc: multiple-choice accuracy by log-likelihood ---- */
+
+typedef struct {
+    char *q;        /* the question */
+    size_t qlen;    /* its UTF-8 bytes */
+    char **ch;      /* the choices */
+    size_t *chlen;  /* their UTF-8 bytes */
+    int nch, answer;
+    uint64_t line;
+} mc_item;
+
+typedef struct {
+    const char *path;
+    mc_item *v;
+    size_t n, cap;
+} mc_set;
+
+static char *dup_n(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (!d) cn_die("out of memory");
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+/* the questions of a file, at most limit (0: all); bad records die naming FILE:LINE */
+static void mc_read(const char *path, uint64_t limit, mc_set *set) {
+    memset(set, 0, sizeof *set);
+    set->path = path;
+    cn_in *in = cn_in_open(path);
+    if (!in) cn_die_status();
+    cn_jsonl *j = cn_jsonl_new(in, 0);
+    if (!j) cn_die_status();
+    cJSON *o;
+    cn_status st = CN_EOF;
+    while ((!limit || set->n < limit) && (st = cn_jsonl_next(j, &o)) == CN_OK) {
+        unsigned long long line = (unsigned long long)cn_jsonl_line(j);
+        const char *s;
+        size_t n;
+        if (cn_jsonl_text(j, "question", &s, &n)) cn_die_status();
+        if (set->n == set->cap && !(set->v = realloc(set->v, (set->cap = set->cap ? 2 * set->cap : 64) * sizeof *set->v)))
+            cn_die("out of memory");
+        mc_item *it = &set->v[set->n];
+        it->q = dup_n(s, n), it->qlen = n;
+        it->line = line;
+        const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *a = cJSON_GetObjectItemCaseSensitive(o, "answer");
+        if (!cJSON_IsArray(ch)) cn_die("%s:%llu: %s field 'choices'", path, line, ch ? "non-array" : "missing");
+        it->nch = cJSON_GetArraySize(ch);
+        if (it->nch < 2) cn_die("%s:%llu: %d choices: a question needs at least two", path, line, it->nch);
+        if (!(it->ch = malloc((size_t)it->nch * sizeof *it->ch)) || !(it->chlen = malloc((size_t)it->nch * sizeof *it->chlen)))
+            cn_die("out of memory");
+        int k = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, ch) {
+            if (!cJSON_IsString(e)) cn_die("%s:%llu: choice %d is not a string", path, line, k);
+            if (!*e->valuestring) cn_die("%s:%llu: choice %d is empty", path, line, k);
+            it->chlen[k] = strlen(e->valuestring);
+            it->ch[k] = dup_n(e->valuestring, it->chlen[k]);
+            k++;
+        }
+        if (!cJSON_IsNumber(a)) cn_die("%s:%llu: %s field 'answer'", path, line, a ? "non-numeric" : "missing");
+        double ad = a->valuedouble;
+        if (ad != floor(ad)) cn_die("%s:%llu: answer %g is not an index", path, line, ad);
+        if (ad < 0 || ad >= it->nch) cn_die("%s:%llu: answer %g is out of range for %d choices (0-based)", path, line, ad, it->nch);
+        it->answer = (int)ad;
+        set->n++;
+    }
+    if (set->n < limit || !limit)
+        if (st != CN_EOF) cn_die_status();
+    cn_jsonl_free(j);
+    cn_in_close(in);
+    if (!set->n) cn_die("%s: no questions", path);
+}
+
+static void mc_free(mc_set *set) {
+    for (size_t i = 0; i < set->n; i++) {
+        for (int k = 0; k < set->v[i].nch; k++) free(set->v[i].ch[k]);
+        free(set->v[i].ch), free(set->v[i].chlen), free(set->v[i].q);
+    }
+    free(set->v);
+}
+
+/* a growable string */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} mc_buf;
+
+static void mc_cat(mc_buf *b, const char *s, size_t n) {
+    if (b->n + n + 1 > b->cap && !(b->s = realloc(b->s, b->cap = 2 * (b->n + n + 1)))) cn_die("out of memory");
+    memcpy(b->s + b->n, s, n);
+    b->s[b->n += n] = 0;
+}
+#define MC_LIT(b, lit) mc_cat((b), (lit), sizeof(lit) - 1)
+
+typedef struct {
+    cn_model *m;
+    cn_tok *tok;
+    cn_tok_state **st;
+    const mc_set *dev;
+    int threads, shots, flags, tokens, pad, window;
+    int64_t bos;
+    uint64_t seed;
+    cn_out *details;
+    const char *model;
+    int chat;                /* --chat: prompts in the model's chat template */
+    cn_chat_template tpl;
+    char *bos_s, *eos_s;     /* its BOS and EOS strings */
+} mc_opts;
+
+/* the solved examples shown before question qi: `shots` dev items drawn
+ * without replacement (seeded by the seed and the question's index), never
+ * one whose question is this question's */
+static void mc_draw(const mc_opts *o, const mc_set *set, size_t qi, size_t *out, size_t *pool) {
+    const mc_item *q = &set->v[qi];
+    size_t ne = 0;
+    for (size_t i = 0; i < o->dev->n; i++)
+        if (o->dev->v[i].qlen != q->qlen || memcmp(o->dev->v[i].q, q->q, q->qlen) != 0) pool[ne++] = i;
+    if (ne < (size_t)o->shots)
+        cn_die("%s:%llu: --shots %d needs as many examples in %s besides this question; it has %zu", set->path,
+               (unsigned long long)q->line, o->shots, o->dev->path, ne);
+    cn_rng r;
+    uint64_t keys[2] = {o->seed, qi};
+    cn_rng_seed(&r, keys, 2);
+    for (int k = 0; k < o->shots; k++) { /* a partial Fisher-Yates shuffle */
+        size_t j = (size_t)k + (size_t)cn_rng_below(&r, ne - (size_t)k), t = pool[k];
+        pool[k] = pool[j], pool[j] = t;
+        out[k] = pool[k];
+    }
+}
+
+typedef struct {
+    const char *path;
+    size_t base, nq, total; /* questions before this chunk, in it, in the file */
+} mc_prog;
+
+static void mc_progress(void *arg, size_t done, size_t total) {
+    const mc_prog *p = arg;
+    size_t q = p->base + (total ? done * p->nq / total : 0);
+    double dt = cn_now() - prog.t0;
+    cn_progress_update(&prog, 0, "cn-score: %s: %zu/%zu questions, %.1f/s", p->path, q, p->total, dt > 0 ? (double)q / dt : 0.0);
+}
+
+#define MC_CHUNK 128 /* questions a call to cn_eval_loglik */
+
+/* question i's prompt: its solved examples, then "Question: Q\nAnswer:";
+ * with --chat, a conversation of the examples as user and assistant turns
+ * and the question as the last user turn, rendered with the generation
+ * prompt */
+static void mc_prompt(const mc_opts *o, const mc_item *it, const size_t *shots, mc_buf *b) {
+    if (o->chat) {
+        cn_chat *c = cn_chat_new();
+        cn_status st = c ? CN_OK : CN_ENOMEM;
+        for (int k = 0; k < o->shots && !st; k++) {
+            const mc_item *d = &o->dev->v[shots[k]];
+            if (!(st = cn_chat_add(c, CN_CHAT_USER, d->q, d->qlen))) st = cn_chat_add(c, CN_CHAT_ASSISTANT, d->ch[d->answer], d->chlen[d->answer]);
+        }
+        if (!st) st = cn_chat_add(c, CN_CHAT_USER, it->q, it->qlen);
+        cn_chat_pieces p;
+        if (!st) st = cn_chat_render(c, o->tpl, o->bos_s, o->eos_s, CN_CHAT_GEN_PROMPT, &p);
+        if (st) cn_die("question at line %llu: %s", (unsigned long long)it->line, cn_errmsg());
+        mc_cat(b, p.text, p.len);
+        cn_chat_pieces_free(&p);
+        cn_chat_free(c);
+        return;
+    }
+    for (int k = 0; k < o->shots; k++) {
+        const mc_item *d = &o->dev->v[shots[k]];
+        MC_LIT(b, "Question: "), mc_cat(b, d->q, d->qlen), MC_LIT(b, "\nAnswer: ");
+        mc_cat(b, d->ch[d->answer], d->chlen[d->answer]), MC_LIT(b, "\n\n");
+    }
+    MC_LIT(b, "Question: "), mc_cat(b, it->q, it->qlen), MC_LIT(b, "\nAnswer:");
+}
+
+/* the requests of questions [c0, c0 + nq): one per choice */
+typedef struct {
+    size_t c0, nq, nr;
+    size_t *shots;     /* [nq * shots] dev indices */
+    cn_eval_req *req;  /* [nr] */
+    cn_eval_res *res;  /* [nr] */
+    uint32_t **seq;    /* [nr] the requests' tokens */
+} mc_chunk;
+
+/* Each choice is [BOS] + the tokens of prompt + " " + choice, its
+ * continuation the tokens after the prompt's own (lm-evaluation-harness
+ * encodes the whole and splits it at the context's length). With
+ * SentencePiece the space before the choice becomes the "▁" of the
+ * choice's first piece, as in running text: encoding " choice" alone would
+ * give a different piece (an extra "▁" from the dummy prefix). */
+static void mc_chunk_build(const mc_opts *o, const mc_set *set, size_t *pool, mc_chunk *ch) {
+    size_t nt = 0, nr = 0;
+    for (size_t i = ch->c0; i < ch->c0 + ch->nq; i++) nt += 1 + (size_t)set->v[i].nch, nr += (size_t)set->v[i].nch;
+    char **texts = calloc(nt, sizeof *texts);
+    size_t *lens = calloc(nt, sizeof *lens);
+    cn_ids *ids = calloc(nt, sizeof *ids);
+    ch->nr = nr;
+    ch->shots = malloc((ch->nq * (size_t)o->shots + 1) * sizeof *ch->shots);
+    ch->req = malloc(nr * sizeof *ch->req), ch->res = malloc(nr * sizeof *ch->res), ch->seq = calloc(nr, sizeof *ch->seq);
+    if (!texts || !lens || !ids || !ch->shots || !ch->req || !ch->res || !ch->seq) cn_die("out of memory");
+    /* the texts: each question's prompt, then prompt + " " + choice for each choice */
+    for (size_t i = ch->c0, t = 0; i < ch->c0 + ch->nq; i++) {
+        const mc_item *it = &set->v[i];
+        size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
+        mc_buf b = {0};
+        if (o->shots) mc_draw(o, set, i, shots, pool);
+        mc_prompt(o, it, shots, &b);
+        for (int k = 0; k < it->nch; k++) {
+            mc_buf w = {0};
+            /* the answer after the prompt: " C"; in a chat, as the template
+             * starts an answer (llama2's " C", the others' "C") */
+            mc_cat(&w, b.s, b.n);
+            if (!o->chat || o->tpl == CN_CHAT_LLAMA2) MC_LIT(&w, " ");
+            mc_cat(&w, it->ch[k], it->chlen[k]);
+            texts[t + 1 + (size_t)k] = w.s, lens[t + 1 + (size_t)k] = w.n;
+        }
+        texts[t] = b.s, lens[t] = b.n;
+        t += 1 + (size_t)it->nch;
+    }
+    size_t failed;
+    if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts, lens, nt, o->flags, ids, &failed))
+        cn_die("%s: %s", set->path, cn_errmsg());
+    uint32_t vocab = (uint32_t)cn_model_config(o->m)->vocab;
+    for (size_t i = ch->c0, t = 0, r = 0; i < ch->c0 + ch->nq; i++) {
+        const mc_item *it = &set->v[i];
+        const cn_ids *ctx = &ids[t];
+        unsigned long long line = (unsigned long long)it->line;
+        for (int k = 0; k < it->nch; k++, r++) {
+            const cn_ids *w = &ids[t + 1 + (size_t)k];
+            /* the continuation: the tokens after those the whole shares with
+             * the prompt (all the prompt's, unless its last token merges
+             * with the choice's first, which then counts to the choice) */
+            size_t same = 0;
+            while (same < ctx->n && same < w->n && ctx->v[same] == w->v[same]) same++;
+            if (same == w->n) cn_die("%s:%llu: choice %d adds no tokens to the prompt", set->path, line, k);
+            size_t nb = o->bos >= 0, n = nb + w->n;
+            if (!(ch->seq[r] = malloc(n * sizeof **ch->seq))) cn_die("out of memory");
+            if (nb) ch->seq[r][0] = (uint32_t)o->bos;
+            memcpy(ch->seq[r] + nb, w->v, w->n * sizeof *w->v);
+            for (size_t x = 0; x < n; x++)
+                if (ch->seq[r][x] >= vocab) cn_die("%s:%llu: token id %u beyond the model's vocabulary", set->path, line, ch->seq[r][x]);
+            ch->req[r] = (cn_eval_req){ch->seq[r], n, w->n - same};
+            if (ch->req[r].ncont > (size_t)o->window)
+                cn_die("%s:%llu: choice %d is %zu tokens, more than the model's window of %d", set->path, line, k, ch->req[r].ncont,
+                       o->window);
+        }
+        t += 1 + (size_t)it->nch;
+    }
+    for (size_t t = 0; t < nt; t++) free(texts[t]), cn_ids_free(&ids[t]);
+    free(texts), free(lens), free(ids);
+}
+
+static void mc_chunk_free(mc_chunk *ch) {
+    for (size_t r = 0; r < ch->nr; r++) free(ch->seq[r]);
+    free(ch->shots), free(ch->req), free(ch->res), free(ch->seq);
+}
+
+typedef struct {
+    double acc, acc_norm, chance;
+    size_t truncated;
+} mc_tally;
+
+/* the predictions of a scored chunk: the largest sum, and the largest sum
+ * per byte of the choice (the first on ties, as numpy's argmax) */
+static void mc_chunk_tally(const mc_opts *o, const mc_set *set, const mc_chunk *ch, const char *data, mc_tally *t) {
+    const cn_eval_res *res = ch->res;
+    for (size_t i = ch->c0; i < ch->c0 + ch->nq; i++) {
+        const mc_item *it = &set->v[i];
+        int pred = 0, predn = 0, trunc = 0;
+        for (int k = 0; k < it->nch; k++) {
+            if (res[k].ll > res[pred].ll) pred = k;
+            if (res[k].ll / (double)it->chlen[k] > res[predn].ll / (double)it->chlen[predn]) predn = k;
+            trunc |= res[k].dropped > 0;
+        }
+        t->acc += pred == it->answer, t->acc_norm += predn == it->answer, t->chance += 1.0 / it->nch, t->truncated += trunc;
+        if (o->details) {
+            cn_out *d = o->details;
+            const size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
+            put(d, "{\"data\": %s, \"index\": %zu, \"line\": %llu, \"answer\": %d, \"pred\": %d, \"pred_norm\": %d, \"lls\": [", data, i,
+                (unsigned long long)it->line, it->answer, pred, predn);
+            for (int k = 0; k < it->nch; k++) put(d, "%s%.17g", k ? ", " : "", res[k].ll);
+            put(d, "], \"greedy\": [");
+            for (int k = 0; k < it->nch; k++) put(d, "%s%s", k ? ", " : "", res[k].greedy ? "true" : "false");
+            put(d, "], \"shots\": [");
+            for (int k = 0; k < o->shots; k++) put(d, "%s%zu", k ? ", " : "", shots[k]);
+            put(d, "], \"truncated\": %s}\n", trunc ? "true" : "false");
+        }
+        res += it->nch;
+    }
+}
+
+/* scores one file's questions and prints its three lines */
+static void mc_score(const mc_opts *o, const mc_set *set, cn_out *out) {
+    size_t *pool = malloc((o->dev ? o->dev->n : 0) * sizeof *pool + 1);
+    if (!pool) cn_die("out of memory");
+    mc_tally t = {0};
+    char data[1024], model[1024];
+    jstr(data, sizeof data, set->path);
+    jstr(model, sizeof model, o->model);
+    for (size_t c0 = 0; c0 < set->n; c0 += MC_CHUNK) {
+        mc_chunk ch = {.c0 = c0, .nq = set->n - c0 < MC_CHUNK ? set->n - c0 : MC_CHUNK};
+        mc_chunk_build(o, set, pool, &ch);
+        mc_prog pg = {set->path, c0, ch.nq, set->n};
+        cn_eval_opts eo = {o->tokens, o->pad, mc_progress, &pg};
+        if (cn_eval_loglik(o->m, ch.req, ch.nr, &eo, ch.res)) cn_die("%s: %s", set->path, cn_errmsg());
+        mc_chunk_tally(o, set, &ch, data, &t);
+        mc_chunk_free(&ch);
+    }
+    free(pool);
+    if (t.truncated) {
+        cn_progress_interrupt();
+        fprintf(stderr, "%s: warning: %s: %zu of %zu questions longer than the model's window of %d tokens, truncated from the left\n",
+                cn_prog, set->path, t.truncated, set->n, o->window);
+    }
+    const char *fmt = "{\"task\": \"mc\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, "
+                      "\"stderr\": %.17g, \"ci95\": [%.17g, %.17g], \"ci95_method\": \"wilson\", \"correct\": %.0f, "
+                      "\"shots\": %d, \"truncated\": %zu}\n";
+    cn_eval_prop p;
+    cn_eval_proportion(t.acc, (double)set->n, &p);
+    put(out, fmt, "acc", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc, o->shots, t.truncated);
+    cn_eval_proportion(t.acc_norm, (double)set->n, &p);
+    put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, o->shots, t.truncated);
+    put(out, "{\"task\": \"mc\", \"metric\": \"chance\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, \"shots\": %d}\n",
+        t.chance / (double)set->n, set->n, model, data, o->shots);
+}
+
+static int mc_main(int argc, char **argv) {
+    const char *dir = NULL, *out_path = NULL, *dev_path = NULL, *details_path = NULL, *device = NULL;
+    int quiet = 0, literal = 0;
+    uint64_t limit = 0;
+    mc_opts o = {.seed = 1234, .tokens = 2048};
+    o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (o.threads < 1) o.threads = 1;
+    enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_VERSION };
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"shots", required_argument, 0, O_SHOTS}, {"dev", required_argument, 0, O_DEV},
+        {"chat", no_argument, 0, O_CHAT},
+        {"seed", required_argument, 0, O_SEED}, {"limit", required_argument, 0, O_LIMIT}, {"threads", required_argument, 0, O_THREADS},
+        {"batch-tokens", required_argument, 0, O_TOKENS}, {"no-pack", no_argument, 0, O_NOPACK},
+        {"details", required_argument, 0, O_DETAILS}, {"literal-special", no_argument, 0, O_LITERAL},
+        {"device", required_argument, 0, O_DEVICE},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "m:o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': dir = optarg; break;
+        case O_SHOTS: {
+            uint64_t v = cn_opt_u64("--shots", optarg);
+            if (v > 1000) cn_usage_error("option --shots: at most 1000");
+            o.shots = (int)v;
+            break;
+        }
+        case O_DEV: dev_path = optarg; break;
+        case O_SEED: o.seed = cn_opt_u64("--seed", optarg); break;
+        case O_LIMIT:
+            if (!(limit = cn_opt_u64("--limit", optarg))) cn_usage_error("option --limit: at least 1");
+            break;
+        case O_THREADS: {
+            uint64_t v = cn_opt_u64("--threads", optarg);
+            if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
+            o.threads = (int)v;
+            break;
+        }
+        case O_TOKENS: {
+            uint64_t v = cn_opt_u64("--batch-tokens", optarg);
+            if (v < 1 || v > (1u << 30)) cn_usage_error("option --batch-tokens: between 1 and 1G");
+            o.tokens = (int)v;
+            break;
+        }
+        case O_NOPACK: o.pad = 1; break;
+        case O_DETAILS: details_path = optarg; break;
+        case O_LITERAL: literal = 1; break;
+        case O_CHAT: o.chat = 1; break;
+        case O_DEVICE: device = cn_opt_device("--device", optarg); break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage();
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!dir) cn_usage_error("no model: give --model DIR");
+    if (optind >= argc) cn_usage_error("no data: give JSONL files of questions");
+    if (o.chat && literal) cn_usage_error("--chat needs the template's special tokens: no --literal-special with it");
+    if (o.shots && !dev_path) cn_usage_error("--shots needs --dev FILE, the examples to draw from");
+    omp_set_num_threads(o.threads);
+    /* every input read and checked before the model is loaded */
+    mc_set dev = {0}, *sets = calloc((size_t)(argc - optind), sizeof *sets);
+    if (!sets) cn_die("out of memory");
+    if (o.shots) mc_read(dev_path, 0, &dev), o.dev = &dev;
+    for (int f = optind; f < argc; f++) mc_read(argv[f], limit, &sets[f - optind]);
+    cn_config cfg;
+    if (cn_config_load(dir, &cfg)) cn_die_status();
+    if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: mc is for LLaMA-class models", dir);
+    if (!(o.m = cn_model_new(&cfg, cn_tool_device(device))) || cn_model_load(o.m, dir)) cn_die_status();
+    o.window = cfg.window > 0 && cfg.window < cfg.max_pos ? cfg.window : cfg.max_pos;
+    char tp[4200];
+    snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
+    if (!(o.tok = cn_tok_load(tp))) cn_die_status();
+    int64_t eos;
+    if (cn_tok_template(o.tok, &o.bos, &eos)) cn_die_status();
+    if (o.chat) { /* the template of DIR/tokenizer_config.json, which puts BOS in itself */
+        snprintf(tp, sizeof tp, "%s/tokenizer_config.json", dir);
+        size_t n;
+        char *text = cn_read_all(tp, &n);
+        if (!text || cn_chat_template_find(text, n, tp, &o.tpl) || cn_chat_config_token(text, n, tp, "bos_token", &o.bos_s) ||
+            cn_chat_config_token(text, n, tp, "eos_token", &o.eos_s))
+            cn_die("--chat: %s", cn_errmsg());
+        free(text);
+        o.bos = -1;
+    }
+    if (!(o.st = calloc((size_t)o.threads, sizeof *o.st))) cn_die("out of memory");
+    o.flags = literal ? CN_TOK_LITERAL_SPECIAL : 0;
+    o.model = dir;
+    cn_progress_begin(&prog, quiet);
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out) cn_die_status();
+    if (details_path && !(o.details = cn_out_open(details_path, 0))) cn_die_status();
+    for (int f = optind; f < argc; f++) mc_score(&o, &sets[f - optind], out);
+    cn_progress_end(&prog);
+    if (cn_out_commit(out)) cn_die_status(); /* a failed stdout: no details either */
+    if (o.details && cn_out_commit(o.details)) cn_die_status();
+    for (int f = optind; f < argc; f++) mc_free(&sets[f - optind]);
+    free(sets);
+    free(o.bos_s), free(o.eos_s);
+    if (o.shots) mc_free(&dev);
+    for (int i = 0; i < o.threads; i++) cn_tok_state_free(o.st[i]);
+    free(o.st);
+    cn_tok_free(o.tok);
+    cn_model_free(o.m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage();
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
-    if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0))
-        cn_usage_error("expected a command: tokens, ppl or unigram");
+    if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
+                     strcmp(argv[1], "mc") != 0))
+        cn_usage_error("expected a command: tokens, ppl, unigram or mc");
     if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "mc") == 0) return mc_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "unigram") == 0) return unigram_main(argc - 1, argv + 1);
     argc--, argv++;
     const char *tokp[2] = {0}, *field = "text", *out_path = NULL;

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "log.h"
+#include "ops.h"
 
 #define CN_VERSION "0.1.0"
 
@@ -28,5 +29,17 @@ double cn_opt_double(const char *opt, const char *val);
 
 /* Refuses (usage error) to write binary data to a terminal unless force. */
 void cn_check_binary_stdout(const char *out_path, int force);
+
+/* --device: "cpu", "cuda" or "cuda:N", checked (usage error, exit 2,
+ * otherwise); returns val. */
+const char *cn_opt_device(const char *opt, const char *val);
+/* The backend a --device value names (NULL is cpu). "cuda" is this rank's
+ * GPU (its index among the ranks on its machine, modulo the GPUs: 0 when
+ * alone), "cuda:N" device N; with several ranks their gradients are then
+ * summed by NCCL. Exits 1 when the program was built without CUDA or the
+ * device cannot be used (no driver, no such GPU). */
+const cn_ops *cn_tool_device(const char *spec);
+/* --device's line for --help */
+#define CN_DEVICE_HELP "      --device D         cpu (default), cuda (this rank's GPU) or cuda:N\n"
 
 #endif

@@ -13,6 +13,7 @@ step.NAME.
   /usr/bin/python3 torch_model.py DIR
 """
 import json
+import os
 import math
 import struct
 import sys
@@ -87,7 +88,15 @@ def allowed_mask(b, t, causal, segment, valid):
     return m
 
 
-def llama(cfg, p, inp):
+def llama(cfg, p, inp, lora=None):
+    def proj(x, name):
+        """a projection, with its LoRA adapter (PEFT: W x + alpha/r B A x) when there is one"""
+        y = linear(x, p[name + ".weight"])
+        a = p.get("base_model.model." + name + ".lora_A.weight")
+        if a is not None:
+            y = y + lora["lora_alpha"] / lora["r"] * linear(linear(x, a), p["base_model.model." + name + ".lora_B.weight"])
+        return y
+
     ids = inp["ids"].long()
     b, t = ids.shape
     c, hq, hkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg.get("num_key_value_heads", cfg["num_attention_heads"])
@@ -103,16 +112,16 @@ def llama(cfg, p, inp):
     for l in range(cfg["num_hidden_layers"]):
         pre = f"model.layers.{l}."
         h = rms_norm(x, p[pre + "input_layernorm.weight"], eps)
-        q = linear(h, p[pre + "self_attn.q_proj.weight"]).view(b, t, hq, d).transpose(1, 2)
-        k = linear(h, p[pre + "self_attn.k_proj.weight"]).view(b, t, hkv, d).transpose(1, 2)
-        v = linear(h, p[pre + "self_attn.v_proj.weight"]).view(b, t, hkv, d).transpose(1, 2)
+        q = proj(h, pre + "self_attn.q_proj").view(b, t, hq, d).transpose(1, 2)
+        k = proj(h, pre + "self_attn.k_proj").view(b, t, hkv, d).transpose(1, 2)
+        v = proj(h, pre + "self_attn.v_proj").view(b, t, hkv, d).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(hq // hkv, dim=1), v.repeat_interleave(hq // hkv, dim=1)
         a = attention(q, k, v, allowed).transpose(1, 2).reshape(b, t, hq * d)
-        x = x + linear(a, p[pre + "self_attn.o_proj.weight"])
+        x = x + proj(a, pre + "self_attn.o_proj")
         h = rms_norm(x, p[pre + "post_attention_layernorm.weight"], eps)
-        g, u = linear(h, p[pre + "mlp.gate_proj.weight"]), linear(h, p[pre + "mlp.up_proj.weight"])
-        x = x + linear(torch.nn.functional.silu(g) * u, p[pre + "mlp.down_proj.weight"])
+        g, u = proj(h, pre + "mlp.gate_proj"), proj(h, pre + "mlp.up_proj")
+        x = x + proj(torch.nn.functional.silu(g) * u, pre + "mlp.down_proj")
     x = rms_norm(x, p["model.norm.weight"], eps)
     head = p["lm_head.weight"] if "lm_head.weight" in p else p["model.embed_tokens.weight"]
     logits = linear(x, head)
@@ -150,14 +159,21 @@ def main():
     params = {k: v.requires_grad_(True) for k, v in read_safetensors(d + "/model.safetensors").items()}
     inp = read_safetensors(d + "/inputs.safetensors")
     is_bert = cfg.get("model_type") == "bert"
-    out, loss = (bert if is_bert else llama)(cfg, params, inp)
+    lora = None
+    if os.path.exists(d + "/adapter_config.json"):  # LoRA: the adapters train, the base is frozen
+        lora = json.load(open(d + "/adapter_config.json"))
+        for v in params.values():
+            v.requires_grad_(False)
+        adapters = {k: v.requires_grad_(True) for k, v in read_safetensors(d + "/adapter_model.safetensors").items()}
+        params.update(adapters)
+    out, loss = bert(cfg, params, inp) if is_bert else llama(cfg, params, inp, lora)
     loss.backward()
     res = {("hidden" if is_bert else "logits"): out.reshape(-1, out.shape[-1]), "loss": loss.reshape(1)}
     for k, v in params.items():
         res["grad." + k] = v.grad.clone() if v.grad is not None else torch.zeros_like(v)
     # one AdamW step: decay on matrices, none on norms and biases
-    decay = [v for v in params.values() if v.dim() >= 2]
-    no_decay = [v for v in params.values() if v.dim() < 2]
+    decay = [v for v in params.values() if v.dim() >= 2 and v.requires_grad]
+    no_decay = [v for v in params.values() if v.dim() < 2 and v.requires_grad]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=1e-2, betas=(0.9, 0.95), eps=1e-8)
     opt.step()

@@ -3,18 +3,19 @@
 # logits or hidden states, loss and every parameter gradient of tiny models
 # with random weights: LLaMA with grouped-query attention and packed documents
 # (segment mask, positions restarting), LLaMA with a tied head, Mistral with
-# odd sizes and a sliding window, BERT with padding in the batch.
+# odd sizes and a sliding window, BERT with padding in the batch; LoRA
+# adapters (PEFT's form) on every projection of the GQA LLaMA, its base frozen.
 set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bad=0
-for run in llama-gqa:2:7:segments llama-tied:1:12: mistral-odd:2:9: bert-small:3:9:padding; do
+for run in llama-gqa:2:7:segments llama-tied:1:12: mistral-odd:2:9: bert-small:3:9:padding llama-gqa:2:7:lora; do
     IFS=: read -r name b t opt <<< "$run"
-    d=$work/$name
+    d=$work/$name$opt
     "$BUILD/tests/model_ref" init "$DATA/model/$name.json" "$d" 7 "$b" "$t" $opt
     /usr/bin/python3 "$TOP/tests/ref/torch_model.py" "$d"
     # logits from transformers itself, where they have been made (tests/ref/hf-refs.sh)
-    if [ -s "$DATA/model/hf/$name.safetensors" ] && [ "$opt" != segments ]; then
+    if [ -s "$DATA/model/hf/$name.safetensors" ] && [ "$opt" != segments ] && [ "$opt" != lora ]; then
         if "$BUILD/tests/model_ref" check-hf "$d" "$DATA/model/hf/$name.safetensors" > "$d/hf"; then
             echo "ok   $name: transformers' own output, $(cat "$d/hf")"
         else

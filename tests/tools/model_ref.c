@@ -1,6 +1,8 @@
 /* model_ref: libcore's side of the PyTorch comparison (tests/sh/torch-ref.sh).
- *   model_ref init CONFIG.json DIR SEED B T [segments] [padding]
- *       a random model (DIR/config.json, DIR/model.safetensors) and inputs
+ *   model_ref init CONFIG.json DIR SEED B T [segments] [padding] [lora]
+ *       a random model (DIR/config.json, DIR/model.safetensors; with lora
+ *       also LoRA adapters on every projection, B not zero, in PEFT's
+ *       layout: DIR/adapter_config.json, adapter_model.safetensors) and inputs
  *       (DIR/inputs.safetensors: ids, targets, pos, types, segment, valid,
  *       dhidden)
  *   model_ref check DIR
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "model.h"
 #include "rng.h"
@@ -29,12 +32,29 @@ static int init(int argc, char **argv) {
     if (cn_config_load(argv[2], &c)) die(argv[2]);
     const char *dir = argv[3];
     uint64_t seed = strtoull(argv[4], NULL, 10);
-    int b = atoi(argv[5]), t = atoi(argv[6]), segments = 0, padding = 0;
-    for (int i = 7; i < argc; i++) segments |= strcmp(argv[i], "segments") == 0, padding |= strcmp(argv[i], "padding") == 0;
+    int b = atoi(argv[5]), t = atoi(argv[6]), segments = 0, padding = 0, lora = 0;
+    for (int i = 7; i < argc; i++)
+        segments |= strcmp(argv[i], "segments") == 0, padding |= strcmp(argv[i], "padding") == 0, lora |= strcmp(argv[i], "lora") == 0;
     cn_model *m = cn_model_new(&c, cn_ops_cpu());
     if (!m) die("model");
     cn_model_init_random(m, seed, 0.3f);
     if (cn_model_save(m, dir)) die(dir);
+    if (lora) { /* rank 3, alpha 5 (a scale that is not 1 or 2); B random, so that A's gradient is not zero */
+        cn_lora_opts lo = {3, 5.0f, 0.0f, 0};
+        if (cn_lora_parse_targets("all", &lo.targets) || cn_model_add_lora(m, &lo, seed)) die("lora");
+        cn_rng r;
+        uint64_t k = seed + 1;
+        cn_rng_seed(&r, &k, 1);
+        for (int i = 0; i < cn_model_nparams(m); i++) {
+            const cn_param *p = cn_model_param(m, i);
+            if (!p->lora || !strstr(p->name, "lora_B")) continue;
+            float *h = malloc(p->n * 4);
+            for (size_t j = 0; j < p->n; j++) h[j] = (float)(0.5 * (cn_rng_double(&r) - 0.5));
+            cn_model_set(m, i, h);
+            free(h);
+        }
+        if (cn_model_save_adapter(m, dir, "model_ref")) die(dir);
+    }
     int n = b * t;
     int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *pos = malloc(n * 4), *types = malloc(n * 4), *seg = malloc(n * 4);
     uint8_t *valid = malloc(n);
@@ -104,6 +124,10 @@ static void open_case(const char *dir, test_case *k) {
     k->m = cn_model_new(&k->c, cn_ops_cpu());
     if (!k->m || cn_model_load(k->m, dir)) die("load");
     char path[4096];
+    snprintf(path, sizeof path, "%s/adapter_config.json", dir);
+    cn_lora_opts lo;
+    if (access(path, R_OK) == 0 && (cn_lora_read_config(dir, &lo) || cn_model_add_lora(k->m, &lo, 0) || cn_model_load_adapter(k->m, dir)))
+        die("adapter");
     snprintf(path, sizeof path, "%s/inputs.safetensors", dir);
     if (!(k->in = cn_st_open(path))) die(path);
     const cn_st_tensor *ids = cn_st_find(k->in, "ids"), *seg = cn_st_find(k->in, "segment"), *valid = cn_st_find(k->in, "valid");
@@ -146,6 +170,7 @@ static int check(const char *dir) {
     compare("loss", &lf, cn_st_find(ref, "loss"), 1);
     for (int i = 0; i < cn_model_nparams(m); i++) {
         const cn_param *p = cn_model_param(m, i);
+        if (p->goff == SIZE_MAX) continue; /* frozen (LoRA's base) */
         float *g = malloc(p->n * 4);
         char name[128];
         snprintf(name, sizeof name, "grad.%s", p->name);
@@ -157,6 +182,7 @@ static int check(const char *dir) {
     if (cn_model_adamw(m, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1)) die("adamw");
     for (int i = 0; i < cn_model_nparams(m); i++) {
         const cn_param *p = cn_model_param(m, i);
+        if (p->goff == SIZE_MAX) continue;
         float *w = malloc(p->n * 4);
         char name[128];
         snprintf(name, sizeof name, "step.%s", p->name);

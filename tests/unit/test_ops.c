@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "check.h"
 #include "ops.h"
+#include "st.h"
 
 #define REAL double
 #define SFX _d
@@ -170,7 +173,173 @@ static void check_attention(const char *what, int b, int t, int hq, int hkv, int
     free(z.q), free(z.k), free(z.v), free(z.lse), free(seg), free(valid), free(o), free(r), free(dq), free(dk), free(dv);
 }
 
+/* ---- decoding ops: products of a few tokens (fp32, bf16), the cached
+ * attention, bf16 conversions ---- */
+
+static float bf16_round(float f) { /* through libcore's st.h conversion */
+    uint16_t h = cn_f32_to_bf16(f);
+    return cn_bf16_to_f32(h);
+}
+
+/* linear_f32 / linear_bf16 against double loops (bf16: of the rounded
+ * weights), every path: few tokens, many, odd sizes, beta 0 and 1 */
+static void check_linear_dec(const char *what) {
+    const cn_ops *ops = cn_ops_cpu();
+    int ns[] = {1, 2, 5, 8, 9, 33}, outs[] = {37, 64, 130}, ins[] = {5, 16, 64, 70};
+    double worst[2] = {0, 0};
+    for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+        for (size_t b = 0; b < sizeof outs / sizeof *outs; b++)
+            for (size_t e = 0; e < sizeof ins / sizeof *ins; e++)
+                for (int beta = 0; beta < 2; beta++) {
+                    int n = ns[a], out = outs[b], in = ins[e];
+                    double *xd = rnd((size_t)n * in, 1), *wd = rnd((size_t)out * in, 1), *yd = rnd((size_t)n * out, 1);
+                    float *x = to_f(xd, (size_t)n * in), *w = to_f(wd, (size_t)out * in), *y0 = to_f(yd, (size_t)n * out);
+                    uint16_t *wh = malloc((size_t)out * in * 2);
+                    for (size_t i = 0; i < (size_t)out * in; i++) wh[i] = cn_f32_to_bf16(w[i]);
+                    for (int bf = 0; bf < 2; bf++) {
+                        float *y = malloc((size_t)n * out * 4);
+                        double *ref = malloc((size_t)n * out * 8);
+                        memcpy(y, y0, (size_t)n * out * 4);
+                        for (int t = 0; t < n; t++)
+                            for (int r = 0; r < out; r++) {
+                                double s = beta ? y0[(size_t)t * out + r] : 0;
+                                for (int i = 0; i < in; i++) {
+                                    float wv = bf ? bf16_round(w[(size_t)r * in + i]) : w[(size_t)r * in + i];
+                                    s += (double)wv * x[(size_t)t * in + i];
+                                }
+                                ref[(size_t)t * out + r] = s;
+                            }
+                        if (bf) ops->linear_bf16(y, x, wh, n, out, in, (float)beta);
+                        else ops->linear_f32(y, x, w, n, out, in, (float)beta);
+                        double d = maxrel(y, ref, (size_t)n * out);
+                        if (d > worst[bf]) worst[bf] = d;
+                        CHECK_MSG(d < 1e-5, "%s: linear_%s n=%d out=%d in=%d beta=%d off by %.3g", what, bf ? "bf16" : "f32", n, out,
+                                  in, beta, d);
+                        free(y), free(ref);
+                    }
+                    free(xd), free(wd), free(yd), free(x), free(w), free(y0), free(wh);
+                }
+    printf("%s: linear_f32 worst %.3g, linear_bf16 worst %.3g\n", what, worst[0], worst[1]);
+}
+
+/* cached attention: the rows of full causal attention at past..past+n-1,
+ * in double; fp32 against double; the same bits on 1 and 2 threads */
+static void check_attn_cached(const char *what) {
+    const cn_ops *ops = cn_ops_cpu();
+    int t = 11, hq = 6, hkv = 2, d = 5, qs = hq * d, ks = hkv * d;
+    for (int big = 0; big < 2; big++) {
+        if (big) d = 40, qs = hq * d, ks = hkv * d; /* 16 lanes and a tail */
+        double *q = rnd((size_t)t * qs, 1), *k = rnd((size_t)t * ks, 1), *v = rnd((size_t)t * ks, 1);
+        double *full = malloc((size_t)t * qs * 8), *lse = malloc((size_t)hq * t * 8), *o = malloc((size_t)t * qs * 8);
+        cn_attn_mask mk = {1, NULL, NULL};
+        attn_fwd_d(full, lse, q, k, v, 1, t, hq, hkv, d, &mk);
+        float *qf = to_f(q, (size_t)t * qs), *kf = to_f(k, (size_t)t * ks), *vf = to_f(v, (size_t)t * ks);
+        int pasts[] = {0, 3, 6, 7, 10};
+        for (size_t p = 0; p < sizeof pasts / sizeof *pasts; p++) {
+            int past = pasts[p], n = t - past;
+            attn_cached_fwd_d(o, q + (size_t)past * qs, k, v, n, past, hq, hkv, d);
+            double dd = 0;
+            for (size_t i = 0; i < (size_t)n * qs; i++) dd = fmax(dd, fabs(o[i] - full[(size_t)past * qs + i]));
+            CHECK_MSG(dd < 1e-12, "attn_cached past=%d n=%d: off full attention by %.3g", past, n, dd);
+            float *of[2];
+            for (int th = 0; th < 2; th++) {
+                omp_set_num_threads(th + 1);
+                of[th] = malloc((size_t)n * qs * 4);
+                ops->attn_cached_fwd(of[th], qf + (size_t)past * qs, kf, vf, n, past, hq, hkv, d);
+            }
+            CHECK_MSG(maxrel(of[0], o, (size_t)n * qs) < 1e-5, "%s: attn_cached fp32 past=%d d=%d: off by %.3g", what, past, d,
+                      maxrel(of[0], o, (size_t)n * qs));
+            CHECK(memcmp(of[0], of[1], (size_t)n * qs * 4) == 0);
+            free(of[0]), free(of[1]);
+        }
+        free(q), free(k), free(v), free(full), free(lse), free(o), free(qf), free(kf), free(vf);
+    }
+}
+
+/* run before anything starts OpenMP's threads: the lesser kernels (the
+ * portable one, AVX-512 without BF16), each in a child process whose
+ * environment asks for it */
+static void check_other_kernels(const char *kind) {
+    fflush(stdout), fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("CN_CPU_SIMD", kind, 1);
+        const char *got = cn_ops_cpu()->bf16_kernel();
+        if (strcmp(got, kind) != 0) { /* not on this CPU */
+            printf("%s: not here (%s)\n", kind, got);
+            _exit(0);
+        }
+        check_linear_dec(kind);
+        check_attn_cached(kind);
+        fflush(stdout);
+        _exit(check_failures ? 1 : 0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the %s kernels failed", kind);
+}
+
+static void check_decoding_ops(void) {
+    const cn_ops *ops = cn_ops_cpu();
+    printf("bf16 kernel here: %s\n", ops->bf16_kernel());
+    check_linear_dec(ops->bf16_kernel());
+    check_attn_cached(ops->bf16_kernel());
+
+    /* the same bits on 1 and 2 threads, every path */
+    {
+        int n[] = {1, 7, 40}, out = 650, in = 48;
+        double *xd = rnd((size_t)40 * in, 1), *wd = rnd((size_t)out * in, 1);
+        float *x = to_f(xd, (size_t)40 * in), *w = to_f(wd, (size_t)out * in), *y[2];
+        uint16_t *wh = malloc((size_t)out * in * 2);
+        ops->to_bf16(wh, w, (size_t)out * in);
+        for (int k = 0; k < 3; k++)
+            for (int bf = 0; bf < 2; bf++) {
+                for (int th = 0; th < 2; th++) {
+                    omp_set_num_threads(th + 1);
+                    y[th] = calloc((size_t)n[k] * out, 4);
+                    if (bf) ops->linear_bf16(y[th], x, wh, n[k], out, in, 0);
+                    else ops->linear_f32(y[th], x, w, n[k], out, in, 0);
+                }
+                CHECK_MSG(memcmp(y[0], y[1], (size_t)n[k] * out * 4) == 0, "linear n=%d bf16=%d: threads change the bits", n[k], bf);
+                free(y[0]), free(y[1]);
+            }
+        free(xd), free(wd), free(x), free(w), free(wh);
+    }
+
+    /* bf16: round to nearest even (ties to even, overflow to inf, NaN kept),
+     * as st.h's conversion; the embedding widens exactly */
+    {
+        float in[] = {1.0f, 1.00390625f, 1.01171875f, -2.5f, 3.4e38f, -0.0f, INFINITY, NAN, 1e-40f};
+        uint16_t want[] = {0x3F80, 0x3F80, 0x3F82, 0xC020, 0x7F80, 0x8000, 0x7F80, 0, 0x0001};
+        uint16_t got[9];
+        ops->to_bf16(got, in, 9);
+        for (int i = 0; i < 9; i++)
+            if (i == 7) CHECK((got[i] & 0x7F80) == 0x7F80 && (got[i] & 0x7F) != 0);
+            else CHECK_MSG(got[i] == want[i], "bf16(%g) = %04x, expected %04x", in[i], got[i], want[i]);
+        uint64_t st = 12345;
+        int same = 1;
+        for (int i = 0; i < 100000; i++) {
+            st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+            uint32_t u = (uint32_t)st;
+            float f;
+            memcpy(&f, &u, 4);
+            if (f != f) continue;
+            uint16_t h;
+            ops->to_bf16(&h, &f, 1);
+            same &= h == cn_f32_to_bf16(f);
+        }
+        CHECK(same);
+        uint16_t table[6] = {0x3F80, 0x4000, 0xC040, 0x0000, 0x3E80, 0x7F80};
+        int32_t ids[2] = {2, 0};
+        float out[6];
+        ops->embed_bf16_fwd(out, table, ids, 2, 2);
+        CHECK(out[0] == 0.25f && out[1] == INFINITY && out[2] == 1 && out[3] == 2);
+    }
+}
+
 int main(void) {
+    check_other_kernels("scalar"); /* first: these fork */
+    check_other_kernels("avx512");
     /* matmul, every transposition, against loops */
     {
         int m = 5, n = 7, k = 3;
@@ -336,5 +505,15 @@ int main(void) {
         CHECK(memcmp(dw[0], dw[1], c * 4) == 0 && ss[0] == ss[1]);
         free(xd), free(wd), free(x), free(w), free(dy), free(y), free(rstd), free(dx), free(dw[0]), free(dw[1]);
     }
+    /* copy: backend to backend memory (a memcpy here) */
+    {
+        const cn_ops *ops = cn_ops_cpu();
+        float src[37], *dst = ops->alloc(sizeof src);
+        for (int i = 0; i < 37; i++) src[i] = (float)urand();
+        ops->copy(dst, src, sizeof src);
+        CHECK(memcmp(dst, src, sizeof src) == 0);
+        ops->free(dst);
+    }
+    check_decoding_ops();
     return check_done();
 }

@@ -1,0 +1,78 @@
+/* model_impl: the model's private layout, shared by the files of the model
+ * module (model.c: training forward and backward; gen.c: cached decoding;
+ * lora.c: adapters). Not part of libcore's public interface. */
+#ifndef CN_MODEL_IMPL_H
+#define CN_MODEL_IMPL_H
+#include "model.h"
+
+/* per-layer parameter indices */
+typedef struct {
+    int in_norm, q, k, v, o, post_norm, gate, up, down;                         /* LLaMA */
+    int bq, bk, bv, bo, ln1w, ln1b, inter, binter, out, bout, ln2w, ln2b;       /* BERT */
+} layer_params;
+
+/* per-layer activations */
+typedef struct {
+    float *x;                 /* the layer's input (the residual stream) */
+    float *h1, *rstd1, *q, *k, *v, *att, *lse, *xm, *h2, *rstd2, *gate, *up, *act; /* LLaMA */
+    float *s1, *mean1, *x1, *pre, *inter, *s2, *mean2;                     /* BERT (rstd1, rstd2 shared) */
+} layer_acts;
+
+/* a LoRA adapter on one weight W [out, in]: y += (alpha / r) (drop(x) A^T) B^T */
+typedef struct {
+    int w;         /* the adapted weight's parameter */
+    int a, b;      /* lora_A [r, in], lora_B [out, r] */
+    int in, out;
+    float *xa;     /* [N, r] drop(x) A^T of the last forward */
+    uint64_t seed; /* its dropout mask */
+} cn_lora_site;
+
+struct cn_model {
+    cn_config c;
+    const cn_ops *ops;
+    cn_param *p;
+    int np, cap;
+    float *w, *g, *m1, *m2, *acc;
+    size_t nw, ng;
+    layer_params *lp;
+    int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
+    /* batch */
+    int B, T;
+    float *acts;
+    layer_acts *la;
+    float *xf, *hf, *rstdf, *logits, *emb, *emean, *erstd; /* final / BERT embedding */
+    float *dx, *dh, *dtmp, *dq, *dk, *dv, *datt, *dgate, *dup, *dact;
+    /* the batch's integers: checked on the host, then one upload of hb into
+     * db, where the ops read them (model.c batch_layout) */
+    void *hb, *db;
+    int32_t *pos, *ids, *types, *segment, *tg; /* host (N) each */
+    uint8_t *valid;                            /* host (N) */
+    int32_t *d_pos, *d_ids, *d_types, *d_segment, *d_tg; /* backend copies (N) */
+    uint8_t *d_valid;                          /* (N) */
+    float *d_loss;                             /* (N) backend: the per-token losses */
+    size_t hb_bytes;                           /* what the upload carries */
+    int has_segment, has_valid, have_fwd;
+    double nvalid;
+    /* LoRA (lora.c) */
+    cn_lora_site *lora;
+    int nlora, *lora_of; /* lora_of[param]: its site, or -1 */
+    cn_lora_opts lopt;
+    int merged, training;
+    uint64_t drop_seed, drop_calls;
+    float *lora_acts, *lora_tmp; /* the sites' xa; [N, max(in)] scratch */
+};
+
+/* appends a parameter to the table (values not allocated): its index, or -1 */
+int cn_model_add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay);
+
+/* lora.c: the adapters' part of a linear layer's forward (y += ...) and
+ * backward (dx += ..., the adapters' gradients), nothing when wi has none */
+void cn_lora_fwd(cn_model *m, float *y, const float *x, int wi, int n);
+void cn_lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n);
+/* the adapters' activations for n tokens */
+cn_status cn_lora_batch(cn_model *m, size_t n);
+void cn_lora_free(cn_model *m);
+
+/* parameter i's values */
+#define CN_W(m, i) ((m)->w + (m)->p[(i)].off)
+#endif

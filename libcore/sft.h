@@ -1,0 +1,64 @@
+/* sft: chat conversations as training samples for supervised fine-tuning.
+ * Each conversation is rendered with a chat template (chat.h), tokenized
+ * whole as the model will see it, and its tokens flagged where the template
+ * says the text is trained (the answers); a target counts only when the
+ * token it predicts is trained, so the loss covers the answers alone.
+ *
+ * Conversations are packed whole, in order, into sequences of T tokens with
+ * a segment per conversation and positions restarting at each (a
+ * conversation longer than T is cut to T; the rest of a sequence that the
+ * next one does not fit is padding, target -1). Sources (files) are blended
+ * by weight as shares of tokens, each next conversation from the source
+ * furthest below its share (ties to the first); a source's conversations
+ * are shuffled anew each pass over it, from the seed. All is in memory:
+ * SFT sets are small. */
+#ifndef CN_SFT_H
+#define CN_SFT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "chat.h"
+#include "log.h"
+#include "tok.h"
+
+typedef struct cn_sft cn_sft;
+
+typedef struct {
+    int t;          /* tokens per sequence */
+    uint64_t seed;  /* the shuffles */
+    int32_t pad;    /* the id of padding positions (never a target) */
+} cn_sft_opts;
+
+cn_sft *cn_sft_new(const cn_sft_opts *o);
+void cn_sft_free(cn_sft *s);
+
+/* Tokenizes rendered pieces: *ids the ids of the whole text (special tokens
+ * in it recognised, nothing added around it), *trained (malloc'd, one flag
+ * per id) 1 for the ids inside trained pieces. A piece boundary that falls
+ * inside a token (the prefix up to it does not tokenize to a prefix of the
+ * whole) counts the token to the piece it starts in. */
+cn_status cn_sft_encode(cn_tok *tok, const cn_chat_pieces *p, cn_ids *ids, uint8_t **trained);
+
+/* Reads a chat JSONL file (plain or zstd, "-" for stdin) as a new source of
+ * the blend with weight (> 0): every conversation rendered with template t
+ * (bos, eos: the token strings) and encoded. Errors carry "FILE:LINE". A
+ * conversation without an answer, or whose answers are all cut off by T, is
+ * skipped and counted. */
+cn_status cn_sft_read(cn_sft *s, const char *path, double weight, cn_tok *tok, cn_chat_template t, const char *bos, const char *eos);
+
+typedef struct {
+    uint64_t conversations, tokens, trained, skipped, truncated;
+} cn_sft_stats;
+/* What was read: all sources (src -1) or one. */
+void cn_sft_stats_of(const cn_sft *s, int src, cn_sft_stats *st);
+int cn_sft_sources(const cn_sft *s);
+
+/* The next sequence: ids, targets, segment, pos each [T]. CN_EOF when there
+ * are no conversations. */
+cn_status cn_sft_next(cn_sft *s, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos);
+/* Sequences given so far: the data position; cn_sft_skip on a fresh one
+ * over the same sources (in the same order) goes back to it. */
+uint64_t cn_sft_position(const cn_sft *s);
+cn_status cn_sft_skip(cn_sft *s, uint64_t sequences);
+/* Back to the first sequence (held-out data read again from its start). */
+void cn_sft_rewind(cn_sft *s);
+#endif

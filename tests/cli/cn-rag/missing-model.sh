@@ -1,0 +1,3 @@
+# exit: 1
+# stderr: ^cn-rag: nowhere
+cn-rag --no-retrieval -m nowhere -p hello

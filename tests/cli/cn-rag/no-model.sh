@@ -1,0 +1,3 @@
+# exit: 2
+# stderr: ^cn-rag: no model: give --model DIR$
+cn-rag --no-retrieval -p hello

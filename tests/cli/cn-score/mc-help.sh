@@ -1,0 +1,7 @@
+# exit: 0
+# cn-score mc --help: the usage line and what the metrics are
+cn-score mc --help > out.txt
+grep -q '^       cn-score mc --model DIR' out.txt
+grep -q 'acc_norm' out.txt
+grep -q 'Wilson score 95% interval' out.txt
+grep -q -- '--shots K' out.txt

@@ -1,0 +1,3 @@
+# exit: 2
+# stderr: give --init MODEL_DIR
+cn-sft --out x chat.jsonl

@@ -1,0 +1,326 @@
+/* cn-sft: supervised fine-tuning on chat data (ChipNeMo section III-C):
+ * conversations rendered with a chat template, the loss on the answers
+ * only, full-parameter or LoRA; the training loop is cn-pretrain's. */
+#include <getopt.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "chat.h"
+#include "ckpt.h"
+#include "dist.h"
+#include "io.h"
+#include "model.h"
+#include "sft.h"
+#include "tok.h"
+#include "tool.h"
+#include "train.h"
+
+static void usage(void) __attribute__((noreturn));
+static void usage(void) {
+    printf("Usage: %s --init MODEL_DIR --out OUT [options] [WEIGHT:]CHAT.jsonl...\n"
+           "       %s --resume OUT [WEIGHT:]CHAT.jsonl...\n"
+           "Fine-tunes a LLaMA-class model on chat records {\"messages\": [{\"role\":\n"
+           "\"system|user|assistant\", \"content\": ...}]} (plain or zstd; several files blend\n"
+           "by WEIGHT, shares of tokens, default 1). Each conversation is rendered with the\n"
+           "chat template and tokenized whole; the loss covers the assistant's answers only.\n"
+           "Conversations are packed whole into sequences of --seq-len, attention and\n"
+           "positions kept within each. OUT receives the model (full fine-tuning), or the\n"
+           "LoRA adapter in PEFT's layout (adapter_config.json, adapter_model.safetensors;\n"
+           "with --merge also the merged model), with tokenizer.json and a\n"
+           "tokenizer_config.json naming the template.\n\n"
+           "  -i, --init DIR         the model to fine-tune (config.json, safetensors, tokenizer.json)\n"
+           "  -o, --out DIR          the output directory (required)\n"
+           "  -t, --tokenizer FILE   the tokenizer (default DIR/tokenizer.json)\n"
+           "      --template NAME    llama2, chatml or chipnemo (default: the one DIR's\n"
+           "                         tokenizer_config.json names)\n"
+           "      --lora-rank R      train LoRA adapters of rank R instead of every weight\n"
+           "      --lora-alpha F     their scale is alpha / rank (default 2 x rank)\n"
+           "      --lora-targets L   projections to adapt: q,k,v,o,gate,up,down or all (default q,v)\n"
+           "      --lora-dropout F   dropout on the adapters' input (default 0.05)\n"
+           "      --merge            also write the model with the adapters merged into it\n"
+           "      --val FILE         held-out chat records: their mean answer loss is val_loss\n"
+           "\nThe defaults: --lr 2e-5 (full) or 2e-4 (LoRA), --seq-len 256; the shared\n"
+           "training options:\n%s",
+           cn_prog, cn_prog, cn_train_help);
+    exit(0);
+}
+
+typedef struct {
+    cn_train_opts t;
+    const char *init, *tok, *template_name, *val, *targets;
+    int lora_rank, merge;
+    double lora_alpha, lora_dropout;
+} opts;
+
+typedef struct {
+    const opts *o;
+    cn_sft *data, *val;
+    cn_chat_template tpl;
+    const char *tok_path, *bos, *eos;
+    int32_t *ids, *tg, *seg, *pos; /* a micro-batch for validation */
+} run_ctx;
+
+static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
+    return cn_sft_next(((run_ctx *)ctx)->data, ids, tg, seg, pos);
+}
+
+static void save_position(void *ctx, cJSON *p) { cJSON_AddNumberToObject(p, "sequences", (double)cn_sft_position(((run_ctx *)ctx)->data)); }
+
+static void save_options(void *ctx, cJSON *h) {
+    const run_ctx *r = ctx;
+    const opts *o = r->o;
+    cJSON_AddStringToObject(h, "init", o->init);
+    cJSON_AddStringToObject(h, "template", cn_chat_template_name(r->tpl));
+    cJSON_AddNumberToObject(h, "lora_rank", o->lora_rank);
+    cJSON_AddNumberToObject(h, "lora_alpha", o->lora_alpha);
+    cJSON_AddNumberToObject(h, "lora_dropout", o->lora_dropout);
+    cJSON_AddStringToObject(h, "lora_targets", o->targets);
+    cJSON_AddBoolToObject(h, "merge", o->merge);
+}
+
+static double validate(void *ctx, cn_model *m) {
+    run_ctx *r = ctx;
+    int T = (int)r->o->t.seq, B = (int)r->o->t.micro;
+    cn_sft_stats st;
+    cn_sft_stats_of(r->val, -1, &st);
+    uint64_t batches = (st.tokens + (uint64_t)B * T - 1) / ((uint64_t)B * T); /* about one pass */
+    if (batches > r->o->t.val_batches) batches = r->o->t.val_batches;
+    cn_sft_rewind(r->val);
+    double sum = 0;
+    for (uint64_t k = 0; k < batches; k++) {
+        for (int s = 0; s < B; s++) {
+            size_t at = (size_t)s * T;
+            if (cn_sft_next(r->val, r->ids + at, r->tg + at, r->seg + at, r->pos + at)) cn_die_status();
+        }
+        cn_batch bt = {r->ids, r->pos, r->seg, NULL, NULL, r->tg};
+        double l;
+        if (cn_model_forward(m, &bt, &l)) cn_die_status();
+        sum += l;
+    }
+    return batches ? sum / (double)batches : 0;
+}
+
+/* tokenizer_config.json naming the template, for later tools and transformers */
+static cn_status write_tokenizer_config(const run_ctx *r, const char *dir) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "bos_token", r->bos);
+    cJSON_AddStringToObject(j, "eos_token", r->eos);
+    cJSON_AddStringToObject(j, "chat_template", cn_chat_template_jinja(r->tpl));
+    cJSON_AddStringToObject(j, CN_CHAT_TEMPLATE_KEY, cn_chat_template_name(r->tpl));
+    cJSON_AddStringToObject(j, "tokenizer_class", "PreTrainedTokenizerFast");
+    char *text = cJSON_Print(j), path[4200];
+    cJSON_Delete(j);
+    if (!text) return cn_fail(CN_ENOMEM, "out of memory");
+    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+    cn_status st = cn_write_text(path, text);
+    free(text);
+    return st;
+}
+
+static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
+    const run_ctx *r = ctx;
+    cn_status st = CN_OK;
+    if (cn_model_has_lora(m)) {
+        st = cn_model_save_adapter(m, dir, r->o->init);
+        if (!st && r->o->merge && !(st = cn_model_merge_lora(m))) st = cn_model_save(m, dir);
+    } else {
+        st = cn_model_save(m, dir);
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    if (!st) st = cn_copy_file(r->tok_path, path);
+    if (!st) st = write_tokenizer_config(r, dir);
+    return st;
+}
+
+/* "W:path" or "path" */
+static const char *split_weight(const char *arg, double *w) {
+    const char *colon = strchr(arg, ':');
+    *w = 1;
+    if (colon && colon > arg) {
+        char num[64];
+        size_t n = (size_t)(colon - arg);
+        if (n < sizeof num) {
+            memcpy(num, arg, n), num[n] = 0;
+            char *end;
+            double v = strtod(num, &end);
+            if (*end == 0) {
+                if (!(v > 0)) cn_usage_error("%s: the weight must be above 0", arg);
+                *w = v;
+                return colon + 1;
+            }
+        }
+    }
+    return arg;
+}
+
+/* the template: the option's, or the one the model directory's tokenizer_config.json names */
+static cn_chat_template find_template(const opts *o, const char *dir) {
+    cn_chat_template t;
+    if (o->template_name) {
+        if (cn_chat_template_by_name(o->template_name, &t)) cn_usage_error("--template: %s", cn_errmsg());
+        return t;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+    size_t n;
+    char *text = cn_read_all(path, &n);
+    if (!text) cn_die("%s: no tokenizer_config.json naming a chat template: give --template llama2, chatml or chipnemo", dir);
+    if (cn_chat_template_find(text, n, path, &t)) cn_die_status();
+    free(text);
+    return t;
+}
+
+static int run(opts *o, int ndata, char **data_paths) {
+    char *ckdir = NULL, *tj = NULL;
+    cJSON *trainer = NULL;
+    if (o->t.resume) { /* the checkpoint's settings replace the command line's */
+        trainer = cn_train_resume(&o->t, &ckdir);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(trainer, "options");
+        const cJSON *in = cJSON_GetObjectItemCaseSensitive(h, "init"), *tp = cJSON_GetObjectItemCaseSensitive(h, "template");
+        const cJSON *tg = cJSON_GetObjectItemCaseSensitive(h, "lora_targets");
+        if (!cJSON_IsString(in) || !cJSON_IsString(tp) || !cJSON_IsString(tg)) cn_die("%s/trainer.json: not cn-sft's", ckdir);
+        o->init = in->valuestring, o->template_name = tp->valuestring, o->targets = tg->valuestring;
+        o->lora_rank = (int)cn_train_num(h, "lora_rank"), o->lora_alpha = cn_train_num(h, "lora_alpha");
+        o->lora_dropout = cn_train_num(h, "lora_dropout"), o->merge = (int)cn_train_num(h, "merge");
+    }
+    cn_config c;
+    if (cn_config_load(o->init, &c)) cn_die_status();
+    if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-sft trains LLaMA-class models (%s given)", o->init, c.architecture);
+    char tokpath[4200];
+    if (!o->tok) snprintf(tokpath, sizeof tokpath, "%s/tokenizer.json", o->init), o->tok = tokpath;
+    cn_tok *tok = cn_tok_load(o->tok);
+    if (!tok) cn_die_status();
+    if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
+    run_ctx r = {o, NULL, NULL, find_template(o, o->init), o->tok, "", "", NULL, NULL, NULL, NULL};
+    int64_t bos = -1, eos = -1;
+    if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
+    if (bos < 0) bos = c.bos;
+    if (eos < 0) eos = c.eos;
+    if (bos >= 0 && cn_tok_token(tok, (uint32_t)bos)) r.bos = cn_tok_token(tok, (uint32_t)bos);
+    if (eos >= 0 && cn_tok_token(tok, (uint32_t)eos)) r.eos = cn_tok_token(tok, (uint32_t)eos);
+    int T = (int)o->t.seq, B = (int)o->t.micro, accum;
+    uint64_t steps = cn_train_steps(&o->t, &accum);
+    if (cn_config_check_seq(&c, T)) cn_die_status();
+    cn_lora_opts lo = {o->lora_rank, (float)o->lora_alpha, (float)o->lora_dropout, 0};
+    if (o->lora_rank && cn_lora_parse_targets(o->targets, &lo.targets)) cn_usage_error("--lora-targets: %s", cn_errmsg());
+    if (o->t.dry) {
+        char note[128];
+        snprintf(note, sizeof note, "; template %s%s", cn_chat_template_name(r.tpl), o->lora_rank ? "; LoRA adapters train" : "");
+        cn_train_print_plan(&o->t, &c, !o->lora_rank, note);
+        cn_tok_free(tok);
+        return 0;
+    }
+    /* the data */
+    cn_sft_opts so = {T, o->t.seed, (int32_t)(eos >= 0 ? eos : 0)};
+    if (!(r.data = cn_sft_new(&so))) cn_die_status();
+    for (int i = 0; i < ndata; i++) {
+        double w;
+        const char *path = split_weight(data_paths[i], &w);
+        if (cn_sft_read(r.data, path, w, tok, r.tpl, r.bos, r.eos)) cn_die_status();
+        cn_sft_stats st;
+        cn_sft_stats_of(r.data, i, &st);
+        if (!o->t.quiet && cn_dist_rank() == 0)
+            fprintf(stderr, "%s: %s: %llu conversations, %llu tokens, %llu trained%s\n", cn_prog, path, (unsigned long long)st.conversations,
+                    (unsigned long long)st.tokens, (unsigned long long)st.trained, st.truncated ? " (some cut to --seq-len)" : "");
+        if (!st.conversations) cn_die("%s: no conversation with an answer", path);
+    }
+    if (o->val) {
+        if (!(r.val = cn_sft_new(&so)) || cn_sft_read(r.val, o->val, 1, tok, r.tpl, r.bos, r.eos)) cn_die_status();
+        size_t n = (size_t)B * T;
+        if (!(r.ids = malloc(n * 4)) || !(r.tg = malloc(n * 4)) || !(r.seg = malloc(n * 4)) || !(r.pos = malloc(n * 4))) cn_die("out of memory");
+    }
+    /* the model */
+    cn_model *m = cn_model_new(&c, cn_tool_device(o->t.device));
+    if (!m) cn_die_status();
+    uint64_t step0 = 0;
+    if (o->lora_rank || !ckdir) { /* the base: a LoRA checkpoint holds only the adapters */
+        if (cn_model_load(m, o->init)) cn_die_status();
+    }
+    if (o->lora_rank && cn_model_add_lora(m, &lo, o->t.seed)) cn_die_status();
+    if (ckdir) {
+        if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
+        free(tj);
+        step0 = (uint64_t)cn_train_num(trainer, "step");
+        const cJSON *dp = cJSON_GetObjectItemCaseSensitive(trainer, "data");
+        if (cn_sft_skip(r.data, (uint64_t)cn_train_num(dp, "sequences"))) cn_die_status();
+        if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
+    }
+    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok};
+    cn_train_run(&o->t, m, &h, step0);
+    free(r.ids), free(r.tg), free(r.seg), free(r.pos);
+    cn_sft_free(r.data);
+    cn_sft_free(r.val);
+    cn_model_free(m);
+    cn_tok_free(tok);
+    cJSON_Delete(trainer);
+    free(ckdir);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    cn_tool_init("cn-sft");
+    if (cn_dist_init(&argc, &argv)) cn_die_status();
+    opts o = {.targets = "q,v", .lora_alpha = -1, .lora_dropout = 0.05};
+    cn_train_opts_init(&o.t, 0); /* 0: by the kind of fine-tuning, below */
+    enum { O_TEMPLATE = 256, O_RANK, O_ALPHA, O_TARGETS, O_DROPOUT, O_MERGE, O_VAL, O_VERSION };
+    static const struct option own[] = {
+        {"init", required_argument, 0, 'i'}, {"out", required_argument, 0, 'o'}, {"tokenizer", required_argument, 0, 't'},
+        {"template", required_argument, 0, O_TEMPLATE}, {"lora-rank", required_argument, 0, O_RANK},
+        {"lora-alpha", required_argument, 0, O_ALPHA}, {"lora-targets", required_argument, 0, O_TARGETS},
+        {"lora-dropout", required_argument, 0, O_DROPOUT}, {"merge", no_argument, 0, O_MERGE}, {"val", required_argument, 0, O_VAL},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    struct option *longs = cn_train_longopts(own);
+    int ch;
+    while ((ch = getopt_long(argc, argv, "i:o:t:qh", longs, NULL)) != -1) {
+        if (cn_train_option(&o.t, ch, optarg)) continue;
+        switch (ch) {
+        case 'i': o.init = optarg; break;
+        case 'o': o.t.out = optarg; break;
+        case 't': o.tok = optarg; break;
+        case O_TEMPLATE: o.template_name = optarg; break;
+        case O_RANK: {
+            uint64_t v = cn_opt_u64("--lora-rank", optarg);
+            if (v < 1 || v > 4096) cn_usage_error("option --lora-rank: between 1 and 4096");
+            o.lora_rank = (int)v;
+            break;
+        }
+        case O_ALPHA:
+            o.lora_alpha = cn_opt_double("--lora-alpha", optarg);
+            if (!(o.lora_alpha > 0)) cn_usage_error("option --lora-alpha: must be above 0");
+            break;
+        case O_TARGETS: o.targets = optarg; break;
+        case O_DROPOUT:
+            o.lora_dropout = cn_opt_double("--lora-dropout", optarg);
+            if (!(o.lora_dropout >= 0 && o.lora_dropout < 1)) cn_usage_error("option --lora-dropout: in [0, 1)");
+            break;
+        case O_MERGE: o.merge = 1; break;
+        case O_VAL: o.val = optarg; break;
+        case 'q': o.t.quiet = 1; break;
+        case 'h': usage();
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    free(longs);
+    if (o.t.resume && o.init) cn_usage_error("--resume continues a run: no --init with it");
+    if (!o.t.resume && !o.init) cn_usage_error("give --init MODEL_DIR");
+    if (!o.t.out && !o.t.dry && !o.t.resume) cn_usage_error("no output: give --out DIR");
+    if (o.t.steps && o.t.tokens) cn_usage_error("give --steps or --tokens, not both");
+    if (optind >= argc && !o.t.dry) cn_usage_error("no training data: give chat JSONL files");
+    if (o.merge && !o.lora_rank) cn_usage_error("--merge goes with --lora-rank");
+    if (o.lora_alpha < 0) o.lora_alpha = 2.0 * (o.lora_rank ? o.lora_rank : 1);
+    if (!(o.t.lr > 0)) o.t.lr = o.lora_rank ? 2e-4 : 2e-5;
+    if (o.lora_rank) {
+        unsigned mask;
+        if (cn_lora_parse_targets(o.targets, &mask)) cn_usage_error("--lora-targets: %s", cn_errmsg());
+    }
+    if (o.t.threads > 0) omp_set_num_threads(o.t.threads);
+    int rc = run(&o, argc - optind, argv + optind);
+    cn_dist_finalize();
+    return rc;
+}

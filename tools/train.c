@@ -1,0 +1,336 @@
+/* train: the training loop and options cn-pretrain and cn-sft share. */
+#include "train.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ckpt.h"
+#include "dist.h"
+#include "io.h"
+#include "optim.h"
+#include "tool.h"
+
+enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
+       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE };
+
+static const struct option shared[] = {
+    {"steps", required_argument, 0, T_STEPS},       {"tokens", required_argument, 0, T_TOKENS},
+    {"seq-len", required_argument, 0, T_SEQ},       {"micro-batch", required_argument, 0, T_MICRO},
+    {"batch-tokens", required_argument, 0, T_BATCH}, {"lr", required_argument, 0, T_LR},
+    {"min-lr", required_argument, 0, T_MINLR},      {"warmup", required_argument, 0, T_WARMUP},
+    {"schedule", required_argument, 0, T_SCHED},    {"weight-decay", required_argument, 0, T_WD},
+    {"beta1", required_argument, 0, T_B1},          {"beta2", required_argument, 0, T_B2},
+    {"eps", required_argument, 0, T_EPS},           {"clip", required_argument, 0, T_CLIP},
+    {"seed", required_argument, 0, T_SEED},         {"log", required_argument, 0, T_LOG},
+    {"dry-run", no_argument, 0, T_DRY},             {"threads", required_argument, 0, T_THREADS},
+    {"save-every", required_argument, 0, T_SAVE},   {"keep", required_argument, 0, T_KEEP},
+    {"resume", required_argument, 0, T_RESUME},     {"val-every", required_argument, 0, T_VALEVERY},
+    {"val-batches", required_argument, 0, T_VALBATCHES}, {"device", required_argument, 0, T_DEVICE},
+};
+
+const char cn_train_help[] =
+    "      --steps N          optimizer steps\n"
+    "      --tokens N         or: steps enough for N training tokens (e.g. 20M)\n"
+    "      --seq-len T        tokens per sequence (default 256)\n"
+    "      --micro-batch B    sequences per forward (default 4)\n"
+    "      --batch-tokens N   tokens per optimizer step, a multiple of B x T (default B x T)\n"
+    "      --lr F             peak learning rate\n"
+    "      --min-lr F         the floor the decay ends at (default lr / 10)\n"
+    "      --warmup N         warm-up steps (default 0)\n"
+    "      --schedule S       constant, cosine or linear (default cosine)\n"
+    "      --weight-decay F   AdamW, not on norms and biases (default 0.1)\n"
+    "      --beta1 F --beta2 F --eps F   AdamW (0.9, 0.95, 1e-8)\n"
+    "      --clip F           gradient norm clipping (default 1.0; 0: none)\n"
+    "      --seed N           for random weights and draws (default 1)\n"
+    "      --save-every K     a checkpoint OUT/step-N every K steps (and at the end)\n"
+    "      --keep N           keep the newest N checkpoints (default all)\n"
+    "      --resume OUT       continue from OUT/latest: the same data position, state and\n"
+    "                         settings; bit-identical to an uninterrupted run on as many\n"
+    "                         threads. SIGTERM or SIGUSR1 checkpoints and exits 0\n"
+    "      --val-every K      the held-out loss every K steps (default: at each checkpoint\n"
+    "                         and the end), over up to --val-batches micro-batches (16)\n"
+    "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
+    "                         tokens_per_s (and val_loss)\n"
+    "      --dry-run          print the plan and the memory a step needs, then exit\n"
+    "      --threads N        threads (default: all cores)\n"
+    CN_DEVICE_HELP
+    "  -q, --quiet            no progress line\n"
+    "  -h, --help             this help\n"
+    "      --version          print the version\n";
+
+void cn_train_opts_init(cn_train_opts *o, double lr) {
+    memset(o, 0, sizeof *o);
+    o->seq = 256, o->micro = 4, o->lr = lr, o->min_lr = -1, o->wd = 0.1, o->beta1 = 0.9, o->beta2 = 0.95, o->eps = 1e-8;
+    o->clip = 1.0, o->seed = 1, o->schedule = "cosine", o->val_batches = 16;
+    o->threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+struct option *cn_train_longopts(const struct option *tool) {
+    size_t n = 0, k = sizeof shared / sizeof *shared;
+    while (tool[n].name) n++;
+    struct option *all = malloc((n + k + 1) * sizeof *all);
+    if (!all) cn_die("out of memory");
+    memcpy(all, tool, n * sizeof *all);
+    memcpy(all + n, shared, k * sizeof *all);
+    memset(all + n + k, 0, sizeof *all);
+    return all;
+}
+
+static double opt_pos(const char *name, const char *v, int zero_ok) {
+    double d = cn_opt_double(name, v);
+    if (!(d > 0 || (zero_ok && d == 0))) cn_usage_error("option %s: must be %s", name, zero_ok ? "at least 0" : "above 0");
+    return d;
+}
+
+int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
+    switch (ch) {
+    case T_STEPS: o->steps = cn_opt_u64("--steps", arg); break;
+    case T_TOKENS: o->tokens = cn_opt_u64("--tokens", arg); break;
+    case T_SEQ:
+        o->seq = cn_opt_u64("--seq-len", arg);
+        if (o->seq < 1 || o->seq > (1u << 20)) cn_usage_error("option --seq-len: between 1 and 1M");
+        break;
+    case T_MICRO:
+        o->micro = cn_opt_u64("--micro-batch", arg);
+        if (o->micro < 1 || o->micro > 65536) cn_usage_error("option --micro-batch: between 1 and 65536");
+        break;
+    case T_BATCH: o->batch_tokens = cn_opt_u64("--batch-tokens", arg); break;
+    case T_LR: o->lr = opt_pos("--lr", arg, 0); break;
+    case T_MINLR: o->min_lr = opt_pos("--min-lr", arg, 1); break;
+    case T_WARMUP: o->warmup = cn_opt_u64("--warmup", arg); break;
+    case T_SCHED:
+        if (cn_lr_parse(arg) < 0) cn_usage_error("option --schedule: constant, cosine or linear");
+        o->schedule = arg;
+        break;
+    case T_WD: o->wd = opt_pos("--weight-decay", arg, 1); break;
+    case T_B1: o->beta1 = opt_pos("--beta1", arg, 1); break;
+    case T_B2: o->beta2 = opt_pos("--beta2", arg, 1); break;
+    case T_EPS: o->eps = opt_pos("--eps", arg, 0); break;
+    case T_CLIP: o->clip = opt_pos("--clip", arg, 1); break;
+    case T_SEED: o->seed = cn_opt_u64("--seed", arg); break;
+    case T_LOG: o->log = arg; break;
+    case T_DRY: o->dry = 1; break;
+    case T_THREADS: {
+        uint64_t v = cn_opt_u64("--threads", arg);
+        if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
+        o->threads = (int)v;
+        break;
+    }
+    case T_SAVE: o->save_every = cn_opt_u64("--save-every", arg); break;
+    case T_KEEP: o->keep = cn_opt_u64("--keep", arg); break;
+    case T_RESUME: o->resume = arg; break;
+    case T_VALEVERY: o->val_every = cn_opt_u64("--val-every", arg); break;
+    case T_DEVICE: o->device = cn_opt_device("--device", arg); break;
+    case T_VALBATCHES:
+        o->val_batches = cn_opt_u64("--val-batches", arg);
+        if (!o->val_batches) cn_usage_error("option --val-batches: at least 1");
+        break;
+    default: return 0;
+    }
+    return 1;
+}
+
+uint64_t cn_train_steps(const cn_train_opts *o, int *accum) {
+    uint64_t per_micro = o->micro * o->seq, batch = o->batch_tokens ? o->batch_tokens : per_micro;
+    if (batch % per_micro)
+        cn_usage_error("--batch-tokens %llu is not a multiple of micro-batch x seq-len (%llu)", (unsigned long long)batch,
+                       (unsigned long long)per_micro);
+    *accum = (int)(batch / per_micro);
+    uint64_t steps = o->steps ? o->steps : (o->tokens + batch - 1) / batch;
+    if (!steps) cn_usage_error("give --steps N or --tokens N");
+    return steps;
+}
+
+void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_all, const char *note) {
+    int T = (int)o->seq, B = (int)o->micro, accum;
+    uint64_t steps = cn_train_steps(o, &accum);
+    cn_model_mem mm;
+    cn_model_memory(c, B, T, train_all, &mm);
+    printf("model: %s, %llu parameters%s; %llu steps of %llu tokens (%d micro-batches of %d x %d)%s\n", c->architecture,
+           (unsigned long long)cn_config_params(c), train_all ? "" : " (frozen)", (unsigned long long)steps,
+           (unsigned long long)accum * B * T, accum, B, T, note ? note : "");
+    printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB\n",
+           mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, mm.total / 1048576.0);
+}
+
+double cn_train_num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) cn_die("trainer.json: '%s' missing", key);
+    return cJSON_IsBool(v) ? (double)cJSON_IsTrue(v) : v->valuedouble;
+}
+
+/* the trainer's state and settings, for trainer.json */
+static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint64_t step, uint64_t steps, uint64_t tokens) {
+    cJSON *j = cJSON_CreateObject(), *p = cJSON_CreateObject(), *x = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "step", (double)step);
+    cJSON_AddNumberToObject(j, "steps", (double)steps);
+    cJSON_AddNumberToObject(j, "tokens", (double)tokens);
+    cJSON_AddNumberToObject(j, "threads", o->threads);
+    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
+    if (h->save_position) h->save_position(h->ctx, p);
+    cJSON_AddItemToObject(j, "data", p);
+    cJSON_AddNumberToObject(x, "seq_len", (double)o->seq);
+    cJSON_AddNumberToObject(x, "micro_batch", (double)o->micro);
+    cJSON_AddNumberToObject(x, "batch_tokens", (double)o->batch_tokens);
+    cJSON_AddNumberToObject(x, "lr", o->lr);
+    cJSON_AddNumberToObject(x, "min_lr", o->min_lr);
+    cJSON_AddNumberToObject(x, "warmup", (double)o->warmup);
+    cJSON_AddStringToObject(x, "schedule", o->schedule);
+    cJSON_AddNumberToObject(x, "weight_decay", o->wd);
+    cJSON_AddNumberToObject(x, "beta1", o->beta1);
+    cJSON_AddNumberToObject(x, "beta2", o->beta2);
+    cJSON_AddNumberToObject(x, "eps", o->eps);
+    cJSON_AddNumberToObject(x, "clip", o->clip);
+    cJSON_AddNumberToObject(x, "save_every", (double)o->save_every);
+    cJSON_AddNumberToObject(x, "keep", (double)o->keep);
+    cJSON_AddNumberToObject(x, "val_every", (double)o->val_every);
+    cJSON_AddNumberToObject(x, "val_batches", (double)o->val_batches);
+    if (h->save_options) h->save_options(h->ctx, x);
+    cJSON_AddItemToObject(j, "options", x);
+    char *s = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!s) cn_die("out of memory");
+    return s;
+}
+
+cJSON *cn_train_resume(cn_train_opts *o, char **ckdir) {
+    if (!(*ckdir = cn_ckpt_latest(o->resume))) cn_die("%s: no checkpoint to resume (no %s/latest)", o->resume, o->resume);
+    char tp[4300];
+    snprintf(tp, sizeof tp, "%s/trainer.json", *ckdir);
+    size_t n;
+    char *text = cn_read_all(tp, &n);
+    if (!text) cn_die_status();
+    cJSON *t = cJSON_ParseWithLength(text, n);
+    free(text);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(t, "options");
+    if (!cJSON_IsObject(h)) cn_die("%s: not a trainer.json", tp);
+    o->seq = (uint64_t)cn_train_num(h, "seq_len"), o->micro = (uint64_t)cn_train_num(h, "micro_batch");
+    o->batch_tokens = (uint64_t)cn_train_num(h, "batch_tokens");
+    o->lr = cn_train_num(h, "lr"), o->min_lr = cn_train_num(h, "min_lr"), o->warmup = (uint64_t)cn_train_num(h, "warmup");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "schedule");
+    o->schedule = cJSON_IsString(sc) && cn_lr_parse(sc->valuestring) >= 0 ? sc->valuestring : "cosine";
+    o->wd = cn_train_num(h, "weight_decay"), o->beta1 = cn_train_num(h, "beta1"), o->beta2 = cn_train_num(h, "beta2");
+    o->eps = cn_train_num(h, "eps"), o->clip = cn_train_num(h, "clip");
+    o->save_every = (uint64_t)cn_train_num(h, "save_every"), o->keep = (uint64_t)cn_train_num(h, "keep");
+    if (cJSON_GetObjectItemCaseSensitive(h, "val_every")) o->val_every = (uint64_t)cn_train_num(h, "val_every");
+    if (cJSON_GetObjectItemCaseSensitive(h, "val_batches")) o->val_batches = (uint64_t)cn_train_num(h, "val_batches");
+    o->steps = (uint64_t)cn_train_num(t, "steps"), o->tokens = 0, o->seed = (uint64_t)cn_train_num(t, "seed");
+    if ((int)cn_train_num(t, "threads") != o->threads)
+        fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n", cn_prog,
+                (int)cn_train_num(t, "threads"), o->threads);
+    if (!o->out) o->out = o->resume;
+    return t;
+}
+
+static volatile sig_atomic_t stop_signal;
+static void on_stop(int sig) { stop_signal = sig; }
+
+int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, uint64_t step0) {
+    int T = (int)o->seq, B = (int)o->micro, accum;
+    uint64_t steps = cn_train_steps(o, &accum), batch = (uint64_t)accum * B * T;
+    if (cn_model_batch(m, B, T)) cn_die_status();
+    cn_out *log = NULL;
+    if (o->log && cn_dist_rank() == 0 && !(log = cn_out_open(o->log, 0))) cn_die_status();
+    size_t n = (size_t)B * T;
+    int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *seg = malloc(n * 4), *pos = malloc(n * 4);
+    if (!ids || !tg || !seg || !pos) cn_die("out of memory");
+    double t0 = cn_now(), min_lr = o->min_lr >= 0 ? o->min_lr : o->lr / 10;
+    int sched = cn_lr_parse(o->schedule);
+    cn_progress prog;
+    cn_progress_begin(&prog, o->quiet || cn_dist_rank() != 0);
+    signal(SIGTERM, on_stop);
+    signal(SIGUSR1, on_stop);
+    /* every rank packs the whole global stream and takes every R-th
+     * micro-batch; each micro-batch's gradients are summed alone, so that R
+     * ranks of A micro-batches equal one rank of R x A (for R = 2, A = 1: bit
+     * for bit) */
+    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0;
+    if (nrank > 1 && rank == 0 && !o->quiet)
+        fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step\n", cn_prog, nrank, accum, B, T);
+    for (uint64_t step = step0 + 1; step <= steps; step++) {
+        double loss = 0;
+        for (int a = 0; a < accum; a++) {
+            for (int s = 0; s < B; s++) {
+                cn_status st = h->next(h->ctx, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
+                if (st == CN_EOF) cn_die("the data ended at step %llu (it cannot be read again: stdin)", (unsigned long long)step);
+                if (st) cn_die_status();
+            }
+            if (a % nrank != rank) continue;
+            cn_batch bt = {ids, pos, h->use_segments ? seg : NULL, NULL, NULL, tg};
+            double l;
+            cn_model_zero_grad(m);
+            cn_model_set_training(m, 1, o->seed * 1000003u + step * 4099u + (uint64_t)a); /* LoRA dropout's masks */
+            if (cn_model_forward(m, &bt, &l) || cn_model_backward(m, NULL)) cn_die_status();
+            if (accum > nrank && cn_model_accumulate(m, a < nrank)) cn_die_status();
+            loss += l;
+            mine = 1;
+        }
+        cn_model_set_training(m, 0, 0);
+        if (!mine) cn_model_zero_grad(m); /* more ranks than micro-batches */
+        if (accum > nrank) cn_model_accumulated(m);
+        size_t ng;
+        float *gd = cn_model_grad_data(m, &ng);
+        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(&loss, 1)) cn_die_status();
+        loss /= accum;
+        cn_model_scale_grad(m, 1.0f / (float)accum);
+        double gn = cn_model_grad_norm(m);
+        if (!isfinite(loss) || !isfinite(gn)) {
+            if (log) cn_out_abort(log);
+            cn_die("step %llu: the loss (%g) or the gradient norm (%g) is not finite; stopping (the output is left as it was)",
+                   (unsigned long long)step, loss, gn);
+        }
+        if (o->clip > 0 && gn > o->clip) cn_model_scale_grad(m, (float)(o->clip / gn));
+        double lr = cn_lr((cn_lr_schedule)sched, (int64_t)step, (int64_t)steps, (int64_t)o->warmup, o->lr, min_lr);
+        if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step)) cn_die_status();
+        double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
+        if (rank == 0)
+            cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
+                               (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
+        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stop_signal;
+        double val = NAN;
+        double stop = stop_signal != 0; /* every rank stops at the same step */
+        if (cn_dist_sum_f64(&stop, 1)) cn_die_status();
+        if (stop > 0 && !stop_signal) stop_signal = SIGTERM;
+        checkpoint |= stop_signal != 0;
+        if (rank == 0 && h->validate && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
+            val = h->validate(h->ctx, m);
+            if (!o->quiet && !isatty(2)) fprintf(stderr, "%s: step %llu val_loss %.4f\n", cn_prog, (unsigned long long)step, val);
+        }
+        if (log) {
+            char line[512], vl[64] = "";
+            if (!isnan(val)) snprintf(vl, sizeof vl, ", \"val_loss\": %.6f", val);
+            int k = snprintf(line, sizeof line,
+                             "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f%s}\n",
+                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
+            if (cn_out_write(log, line, (size_t)k)) cn_die_status();
+        }
+        if (checkpoint && rank == 0) {
+            char *js = trainer_json(o, h, step, steps, step * batch);
+            if (cn_ckpt_save(o->out, (int64_t)step, m, js, h->tokenizer, (int)o->keep)) cn_die_status();
+            free(js);
+        }
+        if (stop_signal) {
+            cn_progress_end(&prog);
+            if (log && cn_out_commit(log)) cn_die_status();
+            log = NULL;
+            if (rank == 0)
+                fprintf(stderr, "%s: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", cn_prog, (int)stop_signal,
+                        (unsigned long long)step, o->out, o->out);
+            break;
+        }
+    }
+    cn_progress_end(&prog);
+    int stopped = stop_signal != 0;
+    if (rank == 0 && !stopped) { /* rank 0 writes the model */
+        if (h->save_final(h->ctx, m, o->out)) cn_die_status();
+        if (log && cn_out_commit(log)) cn_die_status();
+        if (!o->quiet)
+            fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s; model in %s\n", cn_prog, (unsigned long long)steps,
+                    (unsigned long long)(steps * batch), cn_now() - t0, o->out);
+    }
+    free(ids), free(tg), free(seg), free(pos);
+    return stopped;
+}

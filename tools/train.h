@@ -1,0 +1,71 @@
+/* train: what cn-pretrain and cn-sft share: the optimizer's options and
+ * their help, the training loop (micro-batches taken in turn by the ranks,
+ * gradient accumulation, the sum across ranks, clipping, AdamW on a
+ * schedule, the NaN stop, validation, the progress line and metrics log,
+ * checkpoints and SIGTERM/SIGUSR1) and trainer.json. The tool supplies the
+ * model and its samples through cn_train_hooks. */
+#ifndef CN_TRAIN_H
+#define CN_TRAIN_H
+#include <getopt.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "model.h"
+
+typedef struct {
+    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches;
+    double lr, min_lr, wd, beta1, beta2, eps, clip;
+    const char *schedule, *out, *log, *resume, *device;
+    int dry, quiet, threads;
+} cn_train_opts;
+
+/* the defaults: lr as given, cosine, AdamW 0.9/0.95/1e-8, wd 0.1, clip 1 */
+void cn_train_opts_init(cn_train_opts *o, double lr);
+
+/* The shared long options merged after the tool's own (tool: terminated by
+ * a zero entry; the result is malloc'd), and their parser: 1 when ch was
+ * one of them (usage errors exit 2). Their values start at 1000. */
+struct option *cn_train_longopts(const struct option *tool);
+int cn_train_option(cn_train_opts *o, int ch, const char *arg);
+/* the shared options' lines for --help */
+extern const char cn_train_help[];
+
+/* The hooks a tool gives the loop; ctx is the tool's. */
+typedef struct {
+    void *ctx;
+    /* the next sample: ids, targets (< 0: no loss), segment, pos each [T];
+     * CN_EOF when the data ended for good */
+    cn_status (*next)(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos);
+    /* whether attention stays within segments */
+    int use_segments;
+    /* the data position into trainer.json's "data" */
+    void (*save_position)(void *ctx, cJSON *data);
+    /* the tool's own settings into trainer.json's "options" */
+    void (*save_options)(void *ctx, cJSON *options);
+    /* the mean held-out loss, or NULL for none */
+    double (*validate)(void *ctx, cn_model *m);
+    /* writes the final model to the output directory */
+    cn_status (*save_final)(void *ctx, cn_model *m, const char *dir);
+    /* the tokenizer.json copied into checkpoints, or NULL */
+    const char *tokenizer;
+} cn_train_hooks;
+
+/* Trains from step0 (0, or a resumed checkpoint's step) to the last step;
+ * exits the process (cn_die) on failure. Returns 1 when a signal stopped it
+ * (its checkpoint written), 0 at the end. */
+int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, uint64_t step0);
+
+/* the number of optimizer steps and micro-batches a step, from the options
+ * (usage error when the batch is not a multiple of the micro-batch) */
+uint64_t cn_train_steps(const cn_train_opts *o, int *accum);
+
+/* --dry-run: prints the plan (steps, micro-batches, the model; note, when
+ * not NULL, after it) and the memory a step needs to stdout. */
+void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_all, const char *note);
+
+/* Resume: OUT/latest's directory (malloc'd; cn_die when none) and its
+ * trainer.json; the shared options replaced by the checkpoint's (a warning
+ * when the thread count differs). The caller frees with cJSON_Delete. */
+cJSON *cn_train_resume(cn_train_opts *o, char **ckdir);
+/* a number of trainer.json (cn_die when missing) */
+double cn_train_num(const cJSON *o, const char *key);
+#endif
