@@ -5,10 +5,13 @@
 # (build/tests/decode_bench, fp32 and bf16) against PyTorch (Debian
 # python3-torch, tests/bench/torch_decode.py, inference_mode) with a KV cache,
 # both on 2 threads, alternating A B A B, medians of REPS (default 5).
-# Both run with OMP_WAIT_POLICY=PASSIVE, as train.sh does: PyTorch's best
-# setting, and ours too, since a decoded token is some 160 short parallel
-# regions and spinning threads stall whenever another process wants the cores
-# (measured here: ten times slower), while a passive one costs a wake-up.
+# Each side gets its best setting on an idle machine (make bench wants one):
+# PyTorch OMP_WAIT_POLICY=PASSIVE (Debian's torch mixes OpenMP with pthread
+# OpenBLAS; measured: no slower than ACTIVE here), ours ACTIVE (OURS_WAIT),
+# since a decoded token is some 160 short parallel regions and a passive
+# thread pays a wake-up at each (measured: 63 against 105 tokens/s). On a
+# busy machine spinning threads stall instead (ten times slower): there
+# OURS_WAIT=PASSIVE is the better choice.
 # Decoding one token reads every weight matrix once, so each is also given as
 # a fraction of the memory-bandwidth bound: copy bandwidth (STREAM copy, bytes
 # read + written, measured in the same run between the others) / weight bytes
@@ -26,10 +29,11 @@ THREADS=${THREADS:-2}
 cfg=$top/tests/data/bench/llama-124m.json
 db=$BUILD/tests/decode_bench
 [ -x "$db" ] || { echo "decode.sh: $db is missing (make all builds it)" >&2; exit 1; }
-export OMP_NUM_THREADS=$THREADS THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+export OMP_NUM_THREADS=$THREADS THREADS
+OURS_WAIT=${OURS_WAIT:-ACTIVE}
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-ours() { "$db" decode "$cfg" "$1" "$PROMPT" "$NEW" | sed -n 1p; }
-peer() { /usr/bin/python3 "$top/tests/bench/torch_decode.py" "$cfg" "$1" "$PROMPT" "$NEW" | sed -n 1p; }
+ours() { OMP_WAIT_POLICY=$OURS_WAIT "$db" decode "$cfg" "$1" "$PROMPT" "$NEW" | sed -n 1p; }
+peer() { OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$top/tests/bench/torch_decode.py" "$cfg" "$1" "$PROMPT" "$NEW" | sed -n 1p; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
