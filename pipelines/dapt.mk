@@ -54,7 +54,7 @@ SPLITS := domain-train general-train domain-heldout general-heldout
 strip_v = $(strip $(1))
 
 .PHONY: all
-all: $(W)/summary.md
+all: summary
 .SECONDARY: # every file is kept: a second run with nothing changed does nothing
 
 # 1. the general base tokenizer and the splits in it
@@ -132,6 +132,11 @@ $(W)/scores-$(T).jsonl: $(W)/base/model.safetensors $(foreach s,$(SEEDLIST),$(W)
 	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/sft-$(T) --chat $(MC) >> $@.tmp
 	mv $@.tmp $@
 
-$(W)/summary.md: $(W)/scores-$(T).jsonl pipelines/dapt-summary.sh
+# the default recipe's summary is summary.md; an ablation's is summary-TOKENIZER.md
+SUMMARY := $(W)/summary$(if $(filter aug,$(T)),,-$(T)).md
+$(SUMMARY): $(W)/scores-$(T).jsonl pipelines/dapt-summary.sh
 	pipelines/dapt-summary.sh $< "$(SEEDLIST)" $(T) > $@.tmp && mv $@.tmp $@
 	@cat $@
+
+.PHONY: summary
+summary: $(SUMMARY)
