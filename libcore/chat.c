@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "io.h"
 #include "utf8.h"
 
 /* ---- templates' Jinja sources ----
@@ -248,6 +249,19 @@ cn_status cn_chat_template_find(const char *json, size_t n, const char *name, cn
     st = cn_fail(CN_EFORMAT, "%s: chat_template is not one of the known templates (llama2, chatml, chipnemo)", nm(name));
 out:
     cJSON_Delete(o);
+    return st;
+}
+
+cn_status cn_chat_dir_template(const char *dir, cn_chat_template *t, char **bos, char **eos) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+    size_t n;
+    char *text = cn_read_all(path, &n);
+    if (!text) return cn_last_status();
+    cn_status st = cn_chat_template_find(text, n, path, t);
+    if (!st && bos) st = cn_chat_config_token(text, n, path, "bos_token", bos);
+    if (!st && eos) st = cn_chat_config_token(text, n, path, "eos_token", eos);
+    free(text);
     return st;
 }
 

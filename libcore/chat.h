@@ -142,6 +142,12 @@ cn_status cn_chat_template_find(const char *json, size_t n, const char *name, cn
  * another kind; CN_ENOMEM. */
 cn_status cn_chat_config_token(const char *json, size_t n, const char *name, const char *key, char **out);
 
+/* The template a model directory names: DIR/tokenizer_config.json through
+ * cn_chat_template_find, and, where bos or eos is not NULL, its BOS and EOS
+ * strings (cn_chat_config_token; malloc'd, the caller frees them). Errors as
+ * those, and CN_EIO naming the file when it cannot be read. */
+cn_status cn_chat_dir_template(const char *dir, cn_chat_template *t, char **bos, char **eos);
+
 enum {
     CN_CHAT_GEN_PROMPT = 1, /* end with the prompt for the next answer (add_generation_prompt) */
 };

@@ -108,16 +108,9 @@ int main(int argc, char **argv) {
     cn_mix *m = cn_mix_new(&o);
     if (!m) cn_die_status();
     for (int i = optind; i < argc; i++) {
-        const char *colon = strchr(argv[i], ':');
-        if (!colon || colon == argv[i] || !colon[1]) cn_usage_error("'%s': expected WEIGHT:PATH", argv[i]);
-        char wbuf[64];
-        size_t wl = (size_t)(colon - argv[i]);
-        if (wl >= sizeof wbuf) cn_usage_error("'%s': bad weight", argv[i]);
-        memcpy(wbuf, argv[i], wl);
-        wbuf[wl] = 0;
         double w;
-        if (cn_parse_double(wbuf, &w) || !(w > 0)) cn_usage_error("'%s': weight must be a positive number", argv[i]);
-        cn_status st = cn_mix_add(m, w, colon + 1);
+        const char *path = cn_opt_weighted(argv[i], &w, 0);
+        cn_status st = cn_mix_add(m, w, path);
         if (st == CN_EINVAL) cn_usage_error("%s", cn_errmsg());
         if (st) cn_die_status();
     }

@@ -95,7 +95,6 @@ typedef struct {
     const opts *o;
     cn_packer *pk;
     cn_pack_opts po;
-    int32_t *ids, *tg, *seg, *pos; /* one micro-batch, for validation */
 } data;
 
 static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
@@ -124,7 +123,7 @@ static void save_options(void *ctx, cJSON *h) {
 
 /* the mean loss over up to val_batches micro-batches of the held-out data,
  * packed as the training data (read from the start each time) */
-static double validate(void *ctx, cn_model *m) {
+static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
     data *d = ctx;
     const opts *o = d->o;
     cn_docsrc **src = calloc((size_t)o->nval, sizeof *src);
@@ -142,11 +141,11 @@ static double validate(void *ctx, cn_model *m) {
         cn_status st = CN_OK;
         for (; s < B; s++) {
             size_t at = (size_t)s * T;
-            if ((st = cn_packer_next(pk, d->ids + at, d->tg + at, d->seg + at, d->pos + at))) break;
+            if ((st = cn_packer_next(pk, b->ids + at, b->tg + at, b->seg + at, b->pos + at))) break;
         }
         if (st && st != CN_EOF) cn_die_status();
         if (s < B || cn_packer_epochs(pk) > 0) break; /* one pass, whole micro-batches */
-        cn_batch bt = {d->ids, d->pos, o->no_cross ? d->seg : NULL, NULL, NULL, d->tg};
+        cn_batch bt = {b->ids, b->pos, o->no_cross ? b->seg : NULL, NULL, NULL, b->tg};
         double l;
         if (cn_model_forward(m, &bt, &l)) cn_die_status();
         sum += l, n++;
@@ -197,7 +196,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         c.vocab = (int)cn_tok_vocab_size(tok);
     }
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-pretrain trains LLaMA-class models (%s given)", o->init ? o->init : o->config, c.architecture);
-    int T = (int)o->t.seq, B = (int)o->t.micro, accum;
+    int T = (int)o->t.seq, accum;
     uint64_t steps = cn_train_steps(&o->t, &accum);
     if (cn_config_check_seq(&c, T)) cn_die_status();
     if (o->t.dry) {
@@ -229,7 +228,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (has && info->vocab_size > (uint32_t)c.vocab)
             cn_die("%s: vocabulary of %u, the model has %d", data_paths[i], info->vocab_size, c.vocab);
     }
-    data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}, NULL, NULL, NULL, NULL};
+    data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}};
     if (!(d.pk = cn_packer_new(src, ndata, &d.po))) cn_die_status();
     free(src);
     /* the model */
@@ -257,12 +256,8 @@ static int run(opts *o, int ndata, char **data_paths) {
     } else {
         cn_model_init_random(m, o->t.seed, (float)o->init_std);
     }
-    size_t n = (size_t)B * T;
-    if (o->nval && (!(d.ids = malloc(n * 4)) || !(d.tg = malloc(n * 4)) || !(d.seg = malloc(n * 4)) || !(d.pos = malloc(n * 4))))
-        cn_die("out of memory");
     cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, o->tok};
     cn_train_run(&o->t, m, &h, step0);
-    free(d.ids), free(d.tg), free(d.seg), free(d.pos);
     cn_packer_free(d.pk);
     cn_model_free(m);
     cn_tok_free(tok);

@@ -169,17 +169,7 @@ static void unload(engine *e) {
 /* the chat template, its BOS and EOS strings and where a turn ends: a
  * token when the template's marker is one, else a stop string */
 static void chat_setup(engine *e, const opts *o) {
-    if (o->template_name) {
-        if (cn_chat_template_by_name(o->template_name, &e->tpl)) cn_usage_error("--template: %s", cn_errmsg());
-    } else {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/tokenizer_config.json", o->dir);
-        size_t n;
-        char *text = cn_read_all(path, &n);
-        if (!text) cn_die("%s: no tokenizer_config.json naming a chat template: give --template llama2, chatml or chipnemo", o->dir);
-        if (cn_chat_template_find(text, n, path, &e->tpl)) cn_die_status();
-        free(text);
-    }
+    e->tpl = cn_tool_template(o->template_name, o->dir);
     const char *marker = e->tpl == CN_CHAT_CHATML ? "<|im_end|>" : e->tpl == CN_CHAT_CHIPNEMO ? "<extra_id_1>" : NULL;
     if (!marker) return; /* llama2: the answer ends with EOS */
     int64_t id = cn_tok_id(e->tok, marker, strlen(marker));

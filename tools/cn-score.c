@@ -820,13 +820,7 @@ static int mc_main(int argc, char **argv) {
     int64_t eos;
     if (cn_tok_template(o.tok, &o.bos, &eos)) cn_die_status();
     if (o.chat) { /* the template of DIR/tokenizer_config.json, which puts BOS in itself */
-        snprintf(tp, sizeof tp, "%s/tokenizer_config.json", dir);
-        size_t n;
-        char *text = cn_read_all(tp, &n);
-        if (!text || cn_chat_template_find(text, n, tp, &o.tpl) || cn_chat_config_token(text, n, tp, "bos_token", &o.bos_s) ||
-            cn_chat_config_token(text, n, tp, "eos_token", &o.eos_s))
-            cn_die("--chat: %s", cn_errmsg());
-        free(text);
+        if (cn_chat_dir_template(dir, &o.tpl, &o.bos_s, &o.eos_s)) cn_die("--chat: %s", cn_errmsg());
         o.bos = -1;
     }
     if (!(o.st = calloc((size_t)o.threads, sizeof *o.st))) cn_die("out of memory");

@@ -60,7 +60,6 @@ typedef struct {
     cn_sft *data, *val;
     cn_chat_template tpl;
     const char *tok_path, *bos, *eos;
-    int32_t *ids, *tg, *seg, *pos; /* a micro-batch for validation */
 } run_ctx;
 
 static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
@@ -81,7 +80,7 @@ static void save_options(void *ctx, cJSON *h) {
     cJSON_AddBoolToObject(h, "merge", o->merge);
 }
 
-static double validate(void *ctx, cn_model *m) {
+static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
     run_ctx *r = ctx;
     int T = (int)r->o->t.seq, B = (int)r->o->t.micro;
     cn_sft_stats st;
@@ -93,9 +92,9 @@ static double validate(void *ctx, cn_model *m) {
     for (uint64_t k = 0; k < batches; k++) {
         for (int s = 0; s < B; s++) {
             size_t at = (size_t)s * T;
-            if (cn_sft_next(r->val, r->ids + at, r->tg + at, r->seg + at, r->pos + at)) cn_die_status();
+            if (cn_sft_next(r->val, b->ids + at, b->tg + at, b->seg + at, b->pos + at)) cn_die_status();
         }
-        cn_batch bt = {r->ids, r->pos, r->seg, NULL, NULL, r->tg};
+        cn_batch bt = {b->ids, b->pos, b->seg, NULL, NULL, b->tg};
         double l;
         if (cn_model_forward(m, &bt, &l)) cn_die_status();
         sum += l;
@@ -136,44 +135,6 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     return st;
 }
 
-/* "W:path" or "path" */
-static const char *split_weight(const char *arg, double *w) {
-    const char *colon = strchr(arg, ':');
-    *w = 1;
-    if (colon && colon > arg) {
-        char num[64];
-        size_t n = (size_t)(colon - arg);
-        if (n < sizeof num) {
-            memcpy(num, arg, n), num[n] = 0;
-            char *end;
-            double v = strtod(num, &end);
-            if (*end == 0) {
-                if (!(v > 0)) cn_usage_error("%s: the weight must be above 0", arg);
-                *w = v;
-                return colon + 1;
-            }
-        }
-    }
-    return arg;
-}
-
-/* the template: the option's, or the one the model directory's tokenizer_config.json names */
-static cn_chat_template find_template(const opts *o, const char *dir) {
-    cn_chat_template t;
-    if (o->template_name) {
-        if (cn_chat_template_by_name(o->template_name, &t)) cn_usage_error("--template: %s", cn_errmsg());
-        return t;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-    size_t n;
-    char *text = cn_read_all(path, &n);
-    if (!text) cn_die("%s: no tokenizer_config.json naming a chat template: give --template llama2, chatml or chipnemo", dir);
-    if (cn_chat_template_find(text, n, path, &t)) cn_die_status();
-    free(text);
-    return t;
-}
-
 static int run(opts *o, int ndata, char **data_paths) {
     char *ckdir = NULL, *tj = NULL;
     cJSON *trainer = NULL;
@@ -195,14 +156,14 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_tok *tok = cn_tok_load(o->tok);
     if (!tok) cn_die_status();
     if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
-    run_ctx r = {o, NULL, NULL, find_template(o, o->init), o->tok, "", "", NULL, NULL, NULL, NULL};
+    run_ctx r = {o, NULL, NULL, cn_tool_template(o->template_name, o->init), o->tok, "", ""};
     int64_t bos = -1, eos = -1;
     if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
     if (bos < 0) bos = c.bos;
     if (eos < 0) eos = c.eos;
     if (bos >= 0 && cn_tok_token(tok, (uint32_t)bos)) r.bos = cn_tok_token(tok, (uint32_t)bos);
     if (eos >= 0 && cn_tok_token(tok, (uint32_t)eos)) r.eos = cn_tok_token(tok, (uint32_t)eos);
-    int T = (int)o->t.seq, B = (int)o->t.micro, accum;
+    int T = (int)o->t.seq, accum;
     uint64_t steps = cn_train_steps(&o->t, &accum);
     if (cn_config_check_seq(&c, T)) cn_die_status();
     cn_lora_opts lo = {o->lora_rank, (float)o->lora_alpha, (float)o->lora_dropout, 0};
@@ -219,7 +180,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (!(r.data = cn_sft_new(&so))) cn_die_status();
     for (int i = 0; i < ndata; i++) {
         double w;
-        const char *path = split_weight(data_paths[i], &w);
+        const char *path = cn_opt_weighted(data_paths[i], &w, 1);
         if (cn_sft_read(r.data, path, w, tok, r.tpl, r.bos, r.eos)) cn_die_status();
         cn_sft_stats st;
         cn_sft_stats_of(r.data, i, &st);
@@ -230,8 +191,6 @@ static int run(opts *o, int ndata, char **data_paths) {
     }
     if (o->val) {
         if (!(r.val = cn_sft_new(&so)) || cn_sft_read(r.val, o->val, 1, tok, r.tpl, r.bos, r.eos)) cn_die_status();
-        size_t n = (size_t)B * T;
-        if (!(r.ids = malloc(n * 4)) || !(r.tg = malloc(n * 4)) || !(r.seg = malloc(n * 4)) || !(r.pos = malloc(n * 4))) cn_die("out of memory");
     }
     /* the model */
     cn_model *m = cn_model_new(&c, cn_tool_device(o->t.device));
@@ -251,7 +210,6 @@ static int run(opts *o, int ndata, char **data_paths) {
     }
     cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok};
     cn_train_run(&o->t, m, &h, step0);
-    free(r.ids), free(r.tg), free(r.seg), free(r.pos);
     cn_sft_free(r.data);
     cn_sft_free(r.val);
     cn_model_free(m);

@@ -62,6 +62,26 @@ double cn_opt_double(const char *opt, const char *val) {
     return v;
 }
 
+const char *cn_opt_weighted(const char *arg, double *w, int optional) {
+    const char *colon = strchr(arg, ':');
+    char wbuf[64];
+    size_t wl = colon ? (size_t)(colon - arg) : 0;
+    *w = 1;
+    if (!colon || colon == arg || !colon[1]) {
+        if (optional) return arg;
+        cn_usage_error("'%s': expected WEIGHT:PATH", arg);
+    }
+    if (wl >= sizeof wbuf) {
+        if (optional) return arg;
+        cn_usage_error("'%s': bad weight", arg);
+    }
+    memcpy(wbuf, arg, wl);
+    wbuf[wl] = 0;
+    if (optional && strspn(wbuf, "0123456789.eE+-") != wl) return arg; /* a path with a colon */
+    if (cn_parse_double(wbuf, w) || !(*w > 0)) cn_usage_error("'%s': weight must be a positive number", arg);
+    return colon + 1;
+}
+
 void cn_check_binary_stdout(const char *out_path, int force) {
     if ((!out_path || strcmp(out_path, "-") == 0) && !force && isatty(STDOUT_FILENO))
         cn_usage_error("refusing to write binary data to a terminal (use -o FILE, a pipe, or -f)");
@@ -100,4 +120,16 @@ const cn_ops *cn_tool_device(const char *spec) {
     }
 #endif
     cn_die("--device %s: %s was built without CUDA (make finds nvcc, or CUDA=1)", spec, cn_prog);
+}
+
+cn_chat_template cn_tool_template(const char *name, const char *dir) {
+    cn_chat_template t;
+    if (name) {
+        if (cn_chat_template_by_name(name, &t)) cn_usage_error("--template: %s", cn_errmsg());
+        return t;
+    }
+    cn_status st = cn_chat_dir_template(dir, &t, NULL, NULL);
+    if (st == CN_EIO) cn_die("%s: no tokenizer_config.json naming a chat template: give --template llama2, chatml or chipnemo", dir);
+    if (st) cn_die_status();
+    return t;
 }

@@ -5,6 +5,7 @@
 #define CN_TOOL_H
 
 #include <stdint.h>
+#include "chat.h"
 #include "log.h"
 #include "ops.h"
 
@@ -27,6 +28,12 @@ void cn_print_version(void) __attribute__((noreturn));
 uint64_t cn_opt_u64(const char *opt, const char *val);
 double cn_opt_double(const char *opt, const char *val);
 
+/* "WEIGHT:PATH" (a blend's source): the path, *w the weight. A weight that is
+ * not a positive number is a usage error. Without a number before a colon,
+ * optional gives the whole argument as the path with weight 1; otherwise it
+ * is a usage error. */
+const char *cn_opt_weighted(const char *arg, double *w, int optional);
+
 /* Refuses (usage error) to write binary data to a terminal unless force. */
 void cn_check_binary_stdout(const char *out_path, int force);
 
@@ -39,6 +46,10 @@ const char *cn_opt_device(const char *opt, const char *val);
  * summed by NCCL. Exits 1 when the program was built without CUDA or the
  * device cannot be used (no driver, no such GPU). */
 const cn_ops *cn_tool_device(const char *spec);
+
+/* The chat template: the one --template names (usage error when unknown),
+ * or else the one model directory dir names (exit 1 when none). */
+cn_chat_template cn_tool_template(const char *name, const char *dir);
 /* --device's line for --help */
 #define CN_DEVICE_HELP "      --device D         cpu (default), cuda (this rank's GPU) or cuda:N\n"
 

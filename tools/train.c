@@ -296,7 +296,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (stop > 0 && !stop_signal) stop_signal = SIGTERM;
         checkpoint |= stop_signal != 0;
         if (rank == 0 && h->validate && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
-            val = h->validate(h->ctx, m);
+            val = h->validate(h->ctx, m, &(cn_train_batch){ids, tg, seg, pos});
             if (!o->quiet && !isatty(2)) fprintf(stderr, "%s: step %llu val_loss %.4f\n", cn_prog, (unsigned long long)step, val);
         }
         if (log) {

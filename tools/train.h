@@ -29,6 +29,12 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg);
 /* the shared options' lines for --help */
 extern const char cn_train_help[];
 
+/* A micro-batch of B sequences of T tokens: ids, targets, segment, pos,
+ * each [B*T], owned by the loop. */
+typedef struct {
+    int32_t *ids, *tg, *seg, *pos;
+} cn_train_batch;
+
 /* The hooks a tool gives the loop; ctx is the tool's. */
 typedef struct {
     void *ctx;
@@ -41,8 +47,9 @@ typedef struct {
     void (*save_position)(void *ctx, cJSON *data);
     /* the tool's own settings into trainer.json's "options" */
     void (*save_options)(void *ctx, cJSON *options);
-    /* the mean held-out loss, or NULL for none */
-    double (*validate)(void *ctx, cn_model *m);
+    /* the mean held-out loss, or NULL for none; b is the loop's micro-batch
+     * to fill (free between steps) */
+    double (*validate)(void *ctx, cn_model *m, const cn_train_batch *b);
     /* writes the final model to the output directory */
     cn_status (*save_final)(void *ctx, cn_model *m, const char *dir);
     /* the tokenizer.json copied into checkpoints, or NULL */
