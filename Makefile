@@ -42,19 +42,30 @@ ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) -lm -lpthread
 
 # ---- CUDA (kernels/): nvcc, cuBLAS, and NCCL for data parallelism when found ----
-NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
-ifeq ($(strip $(NVCC)),)
+# CUDA_HOME: the first of these that holds nvcc and the cuBLAS and runtime
+# libraries (nvcc on PATH may be a wrapper script elsewhere, as /usr/local/bin/nvcc)
+CUDA_LIBS_NEEDED := libcublas.so libcublasLt.so libcudart.so
+cuda_ok = $(and $(wildcard $(1)/bin/nvcc),$(strip $(foreach l,lib64 lib,$(if $(filter $(words $(CUDA_LIBS_NEEDED)),$(words $(wildcard $(addprefix $(1)/$(l)/,$(CUDA_LIBS_NEEDED))))),$(l)))))
+CUDA_CANDIDATES := $(CUDA_PATH) $(patsubst %/bin/nvcc,%,$(realpath $(shell command -v nvcc 2>/dev/null))) \
+                   /usr/local/cuda $(sort $(wildcard /usr/local/cuda-*))
+ifeq ($(origin CUDA_HOME),undefined)
+CUDA_HOME := $(firstword $(foreach d,$(CUDA_CANDIDATES),$(if $(call cuda_ok,$(d)),$(d))))
+endif
+ifeq ($(strip $(call cuda_ok,$(CUDA_HOME))),)
+ifeq ($(origin CUDA)$(if $(shell command -v nvcc 2>/dev/null),1),undefined1)
+$(warning nvcc is here but no CUDA toolkit with cuBLAS and cudart was found: the CUDA backend is not built (CUDA_HOME=/path/to/cuda))
+endif
 CUDA ?= 0
 else
 CUDA ?= 1
 endif
 ifeq ($(CUDA),1)
-ifeq ($(strip $(NVCC)),)
-$(error CUDA=1 but no nvcc: put it on PATH or give NVCC=/path/to/nvcc)
+ifeq ($(strip $(call cuda_ok,$(CUDA_HOME))),)
+$(error CUDA=1 but no CUDA toolkit with nvcc, cuBLAS and cudart in CUDA_HOME='$(CUDA_HOME)': give CUDA_HOME=/path/to/cuda)
 endif
 endif
-CUDA_HOME  := $(patsubst %/bin/nvcc,%,$(NVCC))
-CUDA_LIBDIR := $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/lib))
+NVCC ?= $(CUDA_HOME)/bin/nvcc
+CUDA_LIBDIR := $(CUDA_HOME)/$(firstword $(call cuda_ok,$(CUDA_HOME)))
 # Hopper machine code and PTX (which newer GPUs compile at start); e.g.
 # CUDA_ARCH="-gencode arch=compute_80,code=sm_80" for an A100
 CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
