@@ -27,7 +27,6 @@ struct cn_cuda_state {
     void *scratch;        /* cn_cuda_scratch's buffer */
     size_t scratch_bytes;
     double *result;       /* device: the scalar an op returns */
-    int bf16_products;    /* CN_CUDA_MATMUL=bf16: matmul's operands rounded to bf16 */
 };
 extern cn_cuda_state cn_cuda;
 
@@ -109,6 +108,8 @@ static inline int cn_row_threads(int c) {
 /* ---- the ops, by file (each defined in the file named) ---- */
 /* gemm.cu */
 void cu_matmul(float *c, const float *a, const float *b, int m, int n, int k, int ta, int tb, float alpha, float beta);
+void cu_matmul_bf16(float *c, const float *a, const uint16_t *a16, const float *b, const uint16_t *b16, int m, int n, int k, int ta,
+                    int tb, float alpha, float beta);
 void cu_linear_f32(float *y, const float *x, const float *w, int n, int out, int in, float beta);
 void cu_linear_bf16(float *y, const float *x, const uint16_t *w, int n, int out, int in, float beta);
 /* pointwise.cu */

@@ -1,13 +1,10 @@
 /* ops_cuda: the CUDA backend's table, its memory, and cn_ops_cuda, the one
  * exported symbol. Tensors are fp32 in device memory (the interface's
  * storage); products go through cuBLAS, the rest through the kernels of this
- * directory. One device a process (a rank per GPU). The environment chooses
- * the products' precision:
- *   (default)          fp32
- *   CN_CUDA_TF32=1     TF32 tensor cores (fp32 operands, 10-bit mantissas)
- *   CN_CUDA_MATMUL=bf16  matmul's operands rounded to bf16, fp32 accumulation
- *                      and storage: mixed precision's products, the master
- *                      weights and everything else fp32 (experimental) */
+ * directory. One device a process (a rank per GPU). matmul is fp32, or
+ * TF32 on the tensor cores (fp32 operands, 10-bit mantissas) with
+ * CN_CUDA_TF32=1 in the environment; matmul_bf16 is mixed precision's
+ * (the model's choice: cn_model_set_precision). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +14,7 @@ extern "C" {
 #include "ops_cuda.h"
 }
 
-cn_cuda_state cn_cuda = {-1, 0, 0, NULL, NULL, 0, NULL, 0};
+cn_cuda_state cn_cuda = {-1, 0, 0, NULL, NULL, 0, NULL};
 
 void cn_cuda_fail(const char *what, const char *err, const char *file, int line) {
     char msg[512];
@@ -34,7 +31,11 @@ void *cn_cuda_scratch(size_t bytes) {
     }
     cn_cuda.scratch = NULL, cn_cuda.scratch_bytes = 0;
     size_t want = bytes + bytes / 4; /* room to grow a little without another round */
-    CN_CUDA_CHECK(cudaMalloc(&cn_cuda.scratch, want));
+    if (cudaMalloc(&cn_cuda.scratch, want) != cudaSuccess) { /* near the memory's end: exactly what is asked */
+        cudaGetLastError();
+        want = bytes;
+        CN_CUDA_CHECK(cudaMalloc(&cn_cuda.scratch, want));
+    }
     cn_cuda.scratch_bytes = want;
     return cn_cuda.scratch;
 }
@@ -75,7 +76,7 @@ static const char *cu_bf16_kernel(void) { return "cuda"; }
 static const cn_ops cuda_ops = {
     .name = "cuda",
     .alloc = cu_alloc, .free = cu_free, .upload = cu_upload, .download = cu_download, .zero = cu_zero, .copy = cu_copy,
-    .matmul = cu_matmul, .add = cu_add, .bias_bwd = cu_bias_bwd, .bias_fwd = cu_bias_fwd, .fill_rows = cu_fill_rows,
+    .matmul = cu_matmul, .matmul_bf16 = cu_matmul_bf16, .add = cu_add, .bias_bwd = cu_bias_bwd, .bias_fwd = cu_bias_fwd, .fill_rows = cu_fill_rows,
     .rmsnorm_fwd = cu_rmsnorm_fwd, .rmsnorm_bwd = cu_rmsnorm_bwd,
     .layernorm_fwd = cu_layernorm_fwd, .layernorm_bwd = cu_layernorm_bwd,
     .rope_fwd = cu_rope_fwd, .rope_bwd = cu_rope_bwd,
@@ -125,9 +126,8 @@ extern "C" const cn_ops *cn_ops_cuda(int device) {
         return cn_fail(CN_EIO, "cuBLAS on CUDA device %d: %s", device, cublasGetStatusString(s)), nullptr;
     }
     cublasSetStream(cn_cuda.blas, 0);
-    const char *tf32 = getenv("CN_CUDA_TF32"), *mm = getenv("CN_CUDA_MATMUL");
+    const char *tf32 = getenv("CN_CUDA_TF32");
     if (tf32 && strcmp(tf32, "1") == 0) cublasSetMathMode(cn_cuda.blas, CUBLAS_TF32_TENSOR_OP_MATH);
-    cn_cuda.bf16_products = mm && strcmp(mm, "bf16") == 0;
     cn_cuda.sms = prop.multiProcessorCount;
     cn_cuda.smem_optin = prop.sharedMemPerBlockOptin;
     cn_cuda.device = device;

@@ -23,7 +23,7 @@ __global__ void __launch_bounds__(XENT_THREADS) xent_kernel(float *logits, float
     for (int j = threadIdx.x; j < v; j += blockDim.x) {
         float xj = x[j];
         if (xj > m) s = s * expf(m - xj), m = xj;
-        s += expf(xj - m);
+        s += xj == -INFINITY ? 0.f : expf(xj - m); /* -inf - -inf would be NaN */
     }
     float mx = block_max(m, sh, -INFINITY);
     float tot = block_sum(m == -INFINITY ? 0.f : s * expf(m - mx), sh);

@@ -92,6 +92,28 @@ cn_status cn_dist_sum_f32(float *x, size_t n) {
     return CN_OK;
 }
 
+cn_status cn_dist_allgather_f32(float *x, const size_t *off) {
+    if (!active || size < 2) return CN_OK;
+#ifdef CN_NCCL
+    if (nccl_on) { /* a broadcast from each rank, one group */
+        ncclResult_t r = ncclGroupStart();
+        for (int k = 0; k < size && r == ncclSuccess; k++)
+            if (off[k + 1] > off[k]) r = ncclBroadcast(x + off[k], x + off[k], off[k + 1] - off[k], ncclFloat, k, comm, (cudaStream_t)0);
+        ncclResult_t e = ncclGroupEnd();
+        if (r == ncclSuccess) r = e;
+        if (r != ncclSuccess) return cn_fail(CN_EIO, "ncclBroadcast: %s", ncclGetErrorString(r));
+        if (cudaStreamSynchronize((cudaStream_t)0) != cudaSuccess) return cn_fail(CN_EIO, "ncclBroadcast: the device failed");
+        return CN_OK;
+    }
+#endif
+    for (int k = 0; k < size; k++)
+        for (size_t at = off[k]; at < off[k + 1]; at += 1 << 28) {
+            int c = (int)(off[k + 1] - at < (1u << 28) ? off[k + 1] - at : (1u << 28));
+            if (MPI_Bcast(x + at, c, MPI_FLOAT, k, MPI_COMM_WORLD) != MPI_SUCCESS) return cn_fail(CN_EIO, "MPI_Bcast failed");
+        }
+    return CN_OK;
+}
+
 cn_status cn_dist_sum_f64(double *x, size_t n) {
     if (active && size > 1 && MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
         return cn_fail(CN_EIO, "MPI_Allreduce failed");
@@ -117,6 +139,10 @@ cn_status cn_dist_sum_f32(float *x, size_t n) {
 }
 cn_status cn_dist_sum_f64(double *x, size_t n) {
     (void)x, (void)n;
+    return CN_OK;
+}
+cn_status cn_dist_allgather_f32(float *x, const size_t *off) {
+    (void)x, (void)off;
     return CN_OK;
 }
 #endif

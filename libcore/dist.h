@@ -26,6 +26,10 @@ cn_status cn_dist_use_device(int device);
  * device memory after cn_dist_use_device */
 cn_status cn_dist_sum_f32(float *x, size_t n);
 cn_status cn_dist_sum_f64(double *x, size_t n);
+/* In place: rank r's x[off[r] .. off[r+1]) to every rank (off has size + 1
+ * entries; a sharded optimizer's weights: cn_model_shard_sync); device
+ * memory after cn_dist_use_device */
+cn_status cn_dist_allgather_f32(float *x, const size_t *off);
 /* 1 when this build has MPI */
 int cn_dist_available(void);
 #endif

@@ -182,6 +182,7 @@ cn_status cn_model_merge_lora(cn_model *m) {
         m->ops->matmul(CN_W(m, s->w), CN_W(m, s->b), CN_W(m, s->a), s->out, s->in, m->lopt.rank, 0, 0, sc, 1); /* W += s B A */
     }
     m->merged = 1;
+    CN_W_CHANGED(m);
     return CN_OK;
 }
 

@@ -98,6 +98,7 @@ cn_model *cn_model_new(const cn_config *c, const cn_ops *ops) {
         p->goff = m->ng;
         m->ng += p->n;
     }
+    m->g_lo = 0, m->g_hi = m->ng;
     m->w = ops->alloc(m->nw * sizeof(float));
     m->g = ops->alloc(m->ng * sizeof(float));
     if (!m->w || !m->g) goto nomem;
@@ -119,6 +120,9 @@ void cn_model_free(cn_model *m) {
     if (m->acc) o->free(m->acc);
     if (m->acts) o->free(m->acts);
     if (m->db) o->free(m->db);
+    if (m->w16) o->free(m->w16);
+    free(m->off16);
+    free(m->shard_off);
     cn_lora_free(m);
     free(m->la);
     free(m->hb);
@@ -146,6 +150,7 @@ cn_status cn_model_get(const cn_model *m, int i, float *dst) {
 cn_status cn_model_set(cn_model *m, int i, const float *src) {
     if (i < 0 || i >= m->np) return cn_fail(CN_EINVAL, "no parameter %d", i);
     m->ops->upload(m->w + m->p[i].off, src, m->p[i].n * sizeof(float));
+    CN_W_CHANGED(m);
     return CN_OK;
 }
 
@@ -177,6 +182,9 @@ cn_status cn_model_commit_trainable(cn_model *m) {
     if (m->acc) o->free(m->acc);
     m->g = m->m1 = m->m2 = m->acc = NULL;
     m->ng = ng;
+    free(m->shard_off); /* a new layout: not sharded */
+    m->shard_off = NULL, m->shard_n = 0;
+    m->g_lo = 0, m->g_hi = ng;
     if (ng && !(m->g = o->alloc(ng * sizeof(float)))) return cn_fail(CN_ENOMEM, "out of memory for %zu gradients", ng);
     cn_model_zero_grad(m);
     return CN_OK;
@@ -209,36 +217,56 @@ void cn_model_scale_grad(cn_model *m, float s) {
     if (m->ng) m->ops->scale(m->g, s, m->ng);
 }
 
+/* ---- AdamW, its moments, and their sharding across ranks (ZeRO-1) ----
+ * The moments cover the gradient buffer's range [g_lo, g_hi): all of it, or
+ * the part this rank owns; m1[i - g_lo] is the moment of gradient i. */
+
+static int owned(const cn_model *m, const cn_param *p) { return p->goff != SIZE_MAX && p->goff >= m->g_lo && p->goff < m->g_hi; }
+
 static cn_status alloc_moments(cn_model *m) {
     const cn_ops *o = m->ops;
-    if (m->m1 || !m->ng) return CN_OK;
-    m->m1 = o->alloc(m->ng * sizeof(float));
-    m->m2 = o->alloc(m->ng * sizeof(float));
+    size_t n = m->g_hi - m->g_lo;
+    if (m->m1 || !n) return CN_OK;
+    m->m1 = o->alloc(n * sizeof(float));
+    m->m2 = o->alloc(n * sizeof(float));
     if (!m->m1 || !m->m2) return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
-    o->zero(m->m1, m->ng * sizeof(float));
-    o->zero(m->m2, m->ng * sizeof(float));
+    o->zero(m->m1, n * sizeof(float));
+    o->zero(m->m2, n * sizeof(float));
+    return CN_OK;
+}
+
+static void free_moments(cn_model *m) {
+    if (m->m1) m->ops->free(m->m1);
+    if (m->m2) m->ops->free(m->m2);
+    m->m1 = m->m2 = NULL;
+}
+
+static cn_status moments_of(const cn_model *m, int i) {
+    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
+    if (!owned(m, &m->p[i])) return cn_fail(CN_EINVAL, "the moments of %s are another rank's (sharded optimizer)", m->p[i].name);
     return CN_OK;
 }
 
 cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2) {
-    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
+    cn_status st = moments_of(m, i);
+    if (st) return st;
     const cn_param *p = &m->p[i];
     if (!m->m1) {
         memset(m1, 0, p->n * sizeof *m1), memset(m2, 0, p->n * sizeof *m2);
         return CN_OK;
     }
-    m->ops->download(m1, m->m1 + p->goff, p->n * sizeof(float));
-    m->ops->download(m2, m->m2 + p->goff, p->n * sizeof(float));
+    m->ops->download(m1, m->m1 + (p->goff - m->g_lo), p->n * sizeof(float));
+    m->ops->download(m2, m->m2 + (p->goff - m->g_lo), p->n * sizeof(float));
     return CN_OK;
 }
 
 cn_status cn_model_set_moments(cn_model *m, int i, const float *m1, const float *m2) {
-    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
-    cn_status st = alloc_moments(m);
+    cn_status st = moments_of(m, i);
+    if (!st) st = alloc_moments(m);
     if (st) return st;
     const cn_param *p = &m->p[i];
-    m->ops->upload(m->m1 + p->goff, m1, p->n * sizeof(float));
-    m->ops->upload(m->m2 + p->goff, m2, p->n * sizeof(float));
+    m->ops->upload(m->m1 + (p->goff - m->g_lo), m1, p->n * sizeof(float));
+    m->ops->upload(m->m2 + (p->goff - m->g_lo), m2, p->n * sizeof(float));
     return CN_OK;
 }
 
@@ -248,11 +276,158 @@ cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float 
     if (st) return st;
     for (int i = 0; i < m->np; i++) {
         const cn_param *p = &m->p[i];
-        if (p->goff == SIZE_MAX) continue;
-        o->adamw(m->w + p->off, m->g + p->goff, m->m1 + p->goff, m->m2 + p->goff, p->n, lr, beta1, beta2, eps, p->decay ? wd : 0.0f,
-                 step);
+        if (!owned(m, p)) continue;
+        size_t k = p->goff - m->g_lo;
+        o->adamw(m->w + p->off, m->g + p->goff, m->m1 + k, m->m2 + k, p->n, lr, beta1, beta2, eps, p->decay ? wd : 0.0f, step);
     }
+    CN_W_CHANGED(m);
     return CN_OK;
+}
+
+cn_status cn_model_shard_optimizer(cn_model *m, int part, int nparts) {
+    if (nparts < 1 || part < 0 || part >= nparts) return cn_fail(CN_EINVAL, "part %d of %d", part, nparts);
+    size_t *off = malloc(((size_t)nparts + 1) * sizeof *off);
+    if (!off) return cn_fail(CN_ENOMEM, "out of memory");
+    /* whole parameters, in gradient order: a parameter goes to the part its
+     * middle falls in, so the parts are contiguous ranges of about ng / n */
+    int r = 0;
+    off[0] = 0;
+    for (int i = 0; i < m->np; i++) {
+        const cn_param *p = &m->p[i];
+        if (p->goff == SIZE_MAX) continue;
+        int want = (int)((double)(p->goff + p->n / 2) * nparts / (double)(m->ng ? m->ng : 1));
+        want = want >= nparts ? nparts - 1 : want;
+        while (r < want) off[++r] = p->goff;
+    }
+    while (r < nparts) off[++r] = m->ng;
+    size_t lo = off[part], hi = off[part + 1];
+    /* moments already there (a resumed run's, whole): keep this part's */
+    if (m->m1 && (lo != m->g_lo || hi != m->g_hi)) {
+        if (lo < m->g_lo || hi > m->g_hi) {
+            free(off);
+            return cn_fail(CN_EINVAL, "the moments held do not cover part %d of %d", part, nparts);
+        }
+        const cn_ops *o = m->ops;
+        float *a = o->alloc((hi - lo ? hi - lo : 1) * sizeof(float)), *b = o->alloc((hi - lo ? hi - lo : 1) * sizeof(float));
+        if (!a || !b) {
+            if (a) o->free(a);
+            if (b) o->free(b);
+            free(off);
+            return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
+        }
+        o->copy(a, m->m1 + (lo - m->g_lo), (hi - lo) * sizeof(float));
+        o->copy(b, m->m2 + (lo - m->g_lo), (hi - lo) * sizeof(float));
+        free_moments(m);
+        m->m1 = a, m->m2 = b;
+    }
+    free(m->shard_off);
+    m->shard_off = off, m->shard_n = nparts;
+    m->g_lo = lo, m->g_hi = hi;
+    return CN_OK;
+}
+
+const size_t *cn_model_shard_bounds(const cn_model *m, int *nparts) {
+    *nparts = m->shard_n;
+    return m->shard_off;
+}
+
+cn_status cn_model_shard_sync(cn_model *m, cn_allgather_fn gather) {
+    if (!m->shard_n) return CN_OK;
+    const cn_ops *o = m->ops;
+    /* the gradient buffer carries the weights: each part's own where their
+     * gradients were, gathered, then into the weights of the others' */
+    for (int i = 0; i < m->np; i++)
+        if (owned(m, &m->p[i])) o->copy(m->g + m->p[i].goff, m->w + m->p[i].off, m->p[i].n * sizeof(float));
+    cn_status st = gather(m->g, m->shard_off);
+    if (st) return st;
+    for (int i = 0; i < m->np; i++)
+        if (m->p[i].goff != SIZE_MAX && !owned(m, &m->p[i])) o->copy(m->w + m->p[i].off, m->g + m->p[i].goff, m->p[i].n * sizeof(float));
+    CN_W_CHANGED(m);
+    return CN_OK;
+}
+
+cn_status cn_model_unshard(cn_model *m, cn_allgather_fn gather) {
+    if (!m->shard_n) return CN_OK;
+    const cn_ops *o = m->ops;
+    cn_status st = CN_OK;
+    if (m->ng) {
+        float *a = o->alloc(m->ng * sizeof(float)), *b = o->alloc(m->ng * sizeof(float));
+        if (!a || !b) st = cn_fail(CN_ENOMEM, "out of memory for the whole AdamW moments");
+        if (!st) {
+            o->zero(a, m->ng * sizeof(float)), o->zero(b, m->ng * sizeof(float));
+            if (m->m1) { /* else every part's are still zero: they have not started */
+                o->copy(a + m->g_lo, m->m1, (m->g_hi - m->g_lo) * sizeof(float));
+                o->copy(b + m->g_lo, m->m2, (m->g_hi - m->g_lo) * sizeof(float));
+            }
+            st = gather(a, m->shard_off);
+            if (!st) st = gather(b, m->shard_off);
+        }
+        if (st) {
+            if (a) o->free(a);
+            if (b) o->free(b);
+            return st;
+        }
+        free_moments(m);
+        m->m1 = a, m->m2 = b;
+    }
+    free(m->shard_off);
+    m->shard_off = NULL, m->shard_n = 0;
+    m->g_lo = 0, m->g_hi = m->ng;
+    return CN_OK;
+}
+
+/* ---- precision ---- */
+
+static const char *const prec_names[] = {"fp32", "bf16"};
+const char *cn_precision_name(cn_precision p) { return (unsigned)p < 2 ? prec_names[p] : "?"; }
+
+cn_status cn_precision_parse(const char *s, cn_precision *p) {
+    for (int i = 0; i < 2; i++)
+        if (strcmp(s, prec_names[i]) == 0) return *p = (cn_precision)i, CN_OK;
+    return cn_fail(CN_EINVAL, "unknown precision '%s' (fp32 or bf16)", s);
+}
+
+/* a bf16 copy for every matrix a product reads: not the adapters, not the
+ * tables only gathered from (positions, token types, an untied embedding) */
+static int has_copy(const cn_model *m, int i) {
+    const cn_param *p = &m->p[i];
+    int bert = m->c.arch == CN_ARCH_BERT, gathered = i == m->embed || (bert && (i == m->pos_emb || i == m->type_emb));
+    return p->ndim == 2 && !p->lora && (!gathered || (!bert && i == m->head));
+}
+
+cn_status cn_model_set_precision(cn_model *m, cn_precision p) {
+    const cn_ops *o = m->ops;
+    if (p == CN_PREC_FP32) {
+        if (m->w16) o->free(m->w16);
+        free(m->off16);
+        m->w16 = NULL, m->off16 = NULL;
+        return CN_OK;
+    }
+    if (p != CN_PREC_BF16) return cn_fail(CN_EINVAL, "unknown precision %d", (int)p);
+    if (!o->matmul_bf16) return cn_fail(CN_EINVAL, "the %s backend has no bf16 products", o->name);
+    if (m->w16) return CN_OK;
+    size_t n16 = 0;
+    if (!(m->off16 = malloc((size_t)m->np * sizeof *m->off16))) return cn_fail(CN_ENOMEM, "out of memory");
+    for (int i = 0; i < m->np; i++) {
+        m->off16[i] = has_copy(m, i) ? n16 : SIZE_MAX;
+        n16 += has_copy(m, i) ? (m->p[i].n + 31) & ~(size_t)31 : 0; /* each copy on 64 bytes */
+    }
+    m->np16 = m->np; /* adapters added later have none */
+    if (!(m->w16 = o->alloc((n16 ? n16 : 1) * sizeof *m->w16))) {
+        free(m->off16);
+        m->off16 = NULL;
+        return cn_fail(CN_ENOMEM, "out of memory for the bf16 copies of %zu weights", n16);
+    }
+    m->w16_stale = 1;
+    return CN_OK;
+}
+
+/* the bf16 copies from the master weights, when these changed */
+static void refresh_w16(cn_model *m) {
+    if (!m->w16 || !m->w16_stale) return;
+    for (int i = 0; i < m->np16; i++)
+        if (m->off16[i] != SIZE_MAX) m->ops->to_bf16(m->w16 + m->off16[i], m->w + m->p[i].off, m->p[i].n);
+    m->w16_stale = 0;
 }
 
 static int is_norm_or_bias(const cn_param *p) { return p->ndim == 1; }
@@ -530,22 +705,30 @@ static float *grad_or(const cn_model *m, int i, float *scratch) {
 }
 #define G(i) grad_of(m, (i))
 
-/* y[N, out] = x[N, in] W^T (HF Linear) */
+/* y[N, out] = x[N, in] W^T (HF Linear); in bf16 precision, with W's copy */
 static void linear(cn_model *m, float *y, const float *x, int wi, int n, int out, int in, float beta) {
-    m->ops->matmul(y, x, W(wi), n, out, in, 0, 1, 1, beta);
+    if (m->w16) m->ops->matmul_bf16(y, x, NULL, NULL, m->w16 + m->off16[wi], n, out, in, 0, 1, 1, beta);
+    else m->ops->matmul(y, x, W(wi), n, out, in, 0, 1, 1, beta);
     cn_lora_fwd(m, y, x, wi, n);
 }
 
 /* dx[N, in] (+)= dy[N, out] W; dW[out, in] += dy^T x */
 static void linear_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n, int out, int in, float beta) {
-    m->ops->matmul(dx, dy, W(wi), n, in, out, 0, 0, 1, beta);
+    const cn_ops *o = m->ops;
     float *gw = G(wi);
-    if (gw) m->ops->matmul(gw, dy, x, out, in, n, 1, 0, 1, 1);
+    if (m->w16) {
+        o->matmul_bf16(dx, dy, NULL, NULL, m->w16 + m->off16[wi], n, in, out, 0, 0, 1, beta);
+        if (gw) o->matmul_bf16(gw, dy, NULL, x, NULL, out, in, n, 1, 0, 1, 1);
+    } else {
+        o->matmul(dx, dy, W(wi), n, in, out, 0, 0, 1, beta);
+        if (gw) o->matmul(gw, dy, x, out, in, n, 1, 0, 1, 1);
+    }
     cn_lora_bwd(m, dx, dy, x, wi, n);
 }
 
 cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
     if (!m->B) return cn_fail(CN_EINVAL, "no batch size: call cn_model_batch first");
+    refresh_w16(m);
     const cn_config *c = &m->c;
     const cn_ops *o = m->ops;
     int B = m->B, T = m->T, N = B * T, C = c->d_model, F = c->d_ff, V = c->vocab, D = c->head_dim;

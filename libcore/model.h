@@ -99,6 +99,39 @@ void cn_model_scale_grad(cn_model *m, float s);
  * 1; the moments are allocated on the first call. */
 cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step);
 
+/* ZeRO stage 1 (Rajbhandari et al. 2020): AdamW's moments sharded across
+ * nparts ranks. Part `part` owns a contiguous run of whole trainable
+ * parameters (about 1 / nparts of the gradients) and holds and updates only
+ * their moments: cn_model_adamw steps only them, and cn_model_shard_sync
+ * then gives every rank the others' new weights (an all-gather through the
+ * gradient buffer, whose gradients the step has used). Moments held already
+ * (whole, as a checkpoint loads them) are cut to the part. The results are
+ * the unsharded optimizer's, bit for bit. The moments of another part's
+ * parameter are CN_EINVAL to get or set; cn_model_unshard gathers them all
+ * on every rank (a checkpoint) and ends the sharding. A new trainable
+ * layout (cn_model_commit_trainable) ends it too. */
+typedef cn_status (*cn_allgather_fn)(float *x, const size_t *off); /* part r's x[off[r] .. off[r+1]) to every part */
+cn_status cn_model_shard_optimizer(cn_model *m, int part, int nparts);
+/* the parts' bounds in the gradient buffer, off[0..nparts] (NULL, 0: not sharded) */
+const size_t *cn_model_shard_bounds(const cn_model *m, int *nparts);
+cn_status cn_model_shard_sync(cn_model *m, cn_allgather_fn gather);
+cn_status cn_model_unshard(cn_model *m, cn_allgather_fn gather);
+
+/* Precision of the products. CN_PREC_BF16 is mixed precision as the big
+ * trainers do it: every matrix product of the forward and backward takes
+ * bf16 operands with fp32 sums (cn_ops.matmul_bf16); the weights' bf16
+ * copies are made from the fp32 master weights before the first forward
+ * after they change (a step, a set, a load, a LoRA merge); master weights,
+ * gradients, moments, activations, norms, attention, softmax and loss stay
+ * fp32 (no loss scaling: bf16 has fp32's range). LoRA adapters' own small
+ * products stay fp32. Checkpoints hold the fp32 master weights, the same
+ * files in either precision. The default is CN_PREC_FP32. */
+typedef enum { CN_PREC_FP32, CN_PREC_BF16 } cn_precision;
+cn_status cn_model_set_precision(cn_model *m, cn_precision p);
+/* "fp32" or "bf16" -> *p; CN_EINVAL otherwise */
+cn_status cn_precision_parse(const char *s, cn_precision *p);
+const char *cn_precision_name(cn_precision p);
+
 /* AdamW's moments of parameter i, host copies (zero before the first step);
  * set allocates them when needed. CN_EINVAL for a frozen parameter. */
 cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2);

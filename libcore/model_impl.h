@@ -34,6 +34,16 @@ struct cn_model {
     int np, cap;
     float *w, *g, *m1, *m2, *acc;
     size_t nw, ng;
+    /* mixed precision (cn_model_set_precision): bf16 copies of the matrices,
+     * w16 + off16[i] (SIZE_MAX: none); stale when the fp32 weights changed */
+    uint16_t *w16;
+    size_t *off16;
+    int np16, w16_stale;
+    /* the optimizer's shard (cn_model_shard_optimizer): gradients
+     * [g_lo, g_hi) have moments here (all of them when not sharded);
+     * shard_off[0..shard_n] the parts' bounds */
+    size_t g_lo, g_hi, *shard_off;
+    int shard_n;
     layer_params *lp;
     int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
     /* batch */
@@ -73,6 +83,8 @@ void cn_lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi
 cn_status cn_lora_batch(cn_model *m, size_t n);
 void cn_lora_free(cn_model *m);
 
+/* the fp32 weights changed: their bf16 copies are made again before the next forward */
+#define CN_W_CHANGED(m) ((m)->w16_stale = 1)
 /* parameter i's values */
 #define CN_W(m, i) ((m)->w + (m)->p[(i)].off)
 #endif

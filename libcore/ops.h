@@ -41,6 +41,13 @@ typedef struct cn_ops {
 
     /* C[M,N] = alpha op(A) op(B) + beta C; op(A) is [M,K] (A^T when ta), op(B) [K,N] */
     void (*matmul)(float *c, const float *a, const float *b, int m, int n, int k, int ta, int tb, float alpha, float beta);
+    /* Mixed precision's product: the same with A and B rounded to bf16
+     * (nearest even) and fp32 sums, as bf16 tensor cores do (the products of
+     * two bf16 are exact in fp32). An operand already in bf16 (a16 or b16
+     * not NULL: a weight's copy, see cn_model_set_precision) is taken as it
+     * is, and its float pointer is ignored. */
+    void (*matmul_bf16)(float *c, const float *a, const uint16_t *a16, const float *b, const uint16_t *b16, int m, int n, int k,
+                        int ta, int tb, float alpha, float beta);
     /* y[i] += x[i] */
     void (*add)(float *y, const float *x, size_t n);
     /* db[c] += sum over rows of dy[n, c] (a bias's gradient) */

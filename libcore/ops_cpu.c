@@ -1,5 +1,6 @@
 /* ops_cpu: the CPU backend, the kernels of ops_cpu_impl.h in fp32 with
  * OpenBLAS sgemm and OpenMP. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -236,6 +237,31 @@ static void to_bf16_cpu(uint16_t *dst, const float *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = f32_bf16(src[i]);
 }
 
+/* ---- mixed precision's product: both operands as bf16 values (fp32 with
+ * the low 16 bits zero), then sgemm: the products of two bf16 are exact in
+ * fp32, so this is the tensor cores' product up to the order of the sums.
+ * The operands are rounded into scratch on every call: the CPU side of
+ * mixed precision is for checking it, the GPU is where it pays. */
+static float *bf16_operand(const float *x, const uint16_t *x16, size_t n) {
+    float *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r) return NULL;
+#pragma omp parallel for schedule(static) if (n >= DEC_PARALLEL)
+    for (size_t i = 0; i < n; i++) r[i] = bf16_f32(x16 ? x16[i] : f32_bf16(x[i]));
+    return r;
+}
+
+static void matmul_bf16_cpu(float *c, const float *a, const uint16_t *a16, const float *b, const uint16_t *b16, int m, int n, int k,
+                            int ta, int tb, float alpha, float beta) {
+    float *ra = bf16_operand(a, a16, (size_t)m * k), *rb = bf16_operand(b, b16, (size_t)k * n);
+    if (!ra || !rb) {
+        fprintf(stderr, "matmul_bf16: out of memory for the operands of a %d x %d x %d product\n", m, n, k);
+        abort();
+    }
+    matmul_f(c, ra, rb, m, n, k, ta, tb, alpha, beta);
+    free(ra);
+    free(rb);
+}
+
 /* attention of a few new queries over the cache with AVX-512 (the decoding
  * step): each thread a fixed range of heads, the cache read row by row as in
  * attn_cached_fwd_f, the dot products and sums 16 lanes wide; more queries,
@@ -303,7 +329,7 @@ static const cn_ops cpu = {
     .name = "cpu",
     .alloc = cpu_alloc, .free = cpu_free, .upload = cpu_copy, .download = cpu_copy, .zero = cpu_zero,
     .copy = cpu_copy,
-    .matmul = matmul_f, .add = add_f, .bias_bwd = bias_bwd_f, .bias_fwd = bias_fwd_f, .fill_rows = fill_rows_f,
+    .matmul = matmul_f, .matmul_bf16 = matmul_bf16_cpu, .add = add_f, .bias_bwd = bias_bwd_f, .bias_fwd = bias_fwd_f, .fill_rows = fill_rows_f,
     .rmsnorm_fwd = rmsnorm_fwd_f, .rmsnorm_bwd = rmsnorm_bwd_f,
     .layernorm_fwd = layernorm_fwd_f, .layernorm_bwd = layernorm_bwd_f,
     .rope_fwd = rope_fwd_f, .rope_bwd = rope_bwd_f,

@@ -49,6 +49,7 @@ static void usage(void) {
            "      --json             JSON even on a terminal\n"
            "      --threads N        encoding threads (default: all cores)\n"
            "      --device D         ppl and mc: cpu (default), cuda (the first GPU) or cuda:N\n"
+           "      --precision P      ppl and mc: fp32 (default) or bf16 (products in bf16, fp32 sums)\n"
            "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
            "  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
@@ -240,14 +241,19 @@ static int is_jsonl(const char *path) {
     return (l > 6 && strcmp(path + l - 6, ".jsonl") == 0) || (l > 10 && strcmp(path + l - 10, ".jsonl.zst") == 0);
 }
 
+static void opt_precision(const char *arg, cn_precision *p) {
+    if (cn_precision_parse(arg, p)) cn_usage_error("option --precision: fp32 or bf16");
+}
+
 static int ppl_main(int argc, char **argv) {
     const char *dir = NULL, *out_path = NULL, *field = "text", *device = NULL;
     int t = 256, b = 8, quiet = 0, literal = 1;
-    enum { O_SEQ = 256, O_BATCH, O_FIELD, O_DEVICE, O_VERSION };
+    cn_precision prec = CN_PREC_FP32;
+    enum { O_SEQ = 256, O_BATCH, O_FIELD, O_DEVICE, O_PREC, O_VERSION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"seq-len", required_argument, 0, O_SEQ}, {"batch", required_argument, 0, O_BATCH},
         {"field", required_argument, 0, O_FIELD}, {"device", required_argument, 0, O_DEVICE},
-        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"precision", required_argument, 0, O_PREC}, {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int c;
@@ -258,6 +264,7 @@ static int ppl_main(int argc, char **argv) {
         case O_BATCH: b = (int)cn_opt_u64("--batch", optarg); break;
         case O_FIELD: field = optarg; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
+        case O_PREC: opt_precision(optarg, &prec); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage();
@@ -272,7 +279,7 @@ static int ppl_main(int argc, char **argv) {
     if (cn_config_load(dir, &cfg)) cn_die_status();
     if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: ppl is for LLaMA-class models", dir);
     cn_model *m = cn_model_new(&cfg, cn_tool_device(device));
-    if (!m || cn_model_load(m, dir) || cn_model_batch(m, b, t)) cn_die_status();
+    if (!m || cn_model_load(m, dir) || cn_model_batch(m, b, t) || cn_model_set_precision(m, prec)) cn_die_status();
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
     cn_tok *tok = access(tp, R_OK) == 0 ? cn_tok_load(tp) : NULL;
@@ -744,19 +751,20 @@ static void mc_score(const mc_opts *o, const mc_set *set, cn_out *out) {
 
 static int mc_main(int argc, char **argv) {
     const char *dir = NULL, *out_path = NULL, *dev_path = NULL, *details_path = NULL, *device = NULL;
+    cn_precision prec = CN_PREC_FP32;
     int quiet = 0, literal = 0;
     uint64_t limit = 0;
     mc_opts o = {.seed = 1234, .tokens = 2048};
     o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (o.threads < 1) o.threads = 1;
-    enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_VERSION };
+    enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_PREC, O_VERSION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"shots", required_argument, 0, O_SHOTS}, {"dev", required_argument, 0, O_DEV},
         {"chat", no_argument, 0, O_CHAT},
         {"seed", required_argument, 0, O_SEED}, {"limit", required_argument, 0, O_LIMIT}, {"threads", required_argument, 0, O_THREADS},
         {"batch-tokens", required_argument, 0, O_TOKENS}, {"no-pack", no_argument, 0, O_NOPACK},
         {"details", required_argument, 0, O_DETAILS}, {"literal-special", no_argument, 0, O_LITERAL},
-        {"device", required_argument, 0, O_DEVICE},
+        {"device", required_argument, 0, O_DEVICE}, {"precision", required_argument, 0, O_PREC},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
@@ -792,6 +800,7 @@ static int mc_main(int argc, char **argv) {
         case O_LITERAL: literal = 1; break;
         case O_CHAT: o.chat = 1; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
+        case O_PREC: opt_precision(optarg, &prec); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage();
@@ -812,7 +821,7 @@ static int mc_main(int argc, char **argv) {
     cn_config cfg;
     if (cn_config_load(dir, &cfg)) cn_die_status();
     if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: mc is for LLaMA-class models", dir);
-    if (!(o.m = cn_model_new(&cfg, cn_tool_device(device))) || cn_model_load(o.m, dir)) cn_die_status();
+    if (!(o.m = cn_model_new(&cfg, cn_tool_device(device))) || cn_model_load(o.m, dir) || cn_model_set_precision(o.m, prec)) cn_die_status();
     o.window = cfg.window > 0 && cfg.window < cfg.max_pos ? cfg.window : cfg.max_pos;
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);

@@ -14,7 +14,7 @@
 #include "tool.h"
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
-       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE };
+       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1 };
 
 static const struct option shared[] = {
     {"steps", required_argument, 0, T_STEPS},       {"tokens", required_argument, 0, T_TOKENS},
@@ -29,6 +29,7 @@ static const struct option shared[] = {
     {"save-every", required_argument, 0, T_SAVE},   {"keep", required_argument, 0, T_KEEP},
     {"resume", required_argument, 0, T_RESUME},     {"val-every", required_argument, 0, T_VALEVERY},
     {"val-batches", required_argument, 0, T_VALBATCHES}, {"device", required_argument, 0, T_DEVICE},
+    {"precision", required_argument, 0, T_PREC},    {"zero1", no_argument, 0, T_ZERO1},
 };
 
 const char cn_train_help[] =
@@ -57,6 +58,12 @@ const char cn_train_help[] =
     "      --dry-run          print the plan and the memory a step needs, then exit\n"
     "      --threads N        threads (default: all cores)\n"
     CN_DEVICE_HELP
+    "      --precision P      fp32 (default) or bf16: mixed precision, every matrix product\n"
+    "                         in bf16 with fp32 sums, fp32 master weights and optimizer\n"
+    "                         state (checkpoints are the same fp32 files either way)\n"
+    "      --zero1            with several ranks: each holds and updates AdamW's moments\n"
+    "                         of 1/ranks of the parameters (ZeRO stage 1), then gathers\n"
+    "                         the others' new weights; the same results, less memory\n"
     "  -q, --quiet            no progress line\n"
     "  -h, --help             this help\n"
     "      --version          print the version\n";
@@ -124,6 +131,10 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_RESUME: o->resume = arg; break;
     case T_VALEVERY: o->val_every = cn_opt_u64("--val-every", arg); break;
     case T_DEVICE: o->device = cn_opt_device("--device", arg); break;
+    case T_ZERO1: o->zero1 = 1; break;
+    case T_PREC:
+        if (cn_precision_parse(arg, &o->precision)) cn_usage_error("option --precision: fp32 or bf16");
+        break;
     case T_VALBATCHES:
         o->val_batches = cn_opt_u64("--val-batches", arg);
         if (!o->val_batches) cn_usage_error("option --val-batches: at least 1");
@@ -152,8 +163,11 @@ void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_a
     printf("model: %s, %llu parameters%s; %llu steps of %llu tokens (%d micro-batches of %d x %d)%s\n", c->architecture,
            (unsigned long long)cn_config_params(c), train_all ? "" : " (frozen)", (unsigned long long)steps,
            (unsigned long long)accum * B * T, accum, B, T, note ? note : "");
-    printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB\n",
-           mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, mm.total / 1048576.0);
+    /* bf16: copies of the matrices (at most half the fp32 parameters' bytes) */
+    double copies = o->precision == CN_PREC_BF16 ? mm.params / 2.0 : 0;
+    printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB%s\n",
+           mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, (mm.total + copies) / 1048576.0,
+           copies ? " (with up to half the parameters' again for their bf16 copies: --precision bf16)" : "");
 }
 
 double cn_train_num(const cJSON *o, const char *key) {
@@ -188,6 +202,7 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     cJSON_AddNumberToObject(x, "keep", (double)o->keep);
     cJSON_AddNumberToObject(x, "val_every", (double)o->val_every);
     cJSON_AddNumberToObject(x, "val_batches", (double)o->val_batches);
+    cJSON_AddStringToObject(x, "precision", cn_precision_name(o->precision));
     if (h->save_options) h->save_options(h->ctx, x);
     cJSON_AddItemToObject(j, "options", x);
     char *s = cJSON_Print(j);
@@ -217,6 +232,8 @@ cJSON *cn_train_resume(cn_train_opts *o, char **ckdir) {
     o->save_every = (uint64_t)cn_train_num(h, "save_every"), o->keep = (uint64_t)cn_train_num(h, "keep");
     if (cJSON_GetObjectItemCaseSensitive(h, "val_every")) o->val_every = (uint64_t)cn_train_num(h, "val_every");
     if (cJSON_GetObjectItemCaseSensitive(h, "val_batches")) o->val_batches = (uint64_t)cn_train_num(h, "val_batches");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(h, "precision");
+    if (cJSON_IsString(pr) && cn_precision_parse(pr->valuestring, &o->precision)) cn_die("%s: %s", tp, cn_errmsg());
     o->steps = (uint64_t)cn_train_num(t, "steps"), o->tokens = 0, o->seed = (uint64_t)cn_train_num(t, "seed");
     if ((int)cn_train_num(t, "threads") != o->threads)
         fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n", cn_prog,
@@ -231,7 +248,7 @@ static void on_stop(int sig) { stop_signal = sig; }
 int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, uint64_t step0) {
     int T = (int)o->seq, B = (int)o->micro, accum;
     uint64_t steps = cn_train_steps(o, &accum), batch = (uint64_t)accum * B * T;
-    if (cn_model_batch(m, B, T)) cn_die_status();
+    if (cn_model_batch(m, B, T) || cn_model_set_precision(m, o->precision)) cn_die_status();
     cn_out *log = NULL;
     if (o->log && cn_dist_rank() == 0 && !(log = cn_out_open(o->log, 0))) cn_die_status();
     size_t n = (size_t)B * T;
@@ -247,9 +264,11 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
      * micro-batch; each micro-batch's gradients are summed alone, so that R
      * ranks of A micro-batches equal one rank of R x A (for R = 2, A = 1: bit
      * for bit) */
-    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0;
+    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0, zero = o->zero1 && nrank > 1;
     if (nrank > 1 && rank == 0 && !o->quiet)
-        fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step\n", cn_prog, nrank, accum, B, T);
+        fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step%s\n", cn_prog, nrank, accum, B, T,
+                zero ? "; AdamW's moments sharded (ZeRO-1)" : "");
+    if (zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
     for (uint64_t step = step0 + 1; step <= steps; step++) {
         double loss = 0;
         for (int a = 0; a < accum; a++) {
@@ -284,7 +303,9 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         }
         if (o->clip > 0 && gn > o->clip) cn_model_scale_grad(m, (float)(o->clip / gn));
         double lr = cn_lr((cn_lr_schedule)sched, (int64_t)step, (int64_t)steps, (int64_t)o->warmup, o->lr, min_lr);
-        if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step)) cn_die_status();
+        if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step) ||
+            (zero && cn_model_shard_sync(m, cn_dist_allgather_f32)))
+            cn_die_status();
         double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
         if (rank == 0)
             cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
@@ -307,11 +328,14 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
                              (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
             if (cn_out_write(log, line, (size_t)k)) cn_die_status();
         }
+        /* a checkpoint holds the whole optimizer: sharded moments are gathered for it */
+        if (checkpoint && zero && cn_model_unshard(m, cn_dist_allgather_f32)) cn_die_status();
         if (checkpoint && rank == 0) {
             char *js = trainer_json(o, h, step, steps, step * batch);
             if (cn_ckpt_save(o->out, (int64_t)step, m, js, h->tokenizer, (int)o->keep)) cn_die_status();
             free(js);
         }
+        if (checkpoint && zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
         if (stop_signal) {
             cn_progress_end(&prog);
             if (log && cn_out_commit(log)) cn_die_status();

@@ -15,7 +15,8 @@ typedef struct {
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches;
     double lr, min_lr, wd, beta1, beta2, eps, clip;
     const char *schedule, *out, *log, *resume, *device;
-    int dry, quiet, threads;
+    int dry, quiet, threads, zero1;
+    cn_precision precision; /* of the products (model.h) */
 } cn_train_opts;
 
 /* the defaults: lr as given, cosine, AdamW 0.9/0.95/1e-8, wd 0.1, clip 1 */

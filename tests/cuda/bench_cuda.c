@@ -1,12 +1,19 @@
 /* bench_cuda: the GPU side of tests/cuda/device.sh.
  *   bench_cuda peak                         dense product peaks measured here with
  *                                           cuBLAS: bf16 (fp32 accumulation), TF32, fp32
- *   bench_cuda train CONFIG.json B T STEPS  training steps of the CUDA backend
+ *   bench_cuda train CONFIG.json B T STEPS [fp32|bf16]
+ *                                           training steps of the CUDA backend
  *                                           (forward, backward, gradient norm, AdamW)
+ *                                           in that precision (cn_model_set_precision)
+ *   bench_cuda decode CONFIG.json PROMPT STEPS
+ *                                           batch-1 decoding (cn_gen, bf16 weights,
+ *                                           random) after a PROMPT-token prefill
  * Prints "name value" lines. Training: tokens/s after one untimed warm-up
  * step, FLOPs per token as llm.c counts them (6 x the parameters in products
- * + 12 L C T for attention) and the TFLOP/s they make, named ours_fp32_...
- * or, with CN_CUDA_MATMUL=bf16 (bf16 products), ours_bf16mm_... */
+ * + 12 L C T for attention) and the TFLOP/s they make, named ours_fp32_... or
+ * ours_bf16_... Decoding: tokens/s, the weight bytes a token reads, the
+ * device's copy bandwidth (a 2 GiB device-to-device copy: read + write), and
+ * the bound they make (bandwidth / bytes a token) and our fraction of it. */
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <stdio.h>
@@ -14,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include "config.h"
+#include "gen.h"
 #include "model.h"
 #include "ops_cuda.h"
 
@@ -64,6 +72,81 @@ static double peak(int n, int kind) {
     return 2.0 * n * n * n / (best * 1e-3) / 1e12;
 }
 
+/* bytes/s of a device-to-device copy (each byte read and written) */
+static double copy_bandwidth(void) {
+    size_t n = (size_t)2 << 30;
+    void *a, *b;
+    CK(cudaMalloc(&a, n));
+    CK(cudaMalloc(&b, n));
+    CK(cudaMemset(a, 1, n));
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0), cudaEventCreate(&e1);
+    double best = 1e9;
+    for (int r = 0; r < 6; r++) {
+        cudaEventRecord(e0, 0);
+        CK(cudaMemcpy(b, a, n, cudaMemcpyDeviceToDevice));
+        cudaEventRecord(e1, 0);
+        CK(cudaEventSynchronize(e1));
+        float ms;
+        cudaEventElapsedTime(&ms, e0, e1);
+        if (r > 0 && ms < best) best = ms;
+    }
+    cudaFree(a), cudaFree(b);
+    return 2.0 * n / (best * 1e-3);
+}
+
+/* a LLaMA of config c with random weights (a tiled block of normal-ish
+ * values: the values do not matter to the speed), decoded in bf16 */
+static int decode(const cn_config *c, int prompt, int steps) {
+    double bw = copy_bandwidth();
+    const cn_ops *ops = cn_ops_cuda(0);
+    cn_model *m = ops ? cn_model_new(c, ops) : NULL;
+    if (!m) return fprintf(stderr, "bench_cuda: %s\n", cn_errmsg()), 1;
+    for (int i = 0; i < cn_model_nparams(m); i++) cn_model_set_trainable(m, i, 0);
+    if (cn_model_commit_trainable(m)) return fprintf(stderr, "bench_cuda: %s\n", cn_errmsg()), 1; /* no gradients */
+    size_t tile = (size_t)1 << 22, big = 0;
+    for (int i = 0; i < cn_model_nparams(m); i++) big = cn_model_param(m, i)->n > big ? cn_model_param(m, i)->n : big;
+    float *h = malloc(big * sizeof *h);
+    uint64_t s = 99;
+    for (size_t k = 0; k < tile && k < big; k++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        h[k] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5) * 0.05f;
+    }
+    for (size_t k = tile; k < big; k++) h[k] = h[k % tile];
+    float *ones = malloc((size_t)c->d_model * sizeof *ones);
+    for (int k = 0; k < c->d_model; k++) ones[k] = 1;
+    for (int i = 0; i < cn_model_nparams(m); i++) cn_model_set(m, i, cn_model_param(m, i)->ndim == 1 ? ones : h); /* norms one */
+    free(h), free(ones);
+    cn_gen *g = cn_gen_new(m, prompt + steps + 1, CN_GEN_BF16);
+    cn_model_free(m); /* the decoder has its own bf16 copy */
+    if (!g) return fprintf(stderr, "bench_cuda: %s\n", cn_errmsg()), 1;
+    int32_t *ids = malloc((size_t)(prompt + 1) * sizeof *ids);
+    for (int i = 0; i <= prompt; i++) ids[i] = (int32_t)((i * 7919 + 13) % c->vocab);
+    float *logits = malloc((size_t)c->vocab * sizeof *logits);
+    double t0 = now();
+    if (cn_gen_feed(g, ids, prompt, logits, 0)) return fprintf(stderr, "bench_cuda: %s\n", cn_errmsg()), 1;
+    double t1 = now();
+    int32_t tok = ids[prompt];
+    for (int k = 0; k < steps; k++) {
+        if (k == 1) t1 = now(); /* the first step: warm-up */
+        if (cn_gen_feed(g, &tok, 1, logits, 0)) return fprintf(stderr, "bench_cuda: %s\n", cn_errmsg()), 1;
+        int best = 0; /* greedy, as a generation loop would: the logits are on the host */
+        for (int v = 1; v < c->vocab; v++) best = logits[v] > logits[best] ? v : best;
+        tok = best;
+    }
+    double dt = now() - t1, tps = (steps - 1) / dt, bytes = (double)cn_gen_weight_bytes(g);
+    printf("decode_params %.0f\n", (double)cn_config_params(c));
+    printf("decode_prefill_tokens_per_s %.0f\n", prompt / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
+    printf("decode_tokens_per_s %.1f\n", tps);
+    printf("decode_weight_gib_per_token %.3f\n", bytes / 1073741824.0);
+    printf("copy_bandwidth_gbs %.0f\n", bw / 1e9);
+    printf("decode_bound_tokens_per_s %.1f\n", bw / bytes);
+    printf("decode_fraction_of_bound %.3f\n", tps * bytes / bw);
+    cn_gen_free(g);
+    free(ids), free(logits);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (cn_cuda_devices() < 1) {
         printf("bench_cuda: skipped: no CUDA device\n");
@@ -75,8 +158,10 @@ int main(int argc, char **argv) {
         printf("fp32_dense_tflops %.1f\n", peak(4096, 2));
         return 0;
     }
-    if (argc != 6 || strcmp(argv[1], "train") != 0) {
-        fprintf(stderr, "usage: bench_cuda peak | bench_cuda train CONFIG.json B T STEPS\n");
+    int train = argc >= 6 && argc <= 7 && strcmp(argv[1], "train") == 0, dec = argc == 5 && strcmp(argv[1], "decode") == 0;
+    cn_precision prec = CN_PREC_FP32;
+    if ((!train && !dec) || (train && argc == 7 && cn_precision_parse(argv[6], &prec))) {
+        fprintf(stderr, "usage: bench_cuda peak | bench_cuda train CONFIG.json B T STEPS [fp32|bf16] | bench_cuda decode CONFIG.json PROMPT STEPS\n");
         return 2;
     }
     cn_config c;
@@ -84,10 +169,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_cuda: %s\n", cn_errmsg());
         return 1;
     }
+    if (dec) return decode(&c, atoi(argv[3]), atoi(argv[4]));
     int b = atoi(argv[3]), t = atoi(argv[4]), steps = atoi(argv[5]), n = b * t;
     const cn_ops *ops = cn_ops_cuda(0);
     cn_model *m = ops ? cn_model_new(&c, ops) : NULL;
-    if (!m || cn_model_batch(m, b, t)) {
+    if (!m || cn_model_batch(m, b, t) || cn_model_set_precision(m, prec)) {
         fprintf(stderr, "bench_cuda: %s\n", cn_errmsg());
         return 1;
     }
@@ -119,7 +205,7 @@ int main(int argc, char **argv) {
     double tps = (double)n * steps / dt;
     size_t freeb, total;
     cudaMemGetInfo(&freeb, &total);
-    const char *mm = getenv("CN_CUDA_MATMUL"), *k = mm && strcmp(mm, "bf16") == 0 ? "ours_bf16mm" : "ours_fp32";
+    const char *k = prec == CN_PREC_BF16 ? "ours_bf16" : "ours_fp32";
     printf("params %.0f\n", (double)cn_config_params(&c));
     printf("flops_per_token %.0f\n", fpt);
     printf("%s_tokens_per_s %.0f\n", k, tps);

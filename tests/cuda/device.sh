@@ -6,10 +6,12 @@
 #             made elsewhere and the device tool carried (build/gpu-carry)
 #   ops       every op against the CPU backend (tests/cuda/test_ops_cuda)
 #   step      a LLaMA's and a BERT's training step, and 50 steps, against the CPU;
-#             again with bf16 products (CN_CUDA_MATMUL=bf16, tolerances x300)
+#             again in mixed precision on both (CN_PRECISION=bf16, tolerances x100)
 #   cli       cn-pretrain --device cuda against --device cpu on a tiny model
-#   bench     dense bf16/TF32/fp32 peaks (cuBLAS), training tokens/s and MFU of a
-#             124M-shaped LLaMA (B 8, T 1024), and PyTorch's on the same shape
+#   bench     dense bf16/TF32/fp32 peaks (cuBLAS); training tokens/s and MFU of
+#             a 124M LLaMA (B 8, T 1024; fp32 and bf16) and a 1.1B (B 4, T 2048;
+#             bf16), ours and PyTorch's on the same shapes; batch-1 decoding of
+#             a 7B shape (bf16 weights) against the copy bandwidth's bound
 #   sanitizer compute-sanitizer memcheck and racecheck on the op test (small
 #             sizes), last: it takes what is left of the budget
 # Every part's output goes to $OUT/NAME.txt and its verdict and figures to
@@ -97,8 +99,8 @@ part ops 60 "$T/test_ops_cuda"
 grep -E 'FAIL|check failed' "$OUT/ops.txt" | head -20 | sed 's/^/ops: /' | tee -a "$S"
 part step 90 "$T/test_step_cuda"
 grep -E 'loss: CPU|worst|steps: the loss|copies|FAIL|check failed' "$OUT/step.txt" | sed 's/^/step: /' | tee -a "$S"
-echo "--- bf16 products (CN_CUDA_MATMUL=bf16, CN_TOL_SCALE=300)" >> "$OUT/step.txt"
-part step 90 env CN_CUDA_MATMUL=bf16 CN_TOL_SCALE=300 "$T/test_step_cuda"
+echo "--- bf16 mixed precision on both backends (CN_PRECISION=bf16, CN_TOL_SCALE=100)" >> "$OUT/step.txt"
+part step 90 env CN_PRECISION=bf16 CN_TOL_SCALE=100 "$T/test_step_cuda"
 sed -n '/^--- bf16/,$p' "$OUT/step.txt" | grep -E 'loss: CPU|steps: the loss|FAIL' | sed 's/^/step bf16: /' | tee -a "$S"
 
 # the tools: a tiny LLaMA trained 20 steps on the CPU and on the GPU
@@ -118,6 +120,16 @@ cli() {
         <(sed 's/.*"loss": \([0-9.]*\).*"grad_norm": \([0-9.e+-]*\).*/\1 \2/' cuda.log) |
         awk '{ d = $2 - $4; if (d < 0) d = -d; r = d / $2; if (r > w) w = r; print "step", $1, "loss cpu", $2, "cuda", $4, "grad_norm cpu", $3, "cuda", $5 }
              END { print "worst relative loss difference", w; exit !(w < 1e-3) }'
+    # a checkpoint the GPU wrote, resumed on the CPU (and the reverse): the same files either way
+    for pair in "cuda cpu" "cpu cuda"; do
+        set -- $pair
+        "$BIN/cn-pretrain" -q --device $1 --config cfg.json -t "$top/tests/data/tok/tiny-spm.json" --out x$1 --steps 20 --save-every 10 \
+            --seq-len 64 --micro-batch 4 --lr 1e-2 --warmup 2 --threads 4 --no-cross-doc data.tok
+        rm -rf x$1/step-20 x$1/model.safetensors && echo step-10 > x$1/latest
+        "$BIN/cn-pretrain" -q --device $2 --threads 4 --resume x$1 --log x$1.log data.tok
+        awk -v a="$(tail -1 x$1.log | sed 's/.*"loss": \([0-9.]*\).*/\1/')" -v b="$(tail -1 $2.log | sed 's/.*"loss": \([0-9.]*\).*/\1/')" -v p="$1 -> $2" \
+            'BEGIN { d = (a - b) / b; d = d < 0 ? -d : d; printf "resumed %s at step 10: final loss %s, uninterrupted %s run %s (%.2e)\n", p, a, p, b, d; exit !(d < 1e-3) }'
+    done
     "$BIN/cn-pretrain" -q --device cuda:7 --config cfg.json --out x --steps 1 data.tok 2>&1 | grep -q 'CUDA device 7' &&
         echo "cuda:7 refused as it should be"
     rm -rf "$d"
@@ -125,32 +137,45 @@ cli() {
 export -f cli
 export BIN top
 part cli 60 bash -c cli
-grep -E 'worst|refused' "$OUT/cli.txt" | sed 's/^/cli: /' | tee -a "$S"
+grep -E 'worst|refused|resumed' "$OUT/cli.txt" | sed 's/^/cli: /' | tee -a "$S"
 
-# ---- benchmark ----
-CFG=$top/tests/cuda/llama-124m.json
+# ---- benchmark: training of a 124M and a 1.1B LLaMA, ours and PyTorch's,
+# against the dense peaks; batch-1 decoding of a 7B shape against the copy
+# bandwidth's bound ----
 part bench 30 "$T/bench_cuda" peak
-part bench 60 "$T/bench_cuda" train "$CFG" 8 1024 10
-part bench 60 env CN_CUDA_MATMUL=bf16 "$T/bench_cuda" train "$CFG" 8 1024 10
-if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
-    part bench 90 env PYTHONUNBUFFERED=1 python3 "$top/tests/cuda/torch_bench.py" "$CFG" 8 1024 10
-else
-    note "bench: no PyTorch with CUDA here: no side-by-side"
-fi
-awk 'NF == 2 && $1 ~ /_(tflops|tokens_per_s|step_ms|gpu_memory_used_gib|version|loss)$/ { v[$1] = $2 }
-     END {
-       printf "bench: dense peaks measured: bf16 %s, TF32 %s, fp32 %s TFLOP/s\n", v["bf16_dense_tflops"], v["tf32_dense_tflops"], v["fp32_dense_tflops"]
-       n = split("ours_fp32 ours_bf16mm torch_fp32 torch_bf16", k, " ")
-       for (i = 1; i <= n; i++) {
-         t = v[k[i] "_tokens_per_s"]
-         if (t == "") continue
-         printf "bench: %-12s %8s tokens/s %7s TFLOP/s", k[i], t, v[k[i] "_tflops"]
-         if (v["bf16_dense_tflops"] > 0) printf ", MFU %.1f%% of bf16 dense", 100 * v[k[i] "_tflops"] / v["bf16_dense_tflops"]
-         if (v["ours_fp32_tokens_per_s"] > 0) printf ", %.2fx ours fp32", t / v["ours_fp32_tokens_per_s"]
-         printf "\n"
-       }
-       if (v["torch_version"] != "") printf "bench: PyTorch %s (scaled_dot_product_attention, fused AdamW)\n", v["torch_version"]
-     }' "$OUT/bench.txt" | tee -a "$S"
+have_torch=0
+python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null && have_torch=1
+[ $have_torch = 1 ] || note "bench: no PyTorch with CUDA here: no side-by-side"
+# shape NAME CONFIG B T STEPS PRECISIONS (comma-separated): bench-NAME.txt
+shape() {
+    local name=$1 cfg=$top/tests/cuda/$2 b=$3 t=$4 steps=$5 p
+    for p in ${6//,/ }; do
+        part "bench-$name" 90 "$T/bench_cuda" train "$cfg" "$b" "$t" "$steps" "$p"
+    done
+    [ $have_torch = 1 ] && part "bench-$name" 120 env PYTHONUNBUFFERED=1 python3 "$top/tests/cuda/torch_bench.py" "$cfg" "$b" "$t" "$steps" "$6"
+    awk -v name="$name" -v shape="B $b, T $t" -v peak="$(awk '$1 == "bf16_dense_tflops" { print $2 }' "$OUT/bench.txt")" 'NF == 2 { v[$1] = $2 }
+         END {
+           split("ours_fp32 ours_bf16 torch_fp32 torch_bf16", k, " ")
+           for (i = 1; i <= 4; i++) {
+             t = v[k[i] "_tokens_per_s"]
+             if (t == "") continue
+             printf "bench %s (%s): %-10s %8s tokens/s %7s TFLOP/s", name, shape, k[i], t, v[k[i] "_tflops"]
+             if (peak > 0) printf ", MFU %.1f%% of the bf16 dense peak", 100 * v[k[i] "_tflops"] / peak
+             split(k[i], a, "_")
+             if (a[1] == "ours" && v["torch_" a[2] "_tokens_per_s"] > 0) printf ", %.2fx PyTorch %s", t / v["torch_" a[2] "_tokens_per_s"], a[2]
+             printf "\n"
+           }
+         }' "$OUT/bench-$name.txt" | tee -a "$S"
+}
+awk '$1 ~ /_dense_tflops$/ { printf "bench: %s %s\n", $1, $2 }' "$OUT/bench.txt" | tee -a "$S"
+shape 124m llama-124m.json 8 1024 10 fp32,bf16
+shape 1b llama-1b.json 4 2048 6 bf16
+part bench-decode 120 "$T/bench_cuda" decode "$top/tests/cuda/llama-7b.json" 16 128
+awk 'NF == 2 { v[$1] = $2 } END { if (v["decode_tokens_per_s"] != "")
+       printf "bench decode (7B shape, bf16, batch 1): %s tokens/s, bound %s (%.3f GiB a token at %s GB/s copy bandwidth): %.1f%% of it\n",
+              v["decode_tokens_per_s"], v["decode_bound_tokens_per_s"], v["decode_weight_gib_per_token"], v["copy_bandwidth_gbs"],
+              100 * v["decode_fraction_of_bound"] }' "$OUT/bench-decode.txt" | tee -a "$S"
+grep -h '^torch_version' "$OUT"/bench-*.txt 2>/dev/null | head -1 | sed 's/^/bench: PyTorch /; s/torch_version //' | tee -a "$S"
 
 # ---- compute-sanitizer ----
 CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)

@@ -51,10 +51,41 @@ static void check_matmul(void) {
             }
 }
 
-/* linear_f32 and linear_bf16: few tokens (the row kernel), many (cuBLAS) */
-static void check_linear(void) {
-    printf("linear_f32, linear_bf16\n");
-    int ns[] = {1, 5, 8, 9, 33}, out = 301, in = 200;
+/* mixed precision's product: the same rounded operands as the CPU's, so
+ * only the order of the fp32 sums differs; each operand given in fp32 (and
+ * rounded by the op) or already in bf16 */
+static void check_matmul_bf16(void) {
+    printf("matmul_bf16\n");
+    int sizes[][3] = {{37, 75, 19}, {128, 64, 256}, {1, 300, 77}, {200, 3, 1}, {64, 48, 0}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int given = 0; given < 4; given++) {
+                    int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+                    size_t na = (size_t)m * k, nb = (size_t)k * n;
+                    float *a = rnd(na, 1), *b = rnd(nb, 3), *c = rnd((size_t)m * n, 1);
+                    uint16_t *a16 = malloc(na * 2 + 2), *b16 = malloc(nb * 2 + 2);
+                    cpu->to_bf16(a16, a, na), cpu->to_bf16(b16, b, nb);
+                    float *da = dev(a, na), *db = dev(b, nb), *dc = dev(c, (size_t)m * n);
+                    uint16_t *da16 = dev_bytes(a16, na * 2 + 2), *db16 = dev_bytes(b16, nb * 2 + 2);
+                    cpu->matmul_bf16(c, a, NULL, b, NULL, m, n, k, ta, tb, 0.75f, 0.5f);
+                    copies_reset();
+                    gpu->matmul_bf16(dc, given & 1 ? NULL : da, given & 1 ? da16 : NULL, given & 2 ? NULL : db, given & 2 ? db16 : NULL, m,
+                                     n, k, ta, tb, 0.75f, 0.5f);
+                    NO_COPIES("matmul_bf16", 0);
+                    char name[96];
+                    snprintf(name, sizeof name, "matmul_bf16 %dx%dx%d ta=%d tb=%d given=%d", m, n, k, ta, tb, given);
+                    compare_dev(name, dc, c, (size_t)m * n, 1e-6, 2e-6 * sqrt(k + 1));
+                    gpu->free(da), gpu->free(db), gpu->free(dc), gpu->free(da16), gpu->free(db16);
+                    free(a), free(b), free(c), free(a16), free(b16);
+                }
+}
+
+/* linear_f32 and linear_bf16: few tokens (the row kernel; bf16 rows of a
+ * multiple of 8 the 16-byte one), many (cuBLAS) */
+static void check_linear(int in) {
+    printf("linear_f32, linear_bf16 (in %d)\n", in);
+    int ns[] = {1, 5, 8, 9, 33}, out = 301;
     float *w = rnd((size_t)out * in, 1);
     uint16_t *wh = malloc((size_t)out * in * 2);
     cpu->to_bf16(wh, w, (size_t)out * in);
@@ -76,7 +107,7 @@ static void check_linear(void) {
                 }
                 NO_COPIES("linear", 0);
                 char name[96];
-                snprintf(name, sizeof name, "linear_%s n=%d beta=%d", bf ? "bf16" : "f32", n, beta);
+                snprintf(name, sizeof name, "linear_%s n=%d in=%d beta=%d", bf ? "bf16" : "f32", n, in, beta);
                 compare_dev(name, dy, y, (size_t)n * out, 1e-6, 2e-5);
                 gpu->free(dx), gpu->free(dy), free(x), free(y);
             }
@@ -356,6 +387,10 @@ static void check_xent(int n, int v) {
     float *x = rnd(nn, 4), *loss = malloc(n * 4);
     int32_t *tg = malloc(n * 4);
     for (int i = 0; i < n; i++) tg[i] = i % 5 == 3 ? -100 : (int)((urand() + 1) * 0.5 * v) % v;
+    /* masked logits (-inf), first in some threads' runs: they add nothing */
+    for (int i = 1; i < n; i += 4)
+        for (int j = 0; j < 300 && j < v; j += 1 + j % 3)
+            if (j != tg[i]) x[(size_t)i * v + j] = -INFINITY;
     float *d_x = dev(x, nn), *d_loss = gpu->alloc(n * 4);
     int32_t *d_tg = dev_bytes(tg, n * 4);
     double want = cpu->xent_fwd_bwd(x, loss, tg, n, v, 1.0f / n);
@@ -407,7 +442,9 @@ int main(void) {
     cuda_test_init("test_ops_cuda");
     check_memory();
     check_matmul();
-    check_linear();
+    check_matmul_bf16();
+    check_linear(200);
+    check_linear(203);
     check_pointwise();
     check_norms();
     check_rope();

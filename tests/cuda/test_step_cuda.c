@@ -4,7 +4,8 @@
  * tolerance; then 50 AdamW steps on both, the loss curves side by side, and
  * the parameters after. The step's host-device copies are counted: the
  * batch up (one copy), the loss and the gradient norm down (8 bytes each).
- * Without a GPU: a skip line, exit 0. */
+ * CN_PRECISION=bf16: both backends in mixed precision (bf16 products), with
+ * tolerances times CN_TOL_SCALE. Without a GPU: a skip line, exit 0. */
 #include "cuda_test.h"
 #include "model.h"
 
@@ -40,11 +41,14 @@ static void draw(batch *b, int vocab, int step) {
     }
 }
 
+static cn_precision precision;
+
 static cn_model *model(const cn_config *c, const cn_ops *ops) {
     cn_model *m = cn_model_new(c, ops);
     CHECK_MSG(m != NULL, "%s", cn_errmsg());
     cn_model_init_random(m, 7, 0.05f);
     CHECK(cn_model_batch(m, B, T) == CN_OK);
+    CHECK(cn_model_set_precision(m, precision) == CN_OK);
     return m;
 }
 
@@ -152,6 +156,9 @@ static void run(const char *name, const char *cfg_json, int llama) {
 int main(void) {
     const char *ts = getenv("CN_TOL_SCALE");
     if (ts) tol_scale = atof(ts);
+    const char *pr = getenv("CN_PRECISION");
+    if (pr && cn_precision_parse(pr, &precision)) return fprintf(stderr, "CN_PRECISION: %s\n", cn_errmsg()), 2;
+    printf("precision %s\n", cn_precision_name(precision));
     cuda_test_init("test_step_cuda");
     run("llama", llama_cfg, 1);
     run("bert", bert_cfg, 0);

@@ -2,8 +2,9 @@
 """PyTorch's side of tests/cuda/device.sh's benchmark: training steps (forward,
 backward, AdamW) of the same LLaMA shape as bench_cuda (CONFIG.json), on the GPU,
 with PyTorch's own fused attention (scaled_dot_product_attention), fp32 (TF32
-off, as our fp32 backend) and bf16 autocast. Prints "name value" lines.
-  python3 torch_bench.py CONFIG.json B T STEPS"""
+off, as our fp32 backend) and bf16 autocast (or only those named). Prints
+"name value" lines.
+  python3 torch_bench.py CONFIG.json B T STEPS [fp32,bf16]"""
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 
 def main():
     cfg_path, b, t, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    wanted = sys.argv[5].split(",") if len(sys.argv) > 5 else ["fp32", "bf16"]
     cfg = json.load(open(cfg_path))
     c, f, v, nl = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"], cfg["num_hidden_layers"]
     h = cfg["num_attention_heads"]
@@ -68,6 +70,8 @@ def main():
     opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, fused=True)
     flops = 6 * (nl * (c * h * d * 2 + 2 * c * kv * d + 3 * c * f) + v * c) + 12 * nl * c * t
     for name, ctx in (("fp32", None), ("bf16", torch.bfloat16)):
+        if name not in wanted:
+            continue
         for s in range(steps + 2):
             if s == 2:  # two warm-up steps
                 torch.cuda.synchronize()

@@ -17,6 +17,18 @@ static const char *bert_cfg =
 
 static int32_t ids[12] = {1, 5, 9, 3, 3, 7, 0, 39, 12, 4, 4, 2}, tg[12] = {5, 9, 3, 3, 7, -1, 39, 12, 4, 4, 2, -1};
 
+/* ZeRO-1 in one process: the other parts' weights come from an unsharded
+ * model's step (the same arithmetic), in gradient order; this part's must
+ * equal them already */
+static const float *zero_ref;
+static int zero_part, zero_own_ok;
+static cn_status fake_gather(float *x, const size_t *off) {
+    zero_own_ok = memcmp(x + off[zero_part], zero_ref + off[zero_part], (off[zero_part + 1] - off[zero_part]) * 4) == 0;
+    for (int r = 0; r < 3; r++)
+        if (r != zero_part) memcpy(x + off[r], zero_ref + off[r], (off[r + 1] - off[r]) * 4);
+    return CN_OK;
+}
+
 static double step(cn_model *m, float *grads) {
     cn_batch b = {ids, NULL, NULL, NULL, NULL, tg};
     double loss = 0;
@@ -108,6 +120,59 @@ int main(void) {
     cn_model_free(m);
     cn_model_free(m2);
     free(g1), free(g2);
+
+    /* ZeRO-1: three parts, each stepping its own parameters' moments; after
+     * the gather, every part has the unsharded step's weights bit for bit */
+    {
+        cn_model *ref = cn_model_new(&c, cn_ops_cpu()), *part[3];
+        cn_model_init_random(ref, 3, 0.2f);
+        CHECK(cn_model_batch(ref, 2, 6) == CN_OK);
+        size_t n = cn_model_grad_size(ref);
+        float *g = malloc(n * 4), *flat = malloc(n * 4), *w = malloc(n * 4), *m1 = malloc(n * 4), *m2 = malloc(n * 4);
+        step(ref, g);
+        CHECK(cn_model_adamw(ref, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
+        for (int i = 0; i < cn_model_nparams(ref); i++) cn_model_get(ref, i, flat + cn_model_param(ref, i)->goff);
+        zero_ref = flat;
+        for (int r = 0; r < 3; r++) {
+            part[r] = cn_model_new(&c, cn_ops_cpu());
+            cn_model_init_random(part[r], 3, 0.2f);
+            CHECK(cn_model_batch(part[r], 2, 6) == CN_OK);
+            CHECK(cn_model_shard_optimizer(part[r], r, 3) == CN_OK);
+            int np;
+            const size_t *off = cn_model_shard_bounds(part[r], &np);
+            CHECK(np == 3 && off[0] == 0 && off[3] == n && off[1] > 0 && off[1] < off[2] && off[2] < n);
+            step(part[r], g);
+            CHECK(cn_model_adamw(part[r], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
+            zero_part = r, zero_own_ok = 0;
+            CHECK(cn_model_shard_sync(part[r], fake_gather) == CN_OK && zero_own_ok);
+            int same = 1;
+            for (int i = 0; i < cn_model_nparams(ref); i++) {
+                const cn_param *p = cn_model_param(ref, i);
+                cn_model_get(part[r], i, w);
+                same &= memcmp(w, flat + p->goff, p->n * 4) == 0;
+                /* moments: this part's own, not the others' */
+                int mine = p->goff >= off[r] && p->goff < off[r + 1];
+                CHECK(mine == (cn_model_get_moments(part[r], i, m1, m2) == CN_OK));
+            }
+            CHECK_MSG(same, "part %d: weights after the sharded step differ", r);
+        }
+        /* unsharded again: every moment, the unsharded optimizer's */
+        zero_part = 0;
+        CHECK(cn_model_unshard(part[0], fake_gather) == CN_OK);
+        /* (the fake gather gives weights, not moments, for the others: only part 0's are checked) */
+        for (int i = 0; i < cn_model_nparams(ref); i++) {
+            const cn_param *p = cn_model_param(ref, i);
+            CHECK(cn_model_get_moments(part[0], i, m1, m2) == CN_OK);
+            if (p->goff < cn_model_shard_bounds(part[1], &(int){0})[1]) {
+                cn_model_get_moments(ref, i, w, g);
+                CHECK(memcmp(m1, w, p->n * 4) == 0 && memcmp(m2, g, p->n * 4) == 0);
+            }
+        }
+        CHECK(cn_model_shard_optimizer(part[0], 4, 3) == CN_EINVAL);
+        for (int r = 0; r < 3; r++) cn_model_free(part[r]);
+        cn_model_free(ref);
+        free(g), free(flat), free(w), free(m1), free(m2);
+    }
 
     /* BERT: tensors named with a "bert." prefix load too */
     {
