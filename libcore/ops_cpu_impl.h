@@ -165,63 +165,72 @@ static inline int K(sees)(const cn_attn_mask *mk, int b, int t, int i, int j) {
     return 1;
 }
 
-/* masks row i of the scores s[T] of sequence b (not seen: -inf) and returns
- * the row's maximum */
-static REAL K(mask_row)(REAL *s, const cn_attn_mask *mk, int b, int t, int i) {
+/* masks row i of the scores s[tk] (keys 0..tk-1) of sequence b of t tokens
+ * (not seen: -inf) and returns the row's maximum */
+static REAL K(mask_row)(REAL *s, const cn_attn_mask *mk, int b, int t, int i, int tk) {
     REAL m = -INFINITY;
     if (!mk->causal && !mk->segment && !mk->valid) { /* nothing masked */
-        for (int j = 0; j < t; j++)
+        for (int j = 0; j < tk; j++)
             if (s[j] > m) m = s[j];
         return m;
     }
     if (mk->causal && !mk->segment && !mk->valid) {
-        for (int j = 0; j <= i && j < t; j++)
+        for (int j = 0; j <= i && j < tk; j++)
             if (s[j] > m) m = s[j];
-        for (int j = i + 1; j < t; j++) s[j] = -INFINITY;
+        for (int j = i + 1; j < tk; j++) s[j] = -INFINITY;
         return m;
     }
-    for (int j = 0; j < t; j++) {
+    for (int j = 0; j < tk; j++) {
         if (!K(sees)(mk, b, t, i, j)) s[j] = -INFINITY;
         else if (s[j] > m) m = s[j];
     }
     return m;
 }
 
-/* one (sequence, query head) at a time: S = q k^T / sqrt(D) as one product,
- * masked row softmax in place, o = P v; one T x T block per thread */
+/* causal attention goes by blocks of ATT_QB queries, each with only the keys
+ * up to its last query (about half the work of the whole T x T) */
+#define ATT_QB 64
+static inline int K(att_block)(const cn_attn_mask *mk, int t) { return mk->causal ? ATT_QB : t; }
+
+/* one (sequence, query head) at a time: S = q k^T / sqrt(D) as one product
+ * a block of queries, masked row softmax in place, o = P v; a block of
+ * scores per thread */
 static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *q, const REAL *k, const REAL *v, int b, int t, int hq,
                                                int hkv, int d, const cn_attn_mask *mk) {
-    int group = hq / hkv;
+    int group = hq / hkv, qb = K(att_block)(mk, t);
     REAL scale = 1 / sqrt((REAL)d);
     int qs = hq * d, ks = hkv * d;
 #pragma omp parallel
     {
-        REAL *s = malloc(((size_t)t * t + 1) * sizeof *s);
+        REAL *s = malloc(((size_t)qb * t + 1) * sizeof *s);
 #pragma omp for schedule(dynamic, 1)
         for (int bh = 0; bh < b * hq; bh++) {
             int bb = bh / hq, h = bh % hq, g = h / group;
             const REAL *qh = q + (size_t)bb * t * qs + (size_t)h * d, *kh = k + (size_t)bb * t * ks + (size_t)g * d;
             const REAL *vh = v + (size_t)bb * t * ks + (size_t)g * d;
             REAL *oh = o + (size_t)bb * t * qs + (size_t)h * d;
-            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, scale, qh, qs, kh, ks, 0, s, t);
-            for (int i = 0; i < t; i++) {
-                REAL *row = s + (size_t)i * t;
-                REAL m = K(mask_row)(row, mk, bb, t, i);
-                if (m == -INFINITY) { /* sees nothing: o = 0 */
-                    for (int j = 0; j < t; j++) row[j] = 0;
-                    lse[(size_t)bh * t + i] = INFINITY;
-                    continue;
+            for (int i0 = 0; i0 < t; i0 += qb) {
+                int i1 = i0 + qb < t ? i0 + qb : t, tk = mk->causal ? i1 : t;
+                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, tk, d, scale, qh + (size_t)i0 * qs, qs, kh, ks, 0, s, tk);
+                for (int i = i0; i < i1; i++) {
+                    REAL *row = s + (size_t)(i - i0) * tk;
+                    REAL m = K(mask_row)(row, mk, bb, t, i, tk);
+                    if (m == -INFINITY) { /* sees nothing: o = 0 */
+                        for (int j = 0; j < tk; j++) row[j] = 0;
+                        lse[(size_t)bh * t + i] = INFINITY;
+                        continue;
+                    }
+                    REAL l = 0;
+                    for (int j = 0; j < tk; j++) {
+                        REAL p = row[j] == -INFINITY ? 0 : exp(row[j] - m);
+                        row[j] = p;
+                        l += p;
+                    }
+                    for (int j = 0; j < tk; j++) row[j] /= l;
+                    lse[(size_t)bh * t + i] = m + log(l);
                 }
-                REAL l = 0;
-                for (int j = 0; j < t; j++) {
-                    REAL p = row[j] == -INFINITY ? 0 : exp(row[j] - m);
-                    row[j] = p;
-                    l += p;
-                }
-                for (int j = 0; j < t; j++) row[j] /= l;
-                lse[(size_t)bh * t + i] = m + log(l);
+                GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, d, tk, 1, s, tk, vh, ks, 0, oh + (size_t)i0 * qs, qs);
             }
-            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, d, t, 1, s, t, vh, ks, 0, oh, qs);
         }
         free(s);
     }
@@ -234,40 +243,46 @@ static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *
 static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, const REAL *dout, const REAL *q, const REAL *k,
                                                const REAL *v, const REAL *o, const REAL *lse, int b, int t, int hq, int hkv, int d,
                                                const cn_attn_mask *mk) {
-    int group = hq / hkv;
+    int group = hq / hkv, qb = K(att_block)(mk, t);
     REAL scale = 1 / sqrt((REAL)d);
     int qs = hq * d, ks = hkv * d;
 #pragma omp parallel
     {
-        REAL *p = malloc(((size_t)t * t + 1) * sizeof *p), *dp = malloc(((size_t)t * t + 1) * sizeof *dp);
-        REAL *di = malloc(((size_t)t + 1) * sizeof *di);
+        REAL *p = malloc(((size_t)qb * t + 1) * sizeof *p), *dp = malloc(((size_t)qb * t + 1) * sizeof *dp);
+        REAL *di = malloc(((size_t)qb + 1) * sizeof *di);
 #pragma omp for schedule(dynamic, 1)
         for (int bg = 0; bg < b * hkv; bg++) {
             int bb = bg / hkv, g = bg % hkv;
             const REAL *kh = k + (size_t)bb * t * ks + (size_t)g * d, *vh = v + (size_t)bb * t * ks + (size_t)g * d;
             REAL *dkh = dk + (size_t)bb * t * ks + (size_t)g * d, *dvh = dv + (size_t)bb * t * ks + (size_t)g * d;
+            for (int j = 0; j < t; j++) { /* dK and dV sum every query block of every query head */
+                memset(dkh + (size_t)j * ks, 0, (size_t)d * sizeof *dkh);
+                memset(dvh + (size_t)j * ks, 0, (size_t)d * sizeof *dvh);
+            }
             for (int h = g * group; h < (g + 1) * group; h++) {
                 size_t off = (size_t)bb * t * qs + (size_t)h * d;
-                const REAL *qh = q + off, *doh = dout + off, *oh = o + off;
-                REAL *dqh = dq + off;
                 const REAL *L = lse + ((size_t)bb * hq + h) * t;
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, scale, qh, qs, kh, ks, 0, p, t);
-                for (int i = 0; i < t; i++) {
-                    REAL *row = p + (size_t)i * t, s = 0;
-                    K(mask_row)(row, mk, bb, t, i);
-                    for (int j = 0; j < t; j++) row[j] = (row[j] == -INFINITY || L[i] == INFINITY) ? 0 : exp(row[j] - L[i]);
-                    for (int e = 0; e < d; e++) s += doh[(size_t)i * qs + e] * oh[(size_t)i * qs + e];
-                    di[i] = s;
+                for (int i0 = 0; i0 < t; i0 += qb) {
+                    int i1 = i0 + qb < t ? i0 + qb : t, tk = mk->causal ? i1 : t, nr = i1 - i0;
+                    const REAL *qh = q + off + (size_t)i0 * qs, *doh = dout + off + (size_t)i0 * qs, *oh = o + off + (size_t)i0 * qs;
+                    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nr, tk, d, scale, qh, qs, kh, ks, 0, p, tk);
+                    for (int i = 0; i < nr; i++) {
+                        REAL *row = p + (size_t)i * tk, s = 0, li = L[i0 + i];
+                        K(mask_row)(row, mk, bb, t, i0 + i, tk);
+                        for (int j = 0; j < tk; j++) row[j] = (row[j] == -INFINITY || li == INFINITY) ? 0 : exp(row[j] - li);
+                        for (int e = 0; e < d; e++) s += doh[(size_t)i * qs + e] * oh[(size_t)i * qs + e];
+                        di[i] = s;
+                    }
+                    /* dV += P^T dO */
+                    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, tk, d, nr, 1, p, tk, doh, qs, 1, dvh, ks);
+                    /* dP = dO V^T; dS = P (dP - di) scale, into dp */
+                    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nr, tk, d, 1, doh, qs, vh, ks, 0, dp, tk);
+                    for (int i = 0; i < nr; i++)
+                        for (int j = 0; j < tk; j++) dp[(size_t)i * tk + j] = p[(size_t)i * tk + j] * (dp[(size_t)i * tk + j] - di[i]) * scale;
+                    /* dQ = dS K; dK += dS^T Q */
+                    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, d, tk, 1, dp, tk, kh, ks, 0, dq + off + (size_t)i0 * qs, qs);
+                    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, tk, d, nr, 1, dp, tk, qh, qs, 1, dkh, ks);
                 }
-                /* dV (+)= P^T dO */
-                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, t, d, t, 1, p, t, doh, qs, h == g * group ? 0 : 1, dvh, ks);
-                /* dP = dO V^T; dS = P (dP - di) scale, into dp */
-                GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, 1, doh, qs, vh, ks, 0, dp, t);
-                for (int i = 0; i < t; i++)
-                    for (int j = 0; j < t; j++) dp[(size_t)i * t + j] = p[(size_t)i * t + j] * (dp[(size_t)i * t + j] - di[i]) * scale;
-                /* dQ = dS K; dK (+)= dS^T Q */
-                GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, d, t, 1, dp, t, kh, ks, 0, dqh, qs);
-                GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, t, d, t, 1, dp, t, qh, qs, h == g * group ? 0 : 1, dkh, ks);
             }
         }
         free(p), free(dp), free(di);
