@@ -231,5 +231,6 @@ void cn_mix_stat(const cn_mix *m, size_t i, cn_mix_stats *st) {
     st->weight = s->weight;
     st->docs = s->docs;
     st->tokens = s->tokens;
-    st->epochs = (double)s->epoch + (s->count && s->count != UINT64_MAX ? (double)s->pos / (double)s->count : 0.0);
+    st->sized = s->count && s->count != UINT64_MAX;
+    st->epochs = (double)s->epoch + (st->sized ? (double)s->pos / (double)s->count : 0.0);
 }

@@ -27,6 +27,7 @@ typedef struct {
     double weight;          /* normalised */
     uint64_t docs, tokens;  /* written (after skip_docs) */
     double epochs;          /* passes over the source, fractional when its size is known */
+    int sized;              /* its size is known (0: not read to its end yet) */
 } cn_mix_stats;
 
 typedef struct cn_mix cn_mix;

@@ -227,13 +227,13 @@ static void linear_bf16_cpu(float *y, const float *x, const uint16_t *w, int n, 
 }
 
 static void embed_bf16_fwd_cpu(float *out, const uint16_t *table, const int32_t *ids, int n, int c) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < c; j++) out[(size_t)i * c + j] = bf16_f32(table[(size_t)ids[i] * c + j]);
 }
 
 static void to_bf16_cpu(uint16_t *dst, const float *src, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) dst[i] = f32_bf16(src[i]);
 }
 

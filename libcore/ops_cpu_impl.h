@@ -16,6 +16,10 @@
 #define K(name) CAT(name, SFX)
 
 #define ROWS_PER_CHUNK 32 /* the row chunks that column reductions sum, in order */
+/* element-wise and per-row loops start the threads only for this much work
+ * (in elements): a decoding step's single row is done faster by one thread
+ * than by waking the others (row results do not depend on it) */
+#define PAR_MIN (1 << 14)
 
 static __attribute__((unused)) void K(matmul)(REAL *c, const REAL *a, const REAL *b, int m, int n, int k, int ta, int tb, REAL alpha, REAL beta) {
     GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, ta ? m : k, b,
@@ -23,22 +27,22 @@ static __attribute__((unused)) void K(matmul)(REAL *c, const REAL *a, const REAL
 }
 
 static __attribute__((unused)) void K(add)(REAL *y, const REAL *x, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
 static __attribute__((unused)) void K(scale)(REAL *x, REAL s, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] *= s;
 }
 
 static __attribute__((unused)) void K(fill_rows)(REAL *y, const REAL *b, int n, int c) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++) memcpy(y + (size_t)i * c, b, (size_t)c * sizeof *y);
 }
 
 static __attribute__((unused)) void K(bias_fwd)(REAL *y, const REAL *b, int n, int c) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < c; j++) y[(size_t)i * c + j] += b[j];
 }
@@ -57,7 +61,7 @@ static __attribute__((unused)) void K(bias_bwd)(REAL *db, const REAL *dy, int n,
 }
 
 static __attribute__((unused)) void K(rmsnorm_fwd)(REAL *y, REAL *rstd, const REAL *x, const REAL *w, int n, int c, REAL eps) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const REAL *xi = x + (size_t)i * c;
         REAL ss = 0;
@@ -90,7 +94,7 @@ static __attribute__((unused)) void K(rmsnorm_bwd)(REAL *dx, REAL *dw, const REA
 }
 
 static __attribute__((unused)) void K(layernorm_fwd)(REAL *y, REAL *mean, REAL *rstd, const REAL *x, const REAL *w, const REAL *b, int n, int c, REAL eps) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const REAL *xi = x + (size_t)i * c;
         REAL m = 0, var = 0;
@@ -138,7 +142,7 @@ static __attribute__((unused)) void K(layernorm_bwd)(REAL *dx, REAL *dw, REAL *d
  * frequencies and angles are computed in REAL as transformers does in fp32 */
 static __attribute__((unused)) void K(rope)(REAL *x, const int32_t *pos, int n, int h, int d, REAL theta, REAL sign) {
     int half = d / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * h * d * 16 >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < half; k++) {
             REAL inv = (REAL)1 / pow(theta, (REAL)(2 * k) / (REAL)d);
@@ -290,7 +294,7 @@ static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, co
 }
 
 static __attribute__((unused)) void K(swiglu_fwd)(REAL *h, const REAL *g, const REAL *u, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * 4 >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         REAL sg = 1 / (1 + exp(-g[i]));
         h[i] = g[i] * sg * u[i];
@@ -332,7 +336,7 @@ static inline float erf_fast(float x) {
 #endif
 
 static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * 4 >= PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
 }
 
@@ -346,7 +350,7 @@ static __attribute__((unused)) void K(gelu_bwd)(REAL *dx, const REAL *dy, const 
 }
 
 static __attribute__((unused)) void K(embed_fwd)(REAL *out, const REAL *table, const int32_t *ids, int n, int c, int accumulate) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const REAL *row = table + (size_t)ids[i] * c;
         REAL *o = out + (size_t)i * c;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test runner: unit tests (C), command-line cases, shell tests.
-# Prints one line per test and "N passed, N failed" last; exits 1 on any failure.
+# Prints one line per test (with the "skipped: ..." lines a passing test
+# printed, so what it left out shows) and "N passed, N failed" last; exits 1
+# on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -14,6 +16,8 @@ trap 'rm -rf "$work"' EXIT
 report() { # name status detail-file
     if [ "$2" = 0 ]; then
         pass=$((pass + 1)); echo "ok   $1"
+        # what a passing test left out, and why (a line "skipped: ..." of its output)
+        [ -s "$3" ] && grep -m 3 '^skipped:' "$3" | sed 's/^/     | /'
     else
         fail=$((fail + 1)); failed+=("$1"); echo "FAIL $1"
         [ -s "$3" ] && sed 's/^/     | /' "$3" | tail -25

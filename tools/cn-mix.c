@@ -48,9 +48,11 @@ static void summary(const cn_mix *m) {
     for (size_t i = 0; i < cn_mix_sources(m); i++) {
         cn_mix_stats s;
         cn_mix_stat(m, i, &s);
-        fprintf(stderr, "%s: %s: weight %.4f, %llu docs, %llu tokens, %.2f epochs, share %.4f\n", cn_prog, s.name,
-                s.weight, (unsigned long long)s.docs, (unsigned long long)s.tokens, s.epochs,
-                total ? (double)s.tokens / (double)total : 0.0);
+        char ep[64];
+        if (s.sized) snprintf(ep, sizeof ep, "%.2f epochs", s.epochs);
+        else snprintf(ep, sizeof ep, "under 1 epoch (size not known yet)");
+        fprintf(stderr, "%s: %s: weight %.4f, %llu docs, %llu tokens, %s, share %.4f\n", cn_prog, s.name, s.weight,
+                (unsigned long long)s.docs, (unsigned long long)s.tokens, ep, total ? (double)s.tokens / (double)total : 0.0);
     }
 }
 

@@ -8,8 +8,10 @@
 # Each side gets its best setting on an idle machine (make bench wants one):
 # PyTorch OMP_WAIT_POLICY=PASSIVE (Debian's torch mixes OpenMP with pthread
 # OpenBLAS; measured: no slower than ACTIVE here), ours ACTIVE (OURS_WAIT),
-# since a decoded token is some 160 short parallel regions and a passive
-# thread pays a wake-up at each (measured: 63 against 105 tokens/s). On a
+# since a decoded token is some 100 short parallel regions (the products
+# and attention; one-row norms, RoPE and the like run on one thread) and a
+# passive thread pays a wake-up at each (measured: 85 against 100 tokens/s;
+# 63 against 105 while the one-row loops also started the threads). On a
 # busy machine spinning threads stall instead (ten times slower): there
 # OURS_WAIT=PASSIVE is the better choice.
 # Decoding one token reads every weight matrix once, so each is also given as
