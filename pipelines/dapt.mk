@@ -14,37 +14,39 @@
 #      questions (commands never trained on) before DAPT, after DAPT and after
 #      SFT: $(W)/summary.md.
 # make -f pipelines/dapt.mk [VAR=value ...]; every stage is one variable away
-# from an ablation, e.g. TOKENIZER=base (no augmentation), DOMAIN_W=0.5.
+# from an ablation, e.g. TOKENIZER=base (no augmentation), DOMAIN_W=0.5. The
+# settings come from the command line only, never from the environment (a
+# DATA or BATCH there is someone else's).
 # Incremental: a second run with nothing changed does nothing.
 
-BUILD     ?= build
+BUILD      = build
 B         := $(BUILD)/bin
-DATA      ?= samples/data
-W         ?= $(BUILD)/dapt
-THREADS   ?= 2
+DATA       = samples/data
+W          = $(BUILD)/dapt
+THREADS    = 2
 
-BASE_VOCAB  ?= 2000        # the general base tokenizer
-AUG_ADD     ?= 600         # domain tokens added to it
-TOKENIZER   ?= aug         # aug or base: the DAPT tokenizer
-D_MODEL     ?= 128
-N_LAYER     ?= 4
-N_HEAD      ?= 4
-D_FF        ?= 344
-SEQ         ?= 256
-MICRO       ?= 8
-BATCH       ?= 2048        # tokens per step
-BASE_TOKENS ?= 8000000     # base pretraining
-BASE_LR     ?= 3e-3
-BASE_SEED   ?= 1
-DAPT_TOKENS ?= 600000      # domain-adaptive pretraining
-DAPT_LR     ?= 3e-4
-DOMAIN_W    ?= 0.91        # the blend (the paper's public share was about 9%)
-GENERAL_W   ?= 0.09
-SEEDS       ?= 1 2         # DAPT runs (blend orders); the first is fine-tuned
-TEMPLATE    ?= chipnemo    # the SFT chat template
-SFT_TOKENS  ?= 400000
-SFT_LR      ?= 3e-4
-MC_SHOTS    ?= 0           # solved examples before each question (base and DAPT)
+BASE_VOCAB   = 2000        # the general base tokenizer
+AUG_ADD      = 600         # domain tokens added to it
+TOKENIZER    = aug         # aug or base: the DAPT tokenizer
+D_MODEL      = 128
+N_LAYER      = 4
+N_HEAD       = 4
+D_FF         = 344
+SEQ          = 256
+MICRO        = 8
+BATCH        = 2048        # tokens per step
+BASE_TOKENS  = 8000000     # base pretraining
+BASE_LR      = 3e-3
+BASE_SEED    = 1
+DAPT_TOKENS  = 600000      # domain-adaptive pretraining
+DAPT_LR      = 3e-4
+DOMAIN_W     = 0.91        # the blend (the paper's public share was about 9%)
+GENERAL_W    = 0.09
+SEEDS        = 1 2         # DAPT runs (blend orders); the first is fine-tuned
+TEMPLATE     = chipnemo    # the SFT chat template
+SFT_TOKENS   = 400000
+SFT_LR       = 3e-4
+MC_SHOTS     = 0           # solved examples before each question (base and DAPT)
 
 # OpenMP threads that wait sleep rather than spin: the same speed on an idle
 # machine, far better on a busy one
