@@ -119,7 +119,7 @@ cli() {
     paste -d' ' <(sed 's/.*"step": \([0-9]*\).*"loss": \([0-9.]*\).*"grad_norm": \([0-9.e+-]*\).*/\1 \2 \3/' cpu.log) \
         <(sed 's/.*"loss": \([0-9.]*\).*"grad_norm": \([0-9.e+-]*\).*/\1 \2/' cuda.log) |
         awk '{ d = $2 - $4; if (d < 0) d = -d; r = d / $2; if (r > w) w = r; print "step", $1, "loss cpu", $2, "cuda", $4, "grad_norm cpu", $3, "cuda", $5 }
-             END { print "worst relative loss difference", w; exit !(w < 1e-3) }'
+             END { print "worst relative loss difference", w + 0; exit !(w < 1e-3) }'
     # a checkpoint the GPU wrote, resumed on the CPU (and the reverse): the same files either way
     for pair in "cuda cpu" "cpu cuda"; do
         set -- $pair
@@ -128,7 +128,7 @@ cli() {
         rm -rf x$1/step-20 x$1/model.safetensors && echo step-10 > x$1/latest
         "$BIN/cn-pretrain" -q --device $2 --threads 4 --resume x$1 --log x$1.log data.tok
         awk -v a="$(tail -1 x$1.log | sed 's/.*"loss": \([0-9.]*\).*/\1/')" -v b="$(tail -1 $2.log | sed 's/.*"loss": \([0-9.]*\).*/\1/')" -v p="$1 -> $2" \
-            'BEGIN { d = (a - b) / b; d = d < 0 ? -d : d; printf "resumed %s at step 10: final loss %s, uninterrupted %s run %s (%.2e)\n", p, a, p, b, d; exit !(d < 1e-3) }'
+            'BEGIN { d = (a - b) / b; d = d < 0 ? -d : d; printf "resumed %s at step 10: final loss %s, uninterrupted run there %s (%.2e)\n", p, a, b, d; exit !(d < 1e-3) }'
     done
     "$BIN/cn-pretrain" -q --device cuda:7 --config cfg.json --out x --steps 1 data.tok 2>&1 | grep -q 'CUDA device 7' &&
         echo "cuda:7 refused as it should be"
