@@ -119,23 +119,8 @@ void cu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g, const 
     CN_LAUNCHED();
 }
 
-/* erf as the CPU's fp32 kernels compute it (the same rational function on
- * [-4, 4]), so both backends' GELU agree to rounding */
-__device__ __forceinline__ float erf_fast(float x) {
-    x = fminf(fmaxf(x, -4.f), 4.f);
-    float x2 = x * x;
-    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-    p = p * x2 + -2.10102402082508e-06f;
-    p = p * x2 + -5.69250639462346e-05f;
-    p = p * x2 + -7.34990630326855e-04f;
-    p = p * x2 + -2.95459980854025e-03f;
-    p = p * x2 + -1.60960333262415e-02f;
-    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-    q = q * x2 + -1.68282697438203e-03f;
-    q = q * x2 + -7.37332916720468e-03f;
-    q = q * x2 + -1.42647390514189e-02f;
-    return x * p / q;
-}
+#include "erf_fast.h" /* the CPU's erf, so both backends' GELU agree to rounding */
+
 __global__ void gelu_fwd_kernel(float *y, const float *x, size_t n) {
     GRID_STRIDE(i, n) y[i] = 0.5f * x[i] * (1.0f + erf_fast(x[i] * 0.70710678118654752440f));
 }

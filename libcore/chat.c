@@ -170,17 +170,11 @@ cn_status cn_chat_parse(const cJSON *rec, const char *where, cn_chat **out) {
                          content ? "'content' is not a string" : "missing 'content'");
             goto fail;
         }
-        const char *why = order_error(c, r);
-        if (why) {
-            st = fail_at(CN_EFORMAT, where, "messages[%zu]: %s", i, why);
+        /* the order and UTF-8 checks are cn_chat_add's (its messages name messages[i]) */
+        if ((st = cn_chat_add(c, r, content->valuestring, strlen(content->valuestring)))) {
+            if (st != CN_ENOMEM) st = fail_at(CN_EFORMAT, where, "%s", cn_errmsg());
             goto fail;
         }
-        size_t len = strlen(content->valuestring), bad = cn_utf8_check(content->valuestring, len);
-        if (bad != len) {
-            st = fail_at(CN_EFORMAT, where, "messages[%zu]: content is not valid UTF-8 (byte %zu)", i, bad + 1);
-            goto fail;
-        }
-        if ((st = cn_chat_add(c, r, content->valuestring, len))) goto fail;
     }
     if (c->n == 1 && c->msg[0].role == CN_CHAT_SYSTEM) {
         st = fail_at(CN_EFORMAT, where, "no user message (only a system message)");

@@ -18,7 +18,7 @@ typedef struct {
     cn_eval_res *out;
     int B, T, V, w;
     int32_t *ids, *pos, *seg; /* [B*T] */
-    float *logits;            /* [B*T, V] */
+    float *logits;            /* [B*T, V] at most: the continuations' rows of a batch */
     place *pl;                /* the requests of this batch */
     size_t np;
 } ctx;
@@ -60,24 +60,37 @@ static cn_status flush(ctx *x, int segments) {
      * causal mask alone keeps the padding at its end out of sight */
     cn_batch bt = {x->ids, x->pos, segments ? x->seg : NULL, NULL, NULL, NULL};
     cn_status st = cn_model_forward(x->m, &bt, NULL);
-    if (!st) st = cn_model_logits(x->m, x->logits);
-    if (st) return st;
+    /* only the rows that predict a continuation: request q's ncont rows
+     * (consecutive in its row of the batch) at x->logits + at[q] rows */
+    size_t *at = malloc((x->np + 1) * sizeof *at);
+    if (!st && !at) st = cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t q = 0, k = 0; q < x->np && !st; q++) {
+        const place *p = &x->pl[q];
+        const cn_eval_req *r = &x->reqs[p->req];
+        size_t s = r->n - 1 - (size_t)input_len(r, x->w), first = r->n - r->ncont - 1 - s; /* the input predicting the first */
+        at[q] = k;
+        st = cn_model_logits_rows(x->m, (size_t)p->row * x->T + (size_t)p->off + first, r->ncont, x->logits + k * x->V);
+        k += r->ncont;
+    }
+    if (st) {
+        free(at);
+        return st;
+    }
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t q = 0; q < x->np; q++) {
         const place *p = &x->pl[q];
         const cn_eval_req *r = &x->reqs[p->req];
-        int l = input_len(r, x->w);
-        size_t s = r->n - 1 - (size_t)l; /* tokens dropped from the left */
+        size_t s = r->n - 1 - (size_t)input_len(r, x->w); /* tokens dropped from the left */
         double ll = 0;
         int greedy = 1;
-        for (size_t t = r->n - r->ncont; t < r->n; t++) {
-            size_t j = t - 1 - s; /* the input after which token t is predicted */
+        for (size_t t = r->n - r->ncont, i = 0; t < r->n; t++, i++) {
             int is_max;
-            ll += cn_eval_logprob(x->logits + ((size_t)p->row * x->T + (size_t)p->off + j) * x->V, x->V, r->ids[t], &is_max);
+            ll += cn_eval_logprob(x->logits + (at[q] + i) * x->V, x->V, r->ids[t], &is_max);
             greedy &= is_max;
         }
         x->out[p->req] = (cn_eval_res){ll, greedy, s};
     }
+    free(at);
     x->np = 0;
     return CN_OK;
 }

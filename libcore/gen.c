@@ -172,7 +172,6 @@ cn_gen *cn_gen_new(const cn_model *m, int max_t, cn_gen_dtype dt) {
     gen_tensor *t = new_list(g, &nt);
     cn_status st = t ? CN_OK : CN_ENOMEM;
     if (!st && g->bf16) st = alloc_store(g, t, nt);
-    float *host = NULL;
     for (int i = 0; i < nt && !st; i++) {
         int k = cn_model_find(m, t[i].name);
         if (k < 0) {
@@ -183,16 +182,13 @@ cn_gen *cn_gen_new(const cn_model *m, int max_t, cn_gen_dtype dt) {
             *t[i].dst = CN_W(m, k);
             continue;
         }
-        float *h = realloc(host, cn_model_param(m, k)->n * sizeof *h + 4);
-        if (!h) {
-            st = cn_fail(CN_ENOMEM, "out of memory");
-            break;
-        }
-        host = h;
-        if (!(st = cn_model_get(m, k, host))) st = put_tensor(g, &t[i], host);
+        /* on the backend: matrices rounded to bf16, norms copied */
+        size_t n = cn_model_param(m, k)->n;
+        if (t[i].d1) g->ops->to_bf16((uint16_t *)*t[i].dst, CN_W(m, k), n);
+        else g->ops->copy((void *)*t[i].dst, CN_W(m, k), n * sizeof(float));
     }
     if (!st && m->c.tied) g->head = g->embed;
-    free(host), free(t);
+    free(t);
     if (st) {
         cn_gen_free(g);
         return NULL;
@@ -651,22 +647,17 @@ cn_status cn_gen_run(cn_gen *g, const cn_tok *tok, const int32_t *prompt, size_t
     while (keep + 1 < n && keep < (size_t)g->len && g->tokens[keep] == prompt[keep]) keep++;
     cn_gen_rewind(g, (int)keep);
     s->prompt = (int)n, s->reused = (int)keep;
-    size_t cap = (size_t)g->max_t + 1;
-    int32_t *ctx = malloc(cap * sizeof *ctx);
     float *logits = malloc((size_t)V * sizeof *logits);
     cn_gen_stream *txt = cn_gen_stream_new(tok, ctx_text ? prompt + (n > CTX_TOKENS ? n - CTX_TOKENS : 0) : NULL,
                                            ctx_text ? (n > CTX_TOKENS ? CTX_TOKENS : n) : 0, o->stop, o->nstop);
-    cn_status st = !ctx || !logits || !txt ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
-    if (!st) memcpy(ctx, prompt, n * sizeof *ctx);
+    cn_status st = !logits || !txt ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
     double t0 = cn_now();
     if (!st) st = cn_gen_feed(g, prompt + keep, (int)(n - keep), logits, 0);
     s->prefill_s = cn_now() - t0;
     t0 = cn_now();
-    size_t nctx = n;
     while (!st) {
-        int32_t id;
-        if ((st = cn_gen_sample(logits, V, o, ctx, nctx, s->generated, r, &id))) break;
-        ctx[nctx++] = id;
+        int32_t id; /* the context for the penalties: the cache's tokens, the prompt and what came since */
+        if ((st = cn_gen_sample(logits, V, o, g->tokens, (size_t)g->len, s->generated, r, &id))) break;
         s->generated++;
         int stop_id = 0;
         for (int k = 0; k < o->nstop_ids; k++) stop_id |= o->stop_ids[k] == id;
@@ -703,6 +694,6 @@ cn_status cn_gen_run(cn_gen *g, const cn_tok *tok, const int32_t *prompt, size_t
         if (!(st = cn_gen_stream_end(txt, &text, &len)) && len && fn) fn(arg, -1, text, len);
     }
     cn_gen_stream_free(txt);
-    free(ctx), free(logits);
+    free(logits);
     return st;
 }

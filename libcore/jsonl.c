@@ -221,3 +221,13 @@ cn_status cn_json_write_string(cn_out *out, const char *s, size_t n) {
     buf[k++] = '"';
     return cn_out_write(out, buf, k);
 }
+
+cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j) {
+    char *text = cJSON_Print(j), path[4200];
+    cJSON_Delete(j);
+    if (!text) return cn_fail(CN_ENOMEM, "out of memory");
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cn_status st = cn_write_text(path, text);
+    free(text);
+    return st;
+}

@@ -34,4 +34,8 @@ uint64_t cn_jsonl_line(const cn_jsonl *j);
 /* Writes s (n bytes, valid UTF-8) as a JSON string literal with quotes. */
 cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
 
+/* Writes j, indented, to DIR/NAME atomically (cn_write_text) and frees it:
+ * the config files of a model directory. */
+cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "io.h"
+#include "jsonl.h"
 #include "model_impl.h"
 #include "rng.h"
 #include "st.h"
@@ -212,12 +213,7 @@ cn_status cn_model_save_adapter(const cn_model *m, const char *dir, const char *
     cJSON_AddBoolToObject(j, "use_rslora", 0);
     cJSON_AddBoolToObject(j, "use_dora", 0);
     cJSON_AddNullToObject(j, "modules_to_save");
-    char *text = cJSON_Print(j), path[4200];
-    cJSON_Delete(j);
-    if (!text) return cn_fail(CN_ENOMEM, "out of memory");
-    snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-    cn_status st = cn_write_text(path, text);
-    free(text);
+    cn_status st = cn_json_write_file(dir, "adapter_config.json", j);
     if (st) return st;
     cn_st_writer *w = cn_st_writer_new();
     float **host = calloc((size_t)m->np, sizeof *host);
@@ -230,6 +226,7 @@ cn_status cn_model_save_adapter(const cn_model *m, const char *dir, const char *
         if (!st) st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host[i]);
     }
     if (!st) st = cn_st_set_metadata(w, "format", "pt");
+    char path[4200];
     snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
     if (!st) st = cn_st_write(w, path);
     for (int i = 0; host && i < m->np; i++) free(host[i]);

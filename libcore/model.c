@@ -334,7 +334,12 @@ const size_t *cn_model_shard_bounds(const cn_model *m, int *nparts) {
 cn_status cn_model_shard_sync(cn_model *m, cn_allgather_fn gather) {
     if (!m->shard_n) return CN_OK;
     const cn_ops *o = m->ops;
-    /* the gradient buffer carries the weights: each part's own where their
+    if (m->ng == m->nw) { /* every parameter trains: the gradients' layout is the weights', gather them in place */
+        cn_status st = gather(m->w, m->shard_off);
+        if (!st) CN_W_CHANGED(m);
+        return st;
+    }
+    /* some are frozen: the gradient buffer carries the weights: each part's own where their
      * gradients were, gathered, then into the weights of the others' */
     for (int i = 0; i < m->np; i++)
         if (owned(m, &m->p[i])) o->copy(m->g + m->p[i].goff, m->w + m->p[i].off, m->p[i].n * sizeof(float));
@@ -814,9 +819,13 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
     return CN_OK;
 }
 
-cn_status cn_model_logits(const cn_model *m, float *dst) {
+cn_status cn_model_logits(const cn_model *m, float *dst) { return cn_model_logits_rows(m, 0, (size_t)m->B * m->T, dst); }
+
+cn_status cn_model_logits_rows(const cn_model *m, size_t row0, size_t n, float *dst) {
     if (m->c.arch != CN_ARCH_LLAMA || m->have_fwd != 1) return cn_fail(CN_EINVAL, "no logits: a forward without targets first");
-    m->ops->download(dst, m->logits, (size_t)m->B * m->T * m->c.vocab * sizeof(float));
+    if (row0 + n > (size_t)m->B * m->T) return cn_fail(CN_ERANGE, "logit rows %zu..%zu of %d", row0, row0 + n, m->B * m->T);
+    size_t v = (size_t)m->c.vocab;
+    m->ops->download(dst, m->logits + row0 * v, n * v * sizeof(float));
     return CN_OK;
 }
 

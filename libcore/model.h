@@ -189,6 +189,9 @@ typedef struct {
 cn_status cn_model_forward(cn_model *m, const cn_batch *b, double *loss);
 /* [B*T, V] logits of the last forward (LLaMA, before any backward) */
 cn_status cn_model_logits(const cn_model *m, float *dst);
+/* rows row0 .. row0 + n - 1 of them [n, V] (what an evaluation reads: a
+ * GPU copies those rows only) */
+cn_status cn_model_logits_rows(const cn_model *m, size_t row0, size_t n, float *dst);
 /* [B*T, C] last hidden states of the last forward */
 cn_status cn_model_hidden(const cn_model *m, float *dst);
 /* Backward of the last forward, adding into the gradients (zero them with

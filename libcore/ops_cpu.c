@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "ops.h"
+#include "st.h" /* the bf16 conversions */
 
 #define REAL float
 #define SFX _f
@@ -66,19 +67,6 @@ static const char *bf16_kernel_cpu(void) {
     return l == SIMD_AVX512BF16 ? "avx512bf16" : l == SIMD_AVX512 ? "avx512" : "scalar";
 }
 
-static inline float bf16_f32(uint16_t h) {
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static inline uint16_t f32_bf16(float f) {
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40); /* NaN stays a (quiet) NaN */
-    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
-}
-
 /* y[t, r] = dot(W[r], x[t]) + beta y[t, r] for rows r0..r1 and n tokens:
  * W is fp32 (bf16 == 0) or bf16 (widened: its bits are an fp32's upper
  * half). A row at a time, one stream through memory, four sums of 16 lanes */
@@ -124,8 +112,8 @@ static void dec_rows_scalar(float *y, const float *x, const void *wv, int bf16, 
             float acc[16] = {0}, s = 0;
             int i = 0;
             for (; i + 16 <= in; i += 16)
-                for (int k = 0; k < 16; k++) acc[k] += (bf16 ? bf16_f32(wh[i + k]) : wf[i + k]) * xt[i + k];
-            for (int k = 0; i + k < in; k++) acc[k] += (bf16 ? bf16_f32(wh[i + k]) : wf[i + k]) * xt[i + k];
+                for (int k = 0; k < 16; k++) acc[k] += (bf16 ? cn_bf16_to_f32(wh[i + k]) : wf[i + k]) * xt[i + k];
+            for (int k = 0; i + k < in; k++) acc[k] += (bf16 ? cn_bf16_to_f32(wh[i + k]) : wf[i + k]) * xt[i + k];
             for (int k = 0; k < 16; k++) s += acc[k];
             float *yt = y + (size_t)t * out + r;
             *yt = beta != 0 ? s + beta * *yt : s;
@@ -175,7 +163,7 @@ static void dec_few(float *y, const float *x, const void *w, int bf16, int n, in
     /* aligned: a load of x that crossed cache lines would cost two */
     if (bf16 && level == SIMD_AVX512BF16 && !posix_memalign(&xs, 64, ((size_t)n * in * 2 + 32) * sizeof(uint16_t))) {
         uint16_t *xh = xs, *xl = xh + ((size_t)n * in + 31) / 32 * 32;
-        for (size_t i = 0; i < (size_t)n * in; i++) xh[i] = f32_bf16(x[i]), xl[i] = f32_bf16(x[i] - bf16_f32(xh[i]));
+        for (size_t i = 0; i < (size_t)n * in; i++) xh[i] = cn_f32_to_bf16(x[i]), xl[i] = cn_f32_to_bf16(x[i] - cn_bf16_to_f32(xh[i]));
 #pragma omp parallel for schedule(static) if (big)
         for (int b = 0; b < nb; b++) {
             int r0 = b * DEC_ROWS, r1 = r0 + DEC_ROWS < out ? r0 + DEC_ROWS : out;
@@ -207,7 +195,7 @@ static void dec_gemm(float *y, const float *x, const void *w, int bf16, int n, i
             const float *wb = (const float *)w + (size_t)r0 * in;
             if (bf16) {
                 const uint16_t *h = (const uint16_t *)w + (size_t)r0 * in;
-                for (size_t i = 0; i < (size_t)rows * in; i++) blk[i] = bf16_f32(h[i]);
+                for (size_t i = 0; i < (size_t)rows * in; i++) blk[i] = cn_bf16_to_f32(h[i]);
                 wb = blk;
             }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, in, 1, x, in, wb, in, beta, y + r0, out);
@@ -229,12 +217,12 @@ static void linear_bf16_cpu(float *y, const float *x, const uint16_t *w, int n, 
 static void embed_bf16_fwd_cpu(float *out, const uint16_t *table, const int32_t *ids, int n, int c) {
 #pragma omp parallel for schedule(static) if ((size_t)n * c >= PAR_MIN)
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++) out[(size_t)i * c + j] = bf16_f32(table[(size_t)ids[i] * c + j]);
+        for (int j = 0; j < c; j++) out[(size_t)i * c + j] = cn_bf16_to_f32(table[(size_t)ids[i] * c + j]);
 }
 
 static void to_bf16_cpu(uint16_t *dst, const float *src, size_t n) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-    for (size_t i = 0; i < n; i++) dst[i] = f32_bf16(src[i]);
+    for (size_t i = 0; i < n; i++) dst[i] = cn_f32_to_bf16(src[i]);
 }
 
 /* ---- mixed precision's product: both operands as bf16 values (fp32 with
@@ -246,7 +234,7 @@ static float *bf16_operand(const float *x, const uint16_t *x16, size_t n) {
     float *r = malloc((n ? n : 1) * sizeof *r);
     if (!r) return NULL;
 #pragma omp parallel for schedule(static) if (n >= DEC_PARALLEL)
-    for (size_t i = 0; i < n; i++) r[i] = bf16_f32(x16 ? x16[i] : f32_bf16(x[i]));
+    for (size_t i = 0; i < n; i++) r[i] = cn_bf16_to_f32(x16 ? x16[i] : cn_f32_to_bf16(x[i]));
     return r;
 }
 

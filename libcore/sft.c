@@ -30,8 +30,7 @@ struct cn_sft {
     source *src;
     int nsrc;
     uint64_t sequences;
-    int have_carry; /* a conversation drawn that did not fit the last sequence */
-    const conv *carry;
+    const conv *carry; /* a conversation drawn that did not fit the last sequence, or NULL */
 };
 
 cn_sft *cn_sft_new(const cn_sft_opts *o) {
@@ -206,11 +205,11 @@ static const conv *draw(cn_sft *s) {
 cn_status cn_sft_next(cn_sft *s, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
     int T = s->o.t, at = 0, nseg = 0;
     while (at < T) {
-        const conv *c = s->have_carry ? s->carry : draw(s);
+        const conv *c = s->carry ? s->carry : draw(s);
         if (!c) return at ? CN_OK : cn_fail(CN_EOF, "no conversations");
-        s->have_carry = 0;
+        s->carry = NULL;
         if (at > 0 && at + (int)c->n > T) { /* for the next sequence */
-            s->have_carry = 1, s->carry = c;
+            s->carry = c;
             break;
         }
         for (uint32_t k = 0; k < c->n; k++) {
@@ -230,7 +229,7 @@ cn_status cn_sft_next(cn_sft *s, int32_t *ids, int32_t *tg, int32_t *seg, int32_
 uint64_t cn_sft_position(const cn_sft *s) { return s->sequences; }
 
 void cn_sft_rewind(cn_sft *s) {
-    s->sequences = 0, s->have_carry = 0, s->carry = NULL;
+    s->sequences = 0, s->carry = NULL;
     for (int i = 0; i < s->nsrc; i++) s->src[i].next = 0, s->src[i].pass = 0, s->src[i].given = 0;
 }
 

@@ -76,21 +76,6 @@ uint16_t cn_f32_to_f16(float f) {
     return (uint16_t)h;
 }
 
-float cn_bf16_to_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-uint16_t cn_f32_to_bf16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7F800000) == 0x7F800000 && (x & 0x7FFFFF)) return (uint16_t)((x >> 16) | 0x40); /* quiet NaN */
-    x += 0x7FFF + ((x >> 16) & 1);
-    return (uint16_t)(x >> 16);
-}
-
 /* ---- reading ---- */
 
 typedef struct {

@@ -88,7 +88,6 @@ typedef struct {
     int32_t stop_ids[MAX_STOP];
     const char *stop[MAX_STOP + 2];
     int64_t bos, eos;
-    int32_t turn_end; /* the chat template's end-of-turn token, or -1 */
     cn_chat_template tpl;
 } engine;
 
@@ -151,7 +150,6 @@ static void load(engine *e, const opts *o) {
     settings(e, o);
     for (int i = 0; i < o->nstop; i++) e->stop[e->go.nstop++] = o->stop[i];
     e->go.stop = e->stop;
-    e->turn_end = -1;
     if (o->context > e->c.max_pos) cn_usage_error("--context %d: the model has %d positions", o->context, e->c.max_pos);
     int ctx = o->context ? o->context : e->c.max_pos < DEFAULT_CONTEXT ? e->c.max_pos : DEFAULT_CONTEXT;
     if (o->threads > 0) omp_set_num_threads(o->threads);
@@ -173,10 +171,8 @@ static void chat_setup(engine *e, const opts *o) {
     const char *marker = e->tpl == CN_CHAT_CHATML ? "<|im_end|>" : e->tpl == CN_CHAT_CHIPNEMO ? "<extra_id_1>" : NULL;
     if (!marker) return; /* llama2: the answer ends with EOS */
     int64_t id = cn_tok_id(e->tok, marker, strlen(marker));
-    if (id >= 0) {
-        e->turn_end = (int32_t)id;
-        add_stop_id(e, id);
-    } else {
+    if (id >= 0) add_stop_id(e, id);
+    else {
         if (e->tpl == CN_CHAT_CHIPNEMO) e->stop[e->go.nstop++] = "\n<extra_id_1>"; /* the newline before it is not the answer's */
         e->stop[e->go.nstop++] = marker;
     }

@@ -241,8 +241,13 @@ static int is_jsonl(const char *path) {
     return (l > 6 && strcmp(path + l - 6, ".jsonl") == 0) || (l > 10 && strcmp(path + l - 10, ".jsonl.zst") == 0);
 }
 
-static void opt_precision(const char *arg, cn_precision *p) {
-    if (cn_precision_parse(arg, p)) cn_usage_error("option --precision: fp32 or bf16");
+/* DIR's LLaMA-class model on the device, in the precision (what: the task, for the error) */
+static cn_model *load_llama(const char *dir, const char *device, cn_precision prec, const char *what, cn_config *cfg) {
+    if (cn_config_load(dir, cfg)) cn_die_status();
+    if (cfg->arch != CN_ARCH_LLAMA) cn_die("%s: %s is for LLaMA-class models", dir, what);
+    cn_model *m = cn_model_new(cfg, cn_tool_device(device));
+    if (!m || cn_model_load(m, dir) || cn_model_set_precision(m, prec)) cn_die_status();
+    return m;
 }
 
 static int ppl_main(int argc, char **argv) {
@@ -264,7 +269,7 @@ static int ppl_main(int argc, char **argv) {
         case O_BATCH: b = (int)cn_opt_u64("--batch", optarg); break;
         case O_FIELD: field = optarg; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
-        case O_PREC: opt_precision(optarg, &prec); break;
+        case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage();
@@ -276,10 +281,8 @@ static int ppl_main(int argc, char **argv) {
     if (optind >= argc) cn_usage_error("no data: give shards or JSONL files");
     if (t < 1 || b < 1) cn_usage_error("--seq-len and --batch must be at least 1");
     cn_config cfg;
-    if (cn_config_load(dir, &cfg)) cn_die_status();
-    if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: ppl is for LLaMA-class models", dir);
-    cn_model *m = cn_model_new(&cfg, cn_tool_device(device));
-    if (!m || cn_model_load(m, dir) || cn_model_batch(m, b, t) || cn_model_set_precision(m, prec)) cn_die_status();
+    cn_model *m = load_llama(dir, device, prec, "ppl", &cfg);
+    if (cn_model_batch(m, b, t)) cn_die_status();
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
     cn_tok *tok = access(tp, R_OK) == 0 ? cn_tok_load(tp) : NULL;
@@ -800,7 +803,7 @@ static int mc_main(int argc, char **argv) {
         case O_LITERAL: literal = 1; break;
         case O_CHAT: o.chat = 1; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
-        case O_PREC: opt_precision(optarg, &prec); break;
+        case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage();
@@ -819,9 +822,7 @@ static int mc_main(int argc, char **argv) {
     if (o.shots) mc_read(dev_path, 0, &dev), o.dev = &dev;
     for (int f = optind; f < argc; f++) mc_read(argv[f], limit, &sets[f - optind]);
     cn_config cfg;
-    if (cn_config_load(dir, &cfg)) cn_die_status();
-    if (cfg.arch != CN_ARCH_LLAMA) cn_die("%s: mc is for LLaMA-class models", dir);
-    if (!(o.m = cn_model_new(&cfg, cn_tool_device(device))) || cn_model_load(o.m, dir) || cn_model_set_precision(o.m, prec)) cn_die_status();
+    o.m = load_llama(dir, device, prec, "mc", &cfg);
     o.window = cfg.window > 0 && cfg.window < cfg.max_pos ? cfg.window : cfg.max_pos;
     char tp[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);

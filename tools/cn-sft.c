@@ -12,6 +12,7 @@
 #include "ckpt.h"
 #include "dist.h"
 #include "io.h"
+#include "jsonl.h"
 #include "model.h"
 #include "sft.h"
 #include "tok.h"
@@ -110,13 +111,7 @@ static cn_status write_tokenizer_config(const run_ctx *r, const char *dir) {
     cJSON_AddStringToObject(j, "chat_template", cn_chat_template_jinja(r->tpl));
     cJSON_AddStringToObject(j, CN_CHAT_TEMPLATE_KEY, cn_chat_template_name(r->tpl));
     cJSON_AddStringToObject(j, "tokenizer_class", "PreTrainedTokenizerFast");
-    char *text = cJSON_Print(j), path[4200];
-    cJSON_Delete(j);
-    if (!text) return cn_fail(CN_ENOMEM, "out of memory");
-    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-    cn_status st = cn_write_text(path, text);
-    free(text);
-    return st;
+    return cn_json_write_file(dir, "tokenizer_config.json", j);
 }
 
 static cn_status save_final(void *ctx, cn_model *m, const char *dir) {

@@ -103,6 +103,12 @@ const char *cn_opt_device(const char *opt, const char *val) {
     return val;
 }
 
+cn_precision cn_opt_precision(const char *opt, const char *val) {
+    cn_precision p;
+    if (cn_precision_parse(val, &p)) cn_usage_error("option %s: fp32 or bf16", opt);
+    return p;
+}
+
 const cn_ops *cn_tool_device(const char *spec) {
     int dev = device_index(spec);
     if (dev == -2) return cn_ops_cpu();

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "chat.h"
 #include "log.h"
+#include "model.h"
 #include "ops.h"
 
 #define CN_VERSION "0.1.0"
@@ -40,6 +41,8 @@ void cn_check_binary_stdout(const char *out_path, int force);
 /* --device: "cpu", "cuda" or "cuda:N", checked (usage error, exit 2,
  * otherwise); returns val. */
 const char *cn_opt_device(const char *opt, const char *val);
+/* --precision: "fp32" or "bf16" (usage error otherwise) */
+cn_precision cn_opt_precision(const char *opt, const char *val);
 /* The backend a --device value names (NULL is cpu). "cuda" is this rank's
  * GPU (its index among the ranks on its machine, modulo the GPUs: 0 when
  * alone), "cuda:N" device N; with several ranks their gradients are then

@@ -132,9 +132,7 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_VALEVERY: o->val_every = cn_opt_u64("--val-every", arg); break;
     case T_DEVICE: o->device = cn_opt_device("--device", arg); break;
     case T_ZERO1: o->zero1 = 1; break;
-    case T_PREC:
-        if (cn_precision_parse(arg, &o->precision)) cn_usage_error("option --precision: fp32 or bf16");
-        break;
+    case T_PREC: o->precision = cn_opt_precision("--precision", arg); break;
     case T_VALBATCHES:
         o->val_batches = cn_opt_u64("--val-batches", arg);
         if (!o->val_batches) cn_usage_error("option --val-batches: at least 1");
@@ -264,7 +262,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
      * micro-batch; each micro-batch's gradients are summed alone, so that R
      * ranks of A micro-batches equal one rank of R x A (for R = 2, A = 1: bit
      * for bit) */
-    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0, zero = o->zero1 && nrank > 1;
+    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0, zero = o->zero1 && nrank > 1, stopped = 0;
     if (nrank > 1 && rank == 0 && !o->quiet)
         fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step%s\n", cn_prog, nrank, accum, B, T,
                 zero ? "; AdamW's moments sharded (ZeRO-1)" : "");
@@ -292,8 +290,11 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (accum > nrank) cn_model_accumulated(m);
         size_t ng;
         float *gd = cn_model_grad_data(m, &ng);
-        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(&loss, 1)) cn_die_status();
-        loss /= accum;
+        /* the stop flag rides with the loss: every rank decides on the same sum */
+        double red[2] = {loss, stop_signal != 0};
+        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(red, 2)) cn_die_status();
+        loss = red[0] / accum;
+        stopped = red[1] > 0;
         cn_model_scale_grad(m, 1.0f / (float)accum);
         double gn = cn_model_grad_norm(m);
         if (!isfinite(loss) || !isfinite(gn)) {
@@ -310,12 +311,8 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (rank == 0)
             cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
                                (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
-        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stop_signal;
+        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stopped;
         double val = NAN;
-        double stop = stop_signal != 0; /* every rank stops at the same step */
-        if (cn_dist_sum_f64(&stop, 1)) cn_die_status();
-        if (stop > 0 && !stop_signal) stop_signal = SIGTERM;
-        checkpoint |= stop_signal != 0;
         if (rank == 0 && h->validate && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
             val = h->validate(h->ctx, m, &(cn_train_batch){ids, tg, seg, pos});
             if (!o->quiet && !isatty(2)) fprintf(stderr, "%s: step %llu val_loss %.4f\n", cn_prog, (unsigned long long)step, val);
@@ -336,18 +333,18 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             free(js);
         }
         if (checkpoint && zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
-        if (stop_signal) {
+        if (stopped) {
             cn_progress_end(&prog);
             if (log && cn_out_commit(log)) cn_die_status();
             log = NULL;
             if (rank == 0)
-                fprintf(stderr, "%s: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", cn_prog, (int)stop_signal,
+                fprintf(stderr, "%s: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", cn_prog,
+                        stop_signal ? (int)stop_signal : SIGTERM,
                         (unsigned long long)step, o->out, o->out);
             break;
         }
     }
     cn_progress_end(&prog);
-    int stopped = stop_signal != 0;
     if (rank == 0 && !stopped) { /* rank 0 writes the model */
         if (h->save_final(h->ctx, m, o->out)) cn_die_status();
         if (log && cn_out_commit(log)) cn_die_status();

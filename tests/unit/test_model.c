@@ -43,6 +43,70 @@ static double step(cn_model *m, float *grads) {
     return loss;
 }
 
+/* ZeRO-1: three parts, each stepping its own parameters' moments; after the
+ * gather, every part has the unsharded step's weights bit for bit.
+ * frozen_name: a parameter that does not train (NULL: none) */
+static void check_zero(const cn_config *c, const char *frozen_name) {
+    cn_model *ref = cn_model_new(c, cn_ops_cpu()), *part[3];
+    int frozen = frozen_name ? cn_model_find(ref, frozen_name) : -1;
+    CHECK(!frozen_name || frozen >= 0);
+    cn_model *all[4] = {ref};
+    for (int r = 0; r < 3; r++) all[r + 1] = part[r] = cn_model_new(c, cn_ops_cpu());
+    for (int k = 0; k < 4; k++) {
+        cn_model_init_random(all[k], 3, 0.2f);
+        if (frozen >= 0) {
+            cn_model_set_trainable(all[k], frozen, 0);
+            CHECK(cn_model_commit_trainable(all[k]) == CN_OK);
+        }
+        CHECK(cn_model_batch(all[k], 2, 6) == CN_OK);
+    }
+    size_t n = cn_model_grad_size(ref), big = 0;
+    for (int i = 0; i < cn_model_nparams(ref); i++) big = cn_model_param(ref, i)->n > big ? cn_model_param(ref, i)->n : big;
+    float *g = malloc(n * 4), *flat = malloc(n * 4), *w = malloc(big * 4), *w2 = malloc(big * 4), *m1 = malloc(big * 4), *m2 = malloc(big * 4);
+    step(ref, g);
+    CHECK(cn_model_adamw(ref, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
+    for (int i = 0; i < cn_model_nparams(ref); i++)
+        if (cn_model_param(ref, i)->goff != SIZE_MAX) cn_model_get(ref, i, flat + cn_model_param(ref, i)->goff);
+    zero_ref = flat;
+    for (int r = 0; r < 3; r++) {
+        CHECK(cn_model_shard_optimizer(part[r], r, 3) == CN_OK);
+        int np;
+        const size_t *off = cn_model_shard_bounds(part[r], &np);
+        CHECK(np == 3 && off[0] == 0 && off[3] == n && off[1] > 0 && off[1] < off[2] && off[2] < n);
+        step(part[r], g);
+        CHECK(cn_model_adamw(part[r], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
+        zero_part = r, zero_own_ok = 0;
+        CHECK(cn_model_shard_sync(part[r], fake_gather) == CN_OK && zero_own_ok);
+        int same = 1;
+        for (int i = 0; i < cn_model_nparams(ref); i++) {
+            const cn_param *p = cn_model_param(ref, i);
+            cn_model_get(part[r], i, w), cn_model_get(ref, i, w2);
+            same &= memcmp(w, w2, p->n * 4) == 0;
+            if (p->goff == SIZE_MAX) continue;
+            /* moments: this part's own, not the others' */
+            int mine = p->goff >= off[r] && p->goff < off[r + 1];
+            CHECK(mine == (cn_model_get_moments(part[r], i, m1, m2) == CN_OK));
+        }
+        CHECK_MSG(same, "%s frozen, part %d: weights after the sharded step differ", frozen_name ? frozen_name : "none", r);
+    }
+    /* unsharded again: every moment, the unsharded optimizer's */
+    zero_part = 0;
+    CHECK(cn_model_unshard(part[0], fake_gather) == CN_OK);
+    /* (the fake gather gives weights, not moments, for the others: only part 0's are checked) */
+    for (int i = 0; i < cn_model_nparams(ref); i++) {
+        const cn_param *p = cn_model_param(ref, i);
+        if (p->goff == SIZE_MAX) continue;
+        CHECK(cn_model_get_moments(part[0], i, m1, m2) == CN_OK);
+        if (p->goff < cn_model_shard_bounds(part[1], &(int){0})[1]) {
+            cn_model_get_moments(ref, i, w, w2);
+            CHECK(memcmp(m1, w, p->n * 4) == 0 && memcmp(m2, w2, p->n * 4) == 0);
+        }
+    }
+    CHECK(cn_model_shard_optimizer(part[0], 4, 3) == CN_EINVAL);
+    for (int k = 0; k < 4; k++) cn_model_free(all[k]);
+    free(g), free(flat), free(w), free(w2), free(m1), free(m2);
+}
+
 int main(void) {
     cn_config c;
     CHECK(cn_config_parse(llama_cfg, strlen(llama_cfg), "c", &c) == CN_OK);
@@ -121,58 +185,8 @@ int main(void) {
     cn_model_free(m2);
     free(g1), free(g2);
 
-    /* ZeRO-1: three parts, each stepping its own parameters' moments; after
-     * the gather, every part has the unsharded step's weights bit for bit */
-    {
-        cn_model *ref = cn_model_new(&c, cn_ops_cpu()), *part[3];
-        cn_model_init_random(ref, 3, 0.2f);
-        CHECK(cn_model_batch(ref, 2, 6) == CN_OK);
-        size_t n = cn_model_grad_size(ref);
-        float *g = malloc(n * 4), *flat = malloc(n * 4), *w = malloc(n * 4), *m1 = malloc(n * 4), *m2 = malloc(n * 4);
-        step(ref, g);
-        CHECK(cn_model_adamw(ref, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
-        for (int i = 0; i < cn_model_nparams(ref); i++) cn_model_get(ref, i, flat + cn_model_param(ref, i)->goff);
-        zero_ref = flat;
-        for (int r = 0; r < 3; r++) {
-            part[r] = cn_model_new(&c, cn_ops_cpu());
-            cn_model_init_random(part[r], 3, 0.2f);
-            CHECK(cn_model_batch(part[r], 2, 6) == CN_OK);
-            CHECK(cn_model_shard_optimizer(part[r], r, 3) == CN_OK);
-            int np;
-            const size_t *off = cn_model_shard_bounds(part[r], &np);
-            CHECK(np == 3 && off[0] == 0 && off[3] == n && off[1] > 0 && off[1] < off[2] && off[2] < n);
-            step(part[r], g);
-            CHECK(cn_model_adamw(part[r], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1) == CN_OK);
-            zero_part = r, zero_own_ok = 0;
-            CHECK(cn_model_shard_sync(part[r], fake_gather) == CN_OK && zero_own_ok);
-            int same = 1;
-            for (int i = 0; i < cn_model_nparams(ref); i++) {
-                const cn_param *p = cn_model_param(ref, i);
-                cn_model_get(part[r], i, w);
-                same &= memcmp(w, flat + p->goff, p->n * 4) == 0;
-                /* moments: this part's own, not the others' */
-                int mine = p->goff >= off[r] && p->goff < off[r + 1];
-                CHECK(mine == (cn_model_get_moments(part[r], i, m1, m2) == CN_OK));
-            }
-            CHECK_MSG(same, "part %d: weights after the sharded step differ", r);
-        }
-        /* unsharded again: every moment, the unsharded optimizer's */
-        zero_part = 0;
-        CHECK(cn_model_unshard(part[0], fake_gather) == CN_OK);
-        /* (the fake gather gives weights, not moments, for the others: only part 0's are checked) */
-        for (int i = 0; i < cn_model_nparams(ref); i++) {
-            const cn_param *p = cn_model_param(ref, i);
-            CHECK(cn_model_get_moments(part[0], i, m1, m2) == CN_OK);
-            if (p->goff < cn_model_shard_bounds(part[1], &(int){0})[1]) {
-                cn_model_get_moments(ref, i, w, g);
-                CHECK(memcmp(m1, w, p->n * 4) == 0 && memcmp(m2, g, p->n * 4) == 0);
-            }
-        }
-        CHECK(cn_model_shard_optimizer(part[0], 4, 3) == CN_EINVAL);
-        for (int r = 0; r < 3; r++) cn_model_free(part[r]);
-        cn_model_free(ref);
-        free(g), free(flat), free(w), free(m1), free(m2);
-    }
+    check_zero(&c, NULL);
+    check_zero(&c, "model.layers.0.self_attn.q_proj.weight"); /* one frozen: the gather through the gradients */
 
     /* BERT: tensors named with a "bert." prefix load too */
     {
