@@ -1,6 +1,27 @@
-# Helpers for command-line cases (sourced). Cases run in an empty directory
-# with the tools on PATH; $DATA is tests/data, $TOP the repository.
-set -u
+# Helpers for command-line cases (sourced by every case). Cases run in an
+# empty directory with the tools on PATH; $DATA is tests/data, $TOP the
+# repository. Every command of a case is a check (tests/run.sh runs them so,
+# and so does sourcing this file).
+set -euo pipefail
+shopt -s inherit_errexit
+
+# expect N CMD...: CMD must exit with status N (a failure it is meant to
+# give); its output passes through. A failing CMD must leave no temporary
+# output (*.tmp.*) in the case's directory.
+expect() {
+    local want=$1 got=0 left
+    shift
+    "$@" || got=$?
+    if [ "$got" != "$want" ]; then
+        echo "expect: exit $got, not $want: $*" >&2
+        return 1
+    fi
+    left=$(find . -name '*.tmp.*' | head -3)
+    if [ "$want" != 0 ] && [ -n "$left" ]; then
+        echo "expect: a temporary file left behind: $left" >&2
+        return 1
+    fi
+}
 
 # mkshard NAME [VOCAB] [TOKENIZER]: a small shard of three documents
 mkshard() {

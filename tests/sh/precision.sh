@@ -36,13 +36,10 @@ else
 fi
 
 # killed after its first checkpoint, resumed without --precision: bf16 again, the same model
-latest() { [ -e "$1/latest" ] && sed 's/step-//' "$1/latest" || echo 0; }
+. "$TOP/tests/sh/train.inc"
 cn-pretrain --config cfg.json "${args[@]}" --precision bf16 --out cut d.tok &
-pid=$!
-for ((i = 0; i < 3000; i++)); do [ "$(latest cut)" -ge 40 ] && break; sleep 0.005; done
-kill -9 $pid 2>/dev/null || true
-wait $pid 2>/dev/null || true
-at=$(latest cut)
+kill_at cut 40 150 $!
+at=$landed
 cn-pretrain -q --threads 2 --resume cut d.tok
 if [ "$(sha256sum < cut/model.safetensors)" = "$(sha256sum < bf16/model.safetensors)" ]; then
     echo "ok   bf16 killed at step $at and resumed: the same model.safetensors"

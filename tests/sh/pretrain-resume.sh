@@ -16,24 +16,19 @@ cn-tokenize -q -t "$tok" "$SAMPLES/docs/domain.jsonl" -o d.tok
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/general.jsonl" -o g.tok
 args=(-q -t "$tok" --steps 400 --seq-len 32 --micro-batch 2 --batch-tokens 128 --lr 1e-2 --warmup 3 --save-every 10 --keep 2 --threads 2)
 
-latest() { [ -e "$1/latest" ] && sed 's/step-//' "$1/latest" || echo 0; }
-# kill_at OUT STEP PID: SIGKILL once OUT's newest checkpoint is at STEP or later
-kill_at() {
-    local i
-    for ((i = 0; i < 3000; i++)); do [ "$(latest "$1")" -ge "$2" ] && break; sleep 0.005; done
-    kill -9 "$3" 2>/dev/null || true
-    wait "$3" 2>/dev/null || true
-}
+. "$TOP/tests/sh/train.inc"
 
 cn-pretrain --config cfg.json "${args[@]}" --out whole d.tok g.tok
 want=$(sha256sum < whole/model.safetensors)
 
 bad=0
-cn-pretrain --config cfg.json "${args[@]}" --out cut d.tok g.tok & kill_at cut 60 $!
-points=$(latest cut)
+cn-pretrain --config cfg.json "${args[@]}" --out cut d.tok g.tok &
+kill_at cut 60 400 $!
+points=$landed
 for at in 170 290; do
-    cn-pretrain -q --threads 2 --resume cut d.tok g.tok & kill_at cut $at $!
-    points="$points $(latest cut)"
+    cn-pretrain -q --threads 2 --resume cut d.tok g.tok &
+    kill_at cut $at 400 $!
+    points="$points $landed"
 done
 cn-pretrain -q --threads 2 --resume cut d.tok g.tok
 if [ "$(sha256sum < cut/model.safetensors)" = "$want" ]; then
@@ -45,8 +40,9 @@ fi
 # the data on stdin, from cn-mix: the same stream again on resume
 cn-mix -q --tokens 60000 1:d.tok 1:g.tok > mixed.tok
 cn-pretrain --config cfg.json "${args[@]}" --out whole-mix mixed.tok
-cn-mix -q --tokens 60000 1:d.tok 1:g.tok | cn-pretrain --config cfg.json "${args[@]}" --out cut-mix - & kill_at cut-mix 100 $!
-first=$(latest cut-mix)
+cn-mix -q --tokens 60000 1:d.tok 1:g.tok | cn-pretrain --config cfg.json "${args[@]}" --out cut-mix - &
+kill_at cut-mix 100 400 $!
+first=$landed
 cn-mix -q --tokens 60000 1:d.tok 1:g.tok | cn-pretrain -q --threads 2 --resume cut-mix -
 if [ "$(sha256sum < cut-mix/model.safetensors)" = "$(sha256sum < whole-mix/model.safetensors)" ]; then
     echo "ok   cn-mix on stdin, killed at step $first and resumed: the same model.safetensors"
@@ -54,17 +50,15 @@ else
     echo "FAIL cn-mix on stdin, killed at step $first and resumed: another model"; bad=1
 fi
 
-# SIGTERM: a checkpoint, exit 0
-cn-pretrain --config cfg.json "${args[@]}" --save-every 1000 --out term d.tok g.tok &
-pid=$!
-sleep 0.3
-kill -TERM $pid 2>/dev/null || true
-st=0; wait $pid || st=$?
-step=$(latest term)
+# SIGTERM mid-run: a checkpoint of the step it stopped at, exit 0
+cn-pretrain --config cfg.json "${args[@]}" --save-every 7 --out term d.tok g.tok 2> term.err &
+kill_at term 50 400 $! TERM
+step=$landed
+grep -q "^cn-pretrain: signal 15: checkpoint of step $step in term; continue with --resume term" term.err
 cn-pretrain -q --threads 2 --resume term d.tok g.tok
-if [ $st = 0 ] && [ "$(sha256sum < term/model.safetensors)" = "$want" ]; then
+if [ "$(sha256sum < term/model.safetensors)" = "$want" ]; then
     echo "ok   SIGTERM at step $step: exit 0, a checkpoint, and the resumed run gives the same model"
 else
-    echo "FAIL SIGTERM at step $step: exit $st or another model after resuming"; bad=1
+    echo "FAIL SIGTERM at step $step: the resumed run gives another model"; bad=1
 fi
 exit $bad

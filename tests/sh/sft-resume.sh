@@ -12,23 +12,19 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=se
 . "$TOP/tests/cli/cn-sft/common.inc" >/dev/null
 for i in 1 2 3 4 5 6; do cat chat.jsonl; done > more.jsonl
 
-latest() { [ -e "$1/latest" ] && sed 's/step-//' "$1/latest" || echo 0; }
-kill_at() { # OUT STEP PID
-    local i
-    for ((i = 0; i < 3000; i++)); do [ "$(latest "$1")" -ge "$2" ] && break; sleep 0.005; done
-    kill -9 "$3" 2>/dev/null || true
-    wait "$3" 2>/dev/null || true
-}
+. "$TOP/tests/sh/train.inc"
 bad=0
 for kind in full lora; do
     args=(-q --template chatml --seq-len 64 --micro-batch 2 --batch-tokens 256 --steps 150 --lr 1e-2 --save-every 10 --keep 2 --threads 2)
     out=model.safetensors
     if [ $kind = lora ]; then args+=(--lora-rank 4 --lora-targets all --lora-dropout 0.1); out=adapter_model.safetensors; fi
     cn-sft --init base "${args[@]}" --out whole-$kind more.jsonl 2:chat.jsonl
-    cn-sft --init base "${args[@]}" --out cut-$kind more.jsonl 2:chat.jsonl & kill_at cut-$kind 40 $!
-    points=$(latest cut-$kind)
-    cn-sft -q --threads 2 --resume cut-$kind more.jsonl 2:chat.jsonl & kill_at cut-$kind 100 $!
-    points="$points $(latest cut-$kind)"
+    cn-sft --init base "${args[@]}" --out cut-$kind more.jsonl 2:chat.jsonl &
+    kill_at cut-$kind 40 150 $!
+    points=$landed
+    cn-sft -q --threads 2 --resume cut-$kind more.jsonl 2:chat.jsonl &
+    kill_at cut-$kind 100 150 $!
+    points="$points $landed"
     cn-sft -q --threads 2 --resume cut-$kind more.jsonl 2:chat.jsonl
     if cmp -s whole-$kind/$out cut-$kind/$out; then
         echo "ok   $kind: killed at steps $points and resumed: the same $out"

@@ -91,7 +91,8 @@ static int init(int argc, char **argv) {
 
 static int bad;
 
-static void compare(const char *name, const float *got, const cn_st_tensor *ref, size_t n) {
+/* max|got - ref| <= atol + 1e-4 max|ref| */
+static void compare_tol(const char *name, const float *got, const cn_st_tensor *ref, size_t n, double atol) {
     if (!ref || ref->numel != n) {
         printf("FAIL %-52s missing or of another size in the reference\n", name);
         bad = 1;
@@ -104,11 +105,12 @@ static void compare(const char *name, const float *got, const cn_st_tensor *ref,
         maxd = fmax(maxd, fabs((double)got[i] - r[i]));
         maxr = fmax(maxr, fabs(r[i]));
     }
-    int ok = maxd <= 1e-5 + 1e-4 * maxr;
+    int ok = maxd <= atol + 1e-4 * maxr;
     printf("%s %-52s max|diff| %.3g  max|ref| %.3g\n", ok ? "ok  " : "FAIL", name, maxd, maxr);
     bad |= !ok;
     free(r);
 }
+static void compare(const char *name, const float *got, const cn_st_tensor *ref, size_t n) { compare_tol(name, got, ref, n, 1e-5); }
 
 /* a case: the model of DIR with the batch shape and inputs of DIR/inputs.safetensors */
 typedef struct {
@@ -179,7 +181,8 @@ static int check(const char *dir) {
         free(g);
     }
     /* one AdamW step, as the reference took it */
-    if (cn_model_adamw(m, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 1)) die("adamw");
+    const double lr = 1e-2;
+    if (cn_model_adamw(m, (float)lr, 0.9f, 0.95f, 1e-8f, 0.1f, 1)) die("adamw");
     for (int i = 0; i < cn_model_nparams(m); i++) {
         const cn_param *p = cn_model_param(m, i);
         if (p->goff == SIZE_MAX) continue;
@@ -189,7 +192,9 @@ static int check(const char *dir) {
         cn_model_get(m, i, w);
         /* a gradient that is zero but for rounding (BERT's key biases: the
          * softmax ignores a shift shared by all keys) makes AdamW's step
-         * +-lr noise on both sides: nothing to compare */
+         * +-lr noise on both sides: what holds is AdamW's bound on a first
+         * step, each weight within lr of its decayed value on both sides,
+         * so within 2 lr of the reference */
         char gname[128];
         snprintf(gname, sizeof gname, "grad.%s", p->name);
         const cn_st_tensor *gr = cn_st_find(ref, gname);
@@ -198,8 +203,7 @@ static int check(const char *dir) {
         if (gr && cn_st_to_f32(gr, gv, p->n) == CN_OK)
             for (size_t k = 0; k < p->n; k++) gmax = fmax(gmax, fabs(gv[k]));
         free(gv);
-        if (gmax < 1e-5) printf("ok   %-52s skipped: the gradient is rounding noise (max %.3g)\n", name, gmax);
-        else compare(name, w, cn_st_find(ref, name), p->n);
+        compare_tol(name, w, cn_st_find(ref, name), p->n, gmax < 1e-5 ? 2 * lr : 1e-5);
         free(w);
     }
     cn_st_close(in), cn_st_close(ref);

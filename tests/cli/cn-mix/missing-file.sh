@@ -1,3 +1,3 @@
-# exit: 1
 # stderr: ^cn-mix: nope.tok: cannot open: No such file or directory$
-cn-mix 1:nope.tok > out.tok
+. "$TOP/tests/cli/lib.sh"
+expect 1 cn-mix 1:nope.tok > out.tok

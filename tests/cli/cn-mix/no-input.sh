@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: no input
-cn-mix
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-mix

@@ -1,4 +1,3 @@
-# exit: 2
 # stderr: --shuffle needs random access
 . "$TOP/tests/cli/lib.sh"; mkshard a.tok
-cn-mix --shuffle 1:- < a.tok > out.tok
+expect 2 cn-mix --shuffle 1:- < a.tok > out.tok

@@ -1,4 +1,3 @@
-# exit: 0
 . "$TOP/tests/cli/lib.sh"
 echo '{"model": "one"}' > t1.json; echo '{"model": "two"}' > t2.json
 mkshard a.tok 1000 t1.json; mkshard b.tok 1000 t2.json

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-mix: unknown option
-cn-mix --bogus 1:x
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-mix --bogus 1:x

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: expected WEIGHT:PATH
-cn-mix 0.5: > out.tok
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-mix 0.5: > out.tok

@@ -1,4 +1,3 @@
-# exit: 2
 # stderr: expected WEIGHT:PATH
 . "$TOP/tests/cli/lib.sh"; mkshard a.tok
-cn-mix a.tok > out.tok
+expect 2 cn-mix a.tok > out.tok

@@ -1,4 +1,3 @@
-# exit: 2
 # stderr: weight must be a positive number
 . "$TOP/tests/cli/lib.sh"; mkshard a.tok
-cn-mix abc:a.tok > out.tok
+expect 2 cn-mix abc:a.tok > out.tok

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-pretrain: no training data
-cn-pretrain --config $TOP/tests/data/bench/llama-small.json --out x --steps 1
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-pretrain --config $TOP/tests/data/bench/llama-small.json --out x --steps 1

@@ -1,4 +1,3 @@
-# exit: 0
 # the loss falls; the output loads as a model directory with the tokenizer;
 # the same run twice gives the same bytes; metrics JSONL with the keys asked
 . $TOP/tests/cli/cn-pretrain/common.inc

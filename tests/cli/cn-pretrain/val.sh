@@ -1,4 +1,3 @@
-# exit: 0
 # held-out loss at each checkpoint (and only there) in the log
 . $TOP/tests/cli/cn-pretrain/common.inc
 cn-tokenize -q -t $DATA/tok/tiny-spm.json $SAMPLES/docs/general.jsonl -o val.tok

@@ -1,7 +1,6 @@
 # chat with stdin not a terminal: one conversation a line in, the same with
 # the answer appended out (other keys kept); the template from
 # tokenizer_config.json or --template; repeatable; -o writes a file
-# exit: 0
 # stderr-empty
 . $TOP/tests/cli/cn-rag/common.inc
 cat > in.jsonl <<'IN'

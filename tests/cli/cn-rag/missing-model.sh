@@ -1,3 +1,3 @@
-# exit: 1
 # stderr: ^cn-rag: nowhere
-cn-rag --no-retrieval -m nowhere -p hello
+. "$TOP/tests/cli/lib.sh"
+expect 1 cn-rag --no-retrieval -m nowhere -p hello

@@ -1,4 +1,4 @@
 # retrieval is a later issue: without --no-retrieval or chat, a usage error
-# exit: 2
 # stderr: ^cn-rag: retrieval is not there yet
-cn-rag -m m -p hello
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-rag -m m -p hello

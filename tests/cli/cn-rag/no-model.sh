@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-rag: no model: give --model DIR$
-cn-rag --no-retrieval -p hello
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-rag --no-retrieval -p hello

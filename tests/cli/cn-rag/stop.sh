@@ -1,5 +1,4 @@
 # --stop: the text ends before the first stop string, which is not printed
-# exit: 0
 . $TOP/tests/cli/cn-rag/common.inc
 cn-rag --no-retrieval -q -m m -p "The clock" --max-new-tokens 40 > full.txt
 stop=$(head -c 20 full.txt | tail -c 3)

@@ -1,2 +1,2 @@
-# exit: 0
+. "$TOP/tests/cli/lib.sh"
 cn-score --help | grep -q '^Usage: cn-score tokens'

@@ -1,4 +1,3 @@
-# exit: 0
 # --chat: the prompts in the model's chat template (the one cn-sft recorded):
 # a model fine-tuned on the questions' own answers in that template scores
 # them far above chance with --chat; without a tokenizer_config.json naming a

@@ -1,5 +1,5 @@
-# exit: 0
 # cn-score mc --help: the usage line and what the metrics are
+. "$TOP/tests/cli/lib.sh"
 cn-score mc --help > out.txt
 grep -q '^       cn-score mc --model DIR' out.txt
 grep -q 'acc_norm' out.txt

@@ -1,4 +1,3 @@
-# exit: 0
 # stderr: warning: q.jsonl: 8 of 8 questions longer than the model's window of 64 tokens, truncated from the left$
 # cn-score mc against PyTorch: each choice's log-likelihood is the sum of
 # log-softmax over the continuation's tokens of [BOS] + prompt + " " + choice,

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-score: no tokenizer: give -t A.json \[-t B.json\]$
-cn-score tokens data.jsonl
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-score tokens data.jsonl

@@ -1,4 +1,3 @@
-# exit: 0
 # cn-score ppl: shards and JSONL of the same documents agree; the loss equals
 # PyTorch's over the same windows ([BOS] doc EOS, windows of --seq-len)
 . $TOP/tests/cli/cn-pretrain/common.inc

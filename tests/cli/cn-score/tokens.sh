@@ -1,5 +1,5 @@
-# exit: 0
 # per file and kind; B against A; the JSON keys DESIGN.md gives
+. "$TOP/tests/cli/lib.sh"
 printf '{"text": "Hello, my dog is cute", "kind": "doc"}\n{"text": "module top; endmodule", "kind": "code"}\n' > d.jsonl
 cn-score tokens -q -t $DATA/tok/tiny-spm.json -t $DATA/tok/tiny-metaspace.json d.jsonl > out.jsonl
 test "$(wc -l < out.jsonl)" = 21

@@ -1,4 +1,3 @@
-# exit: 0
 # a unigram model of the training shard: add-one smoothed frequencies; its
 # loss on the training data is the smoothed entropy, checked here by awk
 . $TOP/tests/cli/cn-pretrain/common.inc

@@ -1,4 +1,3 @@
-# exit: 2
 # stderr: --template: .*(llama2|chatml|chipnemo)
 . $TOP/tests/cli/cn-sft/common.inc
-cn-sft --init base --template vicuna --out x --steps 1 chat.jsonl
+expect 2 cn-sft --init base --template vicuna --out x --steps 1 chat.jsonl

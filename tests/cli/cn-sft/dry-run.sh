@@ -1,4 +1,3 @@
-# exit: 0
 # --dry-run: the plan, LoRA's frozen base, the memory
 . $TOP/tests/cli/cn-sft/common.inc
 cn-sft --init base --template chatml --dry-run --seq-len 64 --lora-rank 8 --steps 10 | grep -q 'LoRA adapters train'

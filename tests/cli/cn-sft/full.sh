@@ -1,4 +1,3 @@
-# exit: 0
 # full fine-tuning: the answer loss falls; OUT is a model directory with the
 # tokenizer and a tokenizer_config.json naming the template (so the next run
 # finds it without --template); the same run twice gives the same bytes

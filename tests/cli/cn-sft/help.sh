@@ -1,5 +1,5 @@
-# exit: 0
 # --help names every option group; --version
+. "$TOP/tests/cli/lib.sh"
 cn-sft --help | grep -q -- '--lora-rank'
 cn-sft --help | grep -q -- '--template'
 cn-sft --help | grep -q -- '--resume'

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: give --init MODEL_DIR
-cn-sft --out x chat.jsonl
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-sft --out x chat.jsonl

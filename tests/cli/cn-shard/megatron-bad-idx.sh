@@ -1,5 +1,5 @@
-# exit: 1
 # stderr: bad.idx: not a Megatron index \(bad magic\)
+. "$TOP/tests/cli/lib.sh"
 cp "$DATA"/megatron/u16.bin bad.bin
 echo 'definitely not an index file, but long enough for a header' > bad.idx
-cn-shard from-megatron --vocab-size 100 bad
+expect 1 cn-shard from-megatron --vocab-size 100 bad

@@ -1,5 +1,4 @@
 # shards -> Megatron -> shards is byte for byte, EOS appended and stripped
-# exit: 0
 . "$TOP/tests/cli/lib.sh"; mkshard a.tok; mkshard b.tok
 cat a.tok b.tok > ab.tok
 cn-shard to-megatron --prefix meg --eos 999 ab.tok

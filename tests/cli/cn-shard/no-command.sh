@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: no command
-cn-shard
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-shard

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: pack needs --vocab-size
-cn-shard pack < /dev/null
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-shard pack < /dev/null

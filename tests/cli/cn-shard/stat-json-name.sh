@@ -1,4 +1,3 @@
 # file names are JSON-escaped in stat's output
-# exit: 0
 . "$TOP/tests/cli/lib.sh"; mkshard 'we"ird\name.tok'
 cn-shard stat 'we"ird\name.tok' | grep -qF '{"file": "we\"ird\\name.tok", "shards": 1'

@@ -1,4 +1,3 @@
-# exit: 2
 # stderr: to-megatron needs --eos ID
 . "$TOP/tests/cli/lib.sh"; mkshard a.tok
-cn-shard to-megatron --prefix p a.tok
+expect 2 cn-shard to-megatron --prefix p a.tok

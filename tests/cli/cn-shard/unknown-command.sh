@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: unknown command 'frobnicate'
-cn-shard frobnicate
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-shard frobnicate

@@ -1,4 +1,4 @@
-# exit: 1
 # stderr: made by another tokenizer than .*tiny-spm.json \(--force
+. "$TOP/tests/cli/lib.sh"
 echo '{"text": "abc"}' | cn-tokenize -q -t $DATA/tok/tiny-bert.json > a.tok
-cn-tokenize -t $DATA/tok/tiny-spm.json --decode a.tok > out.jsonl
+expect 1 cn-tokenize -t $DATA/tok/tiny-spm.json --decode a.tok > out.jsonl

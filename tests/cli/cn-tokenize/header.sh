@@ -1,5 +1,5 @@
 # the header carries the vocabulary and the tokenizer file's SHA-256; text bytes per record
-# exit: 0
+. "$TOP/tests/cli/lib.sh"
 T=$DATA/tok
 printf '{"text": "caf\\u00e9 x"}\n{"text": ""}\n{"text": "b"}\n' > in.jsonl
 cn-tokenize -q -t $T/tiny-bert.json in.jsonl -o out.tok

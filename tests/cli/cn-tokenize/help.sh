@@ -1,2 +1,2 @@
-# exit: 0
+. "$TOP/tests/cli/lib.sh"
 cn-tokenize --help | grep -q '^Usage: cn-tokenize'

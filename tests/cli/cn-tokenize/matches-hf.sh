@@ -1,7 +1,7 @@
 # the ids of every edge-case line equal Hugging Face's, for every tiny
 # tokenizer, with special tokens matched and as plain text; empty documents
 # have no record
-# exit: 0
+. "$TOP/tests/cli/lib.sh"
 T=$DATA/tok
 for tk in tiny-spm tiny-metaspace tiny-bytelevel tiny-gpt2 tiny-bert tiny-bert-cased; do
     cn-tokenize -q -t $T/$tk.json $T/edge.jsonl | cn-shard dump | sed 's/, "text_bytes": [0-9]*}//; s/{"ids": //; s/ //g' > ours

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: --format megatron needs --eos
-echo '{"text": "x"}' | cn-tokenize -t $DATA/tok/tiny-spm.json --format megatron -o meg
+. "$TOP/tests/cli/lib.sh"
+echo '{"text": "x"}' | expect 2 cn-tokenize -t $DATA/tok/tiny-spm.json --format megatron -o meg

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: no tokenizer: give -t TOKENIZER.json
-echo '{"text": "x"}' | cn-tokenize > out.tok
+. "$TOP/tests/cli/lib.sh"
+echo '{"text": "x"}' | expect 2 cn-tokenize > out.tok

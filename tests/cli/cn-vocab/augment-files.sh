@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-vocab: augment needs --domain FILE... and --general FILE...$
-cn-vocab augment --base $DATA/tok/tiny-spm.json --domain a.jsonl b.jsonl --add 10
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-vocab augment --base $DATA/tok/tiny-spm.json --domain a.jsonl b.jsonl --add 10

@@ -1,5 +1,5 @@
-# exit: 0
 # a given domain tokenizer; new ids after the base's; the base's ids unchanged
+. "$TOP/tests/cli/lib.sh"
 for i in $(seq 30); do echo '{"text": "always @(posedge clk) begin q <= d; end endmodule always posedge"}'; done > d.jsonl
 for i in $(seq 30); do echo '{"text": "the river runs by the old city and the people sing"}'; done > g.jsonl
 cn-vocab train -q --type spm-bpe --vocab-size 360 d.jsonl -o dom.json

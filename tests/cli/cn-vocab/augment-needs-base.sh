@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-vocab: augment needs --base BASE.json$
-cn-vocab augment --domain a.jsonl --general b.jsonl --add 10
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-vocab augment --domain a.jsonl --general b.jsonl --add 10

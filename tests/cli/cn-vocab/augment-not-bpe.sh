@@ -1,5 +1,5 @@
-# exit: 1
 # stderr: ^cn-vocab: base: not a BPE tokenizer
+. "$TOP/tests/cli/lib.sh"
 echo '{"text": "x"}' > d.jsonl
-cn-vocab augment -q --base $DATA/tok/tiny-bert.json --domain d.jsonl --general d.jsonl --add 10 -o out.json
-st=$?; test ! -e out.json && exit $st
+expect 1 cn-vocab augment -q --base $DATA/tok/tiny-bert.json --domain d.jsonl --general d.jsonl --add 10 -o out.json
+[ ! -e out.json ]

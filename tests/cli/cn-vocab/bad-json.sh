@@ -1,4 +1,4 @@
-# exit: 1
 # stderr: ^cn-vocab: in.jsonl:2: malformed JSON
+. "$TOP/tests/cli/lib.sh"
 printf '{"text": "a b"}\n{"text": \n' > in.jsonl
-cn-vocab train -q --type byte-bpe --vocab-size 300 in.jsonl -o out.json
+expect 1 cn-vocab train -q --type byte-bpe --vocab-size 300 in.jsonl -o out.json

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-vocab: option --type: expected spm-bpe or byte-bpe$
-echo '{"text": "a"}' | cn-vocab train --type unigram --vocab-size 300
+. "$TOP/tests/cli/lib.sh"
+echo '{"text": "a"}' | expect 2 cn-vocab train --type unigram --vocab-size 300

@@ -1,2 +1,2 @@
-# exit: 0
+. "$TOP/tests/cli/lib.sh"
 cn-vocab --help | grep -q '^Usage: cn-vocab train'

@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-vocab: expected a command: train or augment$
-cn-vocab --type spm-bpe
+. "$TOP/tests/cli/lib.sh"
+expect 2 cn-vocab --type spm-bpe

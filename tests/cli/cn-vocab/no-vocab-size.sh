@@ -1,3 +1,3 @@
-# exit: 2
 # stderr: ^cn-vocab: train needs --vocab-size N$
-echo '{"text": "a"}' | cn-vocab train --type spm-bpe
+. "$TOP/tests/cli/lib.sh"
+echo '{"text": "a"}' | expect 2 cn-vocab train --type spm-bpe
