@@ -86,6 +86,19 @@ static __attribute__((unused)) float *host_of(const float *d, size_t n) {
 /* ---- comparison ---- */
 static double tol_scale = 1; /* CN_TOL_SCALE: looser for a bf16 build */
 
+/* CN_TOL_SCALE, from 1 to 10: bf16's tolerances are at most ten times
+ * fp32's, so that a check in bf16 can still fail; anything else exits 2 */
+static __attribute__((unused)) void tol_scale_init(const char *prog) {
+    const char *ts = getenv("CN_TOL_SCALE");
+    if (!ts) return;
+    char *end;
+    tol_scale = strtod(ts, &end);
+    if (end == ts || *end || !(tol_scale >= 1 && tol_scale <= 10)) {
+        fprintf(stderr, "%s: CN_TOL_SCALE=%s: give a factor from 1 to 10\n", prog, ts);
+        exit(2);
+    }
+}
+
 /* max|got - ref| against atol + rtol max|ref|; prints the figures, returns
  * the largest difference */
 static __attribute__((unused)) double compare(const char *what, const float *got, const float *ref, size_t n, double atol, double rtol) {

@@ -436,9 +436,9 @@ static void check_optim(void) {
 }
 
 int main(void) {
-    const char *q = getenv("CN_TEST_QUICK"), *ts = getenv("CN_TOL_SCALE");
+    const char *q = getenv("CN_TEST_QUICK");
     quick = q && strcmp(q, "1") == 0;
-    if (ts) tol_scale = atof(ts);
+    tol_scale_init("test_ops_cuda");
     cuda_test_init("test_ops_cuda");
     check_memory();
     check_matmul();

@@ -154,8 +154,7 @@ static void run(const char *name, const char *cfg_json, int llama) {
 }
 
 int main(void) {
-    const char *ts = getenv("CN_TOL_SCALE");
-    if (ts) tol_scale = atof(ts);
+    tol_scale_init("test_step_cuda");
     const char *pr = getenv("CN_PRECISION");
     if (pr && cn_precision_parse(pr, &precision)) return fprintf(stderr, "CN_PRECISION: %s\n", cn_errmsg()), 2;
     printf("precision %s\n", cn_precision_name(precision));
