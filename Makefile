@@ -5,7 +5,7 @@
 #   make demo       deps + build + the pipeline on the samples
 #   make bench      side-by-side throughput against the named peers
 #   make corpus     real corpora from Debian packages into samples/data/
-#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 300)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 300), or FUZZ_RUNS executions
 #   make install    PREFIX=/usr/local DESTDIR=
 # SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (into build-san/).
 # CUDA=1 (the default when nvcc is found) builds the CUDA backend (kernels/) into
@@ -21,7 +21,7 @@ PKGS := libzstd libcjson libpcre2-8 libutf8proc openblas
 
 ifeq ($(SAN),1)
 BUILD   := build-san
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
 BUILD   := build
 SANFLAGS :=
@@ -103,11 +103,14 @@ TOOL_LIB  := $(BUILD)/tools/tool.o $(BUILD)/tools/train.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_BIN := $(BUILD)/samples/text2jsonl
+# the fuzz targets without libFuzzer (tests/fuzz/driver.c): make test runs
+# their seeds and kept crashers through them (tests/sh/fuzz-seeds.sh)
+FUZZ_RUN  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz-run/%,$(wildcard tests/fuzz/fuzz_*.c))
 HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
-all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(SAMPLE_BIN) $(if $(filter 1,$(CUDA)),$(CUDA_LIB) $(CUDA_TESTS))
+all: $(BUILD)/libcore.a $(TOOLS) $(UNITS) $(HELPERS) $(FUZZ_RUN) $(SAMPLE_BIN) $(if $(filter 1,$(CUDA)),$(CUDA_LIB) $(CUDA_TESTS))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -185,6 +188,25 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
 $(HELPERS): $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# They run under the sanitizers in every build: a libcore of their own
+# (the build's in SAN=1), so that make test catches what the fuzzers found.
+SANITIZE := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+FUZZ_CORE := $(BUILD)/libcore.a
+else
+FUZZ_CORE := $(BUILD)/san/libcore.a
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -I$(BUILD)/gen -c $< -o $@
+$(BUILD)/san/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
+$(FUZZ_CORE): $(CORE_SRC:%.c=$(BUILD)/san/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+endif
+$(FUZZ_RUN): $(BUILD)/tests/fuzz-run/%: tests/fuzz/%.c tests/fuzz/driver.c $(FUZZ_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(LDFLAGS) tests/fuzz/driver.c $< $(FUZZ_CORE) $(LIBS) -o $@
 
 $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -305,20 +327,20 @@ test-tok-full: deps
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -o $@
+	clang $(FUZZ_FLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -lgomp -o $@
 
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  name=$$(basename $$t); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
-	  cp tests/fuzz/seeds/$$name/* $$corpus/ 2>/dev/null || true; \
-	  if [ $$name = fuzz_st ]; then tests/fuzz/st-seeds.sh $$corpus; fi; \
-	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 $$corpus 2>$(BUILD)/fuzz/$$name.log || \
+	  BUILD=$(BUILD) tests/fuzz/seeds.sh $$name $$corpus; \
+	  echo "fuzz: $$name $(if $(FUZZ_RUNS),for $(FUZZ_RUNS) executions,for $(FUZZ_SECONDS) s)"; \
+	  $$t $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$name- $$corpus 2>$(BUILD)/fuzz/$$name.log || \
 	    { tail -40 $(BUILD)/fuzz/$$name.log; exit 1; }; \
 	  grep -E '^(stat::number_of_executed_units|Done)' $(BUILD)/fuzz/$$name.log; \
 	done

@@ -12,11 +12,14 @@
 #include "io.h"
 #include "st.h"
 
-static const char *files[] = {"config.json",  "model.safetensors", "adapter_config.json", "adapter_model.safetensors",
-                              "optimizer.safetensors", "trainer.json", "tokenizer.json"};
+static const char *files[] = {"config.json",           "model.safetensors",     "adapter_config.json",     "adapter_model.safetensors",
+                              "optimizer.safetensors", "trainer.json",          "tokenizer.json",          "tokenizer_config.json",
+                              "generation_config.json"};
 
 /* removes a checkpoint directory (only the files a checkpoint holds) */
-static void remove_ckpt(const char *dir) {
+static void remove_ckpt(const char *dir) { cn_ckpt_remove_model(dir); }
+
+void cn_ckpt_remove_model(const char *dir) {
     char p[4400];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
@@ -76,7 +79,8 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep) {
-    if (mkdir(out, 0755) != 0 && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", out, strerror(errno));
+    int made = mkdir(out, 0755) == 0;
+    if (!made && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", out, strerror(errno));
     char tmp[4096], fin[4096], p[4200];
     snprintf(tmp, sizeof tmp, "%s/step-%lld.tmp", out, (long long)step);
     snprintf(fin, sizeof fin, "%s/step-%lld", out, (long long)step);
@@ -95,6 +99,7 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     if (!st) st = fsync_dir(out);
     if (st) {
         remove_ckpt(tmp);
+        if (made) rmdir(out); /* nothing of this run is left */
         return st;
     }
     if (keep <= 0) return CN_OK;
@@ -169,4 +174,34 @@ cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
     size_t len;
     if (!(*trainer_json = cn_read_all(p, &len))) return cn_last_status();
     return CN_OK;
+}
+
+/* seeds and counts are kept as JSON numbers: integers up to 2^53 are exact */
+#define JSON_INT_MAX 9007199254740992LL
+
+cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, cn_trainer_state *s) {
+    memset(s, 0, sizeof *s);
+    cJSON *root = cJSON_ParseWithLength(text, n);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return cn_fail(CN_EFORMAT, "%s: not a JSON object", where);
+    }
+    s->root = root;
+    s->options = cJSON_GetObjectItemCaseSensitive(root, "options");
+    s->data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    cn_status st = CN_OK;
+    if (!cJSON_IsObject(s->options) || !cJSON_IsObject(s->data))
+        st = cn_fail(CN_EFORMAT, "%s: not a trainer.json (no \"options\" and \"data\" objects)", where);
+    if (!st) st = cn_json_int(root, "steps", where, 1, JSON_INT_MAX, &s->steps);
+    if (!st) st = cn_json_int(root, "step", where, 0, s->steps, &s->step);
+    if (!st) st = cn_json_int(root, "tokens", where, 0, JSON_INT_MAX, &s->tokens);
+    if (!st) st = cn_json_int(root, "seed", where, 0, JSON_INT_MAX, &s->seed);
+    if (!st) st = cn_json_int(root, "threads", where, 1, 1 << 16, &s->threads);
+    if (st) cn_ckpt_trainer_free(s);
+    return st;
+}
+
+void cn_ckpt_trainer_free(cn_trainer_state *s) {
+    cJSON_Delete(s->root);
+    memset(s, 0, sizeof *s);
 }

@@ -8,12 +8,17 @@
 #ifndef CN_CKPT_H
 #define CN_CKPT_H
 #include <stdint.h>
+#include "jsonl.h"
 #include "log.h"
 #include "model.h"
 
 /* Writes the checkpoint of step; keeps the newest keep step-* directories
  * (0: all). tokenizer: a file copied in, or NULL. */
 cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep);
+/* Removes the files of a model directory or checkpoint in dir (config,
+ * weights, adapters, optimizer, trainer and tokenizer files, nothing else),
+ * then dir itself when that left it empty: what a failed save leaves. */
+void cn_ckpt_remove_model(const char *dir);
 /* The newest checkpoint directory of OUT (malloc'd), or NULL when none. */
 char *cn_ckpt_latest(const char *out);
 /* Loads a checkpoint's parameters and moments into m (made from its
@@ -21,4 +26,17 @@ char *cn_ckpt_latest(const char *out);
  * LoRA adapters (whose checkpoints hold the adapters in PEFT's layout
  * instead of the model) loads only them: its base is loaded first. */
 cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json);
+
+/* trainer.json read back: the step reached (0..steps), the steps of the run,
+ * the tokens seen, the seed and thread count, and the tool's own "options"
+ * and "data" objects (for cn_json_num / cn_json_int). */
+typedef struct {
+    int64_t step, steps, tokens, seed, threads;
+    cJSON *root;                 /* the document, owned: cn_ckpt_trainer_free */
+    const cJSON *options, *data; /* within root */
+} cn_trainer_state;
+/* Parses text (n bytes); where names it in errors ("DIR/trainer.json: ...").
+ * On error nothing is left to free. */
+cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, cn_trainer_state *s);
+void cn_ckpt_trainer_free(cn_trainer_state *s);
 #endif

@@ -38,10 +38,17 @@ static cn_status num_key(const cJSON *o, const char *name, const char *k, double
     return CN_OK;
 }
 
-static int64_t id_key(const cJSON *o, const char *k) {
+/* a token id key: -1 when absent, null or negative (as some configs say
+ * "none"); an error for a number that is no integer id */
+static cn_status id_key(const cJSON *o, const char *name, const char *k, int64_t *out) {
     const cJSON *v = key(o, k);
     if (cJSON_IsArray(v)) v = cJSON_GetArrayItem(v, 0); /* eos_token_id may be a list */
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (int64_t)v->valuedouble : -1;
+    *out = -1;
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0) return CN_OK;
+    if (v->valuedouble != floor(v->valuedouble) || v->valuedouble > INT32_MAX)
+        return cn_fail(CN_EFORMAT, "%s: '%s' %g is not a token id", name, k, v->valuedouble);
+    *out = (int64_t)v->valuedouble;
+    return CN_OK;
 }
 
 /* a key that must be absent, null, false or the given string */
@@ -85,9 +92,9 @@ cn_status cn_config_parse(const char *json, size_t n, const char *name, cn_confi
         (st = int_key(o, name, "vocab_size", -1, 1 << 24, &c->vocab)) ||
         (st = int_key(o, name, "max_position_embeddings", c->arch == CN_ARCH_BERT ? -1 : 2048, 1 << 24, &c->max_pos)))
         goto out;
-    c->bos = id_key(o, "bos_token_id");
-    c->eos = id_key(o, "eos_token_id");
-    c->pad = id_key(o, "pad_token_id");
+    if ((st = id_key(o, name, "bos_token_id", &c->bos)) || (st = id_key(o, name, "eos_token_id", &c->eos)) ||
+        (st = id_key(o, name, "pad_token_id", &c->pad)))
+        goto out;
     if (c->arch == CN_ARCH_LLAMA) {
         if ((st = int_key(o, name, "num_key_value_heads", c->n_head, 1024, &c->n_kv_head)) ||
             (st = int_key(o, name, "head_dim", c->d_model / c->n_head, 1 << 12, &c->head_dim)) ||

@@ -79,6 +79,10 @@ cn_status cn_out_flush(cn_out *out);
 /* Flushes, ends the zstd frame, fsyncs and renames into place; frees out
  * whatever the result. On error the temporary file is removed. */
 cn_status cn_out_commit(cn_out *out);
+/* Commits n outputs as one (NULL entries skipped): each is flushed and
+ * fsynced before any is renamed into place, so that a failure such as a full
+ * disk leaves none of them. Frees them all, whatever the result. */
+cn_status cn_out_commit_all(cn_out **outs, int n);
 /* Discards everything written: removes the temporary file; frees out. */
 void cn_out_abort(cn_out *out);
 const char *cn_out_name(const cn_out *out);

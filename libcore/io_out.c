@@ -37,7 +37,7 @@ struct cn_out {
     size_t refbytes;
     ZSTD_CCtx *cctx;
     uint64_t pos;
-    int failed;
+    int failed, finished;
 };
 
 static char *volatile tmps[MAXTMP];
@@ -253,10 +253,32 @@ cn_status cn_out_write_ref(cn_out *out, const void *buf, size_t n) {
 
 cn_status cn_out_flush(cn_out *out) { return out->failed ? CN_EIO : flush(out); }
 
-cn_status cn_out_commit(cn_out *out) {
+/* everything but the rename: what can fail for want of space */
+static cn_status finish(cn_out *out) {
+    if (out->finished) return CN_OK;
     cn_status st = out->failed ? CN_EIO : flush(out);
     if (!st && out->cctx) st = zwrite(out, NULL, 0, ZSTD_e_end);
     if (!st && out->tmp && fsync(out->fd) != 0) st = cn_fail_errno(CN_EIO, "%s: fsync", out->tmp);
+    if (st) out->failed = 1;
+    else out->finished = 1;
+    return st;
+}
+
+cn_status cn_out_commit_all(cn_out **outs, int n) {
+    cn_status st = CN_OK;
+    for (int i = 0; i < n && !st; i++)
+        if (outs[i]) st = finish(outs[i]);
+    for (int i = 0; i < n; i++) {
+        if (!outs[i]) continue;
+        if (st) cn_out_abort(outs[i]);
+        else st = cn_out_commit(outs[i]);
+        outs[i] = NULL;
+    }
+    return st;
+}
+
+cn_status cn_out_commit(cn_out *out) {
+    cn_status st = finish(out);
     if (out->fd != 1 && close(out->fd) != 0 && !st) st = cn_fail_errno(CN_EIO, "%s: close", out->name);
     if (out->tmp) {
         if (!st && rename(out->tmp, out->name) != 0) st = cn_fail_errno(CN_EIO, "%s: rename", out->name);
@@ -287,7 +309,7 @@ const char *cn_out_name(const cn_out *out) { return out->name; }
 uint64_t cn_out_pos(const cn_out *out) { return out->pos; }
 
 char *cn_read_all(const char *path, size_t *n) {
-    cn_in *in = cn_in_open(path);
+    cn_in *in = cn_in_open_flags(path, CN_IN_MAP); /* a regular file: mapped, no reader thread */
     if (!in) return NULL;
     char *buf = NULL;
     size_t len = 0, cap = 0;

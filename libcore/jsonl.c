@@ -1,6 +1,7 @@
 /* jsonl: line-at-a-time JSON records over a cn_in stream. */
 #include "jsonl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -230,4 +231,25 @@ cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j) {
     cn_status st = cn_write_text(path, text);
     free(text);
     return st;
+}
+
+cn_status cn_json_num(const cJSON *o, const char *key, const char *where, double *out) {
+    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (!v) return cn_fail(CN_EFORMAT, "%s: '%s' missing", where, key);
+    if (cJSON_IsBool(v)) return *out = cJSON_IsTrue(v), CN_OK;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) return cn_fail(CN_EFORMAT, "%s: '%s' is not a finite number", where, key);
+    *out = v->valuedouble;
+    return CN_OK;
+}
+
+cn_status cn_json_int(const cJSON *o, const char *key, const char *where, int64_t lo, int64_t hi, int64_t *out) {
+    double d;
+    cn_status st = cn_json_num(o, key, where, &d);
+    if (st) return st;
+    /* the bounds as doubles round outwards at most to 2^63, which is out of
+     * any int64 range: the test below then fails before the conversion */
+    if (d != floor(d) || d < (double)lo || d > (double)hi || d >= 9223372036854775808.0)
+        return cn_fail(CN_EFORMAT, "%s: '%s' is %.17g, not an integer from %lld to %lld", where, key, d, (long long)lo, (long long)hi);
+    *out = (int64_t)d;
+    return CN_OK;
 }

@@ -34,6 +34,14 @@ uint64_t cn_jsonl_line(const cn_jsonl *j);
 /* Writes s (n bytes, valid UTF-8) as a JSON string literal with quotes. */
 cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
 
+/* The number at key of object o, as files written here are read back
+ * (trainer.json, a packer's position): CN_OK with *out, or CN_EFORMAT
+ * "WHERE: 'KEY' ..." when o is no object, the key is missing or not a finite
+ * number, or (cn_json_int) not an integer from lo to hi. A boolean reads as
+ * 0 or 1. */
+cn_status cn_json_num(const cJSON *o, const char *key, const char *where, double *out);
+cn_status cn_json_int(const cJSON *o, const char *key, const char *where, int64_t lo, int64_t hi, int64_t *out);
+
 /* Writes j, indented, to DIR/NAME atomically (cn_write_text) and frees it:
  * the config files of a model directory. */
 cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j);

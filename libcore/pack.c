@@ -133,6 +133,31 @@ cn_status cn_packer_next(cn_packer *p, int32_t *ids, int32_t *targets, int32_t *
 
 void cn_packer_state(const cn_packer *p, cn_pack_state *s) { *s = p->at; }
 
+void cn_pack_state_to_json(const cn_pack_state *s, cJSON *o) {
+    cJSON_AddNumberToObject(o, "docs", (double)s->docs);
+    cJSON_AddNumberToObject(o, "dpos", (double)s->dpos);
+    cJSON_AddNumberToObject(o, "pos", s->pos);
+    cJSON_AddNumberToObject(o, "carry", s->carry);
+    cJSON_AddNumberToObject(o, "carry_doc", (double)s->carry_doc);
+    cJSON_AddNumberToObject(o, "carry_pos", s->carry_pos);
+    cJSON_AddNumberToObject(o, "have_carry", s->have_carry);
+    cJSON_AddNumberToObject(o, "ended", s->ended);
+}
+
+cn_status cn_pack_state_from_json(const cJSON *o, const char *where, cn_pack_state *s) {
+    const int64_t big = 9007199254740992LL; /* 2^53: exact in JSON */
+    int64_t v[8];
+    static const char *keys[8] = {"docs", "dpos", "carry_doc", "pos", "carry", "carry_pos", "have_carry", "ended"};
+    const int64_t hi[8] = {big, big, big, INT32_MAX, INT32_MAX, INT32_MAX, 1, 1};
+    for (int i = 0; i < 8; i++) {
+        cn_status st = cn_json_int(o, keys[i], where, 0, hi[i], &v[i]);
+        if (st) return st;
+    }
+    if (v[2] > v[0]) return cn_fail(CN_EFORMAT, "%s: 'carry_doc' %lld is past 'docs' %lld", where, (long long)v[2], (long long)v[0]);
+    *s = (cn_pack_state){(uint64_t)v[0], (uint64_t)v[1], (uint64_t)v[2], (int32_t)v[3], (int32_t)v[4], (int32_t)v[5], (int)v[6], (int)v[7]};
+    return CN_OK;
+}
+
 cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s) {
     if (p->at.docs) return cn_fail(CN_EINVAL, "restore needs a fresh packer");
     while (p->at.docs < s->docs) {
@@ -143,6 +168,9 @@ cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s) {
     }
     if (s->dpos > p->dn) return cn_fail(CN_EFORMAT, "the checkpoint's place in document %llu is beyond it: other data?",
                                         (unsigned long long)s->docs);
+    /* the carried token starts the next sample: an id the model has */
+    if (s->have_carry && (s->carry < 0 || (p->o.vocab_size && (uint32_t)s->carry >= p->o.vocab_size)))
+        return cn_fail(CN_EFORMAT, "the checkpoint's carried token %d is not in the vocabulary: other data?", (int)s->carry);
     p->at = *s;
     return CN_OK;
 }

@@ -10,6 +10,7 @@
 #ifndef CN_PACK_H
 #define CN_PACK_H
 #include <stdint.h>
+#include "jsonl.h"
 #include "log.h"
 #include "shard.h"
 
@@ -39,6 +40,10 @@ void cn_packer_state(const cn_packer *p, cn_pack_state *s);
 /* On a fresh packer over the same data: reads the documents again up to the
  * state (so a stream on stdin is read as far again) and continues from there. */
 cn_status cn_packer_restore(cn_packer *p, const cn_pack_state *s);
+/* The state as trainer.json's "data" object (added to o), and back: every
+ * field checked (CN_EFORMAT naming where) before the packer sees it. */
+void cn_pack_state_to_json(const cn_pack_state *s, cJSON *o);
+cn_status cn_pack_state_from_json(const cJSON *o, const char *where, cn_pack_state *s);
 /* Tokens taken from the sources so far, and passes over them. */
 uint64_t cn_packer_tokens(const cn_packer *p);
 uint64_t cn_packer_epochs(const cn_packer *p);

@@ -321,16 +321,15 @@ static cn_status load_index(cn_st *s, const char *path) {
         shard[ns++] = e->valuestring;
         char full[8192];
         snprintf(full, sizeof full, "%s%s", dir, e->valuestring);
-        size_t before = s->n;
         st = load_file(s, full, ns == 1);
-        (void)before;
     }
+    if (!st && ns == 0) st = cn_fail(CN_EFORMAT, "%s: weight_map names no tensors", path);
     /* keep just what the map names, and check each is where it says */
     if (!st) {
-        qsort(s->t, s->n, sizeof *s->t, by_name);
+        if (s->n) qsort(s->t, s->n, sizeof *s->t, by_name);
         cJSON_ArrayForEach(e, wm) {
             cn_st_tensor key = {.name = e->string};
-            cn_st_tensor *t = bsearch(&key, s->t, s->n, sizeof *s->t, by_name);
+            cn_st_tensor *t = s->n ? bsearch(&key, s->t, s->n, sizeof *s->t, by_name) : NULL;
             if (!t) {
                 st = cn_fail(CN_EFORMAT, "%s: weight_map names '%s' in %s, which does not hold it", path, e->string, e->valuestring);
                 break;
@@ -360,7 +359,7 @@ cn_st *cn_st_open(const char *path) {
         s->files = calloc(1, sizeof *s->files);
         st = s->files ? load_file(s, p, 1) : cn_fail(CN_ENOMEM, "out of memory");
     }
-    if (!st) {
+    if (!st && s->n) {
         qsort(s->t, s->n, sizeof *s->t, by_name);
         for (size_t i = 1; i < s->n && !st; i++)
             if (strcmp(s->t[i - 1].name, s->t[i].name) == 0) st = cn_fail(CN_EFORMAT, "%s: tensor '%s' twice", p, s->t[i].name);
@@ -391,7 +390,7 @@ const cn_st_tensor *cn_st_at(const cn_st *s, size_t i) { return i < s->n ? &s->t
 
 const cn_st_tensor *cn_st_find(const cn_st *s, const char *name) {
     cn_st_tensor key = {.name = name};
-    return bsearch(&key, s->t, s->n, sizeof *s->t, by_name);
+    return s->n ? bsearch(&key, s->t, s->n, sizeof *s->t, by_name) : NULL;
 }
 
 const char *cn_st_metadata(const cn_st *s, const char *key) {

@@ -104,14 +104,7 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
 static void save_position(void *ctx, cJSON *p) {
     cn_pack_state ps;
     cn_packer_state(((data *)ctx)->pk, &ps);
-    cJSON_AddNumberToObject(p, "docs", (double)ps.docs);
-    cJSON_AddNumberToObject(p, "dpos", (double)ps.dpos);
-    cJSON_AddNumberToObject(p, "pos", ps.pos);
-    cJSON_AddNumberToObject(p, "carry", ps.carry);
-    cJSON_AddNumberToObject(p, "carry_doc", (double)ps.carry_doc);
-    cJSON_AddNumberToObject(p, "carry_pos", ps.carry_pos);
-    cJSON_AddNumberToObject(p, "have_carry", ps.have_carry);
-    cJSON_AddNumberToObject(p, "ended", ps.ended);
+    cn_pack_state_to_json(&ps, p);
 }
 
 static void save_options(void *ctx, cJSON *h) {
@@ -169,13 +162,13 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
 static int run(opts *o, int ndata, char **data_paths) {
     cn_config c;
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
-    cJSON *trainer = NULL;
+    cn_trainer_state trainer = {0};
     if (o->t.resume) { /* the checkpoint's settings replace the command line's */
-        trainer = cn_train_resume(&o->t, &ckdir);
+        cn_train_resume(&o->t, &ckdir, &trainer);
         if (cn_config_load(ckdir, &c)) cn_die_status();
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(trainer, "options");
-        o->no_cross = (int)cn_train_num(h, "no_cross_doc");
-        o->bos = (int64_t)cn_train_num(h, "bos"), o->eos = (int64_t)cn_train_num(h, "eos"), o->bos_set = o->eos_set = 1;
+        const cJSON *h = trainer.options;
+        o->no_cross = (int)cn_train_int(h, "no_cross_doc", 0, 1);
+        o->bos = cn_train_int(h, "bos", -1, INT32_MAX), o->eos = cn_train_int(h, "eos", -1, INT32_MAX), o->bos_set = o->eos_set = 1;
         /* the tokenizer: into OUT (where the final model goes), since --keep
          * may remove the checkpoint it comes from */
         char from[4300];
@@ -238,12 +231,12 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (ckdir) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
         free(tj);
-        step0 = (uint64_t)cn_train_num(trainer, "step");
-        const cJSON *dp = cJSON_GetObjectItemCaseSensitive(trainer, "data");
-        cn_pack_state ps = {(uint64_t)cn_train_num(dp, "docs"), (uint64_t)cn_train_num(dp, "dpos"), (uint64_t)cn_train_num(dp, "carry_doc"),
-                            (int32_t)cn_train_num(dp, "pos"), (int32_t)cn_train_num(dp, "carry"), (int32_t)cn_train_num(dp, "carry_pos"),
-                            (int)cn_train_num(dp, "have_carry"), (int)cn_train_num(dp, "ended")};
-        if (cn_packer_restore(d.pk, &ps)) cn_die_status();
+        step0 = (uint64_t)trainer.step;
+        cn_pack_state ps;
+        char where[4400];
+        snprintf(where, sizeof where, "%s/trainer.json", ckdir);
+        if (cn_pack_state_from_json(trainer.data, where, &ps)) cn_die_status();
+        if (cn_packer_restore(d.pk, &ps)) cn_die("%s: %s", ckdir, cn_errmsg());
         if (!o->t.quiet) fprintf(stderr, "cn-pretrain: resuming %s at step %llu of %llu\n", ckdir, (unsigned long long)step0, (unsigned long long)steps);
     } else if (o->init && o->vmap) {
         size_t nrows;
@@ -261,7 +254,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_packer_free(d.pk);
     cn_model_free(m);
     cn_tok_free(tok);
-    cJSON_Delete(trainer);
+    cn_ckpt_trainer_free(&trainer);
     free(ckdir);
     return 0;
 }

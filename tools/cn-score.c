@@ -842,8 +842,8 @@ static int mc_main(int argc, char **argv) {
     if (details_path && !(o.details = cn_out_open(details_path, 0))) cn_die_status();
     for (int f = optind; f < argc; f++) mc_score(&o, &sets[f - optind], out);
     cn_progress_end(&prog);
-    if (cn_out_commit(out)) cn_die_status(); /* a failed stdout: no details either */
-    if (o.details && cn_out_commit(o.details)) cn_die_status();
+    cn_out *outs[2] = {out, o.details}; /* a failed stdout: no details either, and the other way round */
+    if (cn_out_commit_all(outs, 2)) cn_die_status();
     for (int f = optind; f < argc; f++) mc_free(&sets[f - optind]);
     free(sets);
     free(o.bos_s), free(o.eos_s);

@@ -132,16 +132,16 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
 
 static int run(opts *o, int ndata, char **data_paths) {
     char *ckdir = NULL, *tj = NULL;
-    cJSON *trainer = NULL;
+    cn_trainer_state trainer = {0};
     if (o->t.resume) { /* the checkpoint's settings replace the command line's */
-        trainer = cn_train_resume(&o->t, &ckdir);
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(trainer, "options");
+        cn_train_resume(&o->t, &ckdir, &trainer);
+        const cJSON *h = trainer.options;
         const cJSON *in = cJSON_GetObjectItemCaseSensitive(h, "init"), *tp = cJSON_GetObjectItemCaseSensitive(h, "template");
         const cJSON *tg = cJSON_GetObjectItemCaseSensitive(h, "lora_targets");
         if (!cJSON_IsString(in) || !cJSON_IsString(tp) || !cJSON_IsString(tg)) cn_die("%s/trainer.json: not cn-sft's", ckdir);
         o->init = in->valuestring, o->template_name = tp->valuestring, o->targets = tg->valuestring;
-        o->lora_rank = (int)cn_train_num(h, "lora_rank"), o->lora_alpha = cn_train_num(h, "lora_alpha");
-        o->lora_dropout = cn_train_num(h, "lora_dropout"), o->merge = (int)cn_train_num(h, "merge");
+        o->lora_rank = (int)cn_train_int(h, "lora_rank", 0, 1 << 20), o->lora_alpha = cn_train_num(h, "lora_alpha");
+        o->lora_dropout = cn_train_num(h, "lora_dropout"), o->merge = (int)cn_train_int(h, "merge", 0, 1);
     }
     cn_config c;
     if (cn_config_load(o->init, &c)) cn_die_status();
@@ -198,9 +198,8 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (ckdir) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
         free(tj);
-        step0 = (uint64_t)cn_train_num(trainer, "step");
-        const cJSON *dp = cJSON_GetObjectItemCaseSensitive(trainer, "data");
-        if (cn_sft_skip(r.data, (uint64_t)cn_train_num(dp, "sequences"))) cn_die_status();
+        step0 = (uint64_t)trainer.step;
+        if (cn_sft_skip(r.data, (uint64_t)cn_train_int(trainer.data, "sequences", 0, 9007199254740992LL))) cn_die_status();
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
     cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok};
@@ -209,7 +208,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_sft_free(r.val);
     cn_model_free(m);
     cn_tok_free(tok);
-    cJSON_Delete(trainer);
+    cn_ckpt_trainer_free(&trainer);
     free(ckdir);
     return 0;
 }

@@ -85,11 +85,17 @@ static cn_status corpus_each(void *src, cn_status (*each)(const char *text, size
     return st;
 }
 
-static void write_out(const char *path, const char *data, size_t n) {
+/* writes data (n bytes, a newline added when it lacks one) to path (NULL:
+ * stdout); with keep, the output stays open in *keep for cn_out_commit_all */
+static void write_out(const char *path, const char *data, size_t n, cn_out **keep) {
     cn_out *out = cn_out_open(path, 0);
     if (!out) cn_die_status();
     cn_status st = cn_out_write(out, data, n);
     if (!st && (n == 0 || data[n - 1] != '\n')) st = cn_out_write(out, "\n", 1);
+    if (!st && keep) {
+        *keep = out;
+        return;
+    }
     if (!st) st = cn_out_commit(out);
     else cn_out_abort(out);
     if (st) cn_die_status();
@@ -137,7 +143,7 @@ static int train(opts *o, int n, char **files) {
     uint64_t docs, words, dropped;
     cn_bpe_counts(tr, &docs, &words, &dropped);
     cn_progress_end(&prog);
-    write_out(o->out, json, len);
+    write_out(o->out, json, len, NULL);
     if (!o->quiet)
         fprintf(stderr, "cn-vocab: %llu documents, %llu distinct words%s%llu dropped for --max-memory\n",
                 (unsigned long long)docs, (unsigned long long)words, ", ", (unsigned long long)dropped);
@@ -169,8 +175,10 @@ static int augment(opts *o) {
     cn_status st = cn_bpe_augment(&ao, base, blen, dtok, dlen, &dc, &gc, &json, &jlen, &map, &mlen, &s);
     cn_progress_end(&prog);
     if (st) cn_die_status();
-    if (o->map) write_out(o->map, map, mlen);
-    write_out(o->out, json, jlen);
+    cn_out *outs[2] = {NULL, NULL}; /* the map and the tokenizer: both or neither */
+    if (o->map) write_out(o->map, map, mlen, &outs[0]);
+    write_out(o->out, json, jlen, &outs[1]);
+    if (cn_out_commit_all(outs, 2)) cn_die_status();
     if (!o->quiet)
         fprintf(stderr,
                 "cn-vocab: %u tokens added to %u (ids %u..%u); candidates %u, dropped %u for bytes-only characters, %u for "

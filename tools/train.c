@@ -117,7 +117,9 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_B2: o->beta2 = opt_pos("--beta2", arg, 1); break;
     case T_EPS: o->eps = opt_pos("--eps", arg, 0); break;
     case T_CLIP: o->clip = opt_pos("--clip", arg, 1); break;
-    case T_SEED: o->seed = cn_opt_u64("--seed", arg); break;
+    case T_SEED: /* trainer.json keeps it as a JSON number, exact to 2^53 */
+        if ((o->seed = cn_opt_u64("--seed", arg)) > 9007199254740992ULL) cn_usage_error("option --seed: at most 2^53 (9007199254740992)");
+        break;
     case T_LOG: o->log = arg; break;
     case T_DRY: o->dry = 1; break;
     case T_THREADS: {
@@ -168,10 +170,19 @@ void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_a
            copies ? " (with up to half the parameters' again for their bf16 copies: --precision bf16)" : "");
 }
 
+/* the trainer.json being resumed, for messages */
+static char trainer_path[4300] = "trainer.json";
+
 double cn_train_num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) cn_die("trainer.json: '%s' missing", key);
-    return cJSON_IsBool(v) ? (double)cJSON_IsTrue(v) : v->valuedouble;
+    double v;
+    if (cn_json_num(o, key, trainer_path, &v)) cn_die_status();
+    return v;
+}
+
+int64_t cn_train_int(const cJSON *o, const char *key, int64_t lo, int64_t hi) {
+    int64_t v;
+    if (cn_json_int(o, key, trainer_path, lo, hi, &v)) cn_die_status();
+    return v;
 }
 
 /* the trainer's state and settings, for trainer.json */
@@ -209,39 +220,48 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     return s;
 }
 
-cJSON *cn_train_resume(cn_train_opts *o, char **ckdir) {
+void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
     if (!(*ckdir = cn_ckpt_latest(o->resume))) cn_die("%s: no checkpoint to resume (no %s/latest)", o->resume, o->resume);
-    char tp[4300];
-    snprintf(tp, sizeof tp, "%s/trainer.json", *ckdir);
+    snprintf(trainer_path, sizeof trainer_path, "%s/trainer.json", *ckdir);
     size_t n;
-    char *text = cn_read_all(tp, &n);
+    char *text = cn_read_all(trainer_path, &n);
     if (!text) cn_die_status();
-    cJSON *t = cJSON_ParseWithLength(text, n);
+    cn_status st = cn_ckpt_trainer_parse(text, n, trainer_path, t);
     free(text);
-    const cJSON *h = cJSON_GetObjectItemCaseSensitive(t, "options");
-    if (!cJSON_IsObject(h)) cn_die("%s: not a trainer.json", tp);
-    o->seq = (uint64_t)cn_train_num(h, "seq_len"), o->micro = (uint64_t)cn_train_num(h, "micro_batch");
-    o->batch_tokens = (uint64_t)cn_train_num(h, "batch_tokens");
-    o->lr = cn_train_num(h, "lr"), o->min_lr = cn_train_num(h, "min_lr"), o->warmup = (uint64_t)cn_train_num(h, "warmup");
+    if (st) cn_die_status();
+    const cJSON *h = t->options;
+    const int64_t big = 9007199254740992LL; /* 2^53 */
+    o->seq = (uint64_t)cn_train_int(h, "seq_len", 1, INT32_MAX), o->micro = (uint64_t)cn_train_int(h, "micro_batch", 1, INT32_MAX);
+    o->batch_tokens = (uint64_t)cn_train_int(h, "batch_tokens", 0, big);
+    o->lr = cn_train_num(h, "lr"), o->min_lr = cn_train_num(h, "min_lr"), o->warmup = (uint64_t)cn_train_int(h, "warmup", 0, big);
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "schedule");
     o->schedule = cJSON_IsString(sc) && cn_lr_parse(sc->valuestring) >= 0 ? sc->valuestring : "cosine";
     o->wd = cn_train_num(h, "weight_decay"), o->beta1 = cn_train_num(h, "beta1"), o->beta2 = cn_train_num(h, "beta2");
     o->eps = cn_train_num(h, "eps"), o->clip = cn_train_num(h, "clip");
-    o->save_every = (uint64_t)cn_train_num(h, "save_every"), o->keep = (uint64_t)cn_train_num(h, "keep");
-    if (cJSON_GetObjectItemCaseSensitive(h, "val_every")) o->val_every = (uint64_t)cn_train_num(h, "val_every");
-    if (cJSON_GetObjectItemCaseSensitive(h, "val_batches")) o->val_batches = (uint64_t)cn_train_num(h, "val_batches");
+    o->save_every = (uint64_t)cn_train_int(h, "save_every", 0, big), o->keep = (uint64_t)cn_train_int(h, "keep", 0, INT32_MAX);
+    if (cJSON_GetObjectItemCaseSensitive(h, "val_every")) o->val_every = (uint64_t)cn_train_int(h, "val_every", 0, big);
+    if (cJSON_GetObjectItemCaseSensitive(h, "val_batches")) o->val_batches = (uint64_t)cn_train_int(h, "val_batches", 0, big);
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(h, "precision");
-    if (cJSON_IsString(pr) && cn_precision_parse(pr->valuestring, &o->precision)) cn_die("%s: %s", tp, cn_errmsg());
-    o->steps = (uint64_t)cn_train_num(t, "steps"), o->tokens = 0, o->seed = (uint64_t)cn_train_num(t, "seed");
-    if ((int)cn_train_num(t, "threads") != o->threads)
+    if (cJSON_IsString(pr) && cn_precision_parse(pr->valuestring, &o->precision)) cn_die("%s: %s", trainer_path, cn_errmsg());
+    o->steps = (uint64_t)t->steps, o->tokens = 0, o->seed = (uint64_t)t->seed;
+    if (t->threads != o->threads)
         fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n", cn_prog,
-                (int)cn_train_num(t, "threads"), o->threads);
+                (int)t->threads, o->threads);
     if (!o->out) o->out = o->resume;
-    return t;
 }
 
+/* SIGTERM, SIGUSR1: a checkpoint at the end of the step, exit 0. SIGINT
+ * (Ctrl-C): the end of the step, no new checkpoint, exit 130, so that no
+ * checkpoint is ever cut short; a second one stops at once. */
 static volatile sig_atomic_t stop_signal;
+static struct sigaction int_before;
 static void on_stop(int sig) { stop_signal = sig; }
+static void on_interrupt(int sig) {
+    static const char msg[] = ": interrupted: stopping at the end of this step (again to stop at once)\n";
+    stop_signal = sig;
+    sigaction(SIGINT, &int_before, NULL);
+    if (write(2, cn_prog, strlen(cn_prog)) > 0 && write(2, msg, sizeof msg - 1) > 0) return;
+}
 
 int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, uint64_t step0) {
     int T = (int)o->seq, B = (int)o->micro, accum;
@@ -258,11 +278,14 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
     cn_progress_begin(&prog, o->quiet || cn_dist_rank() != 0);
     signal(SIGTERM, on_stop);
     signal(SIGUSR1, on_stop);
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &int_before);
     /* every rank packs the whole global stream and takes every R-th
      * micro-batch; each micro-batch's gradients are summed alone, so that R
      * ranks of A micro-batches equal one rank of R x A (for R = 2, A = 1: bit
      * for bit) */
-    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0, zero = o->zero1 && nrank > 1, stopped = 0;
+    int rank = cn_dist_rank(), nrank = cn_dist_size(), mine = 0, zero = o->zero1 && nrank > 1, stopped = 0, interrupted = 0;
     if (nrank > 1 && rank == 0 && !o->quiet)
         fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step%s\n", cn_prog, nrank, accum, B, T,
                 zero ? "; AdamW's moments sharded (ZeRO-1)" : "");
@@ -290,11 +313,11 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (accum > nrank) cn_model_accumulated(m);
         size_t ng;
         float *gd = cn_model_grad_data(m, &ng);
-        /* the stop flag rides with the loss: every rank decides on the same sum */
-        double red[2] = {loss, stop_signal != 0};
-        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(red, 2)) cn_die_status();
+        /* the stop flags ride with the loss: every rank decides on the same sums */
+        double red[3] = {loss, stop_signal != 0, stop_signal == SIGINT};
+        if (cn_dist_sum_f32(gd, ng) || cn_dist_sum_f64(red, 3)) cn_die_status();
         loss = red[0] / accum;
-        stopped = red[1] > 0;
+        stopped = red[1] > 0, interrupted = red[2] > 0;
         cn_model_scale_grad(m, 1.0f / (float)accum);
         double gn = cn_model_grad_norm(m);
         if (!isfinite(loss) || !isfinite(gn)) {
@@ -311,7 +334,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (rank == 0)
             cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
                                (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
-        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || stopped;
+        int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || (stopped && !interrupted);
         double val = NAN;
         if (rank == 0 && h->validate && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
             val = h->validate(h->ctx, m, &(cn_train_batch){ids, tg, seg, pos});
@@ -333,6 +356,17 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             free(js);
         }
         if (checkpoint && zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
+        if (interrupted) {
+            cn_progress_end(&prog);
+            if (log && cn_out_commit(log)) cn_die_status();
+            char *last = cn_ckpt_latest(o->out);
+            if (rank == 0)
+                fprintf(stderr, "%s: interrupted after step %llu; %s%s%s\n", cn_prog, (unsigned long long)step,
+                        last ? "the last checkpoint is " : "no checkpoint was written", last ? last : "",
+                        last ? " (continue with --resume)" : "");
+            free(last);
+            exit(130);
+        }
         if (stopped) {
             cn_progress_end(&prog);
             if (log && cn_out_commit(log)) cn_die_status();
@@ -346,7 +380,11 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
     }
     cn_progress_end(&prog);
     if (rank == 0 && !stopped) { /* rank 0 writes the model */
-        if (h->save_final(h->ctx, m, o->out)) cn_die_status();
+        if (h->save_final(h->ctx, m, o->out)) { /* no half-written model: its checkpoints stay */
+            char *why = strdup(cn_errmsg());
+            cn_ckpt_remove_model(o->out);
+            cn_die("%s", why ? why : "out of memory");
+        }
         if (log && cn_out_commit(log)) cn_die_status();
         if (!o->quiet)
             fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s; model in %s\n", cn_prog, (unsigned long long)steps,

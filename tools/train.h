@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ckpt.h"
 #include "model.h"
 
 typedef struct {
@@ -71,9 +72,11 @@ uint64_t cn_train_steps(const cn_train_opts *o, int *accum);
 void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_all, const char *note);
 
 /* Resume: OUT/latest's directory (malloc'd; cn_die when none) and its
- * trainer.json; the shared options replaced by the checkpoint's (a warning
- * when the thread count differs). The caller frees with cJSON_Delete. */
-cJSON *cn_train_resume(cn_train_opts *o, char **ckdir);
-/* a number of trainer.json (cn_die when missing) */
+ * trainer.json in *t (cn_ckpt_trainer_free); the shared options replaced by
+ * the checkpoint's (a warning when the thread count differs). */
+void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t);
+/* a number of the resumed trainer.json's object o: finite, or an integer
+ * from lo to hi (cn_die naming the file otherwise) */
 double cn_train_num(const cJSON *o, const char *key);
+int64_t cn_train_int(const cJSON *o, const char *key, int64_t lo, int64_t hi);
 #endif

@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "fuzz.h"
 #include "st.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/fuzz_st.%d.safetensors", (int)getpid());
+    snprintf(path, sizeof path, "%s/fuzz_st.%d.safetensors", fuzz_tmp(), (int)getpid());
     FILE *f = fopen(path, "wb");
     if (!f) return 0;
     fwrite(data, 1, size, f);

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# timeout: 400
+# The fault matrix: every tool that writes files (cn-tokenize, cn-mix,
+# cn-shard, cn-vocab, cn-pretrain, cn-sft, cn-score, cn-rag), each against:
+#   /dev/full            output to a device with no space: exit 1
+#   full disk            output into a filesystem that fills up mid-write (a
+#                        4 KB tmpfs mounted here; where mounting is refused,
+#                        ulimit -f with SIGXFSZ ignored): exit 1
+#   closed pipe          stdout into `head -c 1`: ends quietly, 0 or 141
+#   missing, unreadable  an input that is not there, or a directory: exit 1
+#   SIGINT, SIGTERM      mid-write (the input held open on a pipe, so the
+#                        signal lands while the output is being written): a
+#                        non-zero exit; trainers checkpoint on SIGTERM and
+#                        exit 0 (DESIGN.md), and stop without a new
+#                        checkpoint on SIGINT
+# Every failure is one line on stderr naming the file, and leaves no partial
+# output: no file the tool was to write, no temporary, no checkpoint dir.
+set -euo pipefail
+. "$TOP/tests/cli/lib.sh"
+tok=$DATA/tok/tiny-spm.json
+export OMP_NUM_THREADS=1
+
+# ---- inputs: documents, shards, ids, questions, chats, a tiny model ----
+awk 'BEGIN { srand(1); split("module wire assign clk reset always posedge begin end reg input output timing slack netlist cell via", w);
+             for (i = 0; i < 4000; i++) { s = w[int(rand() * 17) + 1]; for (k = 0; k < 40; k++) s = s " " w[int(rand() * 17) + 1];
+                                           printf "{\"text\": \"%s\"}\n", s } }' > docs.jsonl
+cn-tokenize -q -t "$tok" docs.jsonl -o big.tok
+cn-shard dump -q big.tok > ids.jsonl
+for i in 1 2 3 4 5 6 7 8; do cat "$DATA/mc/questions.jsonl"; done > mc.jsonl
+for i in $(seq 20); do echo "{\"messages\": [{\"role\": \"user\", \"content\": \"What does the cell $i do?\"}]}"; done > chats.jsonl
+for i in $(seq 20); do echo "{\"messages\": [{\"role\": \"user\", \"content\": \"What does the cell $i do?\"}, {\"role\": \"assistant\", \"content\": \"It drives net $i.\"}]}"; done > sft.jsonl
+cat > cfg.json <<'CFG'
+{"model_type": "llama", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4,
+ "num_key_value_heads": 2, "vocab_size": 650, "max_position_embeddings": 128, "bos_token_id": 1, "eos_token_id": 2}
+CFG
+cn-pretrain -q --config cfg.json -t "$tok" --out m --steps 2 --seq-len 32 big.tok
+printf '{"chat_template_name": "chatml", "bos_token": "<s>", "eos_token": "</s>"}\n' > m/tokenizer_config.json
+mkdir adir
+
+# ---- the commands, by tool: NAME OUT writes OUT (- for stdout); its input
+# is IN (a file, or - for stdin) ----
+IN=docs.jsonl
+# (EXEC=exec: the tool replaces the shell that runs cmd, in the background)
+EXEC=
+cmd() { # TOOL OUT
+    local o=(-o "$2")
+    [ "$2" = - ] && o=()
+    case $1 in
+    cn-tokenize) $EXEC cn-tokenize -q -t "$tok" "${o[@]}" "$IN" ;;
+    cn-mix)      $EXEC cn-mix -q "${o[@]}" "1:$IN" ;;
+    cn-shard)    $EXEC cn-shard pack -q --vocab-size 650 "${o[@]}" "$IN" ;;
+    cn-vocab)    $EXEC cn-vocab train -q --type byte-bpe --vocab-size 600 "${o[@]}" "$IN" ;;
+    cn-score)    if [ "$2" = - ] || [ "$2" = /dev/full ]; then $EXEC cn-score mc -q -m m "${o[@]}" "$IN"
+                 else $EXEC cn-score mc -q -m m -o "$2" --details "$2.details" "$IN"; fi ;;
+    cn-rag)      $EXEC cn-rag chat -q -m m --max-new-tokens 64 --min-new-tokens 64 --temperature 1 "${o[@]}" "$IN" ;;
+    cn-pretrain) $EXEC cn-pretrain -q --config cfg.json -t "$tok" --out "$2" --steps 100000 --save-every 50 --seq-len 32 "$IN" ;;
+    cn-sft)      $EXEC cn-sft -q --init m --out "$2" --steps 100000 --save-every 50 --seq-len 64 "$IN" ;;
+    esac
+}
+input() { # TOOL: its usual input
+    case $1 in
+    cn-tokenize | cn-vocab) echo docs.jsonl ;;
+    cn-mix | cn-pretrain) echo big.tok ;;
+    cn-shard) echo ids.jsonl ;;
+    cn-score) echo mc.jsonl ;;
+    cn-rag) echo chats.jsonl ;;
+    cn-sft) echo sft.jsonl ;;
+    esac
+}
+writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag cn-pretrain cn-sft"
+stdout_writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag"
+
+# one_line FILE PATTERN: FILE is one line matching PATTERN
+one_line() {
+    if [ "$(wc -l < "$1")" != 1 ] || ! grep -Eq -- "$2" "$1"; then
+        echo "wanted one line matching '$2', got:"; cat "$1"; return 1
+    fi
+}
+# nothing_left DIR: no output, temporary or checkpoint left in DIR
+nothing_left() {
+    local left
+    left=$(cd "$1" && ls -A | grep -Ev '^(docs.jsonl|big.tok|ids.jsonl|mc.jsonl|chats.jsonl|sft.jsonl|cfg.json|m|adir|err|small|rc|fed)$' || true)
+    if [ -n "$left" ]; then echo "left behind in $1: $left"; return 1; fi
+}
+
+# ---- /dev/full ----
+for t in $writers; do
+    IN=$(input "$t")
+    case $t in cn-pretrain | cn-sft) continue ;; esac # they write directories
+    expect 1 cmd "$t" /dev/full 2> err
+    one_line err "^$t: /dev/full: write error: No space left on device$"
+    expect 1 cmd "$t" - > /dev/full 2> err
+    one_line err "^$t: (<stdout>|/dev/stdout): write error: No space left on device$"
+    echo "ok   $t: /dev/full, as -o and as stdout"
+done
+
+# ---- a filesystem that fills up mid-write ----
+fs=$PWD/small
+mkdir "$fs"
+if mount -t tmpfs -o size=4k tmpfs "$fs" 2>/dev/null; then
+    trap 'umount "$fs" 2>/dev/null || true' EXIT
+    full() { "$@"; }
+    nospace='No space left on device'
+else
+    echo "mounting a tmpfs was refused: the full disk is ulimit -f 4 (4 KB files), SIGXFSZ ignored"
+    full() { (ulimit -f 4; trap '' XFSZ; "$@"); }
+    nospace='File too large'
+fi
+for t in $writers; do
+    IN=$(input "$t")
+    expect 1 full cmd "$t" "$fs/out" 2> err
+    one_line err "^$t: $fs/out[^:]*: .*$nospace"
+    nothing_left "$fs"
+    echo "ok   $t: a full disk: $(cat err)"
+done
+
+# ---- a closed pipe: quietly, 0 or 141 ----
+for t in $stdout_writers; do
+    IN=$(input "$t")
+    rm -f rc
+    { cmd "$t" - 2> err || echo $? > rc; } | head -c 1 > /dev/null
+    [ ! -e rc ] || [ "$(cat rc)" = 141 ]
+    [ ! -s err ] || { echo "$t into a closed pipe said:"; cat err; exit 1; }
+done
+echo "ok   $stdout_writers: into a closed pipe, quietly"
+
+# ---- a missing input, an unreadable one (a directory) ----
+for t in $writers; do
+    IN=nope.jsonl
+    [ "$t" = cn-mix ] || [ "$t" = cn-pretrain ] && IN=nope.tok
+    expect 1 cmd "$t" out 2> err
+    one_line err "^$t: $IN: cannot open: No such file or directory$"
+    nothing_left .
+    IN=adir
+    expect 1 cmd "$t" out 2> err
+    one_line err "^$t: adir: .*([Ii]s a directory|not a regular file)"
+    nothing_left .
+done
+echo "ok   $writers: a missing input, and a directory for one"
+
+# ---- SIGINT and SIGTERM mid-write: the input on a pipe that stays open ----
+for t in $writers; do
+    for sig in INT TERM; do
+        src=$(input "$t")
+        mkfifo in.fifo
+        IN=in.fifo
+        [ $t = cn-sft ] && IN=$src # it reads its conversations whole before training
+        # the input, then the pipe held open: the tool waits for more
+        rm -f fed
+        { cat "$src"; touch fed; sleep 60; } > in.fifo &
+        feeder=$!
+        set -m
+        EXEC=exec cmd "$t" out 2> err &
+        pid=$!
+        set +m
+        # mid-write: its output started (the temporary, or a checkpoint),
+        # and it read what there was; cn-vocab and cn-score read their input
+        # whole before they write, so for them the signal lands while they read
+        started() {
+            [ -e fed ] || [ $t = cn-sft ] || return 1
+            [ $t = cn-vocab ] || [ $t = cn-score ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ]
+        }
+        for i in $(seq 600); do
+            if started; then break; fi
+            sleep 0.05
+        done
+        if ! started; then echo "$t: the output never started"; cat err; exit 1; fi
+        kill -s $sig -- -$pid   # its process group, as a terminal does
+        st=0
+        wait $pid || st=$?
+        kill $feeder 2>/dev/null || true   # (a run that read a file has no feeder left)
+        wait $feeder 2>/dev/null || true
+        rm -f in.fifo
+        case $t:$sig in
+        cn-pretrain:TERM | cn-sft:TERM)
+            [ $st = 0 ] || { echo "$t: SIGTERM: exit $st, not 0"; cat err; exit 1; }
+            [ -e out/latest ] && [ -e "out/$(cat out/latest)/trainer.json" ]
+            if compgen -G 'out/*.tmp*' > /dev/null; then echo "$t: SIGTERM left $(ls out)"; exit 1; fi
+            rm -rf out ;;
+        cn-pretrain:INT | cn-sft:INT)
+            [ $st = 130 ] || { echo "$t: SIGINT: exit $st, not 130"; cat err; exit 1; }
+            grep -q "^$t: interrupted after step [0-9]*; the last checkpoint is out/step-" err
+            if compgen -G 'out/*.tmp*' > /dev/null; then echo "$t: SIGINT left $(ls out)"; exit 1; fi
+            rm -rf out ;;
+        *)
+            want=130; [ $sig = TERM ] && want=143
+            [ $st = $want ] || { echo "$t: SIG$sig: exit $st, not $want"; cat err; exit 1; }
+            nothing_left . ;;
+        esac
+    done
+    echo "ok   $t: SIGINT and SIGTERM mid-write"
+done
