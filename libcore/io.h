@@ -20,7 +20,9 @@
 typedef struct cn_in cn_in;
 
 enum {
-    CN_IN_MAP = 1, /* memory-map a regular uncompressed file */
+    CN_IN_MAP = 1,       /* memory-map a regular uncompressed file */
+    CN_IN_SMALL = 2,     /* a file read whole (a config, a tokenizer): zstd decompressed by the caller, no
+                            reader thread, and frames limited to zstd's default window (128 MiB) */
 };
 
 /* Opens path ("-" for stdin). Returns NULL on error with cn_errmsg() set. The

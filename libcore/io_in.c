@@ -39,7 +39,7 @@ struct cn_in {
     /* mapped: the whole input in memory */
     const uint8_t *map;
     uint64_t map_size, mpos;
-    int mapped, borrowed;
+    int mapped, borrowed, small; /* small: CN_IN_SMALL */
     /* producer */
     int zstd;
     uint8_t *pre;        /* bytes read while looking for the magic */
@@ -219,8 +219,10 @@ static cn_status start(cn_in *in, int threaded) {
     if (in->zstd) {
         in->dctx = ZSTD_createDCtx();
         if (!in->dctx) return cn_fail(CN_ENOMEM, "out of memory");
-        /* accept frames made with --long=31, as `zstd -d --long=31` does */
-        ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, 31);
+        /* streams: accept frames made with --long=31, as `zstd -d --long=31`
+         * does; a small file keeps zstd's own limit, so that a few hostile
+         * bytes cannot ask for a 2 GiB window */
+        ZSTD_DCtx_setParameter(in->dctx, ZSTD_d_windowLogMax, in->small ? 27 : 31);
         if (!in->map && !(in->zin = malloc(ZSTD_DStreamInSize()))) return cn_fail(CN_ENOMEM, "out of memory");
     }
     for (int i = 0; i < (threaded ? NCH : 1); i++)
@@ -245,7 +247,7 @@ static cn_in *from_map(cn_in *in) {
     in->zstd = 1;
     in->zi.src = in->map;
     in->zi.size = in->map_size;
-    if (start(in, !in->borrowed)) {
+    if (start(in, !in->borrowed && !in->small)) {
         cn_in_close(in);
         return NULL;
     }
@@ -291,6 +293,7 @@ cn_in *cn_in_open_flags(const char *path, int flags) {
             return in;
         }
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+        in->small = (flags & CN_IN_SMALL) != 0;
         if (m != MAP_FAILED) {
             madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
             in->map = m;

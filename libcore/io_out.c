@@ -309,7 +309,7 @@ const char *cn_out_name(const cn_out *out) { return out->name; }
 uint64_t cn_out_pos(const cn_out *out) { return out->pos; }
 
 char *cn_read_all(const char *path, size_t *n) {
-    cn_in *in = cn_in_open_flags(path, CN_IN_MAP); /* a regular file: mapped, no reader thread */
+    cn_in *in = cn_in_open_flags(path, CN_IN_MAP | CN_IN_SMALL); /* a regular file: mapped, no reader thread */
     if (!in) return NULL;
     char *buf = NULL;
     size_t len = 0, cap = 0;

@@ -2,13 +2,12 @@
 # make bench, tokenizers: cn-tokenize side by side with Hugging Face tokenizers
 # (Rust, through Node; encoding time only, measured inside the process) and
 # sentencepiece's spm_encode (whole process, with a .model equivalent to the
-# tokenizer.json, checked to give the same ids), same text, one thread each.
-# Ours is timed as a whole process (start-up, loading, JSONL, shard output):
-# the ratios are conservative. Medians of REPS alternating runs.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+# tokenizer.json, checked to give the same ids), same text. "One thread":
+# every side pinned to one core (taskset -c 0), cn-tokenize's reader thread
+# included, HF with RAYON_NUM_THREADS=1. Ours is timed as a whole process
+# (start-up, loading, JSONL, shard output): the ratios are conservative.
+# REPS alternating rounds; a ratio's target must hold on every round.
+. "$(dirname "$0")/lib.sh"
 B=$BUILD/bin
 ref=$BUILD/ref
 export NODE_PATH=$ref/node_modules RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
@@ -16,14 +15,8 @@ dir=$BUILD/bench/tok
 mkdir -p "$dir"
 cd "$dir"
 REPS=${REPS:-5}
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-now() { date +%s.%N; }
-wall() { local t0 t1; t0=$(now); "$@" > /dev/null; t1=$(now); echo "$t1 - $t0" | bc -l; }
-fails=0
-verdict() { # NAME VALUE TARGET (VALUE >= TARGET passes)
-    awk -v n="$1" -v v="$2" -v t="$3" 'BEGIN { printf "%-58s %6.2f  (target >= %.2f) %s\n", n, v, t, (v >= t ? "ok" : "UNDER") }'
-    awk -v v="$2" -v t="$3" 'BEGIN { exit !(v >= t) }' || fails=$((fails + 1))
-}
+one() { taskset -c 0 "$@"; } # one core for every side of the one-thread figures
+hf() { one node "$top/tests/bench/hf-encode.js" "$@"; }
 
 # the domain held-out corpus, one record per line (spm_encode reads lines)
 zstd -dc "$top/samples/data/domain-heldout.jsonl.zst" > docs.jsonl
@@ -48,15 +41,15 @@ for tk in mistral llama2; do
     fi
     : > ours.t; : > spm.t; : > hf.t
     for ((i = 0; i < REPS; i++)); do
-        wall "$B/cn-tokenize" -q --threads 1 -t "$t" lines.jsonl >> ours.t
-        wall spm_encode --model=$tk.model --output_format=id < lines.txt >> spm.t
-        node "$top/tests/bench/hf-encode.js" "$t" lines.jsonl | awk '{print $4}' >> hf.t
+        wall one "$B/cn-tokenize" -q --threads 1 -t "$t" lines.jsonl >> ours.t
+        wall one sh -c "spm_encode --model=$tk.model --output_format=id < lines.txt" >> spm.t
+        hf "$t" lines.jsonl | awk '{print $4}' >> hf.t
     done
     o=$(median < ours.t); s=$(median < spm.t); h=$(median < hf.t)
     awk -v b="$bytes" -v o="$o" -v s="$s" -v h="$h" -v tk="$tk" 'BEGIN {
-        printf "%s: ours %.2f MB/s, spm_encode %.2f MB/s, HF %.2f MB/s (one thread)\n", tk, b / o / 1e6, b / s / 1e6, b / h / 1e6 }'
-    verdict "$tk encode, one thread: ours / HF speed" "$(echo "$h / $o" | bc -l)" 3
-    verdict "$tk encode, one thread: ours / spm_encode speed" "$(echo "$s / $o" | bc -l)" 2
+        printf "%s: ours %.2f MB/s, spm_encode %.2f MB/s, HF %.2f MB/s (one core each)\n", tk, b / o / 1e6, b / s / 1e6, b / h / 1e6 }'
+    verdict "$tk encode, one core: ours / HF speed" "$(speedups hf.t ours.t)" 3
+    verdict "$tk encode, one core: ours / spm_encode speed" "$(speedups spm.t ours.t)" 2
 done
 
 # one document growing from 16 KB to 2 MB (LLaMA2: a document is one BPE word
@@ -75,37 +68,44 @@ node -e '
 for kb in 16 128 2048; do
     : > ours.t; : > hf.t
     for ((i = 0; i < REPS; i++)); do
-        wall "$B/cn-tokenize" -q --threads 1 -t "$t" doc$kb.jsonl >> ours.t
-        node "$top/tests/bench/hf-encode.js" "$t" doc$kb.jsonl | awk '{print $4}' >> hf.t
+        wall one "$B/cn-tokenize" -q --threads 1 -t "$t" doc$kb.jsonl >> ours.t
+        hf "$t" doc$kb.jsonl | awk '{print $4}' >> hf.t
     done
     o=$(median < ours.t); h=$(median < hf.t)
-    eval "ours$kb=$o hf$kb=$h"
+    cp ours.t ours$kb.t
+    eval "hf$kb=$h"
     awk -v o="$o" -v h="$h" -v kb=$kb 'BEGIN { printf "llama2, documents of %4d KB: ours %.2f MB/s, HF %.2f MB/s\n", kb, 2.097152 / o, 2.097152 / h }'
 done
-verdict "llama2 2 MB documents / 16 KB documents, ours (speed)" "$(echo "$ours16 / $ours2048" | bc -l)" 0.9
+verdict "llama2 2 MB documents / 16 KB documents, ours (speed)" "$(speedups ours16.t ours2048.t)" 0.9
 awk -v a="$hf16" -v b="$hf2048" 'BEGIN { printf "%-58s %6.2f  (HF, for reference)\n", "llama2 2 MB documents / 16 KB documents, HF (speed)", a / b }'
 
-# two threads against one, on every corpus split (24 MB of documents)
-zstd -dc "$top"/samples/data/*.jsonl.zst > train.jsonl
-for th in 1 2; do
-    : > t$th.t
-    for ((i = 0; i < REPS; i++)); do wall "$B/cn-tokenize" -q --threads $th -t "$ref/tok/mistral.json" train.jsonl >> t$th.t; done
+# two threads against one, on every corpus split (24 MB of documents),
+# alternating: one thread on core 0, two on cores 0-1
+zstd -dc "$top"/samples/data/{domain,general}-{train,heldout}.jsonl.zst > train.jsonl
+: > t1.t; : > t2.t
+for ((i = 0; i < REPS; i++)); do
+    wall one "$B/cn-tokenize" -q --threads 1 -t "$ref/tok/mistral.json" train.jsonl >> t1.t
+    wall taskset -c 0-1 "$B/cn-tokenize" -q --threads 2 -t "$ref/tok/mistral.json" train.jsonl >> t2.t
 done
-verdict "mistral encode, two threads / one thread (speed)" "$(echo "$(median < t1.t) / $(median < t2.t)" | bc -l)" 1.8
+verdict "mistral encode, two threads / one thread (speed)" "$(speedups t1.t t2.t)" 1.8
 
 # loading LLaMA3's tokenizer.json (128K vocabulary, 280K merges)
 : > empty.jsonl
 : > ours.t; : > hf.t
 for ((i = 0; i < REPS; i++)); do
-    wall "$B/cn-tokenize" -q -t "$ref/tok/llama3.json" empty.jsonl >> ours.t
-    node "$top/tests/bench/hf-encode.js" "$ref/tok/llama3.json" empty.jsonl | awk '{print $2}' >> hf.t
+    wall one "$B/cn-tokenize" -q --threads 1 -t "$ref/tok/llama3.json" empty.jsonl >> ours.t
+    hf "$ref/tok/llama3.json" empty.jsonl | awk '{print $2}' >> hf.t
 done
-rss=$( { /usr/bin/time -f '%M' "$B/cn-tokenize" -q -t "$ref/tok/llama3.json" empty.jsonl > /dev/null; } 2>&1 | tail -1)
+rss=$( { /usr/bin/time -f '%M' taskset -c 0 "$B/cn-tokenize" -q --threads 1 -t "$ref/tok/llama3.json" empty.jsonl > /dev/null; } 2>&1 | tail -1)
 o=$(median < ours.t); h=$(median < hf.t)
 awk -v o="$o" -v h="$h" -v r="$rss" 'BEGIN { printf "llama3 load: ours %.0f ms (whole process), max RSS %.0f MB; HF %.0f ms (fromFile)\n", o * 1000, r / 1024, h * 1000 }'
-verdict "llama3 load: 300 ms / ours (whole process)" "$(echo "0.3 / $o" | bc -l)" 1
-verdict "llama3 load: 150 MB / ours max RSS" "$(echo "150 * 1024 / $rss" | bc -l)" 1
-verdict "llama3 load: HF fromFile / ours whole process (speed)" "$(echo "$h / $o" | bc -l)" 1
-rm -f ours.t spm.t hf.t t1.t t2.t ours.ids spm.ids train.jsonl
-echo "$fails under target"
-[ $fails = 0 ]
+awk '{ print 0.3 }' ours.t > budget.t
+verdict "llama3 load: 300 ms / ours (whole process)" "$(speedups budget.t ours.t)" 1
+limit() { # NAME VALUE TARGET: VALUE >= TARGET, one figure
+    awk -v n="$1" -v v="$2" -v t="$3" 'BEGIN { printf "%-56s %5.2f  (target >= %.2f) %s\n", n, v, t, (v >= t ? "ok" : "UNDER") }'
+    awk -v v="$2" -v t="$3" 'BEGIN { exit !(v >= t) }' || fails=$((fails + 1))
+}
+limit "llama3 load: 150 MB / ours max RSS" "$(echo "150 * 1024 / $rss" | bc -l)" 1
+verdict "llama3 load: HF fromFile / ours whole process (speed)" "$(speedups hf.t ours.t)" 1
+rm -f ours*.t spm.t hf.t t1.t t2.t budget.t ./*.ratio ours.ids spm.ids train.jsonl
+finish

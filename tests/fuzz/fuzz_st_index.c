@@ -1,6 +1,8 @@
 /* libFuzzer target: a sharded checkpoint's model.safetensors.index.json over
  * two small shards (written once): what opens must find every tensor it
- * lists in the shard that holds it, and convert it. */
+ * lists in the shard that holds it, and convert it. A zstd-compressed index
+ * (which the reader takes) is left to the stream targets: a few bytes of it
+ * can expand to megabytes, and that spent the time on zstd, not on the index. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ static void shard(const char *name, const char *tensor) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size >= 4 && data[0] == 0x28 && data[1] == 0xb5 && data[2] == 0x2f && data[3] == 0xfd) return 0;
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "%s/fuzz_st_index.%d", fuzz_tmp(), (int)getpid());
         mkdir(dir, 0700);
