@@ -176,9 +176,6 @@ cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
     return CN_OK;
 }
 
-/* seeds and counts are kept as JSON numbers: integers up to 2^53 are exact */
-#define JSON_INT_MAX 9007199254740992LL
-
 cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, cn_trainer_state *s) {
     memset(s, 0, sizeof *s);
     cJSON *root = cJSON_ParseWithLength(text, n);
@@ -192,10 +189,10 @@ cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, c
     cn_status st = CN_OK;
     if (!cJSON_IsObject(s->options) || !cJSON_IsObject(s->data))
         st = cn_fail(CN_EFORMAT, "%s: not a trainer.json (no \"options\" and \"data\" objects)", where);
-    if (!st) st = cn_json_int(root, "steps", where, 1, JSON_INT_MAX, &s->steps);
+    if (!st) st = cn_json_int(root, "steps", where, 1, CN_JSON_INT_MAX, &s->steps);
     if (!st) st = cn_json_int(root, "step", where, 0, s->steps, &s->step);
-    if (!st) st = cn_json_int(root, "tokens", where, 0, JSON_INT_MAX, &s->tokens);
-    if (!st) st = cn_json_int(root, "seed", where, 0, JSON_INT_MAX, &s->seed);
+    if (!st) st = cn_json_int(root, "tokens", where, 0, CN_JSON_INT_MAX, &s->tokens);
+    if (!st) st = cn_json_int(root, "seed", where, 0, CN_JSON_INT_MAX, &s->seed);
     if (!st) st = cn_json_int(root, "threads", where, 1, 1 << 16, &s->threads);
     if (st) cn_ckpt_trainer_free(s);
     return st;

@@ -34,6 +34,10 @@ uint64_t cn_jsonl_line(const cn_jsonl *j);
 /* Writes s (n bytes, valid UTF-8) as a JSON string literal with quotes. */
 cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
 
+/* The largest integer a JSON number holds exactly (2^53): counts and seeds
+ * written to JSON files stay within it. */
+#define CN_JSON_INT_MAX 9007199254740992LL
+
 /* The number at key of object o, as files written here are read back
  * (trainer.json, a packer's position): CN_OK with *out, or CN_EFORMAT
  * "WHERE: 'KEY' ..." when o is no object, the key is missing or not a finite

@@ -145,7 +145,7 @@ void cn_pack_state_to_json(const cn_pack_state *s, cJSON *o) {
 }
 
 cn_status cn_pack_state_from_json(const cJSON *o, const char *where, cn_pack_state *s) {
-    const int64_t big = 9007199254740992LL; /* 2^53: exact in JSON */
+    const int64_t big = CN_JSON_INT_MAX;
     int64_t v[8];
     static const char *keys[8] = {"docs", "dpos", "carry_doc", "pos", "carry", "carry_pos", "have_carry", "ended"};
     const int64_t hi[8] = {big, big, big, INT32_MAX, INT32_MAX, INT32_MAX, 1, 1};

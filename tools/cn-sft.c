@@ -199,7 +199,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
         free(tj);
         step0 = (uint64_t)trainer.step;
-        if (cn_sft_skip(r.data, (uint64_t)cn_train_int(trainer.data, "sequences", 0, 9007199254740992LL))) cn_die_status();
+        if (cn_sft_skip(r.data, (uint64_t)cn_train_int(trainer.data, "sequences", 0, CN_JSON_INT_MAX))) cn_die_status();
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
     cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok};

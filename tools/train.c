@@ -118,7 +118,7 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_EPS: o->eps = opt_pos("--eps", arg, 0); break;
     case T_CLIP: o->clip = opt_pos("--clip", arg, 1); break;
     case T_SEED: /* trainer.json keeps it as a JSON number, exact to 2^53 */
-        if ((o->seed = cn_opt_u64("--seed", arg)) > 9007199254740992ULL) cn_usage_error("option --seed: at most 2^53 (9007199254740992)");
+        if ((o->seed = cn_opt_u64("--seed", arg)) > (uint64_t)CN_JSON_INT_MAX) cn_usage_error("option --seed: at most 2^53 (9007199254740992)");
         break;
     case T_LOG: o->log = arg; break;
     case T_DRY: o->dry = 1; break;
@@ -230,7 +230,7 @@ void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
     free(text);
     if (st) cn_die_status();
     const cJSON *h = t->options;
-    const int64_t big = 9007199254740992LL; /* 2^53 */
+    const int64_t big = CN_JSON_INT_MAX;
     o->seq = (uint64_t)cn_train_int(h, "seq_len", 1, INT32_MAX), o->micro = (uint64_t)cn_train_int(h, "micro_batch", 1, INT32_MAX);
     o->batch_tokens = (uint64_t)cn_train_int(h, "batch_tokens", 0, big);
     o->lr = cn_train_num(h, "lr"), o->min_lr = cn_train_num(h, "min_lr"), o->warmup = (uint64_t)cn_train_int(h, "warmup", 0, big);

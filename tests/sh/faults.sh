@@ -86,13 +86,20 @@ nothing_left() {
 # ---- /dev/full ----
 for t in $writers; do
     IN=$(input "$t")
-    case $t in cn-pretrain | cn-sft) continue ;; esac # they write directories
+    case $t in cn-pretrain | cn-sft) continue ;; esac # they write directories: their logs below
     expect 1 cmd "$t" /dev/full 2> err
     one_line err "^$t: /dev/full: write error: No space left on device$"
     expect 1 cmd "$t" - > /dev/full 2> err
     one_line err "^$t: (<stdout>|/dev/stdout): write error: No space left on device$"
     echo "ok   $t: /dev/full, as -o and as stdout"
 done
+# the trainers' --log (written whole at the end today: the model before it is whole)
+expect 1 cn-pretrain -q --config cfg.json -t "$tok" --out lg --steps 4 --seq-len 32 --log /dev/full big.tok 2> err
+one_line err "^cn-pretrain: /dev/full: write error: No space left on device$"
+expect 1 cn-sft -q --init m --out lg2 --steps 4 --seq-len 64 --log /dev/full sft.jsonl 2> err
+one_line err "^cn-sft: /dev/full: write error: No space left on device$"
+rm -rf lg lg2
+echo "ok   cn-pretrain, cn-sft: --log /dev/full"
 
 # ---- a filesystem that fills up mid-write ----
 fs=$PWD/small

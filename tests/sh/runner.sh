@@ -47,7 +47,7 @@ printf 'exit 77\n' > "$t/sh/skip-silent.sh"
 planted() { # OUT [ENV...]: the runner on the planted tree
     local out=$1 rc=0
     shift
-    env -u CI "$@" TESTS="$t" BUILD="$b" bash "$TOP/tests/run.sh" > "$out" 2>&1 || rc=$?
+    env -u CI -u TEST_TIME_SCALE "$@" TESTS="$t" BUILD="$b" bash "$TOP/tests/run.sh" > "$out" 2>&1 || rc=$?
     cat "$out"
     [ $rc = 1 ]   # something failed, so the runner exits 1
 }
