@@ -4,10 +4,12 @@
  * cover the text exactly, none empty, neighbours differing in trained. */
 #include <stdint.h>
 #include <stdlib.h>
+#include "fuzz.h"
 #include "chat.h"
 #include "jsonl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!fuzz_window_ok(data, size)) return 0;
     cn_in *in = cn_in_mem(data, size, "fuzz");
     if (!in) return 0;
     cn_jsonl *j = cn_jsonl_new(in, 0);

@@ -2,9 +2,11 @@
  * and without UTF-8 replacement. */
 #include <stddef.h>
 #include <stdint.h>
+#include "fuzz.h"
 #include "jsonl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!fuzz_window_ok(data, size)) return 0;
     for (int flags = 0; flags <= CN_JSONL_REPLACE_UTF8; flags += CN_JSONL_REPLACE_UTF8) {
         cn_in *in = cn_in_mem(data, size, "fuzz");
         if (!in) return 0;

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "fuzz.h"
 #include "crc.h"
 #include "shard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!fuzz_window_ok(data, size)) return 0;
     cn_in *in = cn_in_mem(data, size, "fuzz");
     if (!in) return 0;
     cn_shard_reader *r = cn_shard_reader_new(in);
