@@ -109,9 +109,10 @@ extern "C" const cn_ops *cn_ops_cuda(int device) {
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
         cudaGetLastError();
-        return cn_fail(CN_EIO, "no usable CUDA device: %s", cudaGetErrorString(e)), nullptr;
+        return cn_fail(CN_EIO, "no usable NVIDIA GPU: the CUDA runtime found none (%s; nvidia-smi shows what the driver sees)",
+                       cudaGetErrorString(e)), nullptr;
     }
-    if (n < 1) return cn_fail(CN_EIO, "no CUDA device"), nullptr;
+    if (n < 1) return cn_fail(CN_EIO, "no usable NVIDIA GPU: the driver reports none (nvidia-smi shows what it sees)"), nullptr;
     if (device < 0 || device >= n) return cn_fail(CN_EINVAL, "CUDA device %d: this machine has %d (0 to %d)", device, n, n - 1), nullptr;
     cudaDeviceProp prop;
     if ((e = cudaSetDevice(device)) != cudaSuccess || (e = cudaGetDeviceProperties(&prop, device)) != cudaSuccess ||

@@ -130,6 +130,49 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     return CN_OK;
 }
 
+/* calls each(dir/step-N) for the checkpoints in dir; the count */
+static size_t each_step(const char *dir, void (*each)(const char *path)) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int64_t s;
+        if (!step_of(e->d_name, &s)) continue;
+        n++;
+        if (!each) continue;
+        char *p = malloc(strlen(dir) + strlen(e->d_name) + 2);
+        if (!p) break;
+        sprintf(p, "%s/%s", dir, e->d_name);
+        each(p);
+        free(p);
+    }
+    closedir(d);
+    return n;
+}
+
+int cn_ckpt_in_use(const char *dir) {
+    char *p = malloc(strlen(dir) + 32);
+    if (!p) return 1;
+    int used = 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files && !used; i++) {
+        sprintf(p, "%s/%s", dir, files[i]);
+        used = access(p, F_OK) == 0;
+    }
+    sprintf(p, "%s/latest", dir);
+    used = used || access(p, F_OK) == 0 || each_step(dir, NULL) > 0;
+    free(p);
+    return used;
+}
+
+void cn_ckpt_clear(const char *out) {
+    each_step(out, remove_ckpt);
+    char *p = malloc(strlen(out) + 8);
+    if (p) sprintf(p, "%s/latest", out), unlink(p);
+    free(p);
+    cn_ckpt_remove_model(out);
+}
+
 char *cn_ckpt_latest(const char *out) {
     char p[4096], name[256] = "";
     snprintf(p, sizeof p, "%s/latest", out);

@@ -19,6 +19,12 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
  * weights, adapters, optimizer, trainer and tokenizer files, nothing else),
  * then dir itself when that left it empty: what a failed save leaves. */
 void cn_ckpt_remove_model(const char *dir);
+/* Whether dir holds a model or a run: one of a model directory's files (the
+ * ones cn_ckpt_remove_model removes), OUT/latest or a step-N checkpoint. */
+int cn_ckpt_in_use(const char *dir);
+/* Clears a run out of OUT, for a new one in its place: its step-N
+ * checkpoints, latest and its model's files; other files stay. */
+void cn_ckpt_clear(const char *out);
 /* The newest checkpoint directory of OUT (malloc'd), or NULL when none. */
 char *cn_ckpt_latest(const char *out);
 /* Loads a checkpoint's parameters and moments into m (made from its

@@ -68,7 +68,7 @@ static cn_status open_stream(cn_docsrc *s) {
     if (avail < CN_SHARD_HEADER) {
         if (avail >= 8 && memcmp(p, CN_SHARD_MAGIC, 8) == 0)
             return cn_fail(CN_ETRUNC, "%s: byte 0: truncated shard (input ends inside a header)", cn_in_name(s->in));
-        return cn_fail(CN_EFORMAT, "%s: not a token shard (bad magic)", cn_in_name(s->in));
+        return cn_shard_bad_magic(p, avail, cn_in_name(s->in));
     }
     cn_shard_info info;
     cn_status st = cn_shard_header_parse(p, &info, cn_in_name(s->in));

@@ -14,7 +14,7 @@ struct cn_packer {
     /* where the stream is: documents loaded, the place in the current one,
      * the token carried to the next sample (what a checkpoint keeps) */
     cn_pack_state at;
-    uint64_t tokens, epochs;
+    uint64_t tokens, epochs, pass_tokens;
 };
 
 cn_packer *cn_packer_new(cn_docsrc **srcs, int n, const cn_pack_opts *o) {
@@ -41,6 +41,7 @@ void cn_packer_free(cn_packer *p) {
 
 uint64_t cn_packer_tokens(const cn_packer *p) { return p->tokens; }
 uint64_t cn_packer_epochs(const cn_packer *p) { return p->epochs; }
+double cn_packer_passes(const cn_packer *p) { return p->pass_tokens ? (double)p->tokens / (double)p->pass_tokens : (double)p->epochs; }
 
 /* loads the next document into p->doc; CN_EOF at the very end */
 static cn_status next_doc(cn_packer *p) {
@@ -53,7 +54,7 @@ static cn_status next_doc(cn_packer *p) {
                 if (st) return st;
             }
             p->cur = 0;
-            p->epochs++;
+            if (!p->epochs++) p->pass_tokens = p->tokens;
             if (p->tokens == 0) return cn_fail(CN_EFORMAT, "the training data holds no tokens");
         }
         cn_doc d;

@@ -47,4 +47,7 @@ cn_status cn_pack_state_from_json(const cJSON *o, const char *where, cn_pack_sta
 /* Tokens taken from the sources so far, and passes over them. */
 uint64_t cn_packer_tokens(const cn_packer *p);
 uint64_t cn_packer_epochs(const cn_packer *p);
+/* The passes over the data as a fraction once one pass ended (its tokens
+ * known); before that, 0. */
+double cn_packer_passes(const cn_packer *p);
 #endif

@@ -98,17 +98,20 @@ void cn_sft_stats_of(const cn_sft *s, int src, cn_sft_stats *st) {
         if (src >= 0 && i != src) continue;
         const cn_sft_stats *x = &s->src[i].st;
         st->conversations += x->conversations, st->tokens += x->tokens, st->trained += x->trained;
-        st->skipped += x->skipped, st->truncated += x->truncated;
+        st->skipped += x->skipped, st->truncated += x->truncated, st->skipped_cut += x->skipped_cut;
+        if (src >= 0) memcpy(st->skip_line, x->skip_line, sizeof st->skip_line);
     }
 }
 
-static cn_status add_conv(cn_sft *s, source *src, cn_ids *ids, uint8_t *tr) {
+static cn_status add_conv(cn_sft *s, source *src, cn_ids *ids, uint8_t *tr, uint64_t line) {
     size_t n = ids->n;
     if (n > (size_t)s->o.t) n = (size_t)s->o.t, src->st.truncated++;
-    size_t ntr = 0;
+    size_t ntr = 0, all = 0;
     for (size_t k = 1; k < n; k++) ntr += tr[k]; /* a target predicts token k from k - 1 */
+    for (size_t k = n; k < ids->n && !ntr && !all; k++) all += tr[k];
     if (!ntr) {
-        src->st.skipped++;
+        if (src->st.skipped < CN_SFT_SKIP_LINES) src->st.skip_line[src->st.skipped] = line;
+        src->st.skipped++, src->st.skipped_cut += all > 0;
         cn_ids_free(ids), free(tr);
         return CN_OK;
     }
@@ -154,7 +157,7 @@ cn_status cn_sft_read(cn_sft *s, const char *path, double weight, cn_tok *tok, c
         st = cn_sft_encode(tok, &p, &ids, &tr);
         cn_chat_pieces_free(&p);
         if (st) st = cn_fail(st, "%s: %s", where, cn_errmsg());
-        else st = add_conv(s, src, &ids, tr);
+        else st = add_conv(s, src, &ids, tr, cn_jsonl_line(j));
     }
     if (st == CN_EOF) st = CN_OK;
     cn_jsonl_free(j);
@@ -231,6 +234,13 @@ uint64_t cn_sft_position(const cn_sft *s) { return s->sequences; }
 void cn_sft_rewind(cn_sft *s) {
     s->sequences = 0, s->carry = NULL;
     for (int i = 0; i < s->nsrc; i++) s->src[i].next = 0, s->src[i].pass = 0, s->src[i].given = 0;
+}
+
+double cn_sft_epochs(const cn_sft *s, int i) {
+    const source *src = &s->src[i];
+    if (!src->n) return 0;
+    uint64_t given = src->pass * src->n + src->next; /* drawn: a pass begins with next back at 0 */
+    return (double)given / (double)src->n;
 }
 
 cn_status cn_sft_skip(cn_sft *s, uint64_t sequences) {

@@ -45,8 +45,13 @@ cn_status cn_sft_encode(cn_tok *tok, const cn_chat_pieces *p, cn_ids *ids, uint8
  * skipped and counted. */
 cn_status cn_sft_read(cn_sft *s, const char *path, double weight, cn_tok *tok, cn_chat_template t, const char *bos, const char *eos);
 
+/* skipped: conversations without an answer to train, of which skipped_cut
+ * had answers that T cut off entirely; skip_line the lines of the first
+ * CN_SFT_SKIP_LINES of them (one source) */
+#define CN_SFT_SKIP_LINES 5
 typedef struct {
-    uint64_t conversations, tokens, trained, skipped, truncated;
+    uint64_t conversations, tokens, trained, skipped, truncated, skipped_cut;
+    uint64_t skip_line[CN_SFT_SKIP_LINES];
 } cn_sft_stats;
 /* What was read: all sources (src -1) or one. */
 void cn_sft_stats_of(const cn_sft *s, int src, cn_sft_stats *st);
@@ -58,6 +63,8 @@ cn_status cn_sft_next(cn_sft *s, int32_t *ids, int32_t *tg, int32_t *seg, int32_
 /* Sequences given so far: the data position; cn_sft_skip on a fresh one
  * over the same sources (in the same order) goes back to it. */
 uint64_t cn_sft_position(const cn_sft *s);
+/* Conversations of source src given so far, in passes over it. */
+double cn_sft_epochs(const cn_sft *s, int src);
 cn_status cn_sft_skip(cn_sft *s, uint64_t sequences);
 /* Back to the first sequence (held-out data read again from its start). */
 void cn_sft_rewind(cn_sft *s);

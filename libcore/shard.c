@@ -34,8 +34,17 @@ void cn_shard_header_write(uint8_t p[CN_SHARD_HEADER], const cn_shard_info *info
     wr32(p + 48, info->flags);
 }
 
+cn_status cn_shard_bad_magic(const uint8_t *p, size_t n, const char *name) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    if (i < n && p[i] == '{')
+        return cn_fail(CN_EFORMAT, "%s: not a token shard (bad magic): it reads as JSONL text; cn-tokenize -t TOKENIZER.json makes shards of it",
+                       name);
+    return cn_fail(CN_EFORMAT, "%s: not a token shard (bad magic)", name);
+}
+
 cn_status cn_shard_header_parse(const uint8_t *p, cn_shard_info *info, const char *name) {
-    if (memcmp(p, CN_SHARD_MAGIC, 8) != 0) return cn_fail(CN_EFORMAT, "%s: not a token shard (bad magic)", name);
+    if (memcmp(p, CN_SHARD_MAGIC, 8) != 0) return cn_shard_bad_magic(p, CN_SHARD_HEADER, name);
     info->width = rd32(p + 8);
     info->vocab_size = rd32(p + 12);
     memcpy(info->tok_hash, p + 16, 32);

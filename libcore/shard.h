@@ -47,6 +47,9 @@ static inline uint32_t cn_doc_id(const cn_doc *d, uint32_t i) {
 void cn_shard_info_init(cn_shard_info *info, uint32_t vocab_size, const uint8_t tok_hash[32], uint32_t flags);
 /* Parses and checks a 64-byte header; `name` is used in messages. */
 cn_status cn_shard_header_parse(const uint8_t *p, cn_shard_info *info, const char *name);
+/* The error for bytes p (n of them) that do not start with the magic: a hint
+ * to run cn-tokenize when they read as JSONL text. */
+cn_status cn_shard_bad_magic(const uint8_t *p, size_t n, const char *name);
 void cn_shard_header_write(uint8_t p[CN_SHARD_HEADER], const cn_shard_info *info);
 
 /* SHA-256 of a tokenizer.json file's bytes, for the header. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "crc.h"
 #include "io.h"
+#include "jsonl.h"
 #include "tok_impl.h"
 #include "utf8.h"
 
@@ -493,8 +494,19 @@ static cn_status load_wordpiece(cn_tok *t, const cJSON *m) {
     if (strlen(pre) >= sizeof b->prefix) return cn_fail(CN_EFORMAT, "%s: WordPiece prefix too long", t->name);
     b->prefix_len = strlen(pre);
     memcpy(b->prefix, pre, b->prefix_len);
-    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(m, "max_input_chars_per_word");
-    b->max_chars = cJSON_IsNumber(mx) && mx->valuedouble >= 0 ? (size_t)mx->valuedouble : 100;
+    /* a usize to HF: a whole number (one past 2^53 is no limit in practice) */
+    b->max_chars = 100;
+    if (cJSON_GetObjectItemCaseSensitive(m, "max_input_chars_per_word")) {
+        int64_t mx;
+        size_t n = strlen(t->name) + 8;
+        char *where = malloc(n);
+        if (!where) return cn_fail(CN_ENOMEM, "out of memory");
+        snprintf(where, n, "%s: model", t->name);
+        cn_status st = cn_json_int(m, "max_input_chars_per_word", where, 0, CN_JSON_INT_MAX, &mx);
+        free(where);
+        if (st) return st;
+        b->max_chars = (size_t)mx;
+    }
     return tok_merges_init(&b->merges, 0);
 }
 

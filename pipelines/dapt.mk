@@ -75,7 +75,7 @@ $(W)/base-config.json: $(W)/base-tok.json
 
 # the base model
 $(W)/base/model.safetensors: $(W)/base-config.json $(W)/base-general-train.tok
-	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $(call strip_v,$(BASE_SEED)) --out $(W)/base \
+	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $(call strip_v,$(BASE_SEED)) --overwrite --out $(W)/base \
 	  --tokens $(call strip_v,$(BASE_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(BASE_LR)) --warmup 20 --no-cross-doc \
 	  --log $(W)/base.log $(W)/base-general-train.tok
@@ -101,7 +101,7 @@ $(W)/blend-$(T)-s%.tok: $(W)/$(T)-domain-train.tok $(W)/$(T)-general-train.tok
 	  $(call strip_v,$(GENERAL_W)):$(W)/$(T)-general-train.tok -o $@
 
 $(W)/dapt-$(T)-s%/model.safetensors: $(W)/base/model.safetensors $(W)/blend-$(T)-s%.tok $(W)/$(T)-tok.json
-	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base -t $(W)/$(T)-tok.json $(GROW) --out $(W)/dapt-$(T)-s$* \
+	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base -t $(W)/$(T)-tok.json $(GROW) --overwrite --out $(W)/dapt-$(T)-s$* \
 	  --tokens $(call strip_v,$(DAPT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 10 --no-cross-doc \
 	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T)-s$*.tok
@@ -110,7 +110,7 @@ $(W)/dapt-$(T)-s%/model.safetensors: $(W)/base/model.safetensors $(W)/blend-$(T)
 SEEDLIST := $(call strip_v,$(SEEDS))
 FIRST := $(firstword $(SEEDLIST))
 $(W)/sft-$(T)/model.safetensors: $(W)/dapt-$(T)-s$(FIRST)/model.safetensors $(DATA)/chat-train.jsonl.zst
-	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --out $(W)/sft-$(T) \
+	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --overwrite --out $(W)/sft-$(T) \
 	  --tokens $(call strip_v,$(SFT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log \
 	  $(DATA)/chat-train.jsonl.zst

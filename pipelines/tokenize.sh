@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     -o) out=$2; shift 2 ;;
     -j) jobs=$2; shift 2 ;;
     --) shift; while [ $# -gt 0 ] && [ "$1" != -- ]; do par+=("$1"); shift; done; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
     -*) echo "$prog: unknown option $1" >&2; exit 2 ;;
     *) break ;;
     esac

@@ -56,7 +56,7 @@ typedef struct {
     int nval;
     double init_std;
     int64_t bos, eos;
-    int bos_set, eos_set, no_cross;
+    int bos_set, eos_set, no_cross, std_set, head_set;
 } opts;
 
 /* map.jsonl of cn-vocab augment: {"id", "piece", "base_ids"} per new token */
@@ -159,6 +159,22 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     return st;
 }
 
+/* --resume with --bos/--eos that differ from the run's */
+static void resume_id(const char *opt, int64_t mine, int64_t run) {
+    char a[32] = "none", b[32] = "none";
+    if (mine >= 0) snprintf(a, sizeof a, "%lld", (long long)mine);
+    if (run >= 0) snprintf(b, sizeof b, "%lld", (long long)run);
+    cn_train_differs(opt, a, b);
+}
+
+/* --resume with -t: the same tokenizer as the checkpoint's (by SHA-256) */
+static void resume_same_tokenizer(const char *given, const char *ckpt_tok) {
+    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
+    if (!b) cn_die_status();
+    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
+    cn_tok_free(a), cn_tok_free(b);
+}
+
 static int run(opts *o, int ndata, char **data_paths) {
     cn_config c;
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
@@ -167,17 +183,25 @@ static int run(opts *o, int ndata, char **data_paths) {
         cn_train_resume(&o->t, &ckdir, &trainer);
         if (cn_config_load(ckdir, &c)) cn_die_status();
         const cJSON *h = trainer.options;
-        o->no_cross = (int)cn_train_int(h, "no_cross_doc", 0, 1);
-        o->bos = cn_train_int(h, "bos", -1, INT32_MAX), o->eos = cn_train_int(h, "eos", -1, INT32_MAX), o->bos_set = o->eos_set = 1;
+        int no_cross = (int)cn_train_int(h, "no_cross_doc", 0, 1);
+        int64_t bos = cn_train_int(h, "bos", -1, INT32_MAX), eos = cn_train_int(h, "eos", -1, INT32_MAX);
+        if (o->no_cross && !no_cross) cn_train_differs("--no-cross-doc", "given", "attention across documents");
+        if (o->bos_set && o->bos != bos) resume_id("--bos", o->bos, bos);
+        if (o->eos_set && o->eos != eos) resume_id("--eos", o->eos, eos);
+        o->no_cross = no_cross, o->bos = bos, o->eos = eos, o->bos_set = o->eos_set = 1;
         /* the tokenizer: into OUT (where the final model goes), since --keep
-         * may remove the checkpoint it comes from */
+         * may remove the checkpoint it comes from; -t given again must be it */
         char from[4300];
         snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
         snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->t.out);
+        const char *given = o->tok;
         o->tok = NULL;
         if (access(from, R_OK) == 0) {
+            if (given) resume_same_tokenizer(given, from);
             if (cn_copy_file(from, tokbuf)) cn_die_status();
             o->tok = tokbuf;
+        } else if (given) {
+            cn_train_differs("-t", given, "no tokenizer");
         }
     } else if (cn_config_load(o->init ? o->init : o->config, &c)) {
         cn_die_status();
@@ -221,6 +245,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (has && info->vocab_size > (uint32_t)c.vocab)
             cn_die("%s: vocabulary of %u, the model has %d", data_paths[i], info->vocab_size, c.vocab);
     }
+    if (tok && !o->vmap && cn_tok_vocab_size(tok) > (uint32_t)c.vocab)
+        cn_die("%s: %u tokens, the model %d: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model",
+               o->tok, cn_tok_vocab_size(tok), c.vocab);
     data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}};
     if (!(d.pk = cn_packer_new(src, ndata, &d.po))) cn_die_status();
     free(src);
@@ -288,7 +315,7 @@ int main(int argc, char **argv) {
         case O_STD: {
             double v = cn_opt_double("--init-std", optarg);
             if (!(v > 0)) cn_usage_error("option --init-std: must be above 0");
-            o.init_std = v;
+            o.init_std = v, o.std_set = 1;
             break;
         }
         case O_VMAP: o.vmap = optarg; break;
@@ -298,7 +325,7 @@ int main(int argc, char **argv) {
             break;
         case O_HEAD:
             if (strcmp(optarg, "mean") && strcmp(optarg, "zero")) cn_usage_error("option --head-init: mean or zero");
-            o.head_zero = strcmp(optarg, "zero") == 0;
+            o.head_zero = strcmp(optarg, "zero") == 0, o.head_set = 1;
             break;
         case 'q': o.t.quiet = 1; break;
         case 'h': usage();
@@ -311,8 +338,13 @@ int main(int argc, char **argv) {
     if (!o.t.resume && !o.init == !o.config) cn_usage_error("give one of --init MODEL_DIR or --config config.json");
     if (!o.t.out && !o.t.dry && !o.t.resume) cn_usage_error("no output: give --out DIR");
     if (o.t.steps && o.t.tokens) cn_usage_error("give --steps or --tokens, not both");
+    if (o.std_set && !o.config) cn_usage_error("--init-std sets --config's random weights: not with --init or --resume");
+    if (o.vmap && !o.init) cn_usage_error("--vocab-map grows an --init model: not with --config or --resume");
+    if (o.head_set && !o.vmap) cn_usage_error("--head-init sets the rows --vocab-map adds: give --vocab-map");
     if (optind >= argc && !o.t.dry) cn_usage_error("no training data: give shard files, Megatron prefixes or -");
     if (o.t.threads > 0) omp_set_num_threads(o.t.threads);
+    o.t.data = argv + optind, o.t.ndata = argc - optind;
+    cn_train_check_out(&o.t, o.init);
     int rc = run(&o, argc - optind, argv + optind);
     free(o.val);
     cn_dist_finalize();

@@ -173,32 +173,26 @@ static void measure(enc *e, const char *file, const char *field, tallies *t) {
 
 static void put(cn_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(cn_out *out, const char *fmt, ...) {
-    char line[2048];
+    char *line;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    int n = vasprintf(&line, fmt, ap); /* whole, however long the paths in it */
     va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n >= sizeof line) n = sizeof line - 1;
+    if (n < 0) cn_die("out of memory");
     if (cn_out_write(out, line, (size_t)n)) {
         cn_out_abort(out);
         cn_die_status();
     }
+    free(line);
 }
 
-/* a JSON string literal of s into buf */
-static const char *jstr(char *buf, size_t cap, const char *s) {
-    size_t k = 0;
-    buf[k++] = '"';
-    for (; *s && k + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') buf[k++] = '\\', buf[k++] = (char)c;
-        else if (c < 0x20) k += (size_t)snprintf(buf + k, cap - k, "\\u%04x", c);
-        else buf[k++] = (char)c;
-    }
-    buf[k++] = '"';
-    buf[k] = 0;
-    return buf;
+/* s as a JSON string literal (malloc'd) */
+static char *jstr(const char *s) {
+    cJSON *j = cJSON_CreateString(s);
+    char *lit = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!lit) cn_die("out of memory");
+    return lit;
 }
 
 /* ---- ppl ---- */
@@ -352,9 +346,7 @@ static int ppl_main(int argc, char **argv) {
         }
 #undef PUSH_SEQ
         ppl_flush(&p);
-        char data[1024], model[1024];
-        jstr(data, sizeof data, argv[f]);
-        jstr(model, sizeof model, dir);
+        char *data = jstr(argv[f]), *model = jstr(dir);
         double loss = p.count ? p.nll / p.count : 0;
         const char *fmt = "{\"task\": \"ppl\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %llu, \"model\": %s, \"data\": %s}\n";
         put(out, fmt, "loss", loss, (unsigned long long)docs, model, data);
@@ -362,6 +354,7 @@ static int ppl_main(int argc, char **argv) {
         put(out, fmt, "bits_per_byte", bytes ? p.nll / log(2.0) / (double)bytes : 0.0, (unsigned long long)docs, model, data);
         put(out, fmt, "tokens", p.count, (unsigned long long)docs, model, data);
         put(out, fmt, "bytes", (double)bytes, (unsigned long long)docs, model, data);
+        free(data), free(model);
     }
     cn_progress_end(&prog);
     if (cn_out_commit(out)) cn_die_status();
@@ -386,8 +379,8 @@ static int unigram_main(int argc, char **argv) {
         else if (c == 'h') usage();
         else cn_usage_error("unknown option");
     }
-    (void)quiet;
     if (!train || optind >= argc) cn_usage_error("unigram needs --train SHARD and the shards to score");
+    cn_progress_begin(&prog, quiet);
     cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO};
     cn_docsrc *src = cn_docsrc_open(train, &so);
     if (!src) cn_die_status();
@@ -397,8 +390,11 @@ static int unigram_main(int argc, char **argv) {
     for (uint32_t i = 0; i < v; i++) count[i] = 1;
     cn_doc d;
     cn_status st;
-    while ((st = cn_docsrc_next(src, &d)) == CN_OK)
+    uint64_t ndoc = 0;
+    while ((st = cn_docsrc_next(src, &d)) == CN_OK) {
         for (uint32_t k = 0; k < d.n; k++) count[cn_doc_id(&d, k)]++, total++;
+        cn_progress_update(&prog, 0, "cn-score: %s: %llu documents counted", train, (unsigned long long)++ndoc);
+    }
     if (st != CN_EOF) cn_die_status();
     cn_docsrc_close(src);
     cn_out *out = cn_out_open(NULL, 0);
@@ -412,16 +408,17 @@ static int unigram_main(int argc, char **argv) {
                 nll -= log((id < v ? count[id] : 1) / total);
             }
             tokens += d.n, bytes += d.text_bytes, docs++;
+            cn_progress_update(&prog, 0, "cn-score: %s: %.0f documents scored", argv[f], docs);
         }
         if (st != CN_EOF) cn_die_status();
         cn_docsrc_close(s);
-        char data[1024], model[1024];
-        jstr(data, sizeof data, argv[f]);
-        jstr(model, sizeof model, train);
+        char *data = jstr(argv[f]), *model = jstr(train);
         const char *fmt = "{\"task\": \"unigram\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %.0f, \"model\": %s, \"data\": %s}\n";
         put(out, fmt, "loss", tokens ? nll / tokens : 0.0, docs, model, data);
         put(out, fmt, "bits_per_byte", bytes ? nll / log(2.0) / bytes : 0.0, docs, model, data);
+        free(data), free(model);
     }
+    cn_progress_end(&prog);
     free(count);
     if (cn_out_commit(out)) cn_die_status();
     return 0;
@@ -722,9 +719,7 @@ static void mc_score(const mc_opts *o, const mc_set *set, cn_out *out) {
     size_t *pool = malloc((o->dev ? o->dev->n : 0) * sizeof *pool + 1);
     if (!pool) cn_die("out of memory");
     mc_tally t = {0};
-    char data[1024], model[1024];
-    jstr(data, sizeof data, set->path);
-    jstr(model, sizeof model, o->model);
+    char *data = jstr(set->path), *model = jstr(o->model);
     for (size_t c0 = 0; c0 < set->n; c0 += MC_CHUNK) {
         mc_chunk ch = {.c0 = c0, .nq = set->n - c0 < MC_CHUNK ? set->n - c0 : MC_CHUNK};
         mc_chunk_build(o, set, pool, &ch);
@@ -750,6 +745,7 @@ static void mc_score(const mc_opts *o, const mc_set *set, cn_out *out) {
     put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, o->shots, t.truncated);
     put(out, "{\"task\": \"mc\", \"metric\": \"chance\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, \"shots\": %d}\n",
         t.chance / (double)set->n, set->n, model, data, o->shots);
+    free(data), free(model);
 }
 
 static int mc_main(int argc, char **argv) {
@@ -913,8 +909,12 @@ int main(int argc, char **argv) {
     cn_progress_begin(&prog, quiet);
     cn_out *out = cn_out_open(out_path, 0);
     if (!out) cn_die_status();
+    int width = 32; /* the data column: each path whole */
+    for (int f = optind; f < argc; f++)
+        if (strlen(argv[f]) > (size_t)width) width = (int)strlen(argv[f]);
     if (table) {
-        put(out, "%-32s %-12s %7s %12s", "data", "kind", "docs", "bytes");
+        for (int k = 0; k < ntok; k++) put(out, "tokenizer %c: %s\n", 'A' + k, tokp[k]);
+        put(out, "%-*s %-12s %7s %12s", width, "data", "kind", "docs", "bytes");
         for (int k = 0; k < ntok; k++) put(out, " %12s %10s", k ? "tokens B" : "tokens A", k ? "bytes/tok B" : "bytes/tok A");
         put(out, "%s\n", ntok == 2 ? "  B vs A" : "");
     }
@@ -926,10 +926,7 @@ int main(int argc, char **argv) {
             const tally *k = &t->k[i];
             if (i > 0 && t->n == 1 && k->docs == t->k[0].docs) continue; /* one kind: "all" says it */
             if (table) {
-                const char *shown = argv[f];
-                size_t sl = strlen(shown);
-                if (sl > 32) shown += sl - 32; /* the end of a long path says most */
-                put(out, "%-32s %-12.12s %7llu %12llu", shown, k->name, (unsigned long long)k->docs,
+                put(out, "%-*s %-12s %7llu %12llu", width, argv[f], k->name, (unsigned long long)k->docs,
                     (unsigned long long)k->bytes);
                 for (int m = 0; m < ntok; m++)
                     put(out, " %12llu %10.3f", (unsigned long long)k->tokens[m],
@@ -939,11 +936,9 @@ int main(int argc, char **argv) {
                 put(out, "\n");
                 continue;
             }
-            char data[1024], kind[256], model[1024];
-            jstr(data, sizeof data, argv[f]);
-            jstr(kind, sizeof kind, k->name);
+            char *data = jstr(argv[f]), *kind = jstr(k->name);
             for (int m = 0; m < ntok; m++) {
-                jstr(model, sizeof model, tokp[m]);
+                char *model = jstr(tokp[m]);
                 const char *fmt = "{\"task\": \"tokens\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %llu, \"model\": %s, \"data\": %s, \"kind\": %s}\n";
                 unsigned long long docs = (unsigned long long)k->docs;
                 put(out, fmt, "bytes", (double)k->bytes, docs, model, data, kind);
@@ -952,7 +947,9 @@ int main(int argc, char **argv) {
                 if (m == 1 && k->tokens[0])
                     put(out, fmt, "token_change", ((double)k->tokens[1] - (double)k->tokens[0]) / (double)k->tokens[0], docs, model,
                         data, kind);
+                free(model);
             }
+            free(data), free(kind);
         }
     }
     cn_progress_end(&prog);

@@ -43,6 +43,8 @@ static void usage(void) {
            "      --lora-dropout F   dropout on the adapters' input (default 0.05)\n"
            "      --merge            also write the model with the adapters merged into it\n"
            "      --val FILE         held-out chat records: their mean answer loss is val_loss\n"
+           "      --max-skip N       conversations that may be skipped (no assistant answer, or\n"
+           "                         answers --seq-len cuts off), each named; more stop (0)\n"
            "\nThe defaults: --lr 2e-5 (full) or 2e-4 (LoRA), --seq-len 256; the shared\n"
            "training options:\n%s",
            cn_prog, cn_prog, cn_train_help);
@@ -54,6 +56,8 @@ typedef struct {
     const char *init, *tok, *template_name, *val, *targets;
     int lora_rank, merge;
     double lora_alpha, lora_dropout;
+    int alpha_set, targets_set, dropout_set;
+    uint64_t max_skip;
 } opts;
 
 typedef struct {
@@ -130,8 +134,36 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     return st;
 }
 
+/* says which conversations of path were skipped and why (rank 0); their count */
+static uint64_t report_skipped(const char *path, const cn_sft_stats *st) {
+    if (!st->skipped || cn_dist_rank() != 0) return st->skipped;
+    char lines[128] = "";
+    size_t k = 0;
+    for (uint64_t i = 0; i < st->skipped && i < CN_SFT_SKIP_LINES; i++)
+        k += (size_t)snprintf(lines + k, sizeof lines - k, "%s%llu", i ? ", " : "", (unsigned long long)st->skip_line[i]);
+    fprintf(stderr, "%s: %s: %llu conversation%s skipped (line%s %s%s): %llu with no assistant answer, %llu whose answers --seq-len cuts off\n",
+            cn_prog, path, (unsigned long long)st->skipped, st->skipped == 1 ? "" : "s", st->skipped == 1 ? "" : "s", lines,
+            st->skipped > CN_SFT_SKIP_LINES ? ", ..." : "", (unsigned long long)(st->skipped - st->skipped_cut),
+            (unsigned long long)st->skipped_cut);
+    return st->skipped;
+}
+
+/* two --lora-targets lists naming the same projections */
+static int same_targets(const char *a, const char *b) {
+    unsigned x, y;
+    return !cn_lora_parse_targets(a, &x) && !cn_lora_parse_targets(b, &y) && x == y;
+}
+
+/* --resume with -t: the same tokenizer as the checkpoint's (by SHA-256) */
+static void resume_same_tokenizer(const char *given, const char *ckpt_tok) {
+    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
+    if (!b) cn_die_status();
+    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
+    cn_tok_free(a), cn_tok_free(b);
+}
+
 static int run(opts *o, int ndata, char **data_paths) {
-    char *ckdir = NULL, *tj = NULL;
+    char *ckdir = NULL, *tj = NULL, tokbuf[4200];
     cn_trainer_state trainer = {0};
     if (o->t.resume) { /* the checkpoint's settings replace the command line's */
         cn_train_resume(&o->t, &ckdir, &trainer);
@@ -139,9 +171,31 @@ static int run(opts *o, int ndata, char **data_paths) {
         const cJSON *in = cJSON_GetObjectItemCaseSensitive(h, "init"), *tp = cJSON_GetObjectItemCaseSensitive(h, "template");
         const cJSON *tg = cJSON_GetObjectItemCaseSensitive(h, "lora_targets");
         if (!cJSON_IsString(in) || !cJSON_IsString(tp) || !cJSON_IsString(tg)) cn_die("%s/trainer.json: not cn-sft's", ckdir);
+        int rank = (int)cn_train_int(h, "lora_rank", 0, 1 << 20), merge = (int)cn_train_int(h, "merge", 0, 1);
+        double alpha = cn_train_num(h, "lora_alpha"), dropout = cn_train_num(h, "lora_dropout");
+        char a[64], b[64];
+        if (o->template_name && cn_tool_template(o->template_name, NULL) != cn_tool_template(tp->valuestring, NULL))
+            cn_train_differs("--template", o->template_name, tp->valuestring);
+        if (o->lora_rank && o->lora_rank != rank)
+            snprintf(a, sizeof a, "%d", o->lora_rank), snprintf(b, sizeof b, "%d", rank), cn_train_differs("--lora-rank", a, b);
+        if (o->alpha_set && o->lora_alpha != alpha)
+            snprintf(a, sizeof a, "%g", o->lora_alpha), snprintf(b, sizeof b, "%g", alpha), cn_train_differs("--lora-alpha", a, b);
+        if (o->dropout_set && o->lora_dropout != dropout)
+            snprintf(a, sizeof a, "%g", o->lora_dropout), snprintf(b, sizeof b, "%g", dropout), cn_train_differs("--lora-dropout", a, b);
+        if (o->targets_set && !same_targets(o->targets, tg->valuestring)) cn_train_differs("--lora-targets", o->targets, tg->valuestring);
+        if (o->merge && !merge) cn_train_differs("--merge", "given", "no merge");
         o->init = in->valuestring, o->template_name = tp->valuestring, o->targets = tg->valuestring;
-        o->lora_rank = (int)cn_train_int(h, "lora_rank", 0, 1 << 20), o->lora_alpha = cn_train_num(h, "lora_alpha");
-        o->lora_dropout = cn_train_num(h, "lora_dropout"), o->merge = (int)cn_train_int(h, "merge", 0, 1);
+        o->lora_rank = rank, o->lora_alpha = alpha, o->lora_dropout = dropout, o->merge = merge;
+        /* the tokenizer: the checkpoint's, into OUT (where the final model
+         * goes), since --keep may remove the checkpoint; -t given again must be it */
+        char from[4300];
+        snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
+        snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->t.out);
+        if (access(from, R_OK) == 0) {
+            if (o->tok) resume_same_tokenizer(o->tok, from);
+            if (cn_copy_file(from, tokbuf)) cn_die_status();
+            o->tok = tokbuf;
+        }
     }
     cn_config c;
     if (cn_config_load(o->init, &c)) cn_die_status();
@@ -171,6 +225,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         return 0;
     }
     /* the data */
+    uint64_t skipped = 0;
     cn_sft_opts so = {T, o->t.seed, (int32_t)(eos >= 0 ? eos : 0)};
     if (!(r.data = cn_sft_new(&so))) cn_die_status();
     for (int i = 0; i < ndata; i++) {
@@ -182,11 +237,18 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (!o->t.quiet && cn_dist_rank() == 0)
             fprintf(stderr, "%s: %s: %llu conversations, %llu tokens, %llu trained%s\n", cn_prog, path, (unsigned long long)st.conversations,
                     (unsigned long long)st.tokens, (unsigned long long)st.trained, st.truncated ? " (some cut to --seq-len)" : "");
+        skipped += report_skipped(path, &st);
         if (!st.conversations) cn_die("%s: no conversation with an answer", path);
     }
     if (o->val) {
         if (!(r.val = cn_sft_new(&so)) || cn_sft_read(r.val, o->val, 1, tok, r.tpl, r.bos, r.eos)) cn_die_status();
+        cn_sft_stats st;
+        cn_sft_stats_of(r.val, 0, &st);
+        skipped += report_skipped(o->val, &st);
     }
+    if (skipped > o->max_skip)
+        cn_die("%llu conversations skipped, more than --max-skip %llu: give each an answer (or a longer --seq-len), or raise --max-skip",
+               (unsigned long long)skipped, (unsigned long long)o->max_skip);
     /* the model */
     cn_model *m = cn_model_new(&c, cn_tool_device(o->t.device));
     if (!m) cn_die_status();
@@ -218,12 +280,13 @@ int main(int argc, char **argv) {
     if (cn_dist_init(&argc, &argv)) cn_die_status();
     opts o = {.targets = "q,v", .lora_alpha = -1, .lora_dropout = 0.05};
     cn_train_opts_init(&o.t, 0); /* 0: by the kind of fine-tuning, below */
-    enum { O_TEMPLATE = 256, O_RANK, O_ALPHA, O_TARGETS, O_DROPOUT, O_MERGE, O_VAL, O_VERSION };
+    enum { O_TEMPLATE = 256, O_RANK, O_ALPHA, O_TARGETS, O_DROPOUT, O_MERGE, O_VAL, O_MAXSKIP, O_VERSION };
     static const struct option own[] = {
         {"init", required_argument, 0, 'i'}, {"out", required_argument, 0, 'o'}, {"tokenizer", required_argument, 0, 't'},
         {"template", required_argument, 0, O_TEMPLATE}, {"lora-rank", required_argument, 0, O_RANK},
         {"lora-alpha", required_argument, 0, O_ALPHA}, {"lora-targets", required_argument, 0, O_TARGETS},
         {"lora-dropout", required_argument, 0, O_DROPOUT}, {"merge", no_argument, 0, O_MERGE}, {"val", required_argument, 0, O_VAL},
+        {"max-skip", required_argument, 0, O_MAXSKIP},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     struct option *longs = cn_train_longopts(own);
@@ -244,14 +307,17 @@ int main(int argc, char **argv) {
         case O_ALPHA:
             o.lora_alpha = cn_opt_double("--lora-alpha", optarg);
             if (!(o.lora_alpha > 0)) cn_usage_error("option --lora-alpha: must be above 0");
+            o.alpha_set = 1;
             break;
-        case O_TARGETS: o.targets = optarg; break;
+        case O_TARGETS: o.targets = optarg, o.targets_set = 1; break;
         case O_DROPOUT:
             o.lora_dropout = cn_opt_double("--lora-dropout", optarg);
             if (!(o.lora_dropout >= 0 && o.lora_dropout < 1)) cn_usage_error("option --lora-dropout: in [0, 1)");
+            o.dropout_set = 1;
             break;
         case O_MERGE: o.merge = 1; break;
         case O_VAL: o.val = optarg; break;
+        case O_MAXSKIP: o.max_skip = cn_opt_u64("--max-skip", optarg); break;
         case 'q': o.t.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
@@ -264,7 +330,9 @@ int main(int argc, char **argv) {
     if (!o.t.out && !o.t.dry && !o.t.resume) cn_usage_error("no output: give --out DIR");
     if (o.t.steps && o.t.tokens) cn_usage_error("give --steps or --tokens, not both");
     if (optind >= argc && !o.t.dry) cn_usage_error("no training data: give chat JSONL files");
-    if (o.merge && !o.lora_rank) cn_usage_error("--merge goes with --lora-rank");
+    if (o.merge && !o.lora_rank && !o.t.resume) cn_usage_error("--merge goes with --lora-rank");
+    if ((o.alpha_set || o.targets_set || o.dropout_set) && !o.lora_rank && !o.t.resume)
+        cn_usage_error("--%s sets LoRA adapters: give --lora-rank", o.alpha_set ? "lora-alpha" : o.targets_set ? "lora-targets" : "lora-dropout");
     if (o.lora_alpha < 0) o.lora_alpha = 2.0 * (o.lora_rank ? o.lora_rank : 1);
     if (!(o.t.lr > 0)) o.t.lr = o.lora_rank ? 2e-4 : 2e-5;
     if (o.lora_rank) {
@@ -272,6 +340,8 @@ int main(int argc, char **argv) {
         if (cn_lora_parse_targets(o.targets, &mask)) cn_usage_error("--lora-targets: %s", cn_errmsg());
     }
     if (o.t.threads > 0) omp_set_num_threads(o.t.threads);
+    o.t.data = argv + optind, o.t.ndata = argc - optind;
+    cn_train_check_out(&o.t, o.init);
     int rc = run(&o, argc - optind, argv + optind);
     cn_dist_finalize();
     return rc;

@@ -21,7 +21,8 @@ static void usage(void) {
            "TOKENIZER.json in the header. --decode turns shards back into JSONL text.\n\n"
            "  -t, --tokenizer FILE   the tokenizer.json (required)\n"
            "  -o, --output FILE      write FILE (atomically) instead of stdout; with\n"
-           "                         --format megatron, the output prefix\n"
+           "                         --format megatron, the output prefix (PREFIX.bin, .idx;\n"
+           "                         a name ending in .bin or .idx is taken as its prefix)\n"
            "  -z, --zstd             compress the output (implied by *.zst)\n"
            "  -f, --force-tty        write binary data even to a terminal\n"
            "      --field NAME       the text field (default text)\n"
@@ -44,7 +45,7 @@ typedef struct {
     const char *tok_path, *out_path, *field;
     int zstd, force_tty, literal, megatron, replace, decode, force, quiet, threads;
     int64_t eos;
-    int eos_set;
+    int eos_set, format_set, threads_set, field_set;
 } opts;
 
 static cn_progress prog;
@@ -354,9 +355,10 @@ int main(int argc, char **argv) {
         case 'f': o.force_tty = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage();
-        case O_FIELD: o.field = optarg; break;
+        case O_FIELD: o.field = optarg, o.field_set = 1; break;
         case O_LITERAL: o.literal = 1; break;
         case O_FORMAT:
+            o.format_set = 1;
             if (strcmp(optarg, "megatron") == 0) o.megatron = 1;
             else if (strcmp(optarg, "cn") != 0) cn_usage_error("option --format: expected cn or megatron");
             break;
@@ -368,7 +370,7 @@ int main(int argc, char **argv) {
         case O_THREADS: {
             uint64_t v = cn_opt_u64("--threads", optarg);
             if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
-            o.threads = (int)v;
+            o.threads = (int)v, o.threads_set = 1;
             break;
         }
         case O_DECODE: o.decode = 1; break;
@@ -378,6 +380,20 @@ int main(int argc, char **argv) {
         }
     }
     if (!o.tok_path) cn_usage_error("no tokenizer: give -t TOKENIZER.json");
+    const char *encoding = o.field_set ? "--field" : o.literal ? "--literal-special" : o.format_set ? "--format" : o.eos_set ? "--eos"
+                         : o.replace ? "--replace-invalid-utf8" : o.threads_set ? "--threads" : NULL;
+    if (o.decode && encoding) cn_usage_error("%s is an encoding option: not with --decode", encoding);
+    if (o.decode && o.force_tty && !o.zstd) cn_usage_error("--decode writes text: -f goes with -z");
+    if (!o.decode && o.force) cn_usage_error("--force decodes shards of another tokenizer: it goes with --decode");
+    if (!o.decode && o.eos_set && !o.megatron) cn_usage_error("--eos goes with --format megatron (token shards store no EOS; readers add it)");
+    char *prefix = NULL; /* megatron: -o PREFIX, or PREFIX.bin or PREFIX.idx as Megatron names its files */
+    if (o.megatron && o.out_path) {
+        size_t len = strlen(o.out_path);
+        if (len > 4 && (strcmp(o.out_path + len - 4, ".bin") == 0 || strcmp(o.out_path + len - 4, ".idx") == 0)) {
+            if (!(prefix = strndup(o.out_path, len - 4))) cn_die("out of memory");
+            o.out_path = prefix;
+        }
+    }
     int n = argc - optind;
     char **files = argv + optind;
     static char *stdin_only[] = {"-"};
@@ -386,5 +402,7 @@ int main(int argc, char **argv) {
         files = stdin_only;
     }
     cn_progress_begin(&prog, o.quiet);
-    return o.decode ? decode(&o, n, files) : encode(&o, n, files);
+    int rc = o.decode ? decode(&o, n, files) : encode(&o, n, files);
+    free(prefix);
+    return rc;
 }

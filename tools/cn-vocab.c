@@ -231,7 +231,9 @@ int main(int argc, char **argv) {
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int c;
+    unsigned char seen[512] = {0};
     while ((c = getopt_long(argc, argv, "t:n:b:a:m:o:qh", longs, NULL)) != -1) {
+        if (c > 0 && c < 512) seen[c] = 1;
         switch (c) {
         case 't':
             if (strcmp(optarg, "spm-bpe") == 0) o.type = CN_BPE_SPM;
@@ -282,6 +284,17 @@ int main(int argc, char **argv) {
         default: cn_usage_error("unknown option");
         }
     }
+    /* an option of the other command is an error, not silently dropped */
+    static const struct { int code, train; const char *name; } own[] = {
+        {'t', 1, "--type"}, {'n', 1, "--vocab-size"}, {O_COVERAGE, 1, "--coverage"}, {O_MAXCHARS, 1, "--max-token-chars"},
+        {O_MINCOUNT, 1, "--min-count"}, {'b', 0, "--base"}, {O_DOMAIN, 0, "--domain"}, {O_GENERAL, 0, "--general"},
+        {'a', 0, "--add"}, {O_DTOK, 0, "--domain-tokenizer"}, {O_DVOCAB, 0, "--domain-vocab"}, {O_GFRAC, 0, "--general-frac"},
+        {O_MINFIRE, 0, "--min-fire"}, {O_ROUNDS, 0, "--rounds"}, {'m', 0, "--map"}, {O_THREADS, 0, "--threads"},
+    };
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (seen[own[i].code] && own[i].train != is_train)
+            cn_usage_error("%s is an option of cn-vocab %s, not of %s", own[i].name, own[i].train ? "train" : "augment",
+                           is_train ? "train" : "augment");
     cn_progress_begin(&prog, o.quiet);
     if (is_train) return train(&o, argc - optind, argv + optind);
     if (optind < argc) cn_usage_error("augment takes no file arguments: give --domain FILE... and --general FILE...");

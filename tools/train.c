@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ckpt.h"
 #include "dist.h"
@@ -14,7 +15,7 @@
 #include "tool.h"
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
-       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1 };
+       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1, T_OVERWRITE };
 
 static const struct option shared[] = {
     {"steps", required_argument, 0, T_STEPS},       {"tokens", required_argument, 0, T_TOKENS},
@@ -30,6 +31,7 @@ static const struct option shared[] = {
     {"resume", required_argument, 0, T_RESUME},     {"val-every", required_argument, 0, T_VALEVERY},
     {"val-batches", required_argument, 0, T_VALBATCHES}, {"device", required_argument, 0, T_DEVICE},
     {"precision", required_argument, 0, T_PREC},    {"zero1", no_argument, 0, T_ZERO1},
+    {"overwrite", no_argument, 0, T_OVERWRITE},
 };
 
 const char cn_train_help[] =
@@ -54,7 +56,9 @@ const char cn_train_help[] =
     "      --val-every K      the held-out loss every K steps (default: at each checkpoint\n"
     "                         and the end), over up to --val-batches micro-batches (16)\n"
     "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
-    "                         tokens_per_s (and val_loss)\n"
+    "                         tokens_per_s (and val_loss), written as the run goes;\n"
+    "                         --resume continues the run's log after the checkpoint's step\n"
+    "      --overwrite        replace the model or run that --out holds (refused otherwise)\n"
     "      --dry-run          print the plan and the memory a step needs, then exit\n"
     "      --threads N        threads (default: all cores)\n"
     CN_DEVICE_HELP
@@ -93,6 +97,7 @@ static double opt_pos(const char *name, const char *v, int zero_ok) {
 }
 
 int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
+    if (ch >= T_STEPS && ch < T_STEPS + 64) o->given |= 1ull << (ch - T_STEPS);
     switch (ch) {
     case T_STEPS: o->steps = cn_opt_u64("--steps", arg); break;
     case T_TOKENS: o->tokens = cn_opt_u64("--tokens", arg); break;
@@ -134,6 +139,7 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_VALEVERY: o->val_every = cn_opt_u64("--val-every", arg); break;
     case T_DEVICE: o->device = cn_opt_device("--device", arg); break;
     case T_ZERO1: o->zero1 = 1; break;
+    case T_OVERWRITE: o->overwrite = 1; break;
     case T_PREC: o->precision = cn_opt_precision("--precision", arg); break;
     case T_VALBATCHES:
         o->val_batches = cn_opt_u64("--val-batches", arg);
@@ -188,6 +194,7 @@ int64_t cn_train_int(const cJSON *o, const char *key, int64_t lo, int64_t hi) {
 /* the trainer's state and settings, for trainer.json */
 static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint64_t step, uint64_t steps, uint64_t tokens) {
     cJSON *j = cJSON_CreateObject(), *p = cJSON_CreateObject(), *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "tool", cn_prog);
     cJSON_AddNumberToObject(j, "step", (double)step);
     cJSON_AddNumberToObject(j, "steps", (double)steps);
     cJSON_AddNumberToObject(j, "tokens", (double)tokens);
@@ -212,6 +219,7 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     cJSON_AddNumberToObject(x, "val_every", (double)o->val_every);
     cJSON_AddNumberToObject(x, "val_batches", (double)o->val_batches);
     cJSON_AddStringToObject(x, "precision", cn_precision_name(o->precision));
+    if (o->log) cJSON_AddStringToObject(x, "log", o->log);
     if (h->save_options) h->save_options(h->ctx, x);
     cJSON_AddItemToObject(j, "options", x);
     char *s = cJSON_Print(j);
@@ -220,7 +228,78 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     return s;
 }
 
+/* the same directory (both there) */
+static int same_dir(const char *a, const char *b) {
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+void cn_train_check_out(const cn_train_opts *o, const char *init) {
+    if (o->dry) return;
+    int resuming_here = o->resume && (!o->out || same_dir(o->out, o->resume) || strcmp(o->out, o->resume) == 0);
+    if (o->overwrite && resuming_here) cn_usage_error("--overwrite replaces a run: not with --resume, which continues it");
+    if (resuming_here) return;
+    const char *out = o->out;
+    if (init && same_dir(out, init))
+        cn_usage_error("--out %s is the --init model: a run never writes into the model it starts from; give another --out", out);
+    if (!cn_ckpt_in_use(out)) return;
+    if (!o->overwrite)
+        cn_die("%s: holds a model or a run already: --resume %s continues it, --overwrite replaces it, or give another --out", out, out);
+    if (cn_dist_rank() == 0) cn_ckpt_clear(out);
+    double done = 0; /* the other ranks wait for it */
+    if (cn_dist_sum_f64(&done, 1)) cn_die_status();
+}
+
+void cn_train_differs(const char *opt, const char *mine, const char *run) {
+    cn_usage_error("%s %s, but the run being resumed has %s (%s): a resumed run keeps its settings; leave %s out, or start a new "
+                   "run from the checkpoint with --init", opt, mine, run, trainer_path, opt);
+}
+
+/* the command line's value of each shared option given again, against the run's */
+static void resume_check(const cn_train_opts *cl, const cn_train_opts *run) {
+    char a[64], b[64];
+#define GIVEN(opt) (cl->given & (1ull << ((opt) - T_STEPS)))
+#define CHECK_U(opt, name, x, y) \
+    if (GIVEN(opt) && (x) != (y)) \
+        snprintf(a, sizeof a, "%llu", (unsigned long long)(x)), snprintf(b, sizeof b, "%llu", (unsigned long long)(y)), cn_train_differs(name, a, b)
+#define CHECK_D(opt, name, x, y) \
+    if (GIVEN(opt) && (x) != (y)) snprintf(a, sizeof a, "%g", (x)), snprintf(b, sizeof b, "%g", (y)), cn_train_differs(name, a, b)
+    CHECK_U(T_STEPS, "--steps", cl->steps, run->steps);
+    if (GIVEN(T_TOKENS)) { /* the steps those tokens make with the run's batch */
+        uint64_t batch = run->batch_tokens ? run->batch_tokens : run->micro * run->seq;
+        if ((cl->tokens + batch - 1) / batch != run->steps) {
+            snprintf(a, sizeof a, "%llu (%llu steps)", (unsigned long long)cl->tokens, (unsigned long long)((cl->tokens + batch - 1) / batch));
+            snprintf(b, sizeof b, "%llu steps of %llu tokens", (unsigned long long)run->steps, (unsigned long long)batch);
+            cn_train_differs("--tokens", a, b);
+        }
+    }
+    CHECK_U(T_SEQ, "--seq-len", cl->seq, run->seq);
+    CHECK_U(T_MICRO, "--micro-batch", cl->micro, run->micro);
+    CHECK_U(T_BATCH, "--batch-tokens", cl->batch_tokens, run->batch_tokens ? run->batch_tokens : run->micro * run->seq);
+    CHECK_D(T_LR, "--lr", cl->lr, run->lr);
+    CHECK_D(T_MINLR, "--min-lr", cl->min_lr, run->min_lr);
+    CHECK_U(T_WARMUP, "--warmup", cl->warmup, run->warmup);
+    if (GIVEN(T_SCHED) && strcmp(cl->schedule, run->schedule)) cn_train_differs("--schedule", cl->schedule, run->schedule);
+    CHECK_D(T_WD, "--weight-decay", cl->wd, run->wd);
+    CHECK_D(T_B1, "--beta1", cl->beta1, run->beta1);
+    CHECK_D(T_B2, "--beta2", cl->beta2, run->beta2);
+    CHECK_D(T_EPS, "--eps", cl->eps, run->eps);
+    CHECK_D(T_CLIP, "--clip", cl->clip, run->clip);
+    CHECK_U(T_SEED, "--seed", cl->seed, run->seed);
+    CHECK_U(T_SAVE, "--save-every", cl->save_every, run->save_every);
+    CHECK_U(T_KEEP, "--keep", cl->keep, run->keep);
+    CHECK_U(T_VALEVERY, "--val-every", cl->val_every, run->val_every);
+    CHECK_U(T_VALBATCHES, "--val-batches", cl->val_batches, run->val_batches);
+    if (GIVEN(T_PREC) && cl->precision != run->precision)
+        cn_train_differs("--precision", cn_precision_name(cl->precision), cn_precision_name(run->precision));
+    if (GIVEN(T_DRY)) cn_usage_error("--dry-run plans a new run: not with --resume");
+#undef GIVEN
+#undef CHECK_U
+#undef CHECK_D
+}
+
 void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
+    const cn_train_opts cl = *o; /* the command line's */
     if (!(*ckdir = cn_ckpt_latest(o->resume))) cn_die("%s: no checkpoint to resume (no %s/latest)", o->resume, o->resume);
     snprintf(trainer_path, sizeof trainer_path, "%s/trainer.json", *ckdir);
     size_t n;
@@ -229,6 +308,13 @@ void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
     cn_status st = cn_ckpt_trainer_parse(text, n, trainer_path, t);
     free(text);
     if (st) cn_die_status();
+    /* a run of the other trainer (runs before "tool" was written: by their options) */
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(t->root, "tool");
+    const char *tool = cJSON_IsString(tl) ? tl->valuestring
+                     : cJSON_GetObjectItemCaseSensitive(t->options, "template")     ? "cn-sft"
+                     : cJSON_GetObjectItemCaseSensitive(t->options, "no_cross_doc") ? "cn-pretrain"
+                                                                                    : NULL;
+    if (tool && strcmp(tool, cn_prog)) cn_die("%s: a run of %s: continue it with %s --resume %s", trainer_path, tool, tool, o->resume);
     const cJSON *h = t->options;
     const int64_t big = CN_JSON_INT_MAX;
     o->seq = (uint64_t)cn_train_int(h, "seq_len", 1, INT32_MAX), o->micro = (uint64_t)cn_train_int(h, "micro_batch", 1, INT32_MAX);
@@ -248,6 +334,9 @@ void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
         fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n", cn_prog,
                 (int)t->threads, o->threads);
     if (!o->out) o->out = o->resume;
+    resume_check(&cl, o);
+    const cJSON *lg = cJSON_GetObjectItemCaseSensitive(h, "log"); /* the run's log goes on unless --log names another */
+    if (!o->log && cJSON_IsString(lg) && *lg->valuestring) o->log = lg->valuestring;
 }
 
 /* SIGTERM, SIGUSR1: a checkpoint at the end of the step, exit 0. SIGINT
@@ -263,12 +352,60 @@ static void on_interrupt(int sig) {
     if (write(2, cn_prog, strlen(cn_prog)) > 0 && write(2, msg, sizeof msg - 1) > 0) return;
 }
 
+/* the command that continues the run: [mpirun -np N] TOOL --resume OUT DATA...,
+ * each word quoted for the shell where it needs it (malloc'd) */
+static char *resume_command(const cn_train_opts *o) {
+    size_t cap = 64 + strlen(cn_prog) + 4 * strlen(o->out), len = 0;
+    for (int i = 0; i < o->ndata; i++) cap += 4 * strlen(o->data[i]) + 3;
+    char *s = malloc(cap);
+    if (!s) cn_die("out of memory");
+    if (cn_dist_size() > 1) len += (size_t)sprintf(s, "mpirun -np %d ", cn_dist_size());
+    len += (size_t)sprintf(s + len, "%s --resume", cn_prog);
+    for (int i = -1; i < o->ndata; i++) {
+        const char *w = i < 0 ? o->out : o->data[i];
+        s[len++] = ' ';
+        if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-") == strlen(w)) {
+            len += (size_t)sprintf(s + len, "%s", w);
+            continue;
+        }
+        s[len++] = '\'';
+        for (; *w; w++) {
+            if (*w == '\'') memcpy(s + len, "'\\''", 4), len += 4;
+            else s[len++] = *w;
+        }
+        s[len++] = '\'';
+    }
+    s[len] = 0;
+    return s;
+}
+
+/* The data ended (a stream: stdin) during step: the steps trained since the
+ * last checkpoint are kept as a checkpoint of step - 1 (before: its
+ * trainer.json), then the run exits 1 saying how to continue. */
+static void data_ended(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, cn_metrics *log, cn_progress *prog,
+                       uint64_t step, uint64_t steps, uint64_t step0, const char *before, int zero) {
+    int rank = cn_dist_rank();
+    cn_progress_end(prog);
+    if (step - 1 > step0) {
+        if (zero && cn_model_unshard(m, cn_dist_allgather_f32)) cn_die_status();
+        if (rank == 0 && cn_ckpt_save(o->out, (int64_t)(step - 1), m, before, h->tokenizer, (int)o->keep)) cn_die_status();
+    }
+    if (log && cn_metrics_close(log)) cn_die_status();
+    char *last = cn_ckpt_latest(o->out), *cmd = resume_command(o);
+    if (rank == 0)
+        fprintf(stderr, "%s: the data ended during step %llu of %llu (a stream: it cannot be read again); %s%s%s%s\n", cn_prog,
+                (unsigned long long)step, (unsigned long long)steps, last ? "the last checkpoint is " : "no checkpoint was written",
+                last ? last : "", last ? "; continue with more data (the same stream, longer) and: " : "", last ? cmd : "");
+    free(last), free(cmd);
+    exit(1);
+}
+
 int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, uint64_t step0) {
     int T = (int)o->seq, B = (int)o->micro, accum;
     uint64_t steps = cn_train_steps(o, &accum), batch = (uint64_t)accum * B * T;
     if (cn_model_batch(m, B, T) || cn_model_set_precision(m, o->precision)) cn_die_status();
-    cn_out *log = NULL;
-    if (o->log && cn_dist_rank() == 0 && !(log = cn_out_open(o->log, 0))) cn_die_status();
+    cn_metrics *log = NULL; /* written as the run goes; a resumed run continues it after step0 */
+    if (o->log && cn_dist_rank() == 0 && !(log = cn_metrics_open(o->log, o->resume ? (int64_t)step0 : -1))) cn_die_status();
     size_t n = (size_t)B * T;
     int32_t *ids = malloc(n * 4), *tg = malloc(n * 4), *seg = malloc(n * 4), *pos = malloc(n * 4);
     if (!ids || !tg || !seg || !pos) cn_die("out of memory");
@@ -290,12 +427,14 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         fprintf(stderr, "%s: %d ranks, %d micro-batches of %d x %d a step%s\n", cn_prog, nrank, accum, B, T,
                 zero ? "; AdamW's moments sharded (ZeRO-1)" : "");
     if (zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
+    char *before = NULL; /* trainer.json as the step before leaves it: where the data stood */
     for (uint64_t step = step0 + 1; step <= steps; step++) {
         double loss = 0;
+        if (rank == 0) free(before), before = trainer_json(o, h, step - 1, steps, (step - 1) * batch);
         for (int a = 0; a < accum; a++) {
             for (int s = 0; s < B; s++) {
                 cn_status st = h->next(h->ctx, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
-                if (st == CN_EOF) cn_die("the data ended at step %llu (it cannot be read again: stdin)", (unsigned long long)step);
+                if (st == CN_EOF) data_ended(o, m, h, log, &prog, step, steps, step0, before, zero);
                 if (st) cn_die_status();
             }
             if (a % nrank != rank) continue;
@@ -321,7 +460,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         cn_model_scale_grad(m, 1.0f / (float)accum);
         double gn = cn_model_grad_norm(m);
         if (!isfinite(loss) || !isfinite(gn)) {
-            if (log) cn_out_abort(log);
+            if (log) cn_metrics_close(log); /* the log up to the step before stays */
             cn_die("step %llu: the loss (%g) or the gradient norm (%g) is not finite; stopping (the output is left as it was)",
                    (unsigned long long)step, loss, gn);
         }
@@ -346,7 +485,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             int k = snprintf(line, sizeof line,
                              "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f%s}\n",
                              (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
-            if (cn_out_write(log, line, (size_t)k)) cn_die_status();
+            if (cn_metrics_write(log, line, (size_t)k)) cn_die_status();
         }
         /* a checkpoint holds the whole optimizer: sharded moments are gathered for it */
         if (checkpoint && zero && cn_model_unshard(m, cn_dist_allgather_f32)) cn_die_status();
@@ -358,23 +497,24 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (checkpoint && zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
         if (interrupted) {
             cn_progress_end(&prog);
-            if (log && cn_out_commit(log)) cn_die_status();
-            char *last = cn_ckpt_latest(o->out);
+            if (log && cn_metrics_close(log)) cn_die_status();
+            char *last = cn_ckpt_latest(o->out), *cmd = resume_command(o);
             if (rank == 0)
-                fprintf(stderr, "%s: interrupted after step %llu; %s%s%s\n", cn_prog, (unsigned long long)step,
+                fprintf(stderr, "%s: interrupted after step %llu; %s%s%s%s\n", cn_prog, (unsigned long long)step,
                         last ? "the last checkpoint is " : "no checkpoint was written", last ? last : "",
-                        last ? " (continue with --resume)" : "");
-            free(last);
+                        last ? "; continue with: " : "", last ? cmd : "");
+            free(last), free(cmd);
             exit(130);
         }
         if (stopped) {
             cn_progress_end(&prog);
-            if (log && cn_out_commit(log)) cn_die_status();
+            if (log && cn_metrics_close(log)) cn_die_status();
             log = NULL;
+            char *cmd = resume_command(o);
             if (rank == 0)
-                fprintf(stderr, "%s: signal %d: checkpoint of step %llu in %s; continue with --resume %s\n", cn_prog,
-                        stop_signal ? (int)stop_signal : SIGTERM,
-                        (unsigned long long)step, o->out, o->out);
+                fprintf(stderr, "%s: signal %d: checkpoint of step %llu in %s; continue with: %s\n", cn_prog,
+                        stop_signal ? (int)stop_signal : SIGTERM, (unsigned long long)step, o->out, cmd);
+            free(cmd);
             break;
         }
     }
@@ -385,11 +525,11 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             cn_ckpt_remove_model(o->out);
             cn_die("%s", why ? why : "out of memory");
         }
-        if (log && cn_out_commit(log)) cn_die_status();
+        if (log && cn_metrics_close(log)) cn_die_status();
         if (!o->quiet)
             fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s; model in %s\n", cn_prog, (unsigned long long)steps,
                     (unsigned long long)(steps * batch), cn_now() - t0, o->out);
     }
-    free(ids), free(tg), free(seg), free(pos);
+    free(ids), free(tg), free(seg), free(pos), free(before);
     return stopped;
 }

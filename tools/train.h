@@ -16,8 +16,11 @@ typedef struct {
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches;
     double lr, min_lr, wd, beta1, beta2, eps, clip;
     const char *schedule, *out, *log, *resume, *device;
-    int dry, quiet, threads, zero1;
+    int dry, quiet, threads, zero1, overwrite;
     cn_precision precision; /* of the products (model.h) */
+    uint64_t given;         /* the shared options given on the command line (bit: option - 1000) */
+    char **data;            /* the data arguments, for the command that resumes */
+    int ndata;
 } cn_train_opts;
 
 /* the defaults: lr as given, cosine, AdamW 0.9/0.95/1e-8, wd 0.1, clip 1 */
@@ -73,8 +76,18 @@ void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_a
 
 /* Resume: OUT/latest's directory (malloc'd; cn_die when none) and its
  * trainer.json in *t (cn_ckpt_trainer_free); the shared options replaced by
- * the checkpoint's (a warning when the thread count differs). */
+ * the checkpoint's (a warning when the thread count differs). A setting the
+ * run recorded that the command line gives again with another value is a
+ * usage error (cn_train_differs); --threads, --device, --zero1 and --log may
+ * change. */
 void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t);
+/* Before a run writes to --out: refused when it is the init directory, or
+ * holds a model or a run (cn_ckpt_in_use) unless --overwrite, which clears
+ * that run first; resuming into the run's own directory passes. */
+void cn_train_check_out(const cn_train_opts *o, const char *init);
+/* With --resume: the usage error for option opt given as mine where the
+ * resumed run (its trainer.json) has run's. */
+void cn_train_differs(const char *opt, const char *mine, const char *run) __attribute__((noreturn));
 /* a number of the resumed trainer.json's object o: finite, or an integer
  * from lo to hi (cn_die naming the file otherwise) */
 double cn_train_num(const cJSON *o, const char *key);

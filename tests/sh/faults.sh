@@ -93,7 +93,7 @@ for t in $writers; do
     one_line err "^$t: (<stdout>|/dev/stdout): write error: No space left on device$"
     echo "ok   $t: /dev/full, as -o and as stdout"
 done
-# the trainers' --log (written whole at the end today: the model before it is whole)
+# the trainers' --log, written as the run goes: the first step's line fails
 expect 1 cn-pretrain -q --config cfg.json -t "$tok" --out lg --steps 4 --seq-len 32 --log /dev/full big.tok 2> err
 one_line err "^cn-pretrain: /dev/full: write error: No space left on device$"
 expect 1 cn-sft -q --init m --out lg2 --steps 4 --seq-len 64 --log /dev/full sft.jsonl 2> err
@@ -167,7 +167,7 @@ for t in $writers; do
             [ -e fed ] || [ $t = cn-sft ] || return 1
             [ $t = cn-vocab ] || [ $t = cn-score ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ]
         }
-        for i in $(seq 600); do
+        for i in $(seq 2400); do
             if started; then break; fi
             sleep 0.05
         done
@@ -181,7 +181,8 @@ for t in $writers; do
         case $t:$sig in
         cn-pretrain:TERM | cn-sft:TERM)
             [ $st = 0 ] || { echo "$t: SIGTERM: exit $st, not 0"; cat err; exit 1; }
-            [ -e out/latest ] && [ -e "out/$(cat out/latest)/trainer.json" ]
+            [ -e out/latest ]
+            [ -e "out/$(cat out/latest)/trainer.json" ]
             if compgen -G 'out/*.tmp*' > /dev/null; then echo "$t: SIGTERM left $(ls out)"; exit 1; fi
             rm -rf out ;;
         cn-pretrain:INT | cn-sft:INT)

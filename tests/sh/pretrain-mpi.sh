@@ -31,7 +31,9 @@ else
 fi
 # 2 ranks, stopped at step 20 (its own checkpoint), resumed on 2 ranks
 mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" --config cfg.json "${args[@]}" --steps 40 --save-every 20 --out cut d.tok
-rm -rf cut/step-40 && echo step-20 > cut/latest && rm -f cut/model.safetensors
+rm -rf cut/step-40
+echo step-20 > cut/latest
+rm -f cut/model.safetensors
 mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" -q --threads 1 --resume cut d.tok
 if [ "$(sha256sum < cut/model.safetensors)" = "$(sha256sum < one/model.safetensors)" ]; then
     echo "ok   2 ranks resumed from step 20: the same weights"
@@ -52,7 +54,9 @@ if cmp -s zcut/step-20/optimizer.safetensors cut/step-20/optimizer.safetensors; 
 else
     echo "FAIL a --zero1 checkpoint's optimizer.safetensors differs from the unsharded run's"; bad=1
 fi
-rm -rf zcut/step-40 && echo step-20 > zcut/latest && rm -f zcut/model.safetensors
+rm -rf zcut/step-40
+echo step-20 > zcut/latest
+rm -f zcut/model.safetensors
 cp -r zcut zcut2
 mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" -q --threads 1 --zero1 --resume zcut d.tok
 mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" -q --threads 1 --resume zcut2 d.tok

@@ -54,8 +54,10 @@ fi
 cn-pretrain --config cfg.json "${args[@]}" --save-every 7 --out term d.tok g.tok 2> term.err &
 kill_at term 50 400 $! TERM
 step=$landed
-grep -q "^cn-pretrain: signal 15: checkpoint of step $step in term; continue with --resume term" term.err
-cn-pretrain -q --threads 2 --resume term d.tok g.tok
+grep -qx "cn-pretrain: signal 15: checkpoint of step $step in term; continue with: cn-pretrain --resume term d.tok g.tok" term.err
+# the command the message gives is the one that continues
+cmd=$(sed -n 's/.*; continue with: //p' term.err)
+eval "$cmd -q --threads 2"
 if [ "$(sha256sum < term/model.safetensors)" = "$want" ]; then
     echo "ok   SIGTERM at step $step: exit 0, a checkpoint, and the resumed run gives the same model"
 else

@@ -10,3 +10,7 @@ done
 cn-tokenize -q -t "$T" a.jsonl b.jsonl empty.jsonl c.jsonl d.jsonl e.jsonl -o one.tok
 cn-shard stat par.tok | grep -q '"shards": 6, "docs": 1000'
 cmp <(cn-shard dump par.tok) <(cn-shard dump one.tok)
+# --help is the header comment, every line of it and nothing of the code
+"$TOP/pipelines/tokenize.sh" --help > help.txt
+grep -q '^Each job runs cn-tokenize' help.txt
+if grep -q 'set -euo\|^#' help.txt; then cat help.txt; exit 1; fi

@@ -5,6 +5,10 @@ cn-pretrain -q --config cfg.json -t $DATA/tok/tiny-spm.json --out base --steps 3
 cn-vocab augment -q --base $DATA/tok/tiny-spm.json --domain $SAMPLES/docs/domain.jsonl --general $SAMPLES/docs/general.jsonl \
     --add 12 --min-fire 0.5 --map map.jsonl -o aug.json
 cn-tokenize -q -t aug.json $SAMPLES/docs/domain.jsonl -o dom.tok
+# without the map: refused, with the hint to give it
+expect 1 cn-pretrain -q --init base -t aug.json --out nomap --steps 1 --seq-len 32 dom.tok 2> err
+grep -qx "cn-pretrain: aug.json: 662 tokens, the model 650: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model" err
+[ ! -e nomap ]
 cn-pretrain -q --init base -t aug.json --vocab-map map.jsonl --out grown --steps 1 --lr 1e-20 --seq-len 32 dom.tok
 cn-pretrain -q --init base -t aug.json --vocab-map map.jsonl --head-init zero --out zero --steps 1 --lr 1e-20 --seq-len 32 dom.tok
 tr -d ' \t\n' < grown/config.json | grep -q '"vocab_size":662,'
