@@ -106,11 +106,12 @@ $(W)/dapt-$(T)-s%/model.safetensors: $(W)/base/model.safetensors $(W)/blend-$(T)
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 10 --no-cross-doc \
 	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T)-s$*.tok
 
-# 5. SFT of the first DAPT model on the domain chat set
+# 5. SFT of the first DAPT model on the domain chat set (records longer than SEQ
+# are skipped and counted on stderr, the first few by line: the demo's SEQ is short)
 SEEDLIST := $(call strip_v,$(SEEDS))
 FIRST := $(firstword $(SEEDLIST))
 $(W)/sft-$(T)/model.safetensors: $(W)/dapt-$(T)-s$(FIRST)/model.safetensors $(DATA)/chat-train.jsonl.zst
-	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --overwrite --out $(W)/sft-$(T) \
+	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --max-skip 100000 --overwrite --out $(W)/sft-$(T) \
 	  --tokens $(call strip_v,$(SFT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log \
 	  $(DATA)/chat-train.jsonl.zst

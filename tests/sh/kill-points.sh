@@ -35,8 +35,8 @@ fresh() {
     pretrain) $EXEC cn-pretrain -q --config cfg.json -t "$tok" --out "$2" "${common[@]}" --seq-len 32 --micro-batch 2 --batch-tokens 128 --threads 2 d.tok ;;
     pretrain-mpi) $EXEC mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" -q --config cfg.json -t "$tok" --out "$2" "${common[@]}" \
                       --seq-len 64 --micro-batch 2 --batch-tokens 256 --threads 1 --zero1 d.tok ;;
-    sft-full) $EXEC cn-sft -q --init base --template chatml --out "$2" "${common[@]}" --seq-len 64 --micro-batch 2 --batch-tokens 256 --threads 2 more.jsonl ;;
-    sft-lora) $EXEC cn-sft -q --init base --template chatml --out "$2" "${common[@]}" --seq-len 64 --micro-batch 2 --batch-tokens 256 --threads 2 \
+    sft-full) $EXEC cn-sft -q --init base --template chatml --max-skip 20 --out "$2" "${common[@]}" --seq-len 64 --micro-batch 2 --batch-tokens 256 --threads 2 more.jsonl ;;
+    sft-lora) $EXEC cn-sft -q --init base --template chatml --max-skip 20 --out "$2" "${common[@]}" --seq-len 64 --micro-batch 2 --batch-tokens 256 --threads 2 \
                   --lora-rank 4 --lora-targets all --lora-dropout 0.1 more.jsonl ;;
     esac
 }
@@ -44,7 +44,7 @@ resume() {
     case $1 in
     pretrain) $EXEC cn-pretrain -q --threads 2 --resume "$2" d.tok ;;
     pretrain-mpi) $EXEC mpirun --oversubscribe -np 2 "$BUILD/bin/cn-pretrain" -q --threads 1 --zero1 --resume "$2" d.tok ;;
-    sft-*) $EXEC cn-sft -q --threads 2 --resume "$2" more.jsonl ;;
+    sft-*) $EXEC cn-sft -q --threads 2 --max-skip 20 --resume "$2" more.jsonl ;;
     esac
 }
 final() { if [ "$1" = sft-lora ]; then echo "$2/adapter_model.safetensors"; else echo "$2/model.safetensors"; fi; }

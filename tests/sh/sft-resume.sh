@@ -15,17 +15,17 @@ for i in 1 2 3 4 5 6; do cat chat.jsonl; done > more.jsonl
 . "$TOP/tests/sh/train.inc"
 bad=0
 for kind in full lora; do
-    args=(-q --template chatml --seq-len 64 --micro-batch 2 --batch-tokens 256 --steps 150 --lr 1e-2 --save-every 10 --keep 2 --threads 2)
+    args=(-q --template chatml --max-skip 20 --seq-len 64 --micro-batch 2 --batch-tokens 256 --steps 150 --lr 1e-2 --save-every 10 --keep 2 --threads 2)
     out=model.safetensors
     if [ $kind = lora ]; then args+=(--lora-rank 4 --lora-targets all --lora-dropout 0.1); out=adapter_model.safetensors; fi
     cn-sft --init base "${args[@]}" --out whole-$kind more.jsonl 2:chat.jsonl
     cn-sft --init base "${args[@]}" --out cut-$kind more.jsonl 2:chat.jsonl &
     kill_at cut-$kind 40 150 $!
     points=$landed
-    cn-sft -q --threads 2 --resume cut-$kind more.jsonl 2:chat.jsonl &
+    cn-sft -q --threads 2 --max-skip 20 --resume cut-$kind more.jsonl 2:chat.jsonl &
     kill_at cut-$kind 100 150 $!
     points="$points $landed"
-    cn-sft -q --threads 2 --resume cut-$kind more.jsonl 2:chat.jsonl
+    cn-sft -q --threads 2 --max-skip 20 --resume cut-$kind more.jsonl 2:chat.jsonl
     if cmp -s whole-$kind/$out cut-$kind/$out; then
         echo "ok   $kind: killed at steps $points and resumed: the same $out"
     else
@@ -33,7 +33,7 @@ for kind in full lora; do
     fi
 done
 if command -v mpirun > /dev/null; then
-    args=(-q --template chatml --seq-len 64 --micro-batch 1 --batch-tokens 128 --steps 20 --lr 1e-2 --threads 1
+    args=(-q --template chatml --max-skip 20 --seq-len 64 --micro-batch 1 --batch-tokens 128 --steps 20 --lr 1e-2 --threads 1
           --lora-rank 4 --lora-dropout 0.1)
     cn-sft --init base "${args[@]}" --out one more.jsonl
     mpirun --oversubscribe -np 2 "$BUILD/bin/cn-sft" --init base "${args[@]}" --out two more.jsonl
