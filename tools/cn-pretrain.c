@@ -242,6 +242,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         static const uint8_t zero[32];
         if (has && tok_hash && memcmp(info->tok_hash, zero, 32) != 0 && memcmp(info->tok_hash, tok_hash, 32) != 0)
             cn_die("%s: made with another tokenizer than %s", data_paths[i], o->tok);
+        if (has && info->vocab_size > (uint32_t)c.vocab && tok && !o->vmap && cn_tok_vocab_size(tok) > (uint32_t)c.vocab)
+            cn_die("%s: %u tokens, the model %d: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model",
+                   o->tok, cn_tok_vocab_size(tok), c.vocab);
         if (has && info->vocab_size > (uint32_t)c.vocab)
             cn_die("%s: vocabulary of %u, the model has %d", data_paths[i], info->vocab_size, c.vocab);
     }
