@@ -167,14 +167,6 @@ static void resume_id(const char *opt, int64_t mine, int64_t run) {
     cn_train_differs(opt, a, b);
 }
 
-/* --resume with -t: the same tokenizer as the checkpoint's (by SHA-256) */
-static void resume_same_tokenizer(const char *given, const char *ckpt_tok) {
-    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
-    if (!b) cn_die_status();
-    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
-    cn_tok_free(a), cn_tok_free(b);
-}
-
 static int run(opts *o, int ndata, char **data_paths) {
     cn_config c;
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
@@ -197,7 +189,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         const char *given = o->tok;
         o->tok = NULL;
         if (access(from, R_OK) == 0) {
-            if (given) resume_same_tokenizer(given, from);
+            if (given) cn_train_same_tokenizer(given, from);
             if (cn_copy_file(from, tokbuf)) cn_die_status();
             o->tok = tokbuf;
         } else if (given) {

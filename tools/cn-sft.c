@@ -154,14 +154,6 @@ static int same_targets(const char *a, const char *b) {
     return !cn_lora_parse_targets(a, &x) && !cn_lora_parse_targets(b, &y) && x == y;
 }
 
-/* --resume with -t: the same tokenizer as the checkpoint's (by SHA-256) */
-static void resume_same_tokenizer(const char *given, const char *ckpt_tok) {
-    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
-    if (!b) cn_die_status();
-    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
-    cn_tok_free(a), cn_tok_free(b);
-}
-
 static int run(opts *o, int ndata, char **data_paths) {
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
     cn_trainer_state trainer = {0};
@@ -192,7 +184,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
         snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->t.out);
         if (access(from, R_OK) == 0) {
-            if (o->tok) resume_same_tokenizer(o->tok, from);
+            if (o->tok) cn_train_same_tokenizer(o->tok, from);
             if (cn_copy_file(from, tokbuf)) cn_die_status();
             o->tok = tokbuf;
         }

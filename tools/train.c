@@ -12,6 +12,7 @@
 #include "dist.h"
 #include "io.h"
 #include "optim.h"
+#include "tok.h"
 #include "tool.h"
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
@@ -253,6 +254,13 @@ void cn_train_check_out(const cn_train_opts *o, const char *init) {
 void cn_train_differs(const char *opt, const char *mine, const char *run) {
     cn_usage_error("%s %s, but the run being resumed has %s (%s): a resumed run keeps its settings; leave %s out, or start a new "
                    "run from the checkpoint with --init", opt, mine, run, trainer_path, opt);
+}
+
+void cn_train_same_tokenizer(const char *given, const char *ckpt_tok) {
+    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
+    if (!b) cn_die_status();
+    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
+    cn_tok_free(a), cn_tok_free(b);
 }
 
 /* the command line's value of each shared option given again, against the run's */

@@ -88,6 +88,9 @@ void cn_train_check_out(const cn_train_opts *o, const char *init);
 /* With --resume: the usage error for option opt given as mine where the
  * resumed run (its trainer.json) has run's. */
 void cn_train_differs(const char *opt, const char *mine, const char *run) __attribute__((noreturn));
+/* With --resume and -t: the usage error unless the tokenizer given is the
+ * checkpoint's (by SHA-256). */
+void cn_train_same_tokenizer(const char *given, const char *ckpt_tok);
 /* a number of the resumed trainer.json's object o: finite, or an integer
  * from lo to hi (cn_die naming the file otherwise) */
 double cn_train_num(const cJSON *o, const char *key);
