@@ -14,7 +14,7 @@ cat > cfg.json <<'CFG'
  "num_key_value_heads": 1, "vocab_size": 650, "max_position_embeddings": 32, "bos_token_id": 1, "eos_token_id": 2}
 CFG
 cn-tokenize -q -t "$DATA/tok/tiny-spm.json" "$TOP/samples/docs/domain.jsonl" -o data.tok
-train() { cn-pretrain -q --config cfg.json --out out --steps 2 --seq-len 16 --micro-batch 2 "$@" data.tok; }
+train() { cn-pretrain -q --config cfg.json --out out --overwrite --steps 2 --seq-len 16 --micro-batch 2 "$@" data.tok; }
 
 expect 2 train --device gpu 2> err
 grep -q "option --device: cpu, cuda or cuda:N" err
