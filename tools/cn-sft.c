@@ -44,7 +44,8 @@ static void usage(void) {
            "      --merge            also write the model with the adapters merged into it\n"
            "      --val FILE         held-out chat records: their mean answer loss is val_loss\n"
            "      --max-skip N       conversations that may be skipped (no assistant answer, or\n"
-           "                         answers --seq-len cuts off), each named; more stop (0)\n"
+           "                         answers --seq-len cuts off), each named; more stop (0;\n"
+           "                         --resume keeps the run's unless given again)\n"
            "\nThe defaults: --lr 2e-5 (full) or 2e-4 (LoRA), --seq-len 256; the shared\n"
            "training options:\n%s",
            cn_prog, cn_prog, cn_train_help);
@@ -56,7 +57,7 @@ typedef struct {
     const char *init, *tok, *template_name, *val, *targets;
     int lora_rank, merge;
     double lora_alpha, lora_dropout;
-    int alpha_set, targets_set, dropout_set;
+    int alpha_set, targets_set, dropout_set, max_skip_set;
     uint64_t max_skip;
 } opts;
 
@@ -83,6 +84,7 @@ static void save_options(void *ctx, cJSON *h) {
     cJSON_AddNumberToObject(h, "lora_dropout", o->lora_dropout);
     cJSON_AddStringToObject(h, "lora_targets", o->targets);
     cJSON_AddBoolToObject(h, "merge", o->merge);
+    cJSON_AddNumberToObject(h, "max_skip", (double)o->max_skip);
 }
 
 static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
@@ -178,6 +180,10 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (o->merge && !merge) cn_train_differs("--merge", "given", "no merge");
         o->init = in->valuestring, o->template_name = tp->valuestring, o->targets = tg->valuestring;
         o->lora_rank = rank, o->lora_alpha = alpha, o->lora_dropout = dropout, o->merge = merge;
+        /* --max-skip only gates the data check: the run's unless given again
+         * (a trainer.json from before it was recorded: 0) */
+        if (!o->max_skip_set && cJSON_GetObjectItemCaseSensitive(h, "max_skip"))
+            o->max_skip = (uint64_t)cn_train_int(h, "max_skip", 0, CN_JSON_INT_MAX);
         /* the tokenizer: the checkpoint's, into OUT (where the final model
          * goes), since --keep may remove the checkpoint; -t given again must be it */
         char from[4300];
@@ -309,7 +315,7 @@ int main(int argc, char **argv) {
             break;
         case O_MERGE: o.merge = 1; break;
         case O_VAL: o.val = optarg; break;
-        case O_MAXSKIP: o.max_skip = cn_opt_u64("--max-skip", optarg); break;
+        case O_MAXSKIP: o.max_skip = cn_opt_u64("--max-skip", optarg), o.max_skip_set = 1; break;
         case 'q': o.t.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
