@@ -22,70 +22,95 @@
 #include "tok.h"
 #include "tool.h"
 
-static void usage(void) __attribute__((noreturn));
-static void usage(void) {
-    printf("Usage: %s tokens -t A.json [-t B.json] [options] DATA...\n"
-           "       %s ppl --model DIR [options] DATA...\n"
-           "       %s unigram --train SHARD SHARD...\n"
-           "       %s mc --model DIR [--shots K --dev FILE] [options] DATA...\n"
-           "\n"
-           "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
-           "each tokenizer and reports, per file and per document kind (field \"kind\";\n"
-           "\"all\" for the whole file), bytes, tokens and bytes per token, and B's change in\n"
-           "tokens against A. One JSON object per measurement,\n"
-           "  {\"task\": \"tokens\", \"metric\": ..., \"value\": ..., \"n\": DOCS, \"model\": ..., \"data\": ..., \"kind\": ...}\n"
-           "or a table when stdout is a terminal.\n"
-           "\n"
-           "ppl: a LLaMA-class model's token-level loss, perplexity and bits per byte\n"
-           "(comparable across tokenizers) on token shards (made with the model's\n"
-           "tokenizer) or JSONL (encoded with DIR/tokenizer.json); each document as the\n"
-           "tokenizer's [BOS] doc EOS, every token after the first predicted, in windows of\n"
-           "--seq-len tokens (default 256), --batch windows a forward (default 8).\n"
-           "  -m, --model DIR        the model directory (config.json, model.safetensors, tokenizer.json)\n"
-           "  -t, --tokenizer FILE   a tokenizer.json (once or twice: A, then B)\n"
-           "      --field NAME       the text field (default text)\n"
-           "      --literal-special  special tokens in the text are plain text\n"
-           "      --table            a table even when stdout is not a terminal\n"
-           "      --json             JSON even on a terminal\n"
-           "      --threads N        encoding threads (default: all cores)\n"
-           "      --device D         ppl and mc: cpu (default), cuda (the first GPU) or cuda:N\n"
-           "      --precision P      ppl and mc: fp32 (default) or bf16 (products in bf16, fp32 sums)\n"
-           "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
-           "  -q, --quiet            no progress line\n"
+/* cn-score --help: the commands; cn-score CMD --help: that command and only
+ * the options it takes */
+static void usage(const char *cmd) __attribute__((noreturn));
+static void usage(const char *cmd) {
+    static const char *const line[] = {
+        "tokens -t A.json [-t B.json] [options] DATA...", "ppl --model DIR [options] DATA...", "unigram --train SHARD [-q] SHARD...",
+        "mc --model DIR [--shots K --dev FILE] [options] DATA...",
+    };
+    static const char *const text[] = {
+        "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
+        "each tokenizer and reports, per file and per document kind (field \"kind\";\n"
+        "\"all\" for the whole file), bytes, tokens and bytes per token, and B's change in\n"
+        "tokens against A. One JSON object per measurement,\n"
+        "  {\"task\": \"tokens\", \"metric\": ..., \"value\": ..., \"n\": DOCS, \"model\": ..., \"data\": ..., \"kind\": ...}\n"
+        "or a table when stdout is a terminal.\n"
+        "  -t, --tokenizer FILE   a tokenizer.json (once or twice: A, then B)\n"
+        "      --field NAME       the text field (default text)\n"
+        "      --literal-special  special tokens in the text are plain text\n"
+        "      --table            a table even when stdout is not a terminal\n"
+        "      --json             JSON even on a terminal\n"
+        "      --threads N        encoding threads (default: all cores)\n",
+        "ppl: a LLaMA-class model's token-level loss, perplexity and bits per byte\n"
+        "(comparable across tokenizers) on token shards (made with the model's\n"
+        "tokenizer) or JSONL (encoded with DIR/tokenizer.json); each document as the\n"
+        "tokenizer's [BOS] doc EOS, every token after the first predicted, in windows of\n"
+        "--seq-len tokens, --batch windows a forward.\n"
+        "  -m, --model DIR        the model directory (config.json, model.safetensors, tokenizer.json)\n"
+        "      --seq-len N        the window (default 256)\n"
+        "      --batch N          windows a forward (default 8)\n"
+        "      --field NAME       JSONL's text field (default text)\n"
+        "      --device D         cpu (default), cuda (the first GPU) or cuda:N\n"
+        "      --precision P      fp32 (default) or bf16 (products in bf16, fp32 sums)\n",
+        "unigram: the loss and bits per byte of a unigram model (token frequencies of\n"
+        "--train, add-one smoothed) on the other shards: the baseline a language model\n"
+        "must beat.\n"
+        "      --train SHARD      the shard whose token frequencies make the model\n",
+        "mc: multiple-choice accuracy by log-likelihood, as lm-evaluation-harness\n"
+        "scores it, on JSONL questions {\"question\": Q, \"choices\": [C, ...], \"answer\": I}\n"
+        "(I counts from 0). The prompt is \"Question: Q\\nAnswer:\", after --shots solved\n"
+        "examples \"Question: Q\\nAnswer: C\\n\\n\" drawn from --dev for each question (by\n"
+        "--seed and the question's index, never the question itself); each choice is\n"
+        "the continuation \" C\", scored by the sum of its tokens' log-probabilities\n"
+        "([BOS] as the tokenizer puts it; the choice's tokens are those of prompt + \" C\"\n"
+        "after the prompt's, or after the prompt's but its last when that one merges\n"
+        "with the choice). acc: the largest sum is the answer; acc_norm: the largest\n"
+        "sum per UTF-8 byte of C; each with lm-eval's \"stderr\" sqrt(p(1-p)/(n-1)) and a\n"
+        "Wilson score 95% interval \"ci95\": [lo, hi]; chance: the mean of 1/choices.\n"
+        "A prompt longer than max_position_embeddings loses tokens from the left (a\n"
+        "warning, and \"truncated\" counts the questions).\n"
+        "  -m, --model DIR        the model directory (config.json, model.safetensors, tokenizer.json)\n"
+        "      --shots K          solved examples before each question (default 0)\n"
+        "      --dev FILE         the questions they are drawn from (may be a DATA file)\n"
+        "      --seed N           the draw of the examples (default 1234)\n"
+        "      --limit N          the first N questions of each DATA file\n"
+        "      --batch-tokens N   tokens a forward (default 2048); sequences are packed\n"
+        "                         several to a row, --no-pack pads one to a row\n"
+        "      --details FILE     per question JSONL: log-likelihoods, predictions, shots\n"
+        "      --threads N        threads (default: all cores)\n"
+        "      --literal-special  special tokens in the text are plain text\n"
+        "      --chat             prompts in the chat template DIR/tokenizer_config.json names\n"
+        "                         (as cn-sft writes it): the examples as user and assistant\n"
+        "                         turns, the question as the last user turn, each choice the\n"
+        "                         answer that follows the generation prompt\n"
+        "      --device D         cpu (default), cuda (the first GPU) or cuda:N\n"
+        "      --precision P      fp32 (default) or bf16 (products in bf16, fp32 sums)\n",
+    };
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc"};
+    int k = -1;
+    for (int i = 0; cmd && i < 4; i++)
+        if (strcmp(cmd, names[i]) == 0) k = i;
+    if (k < 0) {
+        for (int i = 0; i < 4; i++) printf("%s %s %s\n", i ? "      " : "Usage:", cn_prog, line[i]);
+        printf("\n");
+        for (int i = 0; i < 4; i++) { /* each command's first sentence */
+            const char *e = text[i];
+            while (e[1] && !(e[0] == '.' && (e[1] == ' ' || e[1] == '\n'))) e++;
+            printf("%.*s\n\n", (int)(e - text[i] + 1), text[i]);
+        }
+        printf("%s CMD --help: that command's options.\n"
+               "  -h, --help             this help\n"
+               "      --version          print the version\n",
+               cn_prog);
+        exit(0);
+    }
+    printf("Usage: %s %s\n\n%s", cn_prog, line[k], text[k]);
+    if (k != 2) printf("  -o, --output FILE      write FILE (atomically) instead of stdout\n");
+    printf("  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
-           "\n"
-           "unigram: the loss and bits per byte of a unigram model (token frequencies of\n"
-           "--train, add-one smoothed): the baseline a language model must beat.\n"
-           "\n"
-           "mc: multiple-choice accuracy by log-likelihood, as lm-evaluation-harness\n"
-           "scores it, on JSONL questions {\"question\": Q, \"choices\": [C, ...], \"answer\": I}\n"
-           "(I counts from 0). The prompt is \"Question: Q\\nAnswer:\", after --shots solved\n"
-           "examples \"Question: Q\\nAnswer: C\\n\\n\" drawn from --dev for each question (by\n"
-           "--seed and the question's index, never the question itself); each choice is\n"
-           "the continuation \" C\", scored by the sum of its tokens' log-probabilities\n"
-           "([BOS] as the tokenizer puts it; the choice's tokens are those of prompt + \" C\"\n"
-           "after the prompt's, or after the prompt's but its last when that one merges\n"
-           "with the choice). acc: the largest sum is the answer; acc_norm: the largest\n"
-           "sum per UTF-8 byte of C; each with lm-eval's \"stderr\" sqrt(p(1-p)/(n-1)) and a\n"
-           "Wilson score 95%% interval \"ci95\": [lo, hi]; chance: the mean of 1/choices.\n"
-           "A prompt longer than max_position_embeddings loses tokens from the left (a\n"
-           "warning, and \"truncated\" counts the questions).\n"
-           "      --shots K          solved examples before each question (default 0)\n"
-           "      --dev FILE         the questions they are drawn from (may be a DATA file)\n"
-           "      --seed N           the draw of the examples (default 1234)\n"
-           "      --limit N          the first N questions of each DATA file\n"
-           "      --batch-tokens N   tokens a forward (default 2048); sequences are packed\n"
-           "                         several to a row, --no-pack pads one to a row\n"
-           "      --details FILE     per question JSONL: log-likelihoods, predictions, shots\n"
-           "      --threads N        threads (default: all cores)\n"
-           "      --literal-special  special tokens in the text are plain text\n"
-           "      --chat             prompts in the chat template DIR/tokenizer_config.json names\n"
-           "                         (as cn-sft writes it): the examples as user and assistant\n"
-           "                         turns, the question as the last user turn, each choice the\n"
-           "                         answer that follows the generation prompt\n"
-           "\n"
-           "      --version          print the version\n",
-           cn_prog, cn_prog, cn_prog, cn_prog);
+           "      --version          print the version\n");
     exit(0);
 }
 
@@ -266,7 +291,7 @@ static int ppl_main(int argc, char **argv) {
         case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': usage();
+        case 'h': usage("ppl");
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
@@ -370,13 +395,15 @@ static int unigram_main(int argc, char **argv) {
     const char *train = NULL;
     int quiet = 0;
     static const struct option longs[] = {
-        {"train", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"train", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
         if (c == 'T') train = optarg;
         else if (c == 'q') quiet = 1;
-        else if (c == 'h') usage();
+        else if (c == 'h') usage("unigram");
+        else if (c == 'V') cn_print_version();
         else cn_usage_error("unknown option");
     }
     if (!train || optind >= argc) cn_usage_error("unigram needs --train SHARD and the shards to score");
@@ -802,7 +829,7 @@ static int mc_main(int argc, char **argv) {
         case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': usage();
+        case 'h': usage("mc");
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
@@ -853,7 +880,7 @@ static int mc_main(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage();
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
     if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
                      strcmp(argv[1], "mc") != 0))
@@ -893,7 +920,7 @@ int main(int argc, char **argv) {
         }
         case 'o': out_path = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': usage();
+        case 'h': usage("tokens");
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
