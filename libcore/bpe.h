@@ -50,6 +50,9 @@ void cn_bpe_trainer_free(cn_bpe_trainer *tr);
 /* Counts the words of one document (UTF-8). */
 cn_status cn_bpe_add_text(cn_bpe_trainer *tr, const char *text, size_t n);
 /* Documents, distinct words and words dropped to stay within max_memory. */
+/* the vocabulary cn_bpe_train made: below vocab_size when no pair is left
+ * that occurs min_count times (as HF's BpeTrainer, which stops there too) */
+uint32_t cn_bpe_made(const cn_bpe_trainer *tr);
 void cn_bpe_counts(const cn_bpe_trainer *tr, uint64_t *docs, uint64_t *words, uint64_t *dropped);
 /* Learns the merges; *json (malloc'd, NUL-terminated) is the tokenizer.json.
  * progress, when set, is called now and then with merges done and wanted. */

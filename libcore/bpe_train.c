@@ -35,6 +35,7 @@ struct cn_bpe_trainer {
     char *arena;
     size_t alen, acap;
     uint64_t docs, dropped;
+    uint32_t made; /* tokens the last cn_bpe_train made */
 };
 
 static cn_status rehash(cn_bpe_trainer *tr, size_t cap) {
@@ -219,6 +220,8 @@ cn_status cn_bpe_add_text(cn_bpe_trainer *tr, const char *text, size_t n) {
     return cn_tok_pretokenize(tr->pre, tr->st, text, n, CN_TOK_LITERAL_SPECIAL,
                               tr->o.type == CN_BPE_SPM ? spm_words : byte_words, tr);
 }
+
+uint32_t cn_bpe_made(const cn_bpe_trainer *tr) { return tr->made; }
 
 void cn_bpe_counts(const cn_bpe_trainer *tr, uint64_t *docs, uint64_t *words, uint64_t *dropped) {
     *docs = tr->docs;
@@ -794,6 +797,7 @@ cn_status cn_bpe_train(cn_bpe_trainer *tr, char **json, size_t *len, void (*prog
         if (progress && nm % 256 == 0) progress(b.ntok + extra - fixed, want);
     }
     if (progress && !st) progress(b.ntok + extra - fixed, want);
+    tr->made = st ? 0 : b.ntok + extra;
     if (!st) st = to_json(tr, &b, merges, nm, json, len);
     free(merges);
     bpe_free(&b);

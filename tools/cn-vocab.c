@@ -147,6 +147,10 @@ static int train(opts *o, int n, char **files) {
     if (!o->quiet)
         fprintf(stderr, "cn-vocab: %llu documents, %llu distinct words%s%llu dropped for --max-memory\n",
                 (unsigned long long)docs, (unsigned long long)words, ", ", (unsigned long long)dropped);
+    if (cn_bpe_made(tr) < bo.vocab_size) /* a warning, -q or not: the size differs from what was asked */
+        fprintf(stderr, "cn-vocab: warning: %s: %u tokens, not the %u asked: no pair is left to merge (each occurs fewer than --min-count %llu "
+                        "times or makes a token past --max-token-chars); give more text or a smaller --vocab-size\n",
+                o->out ? o->out : "stdout", cn_bpe_made(tr), bo.vocab_size, (unsigned long long)bo.min_count);
     free(json);
     cn_bpe_trainer_free(tr);
     return 0;
