@@ -34,7 +34,7 @@ static void usage(void) {
            "      --threads N        encoding threads (default: all cores)\n"
            "      --decode           shards to JSONL {\"text\": ...}\n"
            "      --force            decode shards made with another tokenizer\n"
-           "  -q, --quiet            no progress line\n"
+           "  -q, --quiet            no progress line, no summary at the end\n"
            "  -h, --help             this help\n"
            "      --version          print the version\n",
            cn_prog, cn_prog);
@@ -72,7 +72,7 @@ typedef struct {
     int64_t eos;
     uint32_t *tmp;
     size_t tmpcap;
-    uint64_t docs, tokens, bytes;
+    uint64_t docs, empty, tokens, bytes;
 } sink;
 
 static void put_batch(sink *k, batch *b) {
@@ -80,7 +80,10 @@ static void put_batch(sink *k, batch *b) {
         cn_ids *ids = &b->ids[i];
         cn_status st;
         if (k->mw) {
-            if (ids->n == 0) continue;
+            if (ids->n == 0) { /* Megatron's preprocessing leaves empty documents out */
+                k->empty++;
+                continue;
+            }
             if (k->eos >= 0) {
                 if ((st = cn_ids_push(ids, (uint32_t)k->eos))) cn_die_status();
             }
@@ -95,6 +98,7 @@ static void put_batch(sink *k, batch *b) {
             cn_die_status();
         }
         k->docs += ids->n > 0;
+        k->empty += ids->n == 0;
         k->tokens += ids->n;
         k->bytes += b->len[i];
     }
@@ -268,6 +272,13 @@ static int encode(const opts *o, int n, char **files) {
         else st = cn_out_commit(k.out);
     }
     if (st) cn_die_status();
+    if (!o->quiet) { /* the end summary, on a terminal or not */
+        double dt = cn_now() - prog.t0;
+        fprintf(stderr, "cn-tokenize: %s%s: %llu documents%s%.0llu%s, %llu tokens, %.2f bytes a token, %.1f MB in %.1f s\n",
+                o->out_path ? o->out_path : "stdout", k.mw ? ".{bin,idx}" : "", (unsigned long long)(k.docs + k.empty),
+                k.empty ? " (" : "", (unsigned long long)k.empty, !k.empty ? "" : k.mw ? " empty, left out)" : " empty)", (unsigned long long)k.tokens,
+                k.tokens ? (double)k.bytes / (double)k.tokens : 0.0, k.bytes / 1e6, dt);
+    }
     for (int s = 0; s < 2; s++) {
         for (size_t d = 0; d < BATCH_DOCS; d++) cn_ids_free(&f.slot[s]->ids[d]);
         free(f.slot[s]->text);

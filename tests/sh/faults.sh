@@ -49,7 +49,7 @@ cmd() { # TOOL OUT
     cn-tokenize) $EXEC cn-tokenize -q -t "$tok" "${o[@]}" "$IN" ;;
     cn-mix)      $EXEC cn-mix -q "${o[@]}" "1:$IN" ;;
     cn-shard)    $EXEC cn-shard pack -q --vocab-size 650 "${o[@]}" "$IN" ;;
-    cn-vocab)    $EXEC cn-vocab train -q --type byte-bpe --vocab-size 600 "${o[@]}" "$IN" ;;
+    cn-vocab)    $EXEC cn-vocab train -q --type byte-bpe --vocab-size 336 "${o[@]}" "$IN" ;;  # (all that docs.jsonl's few words make: no warning)
     cn-score)    if [ "$2" = - ] || [ "$2" = /dev/full ]; then $EXEC cn-score mc -q -m m "${o[@]}" "$IN"
                  else $EXEC cn-score mc -q -m m -o "$2" --details "$2.details" "$IN"; fi ;;
     cn-rag)      $EXEC cn-rag chat -q -m m --max-new-tokens 64 --min-new-tokens 64 --temperature 1 "${o[@]}" "$IN" ;;
