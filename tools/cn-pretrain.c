@@ -95,10 +95,25 @@ typedef struct {
     const opts *o;
     cn_packer *pk;
     cn_pack_opts po;
+    uint64_t epochs; /* passes over the data already noted */
 } data;
 
+/* the next sample; a note (once a pass) when the data starts again from its
+ * beginning, since a run that repeats its data is often one that was not
+ * meant to */
 static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
-    return cn_packer_next(((data *)ctx)->pk, ids, tg, seg, pos);
+    data *d = ctx;
+    cn_status st = cn_packer_next(d->pk, ids, tg, seg, pos);
+    uint64_t e = cn_packer_epochs(d->pk);
+    if (!st && e > d->epochs) {
+        d->epochs = e;
+        if (!d->o->t.quiet && cn_dist_rank() == 0) {
+            cn_progress_interrupt();
+            fprintf(stderr, "%s: note: the data ended (%llu tokens a pass); pass %llu over it begins (--steps or --tokens asks more than one pass)\n",
+                    cn_prog, (unsigned long long)llround((double)cn_packer_tokens(d->pk) / cn_packer_passes(d->pk)), (unsigned long long)e + 1);
+        }
+    }
+    return st;
 }
 
 static void save_position(void *ctx, cJSON *p) {
@@ -243,7 +258,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (tok && !o->vmap && cn_tok_vocab_size(tok) > (uint32_t)c.vocab)
         cn_die("%s: %u tokens, the model %d: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model",
                o->tok, cn_tok_vocab_size(tok), c.vocab);
-    data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}};
+    data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}, 0};
     if (!(d.pk = cn_packer_new(src, ndata, &d.po))) cn_die_status();
     free(src);
     /* the model */
@@ -259,6 +274,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         snprintf(where, sizeof where, "%s/trainer.json", ckdir);
         if (cn_pack_state_from_json(trainer.data, where, &ps)) cn_die_status();
         if (cn_packer_restore(d.pk, &ps)) cn_die("%s: %s", ckdir, cn_errmsg());
+        d.epochs = cn_packer_epochs(d.pk);
         if (!o->t.quiet) fprintf(stderr, "cn-pretrain: resuming %s at step %llu of %llu\n", ckdir, (unsigned long long)step0, (unsigned long long)steps);
     } else if (o->init && o->vmap) {
         size_t nrows;
