@@ -49,11 +49,22 @@ static const char chipnemo_jinja[] =
 
 static const struct {
     const char *name, *jinja;
+    const char *marker[2]; /* [1]: the one that ends an answer */
 } templates[CN_CHAT_NTEMPLATES] = {
-    [CN_CHAT_LLAMA2] = {"llama2", llama2_jinja},
-    [CN_CHAT_CHATML] = {"chatml", chatml_jinja},
-    [CN_CHAT_CHIPNEMO] = {"chipnemo", chipnemo_jinja},
+    [CN_CHAT_LLAMA2] = {"llama2", llama2_jinja, {NULL, NULL}},
+    [CN_CHAT_CHATML] = {"chatml", chatml_jinja, {"<|im_start|>", "<|im_end|>"}},
+    [CN_CHAT_CHIPNEMO] = {"chipnemo", chipnemo_jinja, {"<extra_id_0>", "<extra_id_1>"}},
 };
+
+int cn_chat_template_markers(cn_chat_template t, const char *m[2]) {
+    if ((unsigned)t >= CN_CHAT_NTEMPLATES || !templates[t].marker[0]) return 0;
+    m[0] = templates[t].marker[0], m[1] = templates[t].marker[1];
+    return 2;
+}
+
+const char *cn_chat_template_end(cn_chat_template t) {
+    return (unsigned)t < CN_CHAT_NTEMPLATES ? templates[t].marker[1] : NULL;
+}
 
 const char *cn_chat_template_name(cn_chat_template t) {
     return (unsigned)t < CN_CHAT_NTEMPLATES ? templates[t].name : NULL;

@@ -123,6 +123,18 @@ cn_status cn_chat_template_by_name(const char *name, cn_chat_template *t);
  * cn_chat_render gives. */
 const char *cn_chat_template_jinja(cn_chat_template t);
 
+/* The template's markers, the strings a tokenizer must hold as added
+ * (special) tokens for a model to see turns start and end as single tokens:
+ * chatml's <|im_start|> and <|im_end|>, chipnemo's <extra_id_0> and
+ * <extra_id_1>. Fills m, returns their count: 2, or 0 for llama2 (its
+ * [INST] is text, its turns end with EOS) and a bad id. Left as text, a
+ * marker is several pieces (chipnemo's end is 7 with a 2,000-token
+ * vocabulary) that a small model learns poorly. */
+int cn_chat_template_markers(cn_chat_template t, const char *m[2]);
+/* The marker that ends an answer (<|im_end|>, <extra_id_1>); NULL for
+ * llama2 (EOS) and a bad id. */
+const char *cn_chat_template_end(cn_chat_template t);
+
 /* The key of tokenizer_config.json that names the template. */
 #define CN_CHAT_TEMPLATE_KEY "chat_template_name"
 

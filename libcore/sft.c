@@ -52,41 +52,35 @@ void cn_sft_free(cn_sft *s) {
 }
 
 /* the number of leading ids a and b share */
-static size_t common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
-    size_t k = 0;
-    while (k < na && k < nb && a[k] == b[k]) k++;
-    return k;
-}
-
 cn_status cn_sft_encode(cn_tok *tok, const cn_chat_pieces *p, cn_ids *ids, uint8_t **trained) {
     memset(ids, 0, sizeof *ids);
-    *trained = NULL;
-    cn_status st = cn_tok_encode(tok, p->text, p->len, 0, ids);
-    if (st) return st;
-    uint8_t *tr = calloc(ids->n + 1, 1);
-    if (!tr) return cn_fail(CN_ENOMEM, "out of memory");
-    /* each piece's first token: where the encoding of the text before it
-     * stops agreeing with the whole */
-    size_t start = 0;
-    cn_ids pre = {0};
+    if (trained) *trained = NULL;
+    uint8_t *tr = NULL;
+    size_t cap = 0;
+    cn_status st = CN_OK;
+    /* piece by piece, each after the first continuing the text before it */
     for (size_t i = 0; i < p->n && !st; i++) {
-        size_t end = p->piece[i].off + p->piece[i].len, stop = ids->n;
-        if (i + 1 < p->n) {
-            pre.n = 0;
-            if ((st = cn_tok_encode(tok, p->text, end, 0, &pre))) break;
-            stop = common(pre.v, pre.n, ids->v, ids->n);
-            if (stop < start) stop = start;
+        size_t from = ids->n;
+        st = cn_tok_encode(tok, p->text + p->piece[i].off, p->piece[i].len, i ? CN_TOK_CONTINUE : 0, ids);
+        if (st || !trained) continue;
+        if (ids->n + 1 > cap) {
+            size_t c = 2 * (ids->n + 1);
+            uint8_t *x = realloc(tr, c);
+            if (!x) {
+                st = cn_fail(CN_ENOMEM, "out of memory");
+                break;
+            }
+            tr = x, cap = c;
         }
-        if (p->piece[i].trained) memset(tr + start, 1, stop - start);
-        start = stop;
+        memset(tr + from, p->piece[i].trained != 0, ids->n - from);
     }
-    cn_ids_free(&pre);
+    if (!st && trained && !tr && !(tr = calloc(1, 1))) st = cn_fail(CN_ENOMEM, "out of memory");
     if (st) {
         free(tr);
         cn_ids_free(ids);
         return st;
     }
-    *trained = tr;
+    if (trained) *trained = tr;
     return CN_OK;
 }
 

@@ -1,8 +1,9 @@
 /* sft: chat conversations as training samples for supervised fine-tuning.
  * Each conversation is rendered with a chat template (chat.h), tokenized
- * whole as the model will see it, and its tokens flagged where the template
- * says the text is trained (the answers); a target counts only when the
- * token it predicts is trained, so the loss covers the answers alone.
+ * piece by piece as the model will be prompted (cn_sft_encode), and its
+ * tokens flagged where the template says the text is trained (the answers);
+ * a target counts only when the token it predicts is trained, so the loss
+ * covers the answers alone.
  *
  * Conversations are packed whole, in order, into sequences of T tokens with
  * a segment per conversation and positions restarting at each (a
@@ -31,11 +32,16 @@ typedef struct {
 cn_sft *cn_sft_new(const cn_sft_opts *o);
 void cn_sft_free(cn_sft *s);
 
-/* Tokenizes rendered pieces: *ids the ids of the whole text (special tokens
- * in it recognised, nothing added around it), *trained (malloc'd, one flag
- * per id) 1 for the ids inside trained pieces. A piece boundary that falls
- * inside a token (the prefix up to it does not tokenize to a prefix of the
- * whole) counts the token to the piece it starts in. */
+/* Tokenizes rendered pieces as a model trains on them and is prompted with
+ * them: each piece on its own (special tokens in it recognised, nothing
+ * added around it), every piece after the first as text that continues the
+ * one before (CN_TOK_CONTINUE), the ids appended in order to *ids. A token
+ * never spans two pieces, so a generation prompt (a rendering that ends
+ * before an answer) is a prefix, token for token, of the conversation that
+ * trains that answer; encoded whole, its last token ("\n", say) could be
+ * one that training only ever sees merged with the answer's first ("\n-"),
+ * as NeMo avoids by tokenizing each turn apart. trained, when not NULL,
+ * receives (malloc'd) one flag per id, 1 for the ids of trained pieces. */
 cn_status cn_sft_encode(cn_tok *tok, const cn_chat_pieces *p, cn_ids *ids, uint8_t **trained);
 
 /* Reads a chat JSONL file (plain or zstd, "-" for stdin) as a new source of

@@ -478,7 +478,8 @@ static cn_status load_bpe(cn_tok *t, const cJSON *m) {
     return CN_OK;
 }
 
-static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot);
+static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot,
+                           int no_prepend);
 static cn_status index_added(cn_tok *t);
 
 static cn_status load_wordpiece(cn_tok *t, const cJSON *m) {
@@ -547,7 +548,7 @@ static cn_status load_added(cn_tok *t, const cJSON *added) {
             size_t on;
             cn_tok_state *ts = cn_tok_state_new(t);
             if (!ts) return CN_ENOMEM;
-            cn_status st = normalize(t, ts, a->content, a->len, &o, &on, 0);
+            cn_status st = normalize(t, ts, a->content, a->len, &o, &on, 0, 0);
             if (st) {
                 cn_tok_state_free(ts);
                 return st;
@@ -690,8 +691,10 @@ static size_t replace_all(char *dst, const char *s, size_t n, const char *a, siz
     return o;
 }
 
-/* runs the normalizer on s into scratch `slot` (and slot + 1 as a second) */
-static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot) {
+/* runs the normalizer on s into scratch `slot` (and slot + 1 as a second);
+ * no_prepend: without its Prepend steps (text that continues other text) */
+static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, char **out, size_t *outn, int slot,
+                           int no_prepend) {
     const char *cur = s;
     size_t cn = n;
     int which = slot;
@@ -700,7 +703,7 @@ static cn_status normalize(const cn_tok *t, cn_tok_state *ts, const char *s, siz
         int uni = z->type != NORM_PREPEND && z->type != NORM_REPLACE;
         size_t need = uni ? 24 * cn + 64
                     : z->type == NORM_PREPEND ? cn + z->alen : cn * (z->blen > z->alen ? z->blen / z->alen + 1 : 1) + 1;
-        if (z->type == NORM_PREPEND && cn == 0) continue; /* nothing to prepend to */
+        if (z->type == NORM_PREPEND && (cn == 0 || no_prepend)) continue; /* nothing to prepend to, or continued text */
         char *dst = scratch(ts, which, need + 1);
         if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
         if (uni) {
@@ -834,24 +837,27 @@ static cn_status normalized_piece(const cn_tok *t, cn_tok_state *ts, const char 
     long k;
     while ((k = next_added(t, s, n, pos, 1, literal, &b, &e)) >= 0) {
         if (b > pos) {
-            cn_status st = words(t, ts, s + pos, b - pos, at_start && pos == 0, out);
+            cn_status st = words(t, ts, s + pos, b - pos, TOK_AT(at_start, pos == 0), out);
             if (st) return st;
         }
         cn_status st = cn_ids_push(out, t->added[k].id);
         if (st) return st;
         pos = e;
     }
-    return pos < n ? words(t, ts, s + pos, n - pos, at_start && pos == 0, out) : CN_OK;
+    return pos < n ? words(t, ts, s + pos, n - pos, TOK_AT(at_start, pos == 0), out) : CN_OK;
 }
 
-/* a piece of raw text between added tokens: normalize, then the rest */
-static cn_status raw_piece(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, size_t orig, int literal, cn_ids *out) {
+/* a piece of raw text between added tokens, at byte orig of the text:
+ * normalize, then the rest (cont: the text continues earlier text) */
+static cn_status raw_piece(const cn_tok *t, cn_tok_state *ts, const char *s, size_t n, size_t orig, int cont, int literal,
+                           cn_ids *out) {
     char *norm;
     size_t nn;
-    cn_status st = normalize(t, ts, s, n, &norm, &nn, 0);
+    int continued = cont && orig == 0;
+    cn_status st = normalize(t, ts, s, n, &norm, &nn, 0, continued);
     if (st) return st;
     /* the normalized text lives in scratch 0 or 1 */
-    return normalized_piece(t, ts, norm, nn, orig == 0, literal, out);
+    return normalized_piece(t, ts, norm, nn, continued ? TOK_CONTINUED : orig == 0, literal, out);
 }
 
 cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids *out) {
@@ -862,18 +868,18 @@ cn_status cn_tok_encode(cn_tok *t, const char *text, size_t n, int flags, cn_ids
 cn_status cn_tok_encode_state(const cn_tok *t, cn_tok_state *ts, const char *text, size_t n, int flags, cn_ids *out) {
     size_t bad = cn_utf8_check(text, n);
     if (bad != n) return cn_fail(CN_EUTF8, "invalid UTF-8 at byte %zu", bad + 1);
-    int literal = (flags & CN_TOK_LITERAL_SPECIAL) != 0;
+    int literal = (flags & CN_TOK_LITERAL_SPECIAL) != 0, cont = (flags & CN_TOK_CONTINUE) != 0;
     cn_ids seq = {0};
     cn_status st = CN_OK;
     /* raw-text added tokens (normalized == false) first */
     size_t pos = 0, start, stop;
     long k;
     while (!st && (k = next_added(t, text, n, pos, 0, literal, &start, &stop)) >= 0) {
-        if (start > pos) st = raw_piece(t, ts, text + pos, start - pos, pos, literal, &seq);
+        if (start > pos) st = raw_piece(t, ts, text + pos, start - pos, pos, cont, literal, &seq);
         if (!st) st = cn_ids_push(&seq, t->added[k].id);
         pos = stop;
     }
-    if (!st && (pos < n || n == 0)) st = raw_piece(t, ts, text + pos, n - pos, pos, literal, &seq);
+    if (!st && (pos < n || n == 0)) st = raw_piece(t, ts, text + pos, n - pos, pos, cont, literal, &seq);
     /* the post-processor's template */
     if (!st && (flags & CN_TOK_ADD_SPECIAL) && t->ntpl) {
         for (size_t i = 0; !st && i < t->ntpl; i++) {

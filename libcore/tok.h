@@ -53,10 +53,29 @@ uint32_t cn_tok_vocab_size(const cn_tok *t);
 int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n);
 /* The string of an id (NUL-terminated, owned by t), or NULL. */
 const char *cn_tok_token(const cn_tok *t, uint32_t id);
+/* 1 when token (n bytes) is one of t's added tokens: matched in the raw
+ * text as a whole before anything else runs (a template's marker must be). */
+int cn_tok_is_added(const cn_tok *t, const char *token, size_t n);
+/* A tokenizer.json (json, n bytes; name for messages) with ntok tokens
+ * appended to its added_tokens as special ones (not normalized, no strip,
+ * not single-word), token i with id ids[i]: an id of the vocabulary gives
+ * that token added status, a new id (from the vocabulary's size on, in
+ * order) grows the vocabulary, as Hugging Face's add_special_tokens does.
+ * *out is the new JSON (malloc'd, NUL-terminated). CN_EFORMAT ("NAME:
+ * what") when json is not an object or added_tokens not an array. */
+cn_status cn_tok_json_add_special(const char *json, size_t n, const char *name, const char *const *tokens, const uint32_t *ids,
+                                  size_t ntok, char **out);
 
 enum {
     CN_TOK_ADD_SPECIAL = 1,     /* the post-processor's special tokens (<s>, [CLS] ...) */
     CN_TOK_LITERAL_SPECIAL = 2, /* special added tokens are plain text (HF encode_special_tokens) */
+    /* the text continues text encoded before it: nothing is put in front of
+     * its start (a Prepend normalizer's string, Metaspace's or ByteLevel's
+     * prefix), as within one text; a token boundary falls there. Encoding
+     * a text in parts this way at points that are token boundaries of the
+     * whole (before a space for a Metaspace tokenizer, say) gives the
+     * whole's ids. */
+    CN_TOK_CONTINUE = 4,
 };
 
 /* Appends the ids of n bytes of UTF-8 text to out; errors: invalid UTF-8,

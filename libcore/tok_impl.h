@@ -147,7 +147,12 @@ char *tok_grow(char **buf, size_t *cap, size_t n);
 void *tok_pre_match_data(const tok_pre *p);
 void tok_pre_match_data_free(void *md);
 /* pre-tokenizers (tok_pre.c): loading one, running the chain from level k on a
- * piece (at_start: it begins the original text) down to the model */
+ * piece down to the model. at_start: 1 when the piece begins the original
+ * text, 0 when it follows other text of it, TOK_CONTINUED when it begins a
+ * text that continues one encoded before (CN_TOK_CONTINUE: no prefix). A
+ * part that does not begin the piece is 0 (TOK_AT(at_start, begins)). */
+#define TOK_CONTINUED (-1)
+#define TOK_AT(at_start, begins) ((begins) ? (at_start) : 0)
 cn_status tok_pre_load(cn_tok *t, const struct cJSON *o);
 cn_status tok_pre_run(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 void tok_pre_free(tok_pre *p);

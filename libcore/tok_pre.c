@@ -252,7 +252,7 @@ static cn_status split_run(const cn_tok *t, cn_tok_state *ts, size_t k, const to
     if (st) return st;
     count = behave(v, count, p->behavior);
     for (size_t i = 0; !st && i < count; i++)
-        if (v[i].b > v[i].a) st = tok_pre_run(t, ts, k + 1, s + v[i].a, v[i].b - v[i].a, at_start && v[i].a == 0, out);
+        if (v[i].b > v[i].a) st = tok_pre_run(t, ts, k + 1, s + v[i].a, v[i].b - v[i].a, TOK_AT(at_start, v[i].a == 0), out);
     free(v);
     return st;
 }
@@ -271,7 +271,7 @@ cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s
         char *dst = level_buf(ts, k, 4 * n + p->replen + 1);
         if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
         size_t m = 0;
-        int prepend = p->scheme == PREPEND_ALWAYS || (p->scheme == PREPEND_FIRST && at_start);
+        int prepend = at_start != TOK_CONTINUED && (p->scheme == PREPEND_ALWAYS || (p->scheme == PREPEND_FIRST && at_start));
         if (prepend && s[0] != ' ' && !(n >= p->replen && memcmp(s, p->rep, p->replen) == 0)) {
             memcpy(dst, p->rep, p->replen);
             m = p->replen;
@@ -294,7 +294,7 @@ cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s
     char *dst = level_buf(ts, k, 2 * (n + 1));
     if (!dst) return cn_fail(CN_ENOMEM, "out of memory");
     size_t m = 0, len;
-    if (p->prefix_space && s[0] != ' ') {
+    if (p->prefix_space && at_start != TOK_CONTINUED && s[0] != ' ') {
         const char *c = tok_bl_char(' ', &len);
         memcpy(dst, c, len);
         m = len;
@@ -311,7 +311,7 @@ cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s
     char *raw = malloc(n + 2);
     if (!raw) return cn_fail(CN_ENOMEM, "out of memory");
     size_t rn = 0;
-    if (p->prefix_space && s[0] != ' ') raw[rn++] = ' ';
+    if (p->prefix_space && at_start != TOK_CONTINUED && s[0] != ' ') raw[rn++] = ' ';
     memcpy(raw + rn, s, n);
     rn += n;
     span *v;
@@ -329,7 +329,7 @@ cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s
             memcpy(dst + m, c, len);
             m += len;
         }
-        st = tok_pre_run(t, ts, k + 1, dst, m, at_start && v[i].a == 0, out);
+        st = tok_pre_run(t, ts, k + 1, dst, m, TOK_AT(at_start, v[i].a == 0), out);
     }
     free(v);
     free(raw);

@@ -232,14 +232,14 @@ cn_status tok_bert_split(const cn_tok *t, cn_tok_state *ts, size_t k, const char
         int sp = tok_is_space(c), pu = !sp && tok_is_punct(c);
         if (sp || pu) {
             cn_status st = CN_OK;
-            if (i > start) st = tok_pre_run(t, ts, k + 1, s + start, i - start, at_start && start == 0, out);
-            if (!st && pu) st = tok_pre_run(t, ts, k + 1, s + i, (size_t)l, at_start && i == 0, out);
+            if (i > start) st = tok_pre_run(t, ts, k + 1, s + start, i - start, TOK_AT(at_start, start == 0), out);
+            if (!st && pu) st = tok_pre_run(t, ts, k + 1, s + i, (size_t)l, TOK_AT(at_start, i == 0), out);
             if (st) return st;
             start = i + (size_t)l;
         }
         i += (size_t)l;
     }
-    return start < n ? tok_pre_run(t, ts, k + 1, s + start, n - start, at_start && start == 0, out) : CN_OK;
+    return start < n ? tok_pre_run(t, ts, k + 1, s + start, n - start, TOK_AT(at_start, start == 0), out) : CN_OK;
 }
 
 /* WordPiece: the longest vocabulary prefix, then "##"-continued pieces; a

@@ -47,6 +47,18 @@ mc_row "base" "/base" "Question/Answer"
 mc_row "DAPT, seed $first" "dapt-$tok-s$first" "Question/Answer"
 mc_row "DAPT + SFT" "sft-$tok" "chat template"
 echo
+ex() { grep '"task": "exact"' "$scores" | grep "\"metric\": \"$1\"" | grep "\"data\": \"[^\"]*answers-$tok-$2.jsonl\"" | head -1 | sed "s/.*\"${3:-value}\": \([^,}]*\)[,}].*/\1/"; }
+if [ -n "$(ex exact_match train)" ]; then
+    echo "The DAPT + SFT model's chat answers (cn-rag chat, greedy), exact match against the reference:"
+    echo
+    echo "| questions | n | exact match | empty answers |"
+    echo "|---|---|---|---|"
+    for s in train test; do
+        awk -v s="$s" -v n="$(ex exact_match $s n)" -v e="$(ex exact_match $s)" -v z="$(ex empty $s)" \
+            'BEGIN { printf "| %s | %d | %.3f | %.3f |\n", s == "train" ? "its training questions" : "test questions (the right choice)", n, e, z }'
+    done
+    echo
+fi
 u=$(val unigram bits_per_byte base-general-train.tok general-heldout.tok)
 awk -v u="$u" \
     -v bg="$(val ppl bits_per_byte "/base" general-heldout.tok)" \

@@ -9,10 +9,12 @@
 #      two seeds of the same run: the noise floor;
 #   5. supervised fine-tuning (SFT) of the first DAPT model on the domain chat
 #      set (samples/qa.sh), the loss on the answers only;
-#   6. bits per byte and tokens, before and after, on both held-out splits,
+#   6. the SFT model's chat answers (cn-rag chat) to ASK questions of its
+#      training set and ASK of the test set;
+#   7. bits per byte and tokens, before and after, on both held-out splits,
 #      against a unigram model; multiple-choice accuracy on the domain test
 #      questions (commands never trained on) before DAPT, after DAPT and after
-#      SFT: $(W)/summary.md.
+#      SFT; the chat answers' exact match: $(W)/summary.md.
 # make -f pipelines/dapt.mk [VAR=value ...]; every stage is one variable away
 # from an ablation, e.g. TOKENIZER=base (no augmentation), DOMAIN_W=0.5. The
 # settings come from the command line only, never from the environment (a
@@ -47,6 +49,7 @@ TEMPLATE     = chipnemo    # the SFT chat template
 SFT_TOKENS   = 400000
 SFT_LR       = 3e-4
 MC_SHOTS     = 0           # solved examples before each question (base and DAPT)
+ASK          = 50          # chat questions asked of the SFT model, from training and from test
 
 # OpenMP threads that wait sleep rather than spin: the same speed on an idle
 # machine, far better on a busy one
@@ -116,11 +119,20 @@ $(W)/sft-$(T)/model.safetensors: $(W)/dapt-$(T)-s$(FIRST)/model.safetensors $(DA
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log \
 	  $(DATA)/chat-train.jsonl.zst
 
-# 6. scores
+# 6. the SFT model's chat answers to questions of its training set and of the
+# test set (the right choice of a multiple-choice question as the reference)
+$(W)/ask-train.jsonl: $(DATA)/chat-train.jsonl.zst pipelines/ask.sh
+	pipelines/ask.sh chat $(call strip_v,$(ASK)) $< > $@.tmp && mv $@.tmp $@
+$(W)/ask-test.jsonl: $(DATA)/mc-test.jsonl.zst pipelines/ask.sh
+	pipelines/ask.sh mc $(call strip_v,$(ASK)) $< > $@.tmp && mv $@.tmp $@
+$(W)/answers-$(T)-%.jsonl: $(W)/ask-%.jsonl $(W)/sft-$(T)/model.safetensors
+	$(B)/cn-rag chat -q --threads $(THREADS) -m $(W)/sft-$(T) --max-new-tokens 64 -o $@ $<
+
+# 7. scores
 MC := $(DATA)/mc-test.jsonl.zst
 MC_ARGS := --shots $(call strip_v,$(MC_SHOTS)) --dev $(DATA)/mc-dev.jsonl.zst
 $(W)/scores-$(T).jsonl: $(W)/base/model.safetensors $(foreach s,$(SEEDLIST),$(W)/dapt-$(T)-s$(s)/model.safetensors) \
-                        $(W)/sft-$(T)/model.safetensors $(MC) \
+                        $(W)/sft-$(T)/model.safetensors $(MC) $(W)/answers-$(T)-train.jsonl $(W)/answers-$(T)-test.jsonl \
                         $(foreach x,domain-heldout general-heldout,$(W)/base-$(x).tok $(W)/$(T)-$(x).tok)
 	@rm -f $@.tmp
 	$(B)/cn-score unigram --train $(W)/base-general-train.tok $(W)/base-domain-heldout.tok $(W)/base-general-heldout.tok >> $@.tmp
@@ -133,6 +145,7 @@ $(W)/scores-$(T).jsonl: $(W)/base/model.safetensors $(foreach s,$(SEEDLIST),$(W)
 	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/base $(MC_ARGS) $(MC) >> $@.tmp
 	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/dapt-$(T)-s$(FIRST) $(MC_ARGS) $(MC) >> $@.tmp
 	$(B)/cn-score mc -q --threads $(THREADS) --model $(W)/sft-$(T) --chat $(MC) >> $@.tmp
+	$(B)/cn-score exact -q $(W)/answers-$(T)-train.jsonl $(W)/answers-$(T)-test.jsonl >> $@.tmp
 	mv $@.tmp $@
 
 # the default recipe's summary is summary.md; an ablation's is summary-TOKENIZER.md

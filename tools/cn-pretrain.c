@@ -116,6 +116,13 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
     return st;
 }
 
+static void describe_data(void *ctx, char *buf, size_t n) {
+    const data *d = ctx;
+    double passes = cn_packer_passes(d->pk);
+    if (passes > 0) snprintf(buf, n, "%.2f passes over the data", passes);
+    else snprintf(buf, n, "under one pass over the data (%llu tokens read)", (unsigned long long)cn_packer_tokens(d->pk));
+}
+
 static void save_position(void *ctx, cJSON *p) {
     cn_pack_state ps;
     cn_packer_state(((data *)ctx)->pk, &ps);
@@ -287,7 +294,8 @@ static int run(opts *o, int ndata, char **data_paths) {
     } else {
         cn_model_init_random(m, o->t.seed, (float)o->init_std);
     }
-    cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, o->tok};
+    cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, o->tok,
+                        describe_data};
     cn_train_run(&o->t, m, &h, step0);
     cn_packer_free(d.pk);
     cn_model_free(m);

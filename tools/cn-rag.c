@@ -16,6 +16,7 @@
 #include "gen.h"
 #include "io.h"
 #include "jsonl.h"
+#include "sft.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -168,7 +169,7 @@ static void unload(engine *e) {
  * token when the template's marker is one, else a stop string */
 static void chat_setup(engine *e, const opts *o) {
     e->tpl = cn_tool_template(o->template_name, o->dir);
-    const char *marker = e->tpl == CN_CHAT_CHATML ? "<|im_end|>" : e->tpl == CN_CHAT_CHIPNEMO ? "<extra_id_1>" : NULL;
+    const char *marker = cn_chat_template_end(e->tpl);
     if (!marker) return; /* llama2: the answer ends with EOS */
     int64_t id = cn_tok_id(e->tok, marker, strlen(marker));
     if (id >= 0) add_stop_id(e, id);
@@ -283,8 +284,8 @@ static int answer(engine *e, const opts *o, const cn_chat *c, uint64_t stream, s
     const char *eos = e->eos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->eos) : NULL;
     cn_chat_pieces p;
     if (cn_chat_render(c, e->tpl, bos, eos, CN_CHAT_GEN_PROMPT, &p)) cn_die_status();
-    cn_ids ids = {0};
-    if (cn_tok_encode(e->tok, p.text, p.len, 0, &ids)) cn_die_status();
+    cn_ids ids;
+    if (cn_sft_encode(e->tok, &p, &ids, NULL)) cn_die_status(); /* as cn-sft trains it */
     cn_chat_pieces_free(&p);
     if (ids.n + 1 > (size_t)cn_gen_capacity(e->g)) {
         cn_ids_free(&ids);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <omp.h>
 #include "chat.h"
@@ -19,6 +20,7 @@
 #include "shard.h"
 #include "jsonl.h"
 #include "rng.h"
+#include "sft.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -28,7 +30,7 @@ static void usage(const char *cmd) __attribute__((noreturn));
 static void usage(const char *cmd) {
     static const char *const line[] = {
         "tokens -t A.json [-t B.json] [options] DATA...", "ppl --model DIR [options] DATA...", "unigram --train SHARD [-q] SHARD...",
-        "mc --model DIR [--shots K --dev FILE] [options] DATA...",
+        "mc --model DIR [--shots K --dev FILE] [options] DATA...", "exact [-q] [-o FILE] ANSWERS...",
     };
     static const char *const text[] = {
         "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
@@ -84,18 +86,26 @@ static void usage(const char *cmd) {
         "      --chat             prompts in the chat template DIR/tokenizer_config.json names\n"
         "                         (as cn-sft writes it): the examples as user and assistant\n"
         "                         turns, the question as the last user turn, each choice the\n"
-        "                         answer that follows the generation prompt\n"
+        "                         answer that follows the generation prompt, its own tokens\n"
+        "                         after the prompt's (as cn-sft trains an answer)\n"
         "      --device D         cpu (default), cuda (the first GPU) or cuda:N\n"
         "      --precision P      fp32 (default) or bf16 (products in bf16, fp32 sums)\n",
+        "exact: the exact-match rate of generated answers: each ANSWERS line a chat\n"
+        "record whose last message is the answer (as cn-rag chat writes it, keeping the\n"
+        "question's other keys) with a \"reference\" string, or a list of strings any of\n"
+        "which counts; answer and reference compared with white space at both ends\n"
+        "left out. Reports exact_match and empty (the share of empty answers), \"n\" the\n"
+        "answers, one JSON object each.\n",
     };
-    static const char *const names[] = {"tokens", "ppl", "unigram", "mc"};
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact"};
+    enum { NCMD = sizeof names / sizeof *names };
     int k = -1;
-    for (int i = 0; cmd && i < 4; i++)
+    for (int i = 0; cmd && i < NCMD; i++)
         if (strcmp(cmd, names[i]) == 0) k = i;
     if (k < 0) {
-        for (int i = 0; i < 4; i++) printf("%s %s %s\n", i ? "      " : "Usage:", cn_prog, line[i]);
+        for (int i = 0; i < NCMD; i++) printf("%s %s %s\n", i ? "      " : "Usage:", cn_prog, line[i]);
         printf("\n");
-        for (int i = 0; i < 4; i++) { /* each command's first sentence */
+        for (int i = 0; i < NCMD; i++) { /* each command's first sentence */
             const char *e = text[i];
             while (e[1] && !(e[0] == '.' && (e[1] == ' ' || e[1] == '\n'))) e++;
             printf("%.*s\n\n", (int)(e - text[i] + 1), text[i]);
@@ -269,6 +279,21 @@ static cn_model *load_llama(const char *dir, const char *device, cn_precision pr
     return m;
 }
 
+/* ppl's progress through a file: documents, and where the share done is
+ * known (frac > 0: documents of a shard, bytes of an uncompressed file) the
+ * percentage and the time left at the rate so far */
+static void ppl_progress(const char *file, uint64_t docs, uint64_t total, double frac, double t0) {
+    if (frac <= 0) {
+        cn_progress_update(&prog, 0, "cn-score: %s: %llu documents", file, (unsigned long long)docs);
+        return;
+    }
+    double dt = cn_now() - t0;
+    char of[48] = "";
+    if (total) snprintf(of, sizeof of, "/%llu", (unsigned long long)total);
+    cn_progress_update(&prog, 0, "cn-score: %s: %llu%s documents, %.1f%%, ETA %.0f s", file, (unsigned long long)docs, of,
+                       100 * frac, frac < 1 ? dt * (1 - frac) / frac : 0.0);
+}
+
 static int ppl_main(int argc, char **argv) {
     const char *dir = NULL, *out_path = NULL, *field = "text", *device = NULL;
     int t = 256, b = 8, quiet = 0, literal = 1;
@@ -316,6 +341,7 @@ static int ppl_main(int argc, char **argv) {
     size_t cap = 0;
     for (int f = optind; f < argc; f++) {
         uint64_t docs = 0, bytes = 0;
+        double t0 = cn_now();
         p.nll = p.count = 0;
 #define PUSH_SEQ(n_, get_)                                                                 \
     do {                                                                                   \
@@ -330,6 +356,9 @@ static int ppl_main(int argc, char **argv) {
             if (!tok) cn_die("%s: JSONL needs %s", argv[f], tp);
             cn_in *in = cn_in_open(argv[f]);
             if (!in) cn_die_status();
+            uint64_t size = 0; /* an uncompressed file's: the share read */
+            struct stat sb;
+            if (!cn_in_zstd(in) && stat(argv[f], &sb) == 0 && S_ISREG(sb.st_mode)) size = (uint64_t)sb.st_size;
             cn_jsonl *j = cn_jsonl_new(in, 0);
             cJSON *o;
             cn_status st;
@@ -341,14 +370,14 @@ static int ppl_main(int argc, char **argv) {
                 if (cn_jsonl_text(j, field, &s, &n) || cn_tok_encode(tok, s, n, literal ? CN_TOK_LITERAL_SPECIAL : 0, &ids)) cn_die_status();
                 PUSH_SEQ(ids.n, ids.v[k]);
                 docs++, bytes += n;
-                cn_progress_update(&prog, 0, "cn-score: %s: %llu documents", argv[f], (unsigned long long)docs);
+                ppl_progress(argv[f], docs, 0, size ? (double)cn_in_pos(in) / (double)size : 0, t0);
             }
             if (st != CN_EOF) cn_die_status();
             cn_ids_free(&ids);
             cn_jsonl_free(j);
             cn_in_close(in);
         } else {
-            cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO};
+            cn_docsrc_opts so = {.eos = CN_MEGATRON_EOS_AUTO, .random = 1}; /* indexed where it can be: the total, for the progress line */
             cn_docsrc *src = cn_docsrc_open(argv[f], &so);
             if (!src) cn_die_status();
             int has;
@@ -359,12 +388,13 @@ static int ppl_main(int argc, char **argv) {
             }
             cn_doc d;
             cn_status st;
+            uint64_t total = cn_docsrc_random(src) ? cn_docsrc_count(src) : 0;
             while ((st = cn_docsrc_next(src, &d)) == CN_OK) {
                 for (uint32_t k = 0; k < d.n; k++)
                     if (cn_doc_id(&d, k) >= (uint32_t)cfg.vocab) cn_die("%s: token id %u beyond the model's vocabulary", argv[f], cn_doc_id(&d, k));
                 PUSH_SEQ(d.n, cn_doc_id(&d, (uint32_t)k));
                 docs++, bytes += d.text_bytes;
-                cn_progress_update(&prog, 0, "cn-score: %s: %llu documents", argv[f], (unsigned long long)docs);
+                ppl_progress(argv[f], docs, total, total ? (double)docs / (double)total : 0, t0);
             }
             if (st != CN_EOF) cn_die_status();
             cn_docsrc_close(src);
@@ -599,8 +629,8 @@ static void mc_progress(void *arg, size_t done, size_t total) {
 /* question i's prompt: its solved examples, then "Question: Q\nAnswer:";
  * with --chat, a conversation of the examples as user and assistant turns
  * and the question as the last user turn, rendered with the generation
- * prompt */
-static void mc_prompt(const mc_opts *o, const mc_item *it, const size_t *shots, mc_buf *b) {
+ * prompt: its ids (*chat, as cn-sft encodes a prompt) instead of b */
+static void mc_prompt(const mc_opts *o, const mc_item *it, const size_t *shots, mc_buf *b, cn_ids *chat) {
     if (o->chat) {
         cn_chat *c = cn_chat_new();
         cn_status st = c ? CN_OK : CN_ENOMEM;
@@ -611,8 +641,8 @@ static void mc_prompt(const mc_opts *o, const mc_item *it, const size_t *shots, 
         if (!st) st = cn_chat_add(c, CN_CHAT_USER, it->q, it->qlen);
         cn_chat_pieces p;
         if (!st) st = cn_chat_render(c, o->tpl, o->bos_s, o->eos_s, CN_CHAT_GEN_PROMPT, &p);
+        if (!st) st = cn_sft_encode(o->tok, &p, chat, NULL);
         if (st) cn_die("question at line %llu: %s", (unsigned long long)it->line, cn_errmsg());
-        mc_cat(b, p.text, p.len);
         cn_chat_pieces_free(&p);
         cn_chat_free(c);
         return;
@@ -639,7 +669,11 @@ typedef struct {
  * encodes the whole and splits it at the context's length). With
  * SentencePiece the space before the choice becomes the "▁" of the
  * choice's first piece, as in running text: encoding " choice" alone would
- * give a different piece (an extra "▁" from the dummy prefix). */
+ * give a different piece (an extra "▁" from the dummy prefix). With --chat
+ * the ids are those cn-sft trains an answer with: the prompt's (the
+ * template's pieces apart), then the choice's own as text that continues
+ * it (llama2's " C", the others' "C"), so that a token never spans the
+ * prompt's end and the answer's start here either. */
 static void mc_chunk_build(const mc_opts *o, const mc_set *set, size_t *pool, mc_chunk *ch) {
     size_t nt = 0, nr = 0;
     for (size_t i = ch->c0; i < ch->c0 + ch->nq; i++) nt += 1 + (size_t)set->v[i].nch, nr += (size_t)set->v[i].nch;
@@ -656,12 +690,12 @@ static void mc_chunk_build(const mc_opts *o, const mc_set *set, size_t *pool, mc
         size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
         mc_buf b = {0};
         if (o->shots) mc_draw(o, set, i, shots, pool);
-        mc_prompt(o, it, shots, &b);
+        mc_prompt(o, it, shots, &b, &ids[t]);
         for (int k = 0; k < it->nch; k++) {
             mc_buf w = {0};
             /* the answer after the prompt: " C"; in a chat, as the template
-             * starts an answer (llama2's " C", the others' "C") */
-            mc_cat(&w, b.s, b.n);
+             * starts an answer (llama2's " C", the others' "C"), alone */
+            if (!o->chat) mc_cat(&w, b.s, b.n);
             if (!o->chat || o->tpl == CN_CHAT_LLAMA2) MC_LIT(&w, " ");
             mc_cat(&w, it->ch[k], it->chlen[k]);
             texts[t + 1 + (size_t)k] = w.s, lens[t + 1 + (size_t)k] = w.n;
@@ -670,15 +704,28 @@ static void mc_chunk_build(const mc_opts *o, const mc_set *set, size_t *pool, mc
         t += 1 + (size_t)it->nch;
     }
     size_t failed;
-    if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts, lens, nt, o->flags, ids, &failed))
+    if (o->chat) { /* the choices alone, continuing their prompts */
+        for (size_t i = ch->c0, t = 0; i < ch->c0 + ch->nq; t += 1 + (size_t)set->v[i].nch, i++)
+            if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts + t + 1, lens + t + 1, (size_t)set->v[i].nch,
+                                    o->flags | CN_TOK_CONTINUE, ids + t + 1, &failed))
+                cn_die("%s: %s", set->path, cn_errmsg());
+    } else if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts, lens, nt, o->flags, ids, &failed)) {
         cn_die("%s: %s", set->path, cn_errmsg());
+    }
     uint32_t vocab = (uint32_t)cn_model_config(o->m)->vocab;
     for (size_t i = ch->c0, t = 0, r = 0; i < ch->c0 + ch->nq; i++) {
         const mc_item *it = &set->v[i];
         const cn_ids *ctx = &ids[t];
         unsigned long long line = (unsigned long long)it->line;
         for (int k = 0; k < it->nch; k++, r++) {
-            const cn_ids *w = &ids[t + 1 + (size_t)k];
+            cn_ids *w = &ids[t + 1 + (size_t)k];
+            if (o->chat) { /* the prompt's ids, then the choice's */
+                size_t nc = w->n;
+                for (size_t x = 0; x < ctx->n; x++)
+                    if (cn_ids_push(w, 0)) cn_die("out of memory");
+                memmove(w->v + ctx->n, w->v, nc * sizeof *w->v);
+                memcpy(w->v, ctx->v, ctx->n * sizeof *w->v);
+            }
             /* the continuation: the tokens after those the whole shares with
              * the prompt (all the prompt's, unless its last token merges
              * with the choice's first, which then counts to the choice) */
@@ -878,13 +925,85 @@ static int mc_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- exact ---- */
+
+/* s[0..n) without white space at either end */
+static const char *trim(const char *s, size_t *n) {
+    while (*n && (s[0] == ' ' || (s[0] >= 9 && s[0] <= 13))) s++, (*n)--;
+    while (*n && (s[*n - 1] == ' ' || (s[*n - 1] >= 9 && s[*n - 1] <= 13))) (*n)--;
+    return s;
+}
+
+static int exact_main(int argc, char **argv) {
+    const char *out_path = NULL;
+    int quiet = 0;
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        if (c == 'o') out_path = optarg;
+        else if (c == 'q') quiet = 1;
+        else if (c == 'h') usage("exact");
+        else if (c == 'V') cn_print_version();
+        else cn_usage_error("unknown option");
+    }
+    if (optind >= argc) cn_usage_error("no answers: give the JSONL files cn-rag chat wrote");
+    cn_progress_begin(&prog, quiet);
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out) cn_die_status();
+    for (int f = optind; f < argc; f++) {
+        cn_in *in = cn_in_open(argv[f]);
+        if (!in) cn_die_status();
+        cn_jsonl *j = cn_jsonl_new(in, 0);
+        cJSON *o;
+        cn_status st;
+        uint64_t n = 0, right = 0, empty = 0;
+        while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
+            unsigned long long line = (unsigned long long)cn_jsonl_line(j);
+            const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(o, "messages"), *ref = cJSON_GetObjectItemCaseSensitive(o, "reference");
+            const cJSON *last = cJSON_IsArray(msgs) ? cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 1) : NULL;
+            const cJSON *role = cJSON_GetObjectItemCaseSensitive(last, "role"), *text = cJSON_GetObjectItemCaseSensitive(last, "content");
+            if (!cJSON_IsString(role) || strcmp(role->valuestring, "assistant") != 0 || !cJSON_IsString(text))
+                cn_die("%s:%llu: the last message is not an assistant's answer", argv[f], line);
+            if (!cJSON_IsString(ref) && !(cJSON_IsArray(ref) && cJSON_GetArraySize(ref) > 0))
+                cn_die("%s:%llu: no \"reference\" (a string, or a list of strings)", argv[f], line);
+            size_t an = strlen(text->valuestring);
+            const char *a = trim(text->valuestring, &an);
+            int hit = 0;
+            for (const cJSON *r = cJSON_IsArray(ref) ? ref->child : ref; r; r = cJSON_IsArray(ref) ? r->next : NULL) {
+                if (!cJSON_IsString(r)) cn_die("%s:%llu: a reference that is not a string", argv[f], line);
+                size_t rn = strlen(r->valuestring);
+                const char *b = trim(r->valuestring, &rn);
+                hit |= rn == an && memcmp(a, b, an) == 0;
+            }
+            n++, right += hit, empty += an == 0;
+            cn_progress_update(&prog, 0, "cn-score: %s: %llu answers", argv[f], (unsigned long long)n);
+        }
+        if (st != CN_EOF) cn_die_status();
+        cn_jsonl_free(j);
+        cn_in_close(in);
+        if (!n) cn_die("%s: no answers", argv[f]);
+        char *data = jstr(argv[f]);
+        const char *fmt = "{\"task\": \"exact\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %llu, \"data\": %s}\n";
+        put(out, fmt, "exact_match", (double)right / (double)n, (unsigned long long)n, data);
+        put(out, fmt, "empty", (double)empty / (double)n, (unsigned long long)n, data);
+        free(data);
+    }
+    cn_progress_end(&prog);
+    if (cn_out_commit(out)) cn_die_status();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
     if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
-                     strcmp(argv[1], "mc") != 0))
-        cn_usage_error("expected a command: tokens, ppl, unigram or mc");
+                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0))
+        cn_usage_error("expected a command: tokens, ppl, unigram, mc or exact");
+    if (strcmp(argv[1], "exact") == 0) return exact_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "mc") == 0) return mc_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "unigram") == 0) return unigram_main(argc - 1, argv + 1);

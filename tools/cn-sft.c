@@ -1,6 +1,7 @@
 /* cn-sft: supervised fine-tuning on chat data (ChipNeMo section III-C):
  * conversations rendered with a chat template, the loss on the answers
  * only, full-parameter or LoRA; the training loop is cn-pretrain's. */
+#include <errno.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -26,7 +27,11 @@ static void usage(void) {
            "Fine-tunes a LLaMA-class model on chat records {\"messages\": [{\"role\":\n"
            "\"system|user|assistant\", \"content\": ...}]} (plain or zstd; several files blend\n"
            "by WEIGHT, shares of tokens, default 1). Each conversation is rendered with the\n"
-           "chat template and tokenized whole; the loss covers the assistant's answers only.\n"
+           "chat template and tokenized piece by piece (no token spans a prompt's end and its\n"
+           "answer); the loss covers the assistant's answers only. The template's markers\n"
+           "(chatml's <|im_start|> <|im_end|>, chipnemo's <extra_id_0> <extra_id_1>) that the\n"
+           "tokenizer lacks become special tokens, the model growing by their rows (each the\n"
+           "mean of its marker's pieces); with LoRA they stay text.\n"
            "Conversations are packed whole into sequences of --seq-len, attention and\n"
            "positions kept within each. OUT receives the model (full fine-tuning), or the\n"
            "LoRA adapter in PEFT's layout (adapter_config.json, adapter_model.safetensors;\n"
@@ -66,6 +71,11 @@ typedef struct {
     cn_sft *data, *val;
     cn_chat_template tpl;
     const char *tok_path, *bos, *eos;
+    const char *marker[2];   /* the template's markers (nmarker of them) */
+    int64_t marker_id[2];
+    int nmarker, added;      /* added: rows the markers added to the vocabulary */
+    char **paths;            /* the sources' arguments (npaths) */
+    int npaths;
 } run_ctx;
 
 static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg, int32_t *pos) {
@@ -73,6 +83,14 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
 }
 
 static void save_position(void *ctx, cJSON *p) { cJSON_AddNumberToObject(p, "sequences", (double)cn_sft_position(((run_ctx *)ctx)->data)); }
+
+/* the passes over each source, for the run's last line */
+static void describe_data(void *ctx, char *buf, size_t n) {
+    const run_ctx *r = ctx;
+    size_t k = (size_t)snprintf(buf, n, "passes over the data:");
+    for (int i = 0; i < r->npaths && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s %s %.2f", i ? "," : "", r->paths[i], cn_sft_epochs(r->data, i));
+}
 
 static void save_options(void *ctx, cJSON *h) {
     const run_ctx *r = ctx;
@@ -85,6 +103,7 @@ static void save_options(void *ctx, cJSON *h) {
     cJSON_AddStringToObject(h, "lora_targets", o->targets);
     cJSON_AddBoolToObject(h, "merge", o->merge);
     cJSON_AddNumberToObject(h, "max_skip", (double)o->max_skip);
+    cJSON_AddNumberToObject(h, "markers_added", r->added);
 }
 
 static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
@@ -117,6 +136,19 @@ static cn_status write_tokenizer_config(const run_ctx *r, const char *dir) {
     cJSON_AddStringToObject(j, "chat_template", cn_chat_template_jinja(r->tpl));
     cJSON_AddStringToObject(j, CN_CHAT_TEMPLATE_KEY, cn_chat_template_name(r->tpl));
     cJSON_AddStringToObject(j, "tokenizer_class", "PreTrainedTokenizerFast");
+    if (r->nmarker) { /* the markers, as transformers lists added tokens */
+        cJSON *d = cJSON_AddObjectToObject(j, "added_tokens_decoder");
+        for (int i = 0; d && i < r->nmarker; i++) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)r->marker_id[i]);
+            cJSON *a = cJSON_AddObjectToObject(d, id);
+            if (!a) break;
+            cJSON_AddStringToObject(a, "content", r->marker[i]);
+            cJSON_AddBoolToObject(a, "lstrip", 0), cJSON_AddBoolToObject(a, "normalized", 0);
+            cJSON_AddBoolToObject(a, "rstrip", 0), cJSON_AddBoolToObject(a, "single_word", 0);
+            cJSON_AddBoolToObject(a, "special", 1);
+        }
+    }
     return cn_json_write_file(dir, "tokenizer_config.json", j);
 }
 
@@ -154,6 +186,75 @@ static uint64_t report_skipped(const char *path, const cn_sft_stats *st) {
 static int same_targets(const char *a, const char *b) {
     unsigned x, y;
     return !cn_lora_parse_targets(a, &x) && !cn_lora_parse_targets(b, &y) && x == y;
+}
+
+static char marker_tok[64]; /* the tokenizer with the markers added, while the run lasts */
+static void remove_marker_tok(void) { unlink(marker_tok); }
+
+/* The template's markers as special tokens: those the tokenizer lacks as
+ * added tokens are added (a token of the vocabulary keeps its id, a new one
+ * takes the next id), into a tokenizer.json in a temporary file that
+ * checkpoints and OUT receive; *tok and o->tok become it. New ids grow the
+ * model: *rows (malloc'd, each started as the mean of the marker's pieces)
+ * and c->vocab; with LoRA, which cannot carry new rows, they stay text. NeMo gives these markers tokens of their own: as text a
+ * marker is several pieces, and a small model trained on them ends its
+ * answers poorly (an empty answer, the marker's pieces at once). */
+static void add_markers(run_ctx *r, opts *o, cn_tok **tok, cn_config *c, cn_new_row **rows) {
+    *rows = NULL;
+    r->nmarker = cn_chat_template_markers(r->tpl, r->marker);
+    const char *add[2];
+    uint32_t ids[2];
+    int nadd = 0;
+    uint32_t next = cn_tok_vocab_size(*tok);
+    for (int i = 0; i < r->nmarker; i++) {
+        const char *mk = r->marker[i];
+        r->marker_id[i] = cn_tok_id(*tok, mk, strlen(mk));
+        if (r->marker_id[i] >= 0 && cn_tok_is_added(*tok, mk, strlen(mk))) continue;
+        if (r->marker_id[i] < 0) r->marker_id[i] = next++, r->added++;
+        add[nadd] = mk, ids[nadd++] = (uint32_t)r->marker_id[i];
+    }
+    if (!nadd) return;
+    const char *tpl = cn_chat_template_name(r->tpl);
+    if (r->added && cn_tok_vocab_size(*tok) != (uint32_t)c->vocab)
+        cn_die("%s: %u tokens, the model %d rows: the %s template's markers cannot take the next ids; give a tokenizer (-t) that has "
+               "them as special tokens", o->tok, cn_tok_vocab_size(*tok), c->vocab, tpl);
+    if (r->added && o->lora_rank) { /* they stay text, their pieces trained like any other */
+        if (!o->t.quiet && cn_dist_rank() == 0)
+            fprintf(stderr, "%s: warning: %s: the %s template's markers %s %s are not tokens of it and stay text: a LoRA adapter cannot "
+                    "carry the embedding rows that adding them grows (full fine-tuning adds them)\n", cn_prog, o->tok, tpl, r->marker[0],
+                    r->marker[1]);
+        r->nmarker = r->added = 0;
+        return;
+    }
+    size_t n;
+    char *json = cn_read_all(o->tok, &n), *grown = NULL;
+    if (!json || cn_tok_json_add_special(json, n, o->tok, add, ids, (size_t)nadd, &grown)) cn_die_status();
+    free(json);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(marker_tok, sizeof marker_tok, "%.40s/cn-sft-XXXXXX", tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+    int fd = mkstemp(marker_tok);
+    if (fd < 0) cn_die("%s: cannot create: %s", marker_tok, strerror(errno));
+    atexit(remove_marker_tok);
+    size_t len = strlen(grown);
+    if (write(fd, grown, len) != (ssize_t)len || close(fd)) cn_die("%s: cannot write: %s", marker_tok, strerror(errno));
+    free(grown);
+    cn_tok *t = cn_tok_load(marker_tok);
+    if (!t) cn_die_status();
+    if (r->added && !(*rows = calloc((size_t)r->added, sizeof **rows))) cn_die("out of memory");
+    for (int i = 0, k = 0; i < nadd; i++) {
+        if (ids[i] < (uint32_t)c->vocab) continue;
+        cn_ids p = {0};
+        if (cn_tok_encode(*tok, add[i], strlen(add[i]), CN_TOK_CONTINUE | CN_TOK_LITERAL_SPECIAL, &p)) cn_die_status();
+        (*rows)[k++] = (cn_new_row){ids[i], p.v, (uint32_t)p.n};
+    }
+    if (!o->t.quiet && cn_dist_rank() == 0)
+        fprintf(stderr, "%s: %s: the %s template's markers %s %s were %s: added as special tokens (ids %lld, %lld)%s\n", cn_prog, o->tok,
+                tpl, r->marker[0], r->marker[1], r->added ? "not tokens of it" : "not added tokens", (long long)r->marker_id[0],
+                (long long)r->marker_id[1], r->added ? "; the embedding and head grow, each new row the mean of its marker's pieces" : "");
+    c->vocab += r->added;
+    cn_tok_free(*tok);
+    *tok = t;
+    o->tok = marker_tok;
 }
 
 static int run(opts *o, int ndata, char **data_paths) {
@@ -198,12 +299,20 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_config c;
     if (cn_config_load(o->init, &c)) cn_die_status();
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-sft trains LLaMA-class models (%s given)", o->init, c.architecture);
+    /* the markers the run added grew the vocabulary: the checkpoint's tokenizer has them */
+    int resumed_added = ckdir && cJSON_GetObjectItemCaseSensitive(trainer.options, "markers_added")
+                            ? (int)cn_train_int(trainer.options, "markers_added", 0, 2) : 0;
+    c.vocab += resumed_added;
     char tokpath[4200];
     if (!o->tok) snprintf(tokpath, sizeof tokpath, "%s/tokenizer.json", o->init), o->tok = tokpath;
     cn_tok *tok = cn_tok_load(o->tok);
     if (!tok) cn_die_status();
     if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
-    run_ctx r = {o, NULL, NULL, cn_tool_template(o->template_name, o->init), o->tok, "", ""};
+    run_ctx r = {.o = o, .tpl = cn_tool_template(o->template_name, o->init), .bos = "", .eos = "", .paths = data_paths, .npaths = ndata};
+    cn_new_row *rows = NULL;
+    add_markers(&r, o, &tok, &c, &rows);
+    if (ckdir) r.added = resumed_added;
+    r.tok_path = o->tok;
     int64_t bos = -1, eos = -1;
     if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
     if (bos < 0) bos = c.bos;
@@ -252,8 +361,10 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (!m) cn_die_status();
     uint64_t step0 = 0;
     if (o->lora_rank || !ckdir) { /* the base: a LoRA checkpoint holds only the adapters */
-        if (cn_model_load(m, o->init)) cn_die_status();
+        if (r.added ? cn_model_load_grown(m, o->init, rows, (size_t)r.added, 0) : cn_model_load(m, o->init)) cn_die_status();
     }
+    for (int i = 0; rows && i < r.added; i++) free((void *)rows[i].base);
+    free(rows);
     if (o->lora_rank && cn_model_add_lora(m, &lo, o->t.seed)) cn_die_status();
     if (ckdir) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
@@ -262,7 +373,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (cn_sft_skip(r.data, (uint64_t)cn_train_int(trainer.data, "sequences", 0, CN_JSON_INT_MAX))) cn_die_status();
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
-    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok};
+    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok, describe_data};
     cn_train_run(&o->t, m, &h, step0);
     cn_sft_free(r.data);
     cn_sft_free(r.val);

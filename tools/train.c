@@ -16,7 +16,8 @@
 #include "tool.h"
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
-       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1, T_OVERWRITE };
+       T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1, T_OVERWRITE,
+       T_LOGEVERY };
 
 static const struct option shared[] = {
     {"steps", required_argument, 0, T_STEPS},       {"tokens", required_argument, 0, T_TOKENS},
@@ -32,7 +33,7 @@ static const struct option shared[] = {
     {"resume", required_argument, 0, T_RESUME},     {"val-every", required_argument, 0, T_VALEVERY},
     {"val-batches", required_argument, 0, T_VALBATCHES}, {"device", required_argument, 0, T_DEVICE},
     {"precision", required_argument, 0, T_PREC},    {"zero1", no_argument, 0, T_ZERO1},
-    {"overwrite", no_argument, 0, T_OVERWRITE},
+    {"overwrite", no_argument, 0, T_OVERWRITE},     {"log-every", required_argument, 0, T_LOGEVERY},
 };
 
 const char cn_train_help[] =
@@ -59,6 +60,9 @@ const char cn_train_help[] =
     "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
     "                         tokens_per_s (and val_loss), written as the run goes;\n"
     "                         --resume continues the run's log after the checkpoint's step\n"
+    "      --log-every K      when stderr is not a terminal (nohup, CI, Slurm): a line every\n"
+    "                         K steps (default: about every 30 s); a terminal shows the\n"
+    "                         progress line instead. The run ends with a summary line\n"
     "      --overwrite        replace the model or run that --out holds (refused otherwise)\n"
     "      --dry-run          print the plan and the memory a step needs, then exit\n"
     "      --threads N        threads (default: all cores)\n"
@@ -145,6 +149,10 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_VALBATCHES:
         o->val_batches = cn_opt_u64("--val-batches", arg);
         if (!o->val_batches) cn_usage_error("option --val-batches: at least 1");
+        break;
+    case T_LOGEVERY:
+        o->log_every = cn_opt_u64("--log-every", arg);
+        if (!o->log_every) cn_usage_error("option --log-every: at least 1");
         break;
     default: return 0;
     }
@@ -421,6 +429,9 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
     int sched = cn_lr_parse(o->schedule);
     cn_progress prog;
     cn_progress_begin(&prog, o->quiet || cn_dist_rank() != 0);
+    /* off a terminal, plain lines as the run goes (HF Trainer's logging_steps) */
+    int plain = !o->quiet && cn_dist_rank() == 0 && !isatty(STDERR_FILENO);
+    double last_plain = t0, last_loss = NAN, last_val = NAN;
     signal(SIGTERM, on_stop);
     signal(SIGUSR1, on_stop);
     struct sigaction sa = {.sa_handler = on_interrupt};
@@ -481,10 +492,16 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (rank == 0)
             cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
                                (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
+        if (plain && (o->log_every ? step % o->log_every == 0 : cn_now() - last_plain >= 30)) {
+            fprintf(stderr, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s\n", cn_prog, (unsigned long long)step,
+                    (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
+            last_plain = cn_now();
+        }
+        last_loss = loss;
         int checkpoint = (o->save_every && step % o->save_every == 0) || step == steps || (stopped && !interrupted);
         double val = NAN;
         if (rank == 0 && h->validate && ((o->val_every && step % o->val_every == 0) || (!o->val_every && checkpoint))) {
-            val = h->validate(h->ctx, m, &(cn_train_batch){ids, tg, seg, pos});
+            last_val = val = h->validate(h->ctx, m, &(cn_train_batch){ids, tg, seg, pos});
             if (!o->quiet && !isatty(2)) fprintf(stderr, "%s: step %llu val_loss %.4f\n", cn_prog, (unsigned long long)step, val);
         }
         if (log) {
@@ -534,9 +551,15 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             cn_die("%s", why ? why : "out of memory");
         }
         if (log && cn_metrics_close(log)) cn_die_status();
-        if (!o->quiet)
-            fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s; model in %s\n", cn_prog, (unsigned long long)steps,
-                    (unsigned long long)(steps * batch), cn_now() - t0, o->out);
+        if (!o->quiet) { /* the summary: loss, val_loss, tokens, passes over the data, time */
+            char vl[48] = "", from[48] = "", data[512] = "";
+            if (!isnan(last_val)) snprintf(vl, sizeof vl, ", val_loss %.4f", last_val);
+            if (step0) snprintf(from, sizeof from, " (resumed at step %llu)", (unsigned long long)step0);
+            if (h->describe_data) h->describe_data(h->ctx, data, sizeof data);
+            fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s%s; final loss %.4f%s%s%s; model in %s\n", cn_prog,
+                    (unsigned long long)steps, (unsigned long long)(steps * batch), cn_now() - t0, from, last_loss, vl,
+                    *data ? "; " : "", data, o->out);
+        }
     }
     free(ids), free(tg), free(seg), free(pos), free(before);
     return stopped;

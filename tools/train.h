@@ -13,7 +13,7 @@
 #include "model.h"
 
 typedef struct {
-    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches;
+    uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches, log_every;
     double lr, min_lr, wd, beta1, beta2, eps, clip;
     const char *schedule, *out, *log, *resume, *device;
     int dry, quiet, threads, zero1, overwrite;
@@ -59,6 +59,9 @@ typedef struct {
     cn_status (*save_final)(void *ctx, cn_model *m, const char *dir);
     /* the tokenizer.json copied into checkpoints, or NULL */
     const char *tokenizer;
+    /* the passes over the data so far, for the run's last line ("2.50
+     * passes over the data"), or NULL */
+    void (*describe_data)(void *ctx, char *buf, size_t n);
 } cn_train_hooks;
 
 /* Trains from step0 (0, or a resumed checkpoint's step) to the last step;

@@ -2,6 +2,7 @@
  * the blend and the data position; masked tokens contribute exactly nothing
  * to the gradient. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "check.h"
 #include "config.h"
@@ -197,7 +198,53 @@ static void check_zero_grad(cn_tok *tok) {
     free(g[0]), free(g[1]);
 }
 
+/* A generation prompt is a prefix, token for token, of the conversation that
+ * trains its answer, also with a tokenizer whose "\n-" spans the prompt's
+ * end and the answer's start (encoded whole, the prompt would end in a "\n"
+ * that training never shows alone) */
+static void check_prompt_prefix(void) {
+    cJSON *j = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(j, "model"), *v = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "type", "BPE");
+    char ch[2] = {0, 0};
+    int id = 0;
+    for (int c = 32; c < 127; c++) ch[0] = (char)c, cJSON_AddNumberToObject(v, ch, id++);
+    cJSON_AddNumberToObject(v, "\n", id++);
+    cJSON_AddNumberToObject(v, "\n-", id++);
+    cJSON_AddItemToObject(m, "vocab", v);
+    cJSON *merges = cJSON_AddArrayToObject(m, "merges");
+    cJSON_AddItemToArray(merges, cJSON_CreateString("\n -"));
+    char *text = cJSON_PrintUnformatted(j);
+    cn_tok *tok = cn_tok_parse(text, strlen(text), "newline-dash.json");
+    CHECK_MSG(tok != NULL, "%s", cn_errmsg());
+    free(text);
+    cJSON_Delete(j);
+    if (!tok) return;
+    int32_t nl_dash = (int32_t)cn_tok_id(tok, "\n-", 2);
+    for (int tpl = 0; tpl < CN_CHAT_NTEMPLATES; tpl++) {
+        cn_chat *c = cn_chat_new();
+        cn_chat_add(c, CN_CHAT_USER, "List two.", 9);
+        cn_chat_pieces gp, full;
+        CHECK(cn_chat_render(c, (cn_chat_template)tpl, "", "", CN_CHAT_GEN_PROMPT, &gp) == CN_OK);
+        cn_chat_add(c, CN_CHAT_ASSISTANT, "- one\n- two", 11);
+        CHECK(cn_chat_render(c, (cn_chat_template)tpl, "", "", 0, &full) == CN_OK);
+        cn_ids a, b;
+        uint8_t *tr;
+        CHECK(cn_sft_encode(tok, &gp, &a, NULL) == CN_OK && cn_sft_encode(tok, &full, &b, &tr) == CN_OK);
+        CHECK_MSG(a.n < b.n && memcmp(a.v, b.v, a.n * sizeof *a.v) == 0, "template %d: the prompt's ids are not a prefix", tpl);
+        CHECK(a.n < b.n && tr[a.n] == 1 && tr[a.n - 1] == 0);
+        /* inside the answer, "\n-" is still one token */
+        int inside = 0;
+        for (size_t k = a.n; k < b.n; k++) inside += (int32_t)b.v[k] == nl_dash;
+        CHECK(inside == 1);
+        cn_ids_free(&a), cn_ids_free(&b), free(tr);
+        cn_chat_pieces_free(&gp), cn_chat_pieces_free(&full);
+        cn_chat_free(c);
+    }
+    cn_tok_free(tok);
+}
+
 int main(void) {
+    check_prompt_prefix();
     cn_tok *tok = cn_tok_load(check_data("tok", "tiny-spm.json"));
     CHECK(tok != NULL);
     if (!tok) return check_done();

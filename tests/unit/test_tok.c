@@ -164,6 +164,47 @@ static void check_tokenizer(const char *name, int roundtrip) {
     cn_tok_free(t);
 }
 
+/* CN_TOK_CONTINUE: a text encoded in two parts, cut before a space (a token
+ * boundary of the whole for these tokenizers), gives the whole's ids.
+ * Returns the count of cuts where the plain encoding of the second part
+ * (which gets the tokenizer's prefix) differs instead, plus 100 when "world"
+ * continued differs from "world" alone (the prefix left out) */
+static int check_continue(const char *name) {
+    char file[256];
+    snprintf(file, sizeof file, "%s.json", name);
+    cn_tok *t = cn_tok_load(path(file));
+    CHECK_MSG(t != NULL, "%s", cn_errmsg());
+    if (!t) return 0;
+    const char *texts[] = {"hello world, this is it", "a  b\nc d", "The quick brown fox", " lead space", "tab\t and  two"};
+    int plain_differs = 0;
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        const char *s = texts[k];
+        size_t n = strlen(s);
+        cn_ids whole = {0};
+        CHECK(cn_tok_encode(t, s, n, 0, &whole) == CN_OK);
+        for (size_t i = 1; i < n; i++) {
+            if (s[i] != ' ') continue;
+            cn_ids a = {0}, b = {0};
+            CHECK(cn_tok_encode(t, s, i, 0, &a) == CN_OK && cn_tok_encode(t, s + i, n - i, CN_TOK_CONTINUE, &a) == CN_OK);
+            CHECK_MSG(a.n == whole.n && memcmp(a.v, whole.v, a.n * sizeof *a.v) == 0, "%s: '%.*s' + '%s' continued: not the whole's ids",
+                      name, (int)i, s, s + i);
+            CHECK(cn_tok_encode(t, s, i, 0, &b) == CN_OK && cn_tok_encode(t, s + i, n - i, 0, &b) == CN_OK);
+            plain_differs += b.n != whole.n || memcmp(b.v, whole.v, b.n * sizeof *b.v) != 0;
+            cn_ids_free(&a);
+            cn_ids_free(&b);
+        }
+        cn_ids_free(&whole);
+    }
+    /* a word continued gets no prefix: its ids differ from the word's alone */
+    cn_ids a = {0}, b = {0};
+    CHECK(cn_tok_encode(t, "world", 5, 0, &a) == CN_OK && cn_tok_encode(t, "world", 5, CN_TOK_CONTINUE, &b) == CN_OK);
+    plain_differs += 100 * (a.n != b.n || memcmp(a.v, b.v, a.n * sizeof *a.v) != 0);
+    cn_ids_free(&a);
+    cn_ids_free(&b);
+    cn_tok_free(t);
+    return plain_differs;
+}
+
 /* loads the tiny tokenizer with one substring replaced; returns the error */
 static const char *mutated(const char *from, const char *to) {
     FILE *f = fopen(path("tiny-spm.json"), "rb");
@@ -197,6 +238,13 @@ int main(void) {
     check_tokenizer("tiny-gpt2", 0); /* its decoder keeps the prefix space, in HF too */
     check_tokenizer("tiny-bert", 0);  /* WordPiece does not give the text back, in HF either */
     check_tokenizer("tiny-bert-cased", 0);
+    /* continued text: the Prepend normalizer (tiny-spm) and Metaspace's
+     * prefix would be put in front of a second part, but not with the flag */
+    CHECK(check_continue("tiny-spm") > 100);
+    CHECK(check_continue("tiny-metaspace") >= 100);
+    check_continue("tiny-bytelevel");
+    check_continue("tiny-gpt2");
+    CHECK(check_continue("tiny-bert") == 0); /* WordPiece puts nothing in front */
     /* components not implemented are load errors naming them */
     const char *e;
     e = mutated("\"pre_tokenizer\": null", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}");

@@ -5,7 +5,7 @@
 cn-score --help > help.txt
 grep -q '^Usage: cn-score tokens' help.txt
 grep -q '^cn-score CMD --help' help.txt
-for cmd in tokens ppl unigram mc; do
+for cmd in tokens ppl unigram mc exact; do
     grep -q "^       cn-score $cmd \|^Usage: cn-score $cmd " help.txt
     cn-score $cmd --help > $cmd.txt
     grep -q "^Usage: cn-score $cmd " $cmd.txt
