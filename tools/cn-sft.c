@@ -311,6 +311,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     run_ctx r = {.o = o, .tpl = cn_tool_template(o->template_name, o->init), .bos = "", .eos = "", .paths = data_paths, .npaths = ndata};
     cn_new_row *rows = NULL;
     add_markers(&r, o, &tok, &c, &rows);
+    if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
     if (ckdir) r.added = resumed_added;
     r.tok_path = o->tok;
     int64_t bos = -1, eos = -1;
