@@ -51,7 +51,6 @@ void cn_sft_free(cn_sft *s) {
     free(s);
 }
 
-/* the number of leading ids a and b share */
 cn_status cn_sft_encode(cn_tok *tok, const cn_chat_pieces *p, cn_ids *ids, uint8_t **trained) {
     memset(ids, 0, sizeof *ids);
     if (trained) *trained = NULL;

@@ -116,11 +116,13 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
     return st;
 }
 
-static void describe_data(void *ctx, char *buf, size_t n) {
+static char *describe_data(void *ctx) {
     const data *d = ctx;
     double passes = cn_packer_passes(d->pk);
-    if (passes > 0) snprintf(buf, n, "%.2f passes over the data", passes);
-    else snprintf(buf, n, "under one pass over the data (%llu tokens read)", (unsigned long long)cn_packer_tokens(d->pk));
+    char *s = NULL;
+    int k = passes > 0 ? asprintf(&s, "%.2f passes over the data", passes)
+                       : asprintf(&s, "under one pass over the data (%llu tokens read)", (unsigned long long)cn_packer_tokens(d->pk));
+    return k < 0 ? NULL : s;
 }
 
 static void save_position(void *ctx, cJSON *p) {

@@ -85,11 +85,19 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
 static void save_position(void *ctx, cJSON *p) { cJSON_AddNumberToObject(p, "sequences", (double)cn_sft_position(((run_ctx *)ctx)->data)); }
 
 /* the passes over each source, for the run's last line */
-static void describe_data(void *ctx, char *buf, size_t n) {
+static char *describe_data(void *ctx) {
     const run_ctx *r = ctx;
-    size_t k = (size_t)snprintf(buf, n, "passes over the data:");
-    for (int i = 0; i < r->npaths && k < n; i++)
-        k += (size_t)snprintf(buf + k, n - k, "%s %s %.2f", i ? "," : "", r->paths[i], cn_sft_epochs(r->data, i));
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n); /* whole, however long the paths */
+    if (!f) return NULL;
+    fputs("passes over the data:", f);
+    for (int i = 0; i < r->npaths; i++) fprintf(f, "%s %s %.2f", i ? "," : "", r->paths[i], cn_sft_epochs(r->data, i));
+    if (fclose(f)) {
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 static void save_options(void *ctx, cJSON *h) {
@@ -196,9 +204,10 @@ static void remove_marker_tok(void) { unlink(marker_tok); }
  * takes the next id), into a tokenizer.json in a temporary file that
  * checkpoints and OUT receive; *tok and o->tok become it. New ids grow the
  * model: *rows (malloc'd, each started as the mean of the marker's pieces)
- * and c->vocab; with LoRA, which cannot carry new rows, they stay text. NeMo gives these markers tokens of their own: as text a
- * marker is several pieces, and a small model trained on them ends its
- * answers poorly (an empty answer, the marker's pieces at once). */
+ * and c->vocab; with LoRA, which cannot carry new rows, they stay text.
+ * NeMo gives these markers tokens of their own: as text a marker is several
+ * pieces, and a small model trained on them ends its answers poorly (an
+ * empty answer, the marker's pieces at once). */
 static void add_markers(run_ctx *r, opts *o, cn_tok **tok, cn_config *c, cn_new_row **rows) {
     *rows = NULL;
     r->nmarker = cn_chat_template_markers(r->tpl, r->marker);

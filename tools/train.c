@@ -552,13 +552,14 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         }
         if (log && cn_metrics_close(log)) cn_die_status();
         if (!o->quiet) { /* the summary: loss, val_loss, tokens, passes over the data, time */
-            char vl[48] = "", from[48] = "", data[512] = "";
+            char ls[48] = "", vl[48] = "", from[48] = "";
+            if (!isnan(last_loss)) snprintf(ls, sizeof ls, "; final loss %.4f", last_loss);
             if (!isnan(last_val)) snprintf(vl, sizeof vl, ", val_loss %.4f", last_val);
             if (step0) snprintf(from, sizeof from, " (resumed at step %llu)", (unsigned long long)step0);
-            if (h->describe_data) h->describe_data(h->ctx, data, sizeof data);
-            fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s%s; final loss %.4f%s%s%s; model in %s\n", cn_prog,
-                    (unsigned long long)steps, (unsigned long long)(steps * batch), cn_now() - t0, from, last_loss, vl,
-                    *data ? "; " : "", data, o->out);
+            char *data = h->describe_data ? h->describe_data(h->ctx) : NULL;
+            fprintf(stderr, "%s: %llu steps, %llu tokens, %.1f s%s%s%s%s%s; model in %s\n", cn_prog, (unsigned long long)steps,
+                    (unsigned long long)(steps * batch), cn_now() - t0, from, ls, vl, data ? "; " : "", data ? data : "", o->out);
+            free(data);
         }
     }
     free(ids), free(tg), free(seg), free(pos), free(before);

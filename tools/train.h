@@ -60,8 +60,8 @@ typedef struct {
     /* the tokenizer.json copied into checkpoints, or NULL */
     const char *tokenizer;
     /* the passes over the data so far, for the run's last line ("2.50
-     * passes over the data"), or NULL */
-    void (*describe_data)(void *ctx, char *buf, size_t n);
+     * passes over the data"; malloc'd, NULL for none), or NULL */
+    char *(*describe_data)(void *ctx);
 } cn_train_hooks;
 
 /* Trains from step0 (0, or a resumed checkpoint's step) to the last step;
