@@ -266,6 +266,11 @@ static void add_markers(run_ctx *r, opts *o, cn_tok **tok, cn_config *c, cn_new_
     o->tok = marker_tok;
 }
 
+static void free_rows(cn_new_row *rows, int n) {
+    for (int i = 0; rows && i < n; i++) free((void *)rows[i].base);
+    free(rows);
+}
+
 static int run(opts *o, int ndata, char **data_paths) {
     char *ckdir = NULL, *tj = NULL, tokbuf[4200];
     cn_trainer_state trainer = {0};
@@ -339,6 +344,7 @@ static int run(opts *o, int ndata, char **data_paths) {
         snprintf(note, sizeof note, "; template %s%s", cn_chat_template_name(r.tpl), o->lora_rank ? "; LoRA adapters train" : "");
         cn_train_print_plan(&o->t, &c, !o->lora_rank, note);
         cn_tok_free(tok);
+        free_rows(rows, r.added);
         return 0;
     }
     /* the data */
@@ -373,8 +379,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (o->lora_rank || !ckdir) { /* the base: a LoRA checkpoint holds only the adapters */
         if (r.added ? cn_model_load_grown(m, o->init, rows, (size_t)r.added, 0) : cn_model_load(m, o->init)) cn_die_status();
     }
-    for (int i = 0; rows && i < r.added; i++) free((void *)rows[i].base);
-    free(rows);
+    free_rows(rows, r.added);
     if (o->lora_rank && cn_model_add_lora(m, &lo, o->t.seed)) cn_die_status();
     if (ckdir) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
