@@ -4,12 +4,8 @@
 # single special tokens after the vocabulary (chipnemo's on a
 # SentencePiece-style BPE, chatml's on a byte-level one), the rest as before.
 set -euo pipefail
-ref=$BUILD/ref
-if [ ! -d "$ref/node_modules/tokenizers" ]; then
-    echo "reference tokenizers missing: make ref (make test does it)"
-    exit 1
-fi
-export NODE_PATH=$ref/node_modules
+. "$TOP/tests/sh/hf-ref.inc"
+need_hf_ref
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -9,12 +9,8 @@
 # --literal-special; and decode(encode(x)) == x on those documents through
 # cn-tokenize --decode for the SentencePiece-BPE and byte-level families.
 set -euo pipefail
-ref=$BUILD/ref
-if [ ! -s "$ref/tok/gpt2.json" ] || [ ! -d "$ref/node_modules/tokenizers" ]; then
-    echo "reference tokenizers missing: make ref (make test does it)"
-    exit 1
-fi
-export NODE_PATH=$ref/node_modules
+. "$TOP/tests/sh/hf-ref.inc"
+need_hf_ref tok/gpt2.json
 nonempty() { grep -v '^\[\]$' || [ $? = 1 ]; } # records HF gives no ids; grep selecting none is no error
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

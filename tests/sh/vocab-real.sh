@@ -6,12 +6,8 @@
 # at least 2.5% fewer tokens on the domain held-out split, no more on the
 # general one, HF's ids equal to ours, the map as cn-pretrain reads it.
 set -euo pipefail
-ref=$BUILD/ref
-if [ ! -s "$ref/tok/llama2.json" ] || [ ! -d "$ref/node_modules/tokenizers" ]; then
-    echo "reference tokenizers missing: make ref (make test does it)"
-    exit 1
-fi
-export NODE_PATH=$ref/node_modules
+. "$TOP/tests/sh/hf-ref.inc"
+need_hf_ref tok/llama2.json
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
