@@ -100,6 +100,42 @@ cn_status cn_write_text(const char *path, const char *text);
 /* Copies the content of from into to (written atomically, as cn_out). */
 cn_status cn_copy_file(const char *from, const char *to);
 
+/* A results file written as the run goes (cn-rag chat's answers): the lines
+ * go to "FILE.part" as they come, each handed whole to the kernel, so that
+ * `tail -f` follows the run and a killed run keeps every line it finished.
+ * The first line is a header, the run's settings (JSON), for the run that
+ * continues it to compare; cn_part_commit writes the lines after it
+ * atomically to FILE (as cn_out) and removes FILE.part. FILE.part is locked
+ * while open (flock), so that two runs never write one. */
+typedef struct cn_part cn_part;
+/* Opens FILE.part. A new one starts with header (one line, no newline). One
+ * left by an earlier run is continued with resume != 0: its whole lines are
+ * kept (cn_part_line) and a line cut short is cut off; without resume it is
+ * refused while it holds a line after its header. NULL on error, with the
+ * file named in cn_errmsg(). */
+cn_part *cn_part_open(const char *path, const char *header, int resume);
+/* The header of the FILE.part continued (owned by p), or NULL when it was
+ * begun here. */
+const char *cn_part_header(const cn_part *p);
+/* Lines kept from an earlier run; line i of them, without its newline (n
+ * bytes, owned by p). */
+size_t cn_part_kept(const cn_part *p);
+const char *cn_part_line(const cn_part *p, size_t i, size_t *n);
+/* Lines after the header: kept and written. */
+size_t cn_part_count(const cn_part *p);
+const char *cn_part_name(const cn_part *p);
+/* Appends one line (n bytes, its newline last). On error the file is cut
+ * back to its last whole line. */
+cn_status cn_part_write(cn_part *p, const char *line, size_t n);
+/* Leaves FILE.part for a later run: cuts it back to its last whole line, and
+ * removes it when no line follows the header. Returns the lines it keeps.
+ * Async-signal-safe, for a signal handler or an exit handler; p stays open. */
+size_t cn_part_cut(cn_part *p);
+/* Moves the lines onto FILE (atomically) and removes FILE.part. On error
+ * FILE.part is left as it was. */
+cn_status cn_part_commit(cn_part *p);
+void cn_part_free(cn_part *p);
+
 /* Sets the zstd compression level of outputs opened later (default 3). */
 void cn_out_set_level(int level);
 

@@ -4,6 +4,7 @@
  * vector index, prompt assembly, map-reduce summaries) is a later issue. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "chat.h"
 #include "gen.h"
@@ -58,7 +60,12 @@ static void usage(void) {
            "      --echo                 --no-retrieval: print the prompt before its continuation\n"
            "      --threads N            threads (default: all cores)\n"
            "      --device D             cpu (default), cuda (the first GPU) or cuda:N\n"
-           "  -o, --output FILE          write FILE (atomically) instead of stdout\n"
+           "  -o, --output FILE          write FILE (atomically) instead of stdout; chat's answers\n"
+           "                             go to FILE.part as they come (a line each), moved onto\n"
+           "                             FILE at the end; a stopped run leaves FILE.part\n"
+           "      --resume               chat -o FILE: continue the FILE.part a stopped run left\n"
+           "                             (the same conversations and options; the answers are\n"
+           "                             those of a run never stopped)\n"
            "  -q, --quiet                no progress or speed line on stderr\n"
            "  -h, --help                 this help\n"
            "      --version              print the version\n",
@@ -71,7 +78,7 @@ static void usage(void) {
 
 typedef struct {
     const char *dir, *prompt, *template_name, *system, *out_path, *device;
-    int retrieval_off, chat, echo, quiet, bf16, threads, context;
+    int retrieval_off, chat, echo, quiet, bf16, threads, context, resume;
     /* -1 / NaN: not given (generation_config.json or the default then) */
     long max_new, min_new, top_k;
     double temperature, top_p, rep;
@@ -380,10 +387,187 @@ static void chat_terminal(engine *e, const opts *o) {
     cn_out_commit(out);
 }
 
-/* JSONL conversations in, each with its answer appended out */
-static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files) {
-    cn_out *out = cn_out_open(o->out_path, 0);
-    if (!out) cn_die_status();
+/* ---- chat's answers in FILE.part as they come (-o FILE) ---- */
+
+/* the settings that make the answers, as FILE.part's header: a run that
+ * continues it must have the same (malloc'd JSON) */
+static char *run_header(const engine *e, const opts *o) {
+    char real[PATH_MAX], path[PATH_MAX + 64], weights[64] = "";
+    if (!realpath(o->dir, real)) snprintf(real, sizeof real, "%s", o->dir);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/model.safetensors", real);
+    if (stat(path, &st)) snprintf(path, sizeof path, "%s/model.safetensors.index.json", real);
+    if (stat(path, &st) == 0) snprintf(weights, sizeof weights, "%lld bytes, modified %lld.%09ld", (long long)st.st_size,
+                                       (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON *h = cJSON_CreateObject(), *stop = cJSON_CreateArray();
+    if (!h || !stop) cn_die("out of memory");
+    cJSON_AddItemToObject(h, "cn-rag chat", cJSON_CreateString(CN_VERSION));
+    cJSON_AddItemToObject(h, "model", cJSON_CreateString(real));
+    cJSON_AddItemToObject(h, "weights", cJSON_CreateString(weights));
+    cJSON_AddItemToObject(h, "template", cJSON_CreateString(cn_chat_template_name(e->tpl)));
+    cJSON_AddItemToObject(h, "temperature", cJSON_CreateNumber(e->go.temperature));
+    cJSON_AddItemToObject(h, "top_k", cJSON_CreateNumber(e->go.top_k));
+    cJSON_AddItemToObject(h, "top_p", cJSON_CreateNumber(e->go.top_p));
+    cJSON_AddItemToObject(h, "repetition_penalty", cJSON_CreateNumber(e->go.repetition_penalty));
+    cJSON_AddItemToObject(h, "max_new_tokens", cJSON_CreateNumber(e->go.max_new_tokens));
+    cJSON_AddItemToObject(h, "min_new_tokens", cJSON_CreateNumber(e->go.min_new_tokens));
+    for (int i = 0; i < o->nstop; i++) cJSON_AddItemToArray(stop, cJSON_CreateString(o->stop[i]));
+    cJSON_AddItemToObject(h, "stop", stop);
+    cJSON_AddItemToObject(h, "seed", cJSON_CreateString(seed));
+    cJSON_AddItemToObject(h, "context", cJSON_CreateNumber(cn_gen_capacity(e->g)));
+    cJSON_AddItemToObject(h, "bf16", cJSON_CreateBool(o->bf16));
+    cJSON_AddItemToObject(h, "device", cJSON_CreateString(o->device ? o->device : "cpu"));
+    cJSON_AddItemToObject(h, "threads", cJSON_CreateNumber(omp_get_max_threads()));
+    char *text = cJSON_PrintUnformatted(h);
+    if (!text) cn_die("out of memory");
+    cJSON_Delete(h);
+    return text;
+}
+
+/* a continued FILE.part was begun with the settings of this run, or a usage
+ * error names the first that differs */
+static void same_settings(const cn_part *pt, const char *mine) {
+    static const char *const opt[][2] = {
+        {"cn-rag chat", "cn-rag"}, {"model", "--model"}, {"weights", "--model"}, {"template", "--template"},
+        {"temperature", "--temperature"}, {"top_k", "--top-k"}, {"top_p", "--top-p"},
+        {"repetition_penalty", "--repetition-penalty"}, {"max_new_tokens", "--max-new-tokens"},
+        {"min_new_tokens", "--min-new-tokens"}, {"stop", "--stop"}, {"seed", "--seed"}, {"context", "--context"},
+        {"bf16", "--bf16"}, {"device", "--device"}, {"threads", "--threads"},
+    };
+    const char *name = cn_part_name(pt);
+    cJSON *was = cJSON_Parse(cn_part_header(pt)), *now = cJSON_Parse(mine);
+    if (!now) cn_die("out of memory");
+    if (!cJSON_IsObject(was)) cn_die("%s:1: not the header of cn-rag's answers: remove %s to start again", name, name);
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+        const cJSON *a = item(was, opt[i][0]), *b = item(now, opt[i][0]);
+        if (a && cJSON_Compare(a, b, 1)) continue;
+        char *x = a ? cJSON_PrintUnformatted(a) : NULL, *y = cJSON_PrintUnformatted(b);
+        int named = !strcmp(opt[i][0], "weights") || !strcmp(opt[i][0], "cn-rag chat"); /* the others are the option's value */
+        cn_usage_error("%s%s%s%s %s here, but %s was begun with %s: the run that continues it needs the same; or remove %s to "
+                       "start again", opt[i][1], named ? " (" : "", named ? opt[i][0] : "", named ? ")" : "", y ? y : "?", name,
+                       x ? x : "none", name);
+    }
+    cJSON_Delete(was), cJSON_Delete(now);
+}
+
+static cn_part *volatile live;           /* the answers being written, until committed */
+static char *continue_cmd;   /* the command line that continues the run */
+static struct sigaction stop_before[3];
+static const int stop_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+
+static void say(const char *s) {
+    if (write(2, s, strlen(s)) < 0) { /* nothing more to do on stderr */ }
+}
+
+/* "cn-rag: OUT.part keeps N answers: continue with: CMD" (signal-safe) */
+static void note_kept(const char *why, size_t n) {
+    char num[24];
+    size_t i = sizeof num - 1;
+    num[i] = 0;
+    do num[--i] = (char)('0' + n % 10), n /= 10;
+    while (n);
+    if (prog.enabled && prog.drawn) say("\r\033[K"); /* the progress line goes */
+    say(cn_prog), say(": "), say(why), say(cn_part_name(live)), say(" keeps "), say(num + i);
+    say(strcmp(num + i, "1") ? " answers" : " answer"), say(": continue with: "), say(continue_cmd), say("\n");
+}
+
+static void on_stop(int sig) {
+    if (live) {
+        size_t n = cn_part_cut(live);
+        if (n) note_kept("interrupted; ", n);
+    }
+    for (int i = 0; i < 3; i++)
+        if (stop_sigs[i] == sig) sigaction(sig, &stop_before[i], NULL);
+    raise(sig);
+}
+
+static void at_exit_keep(void) {
+    if (!live) return;
+    size_t n = cn_part_cut(live);
+    if (n) note_kept("", n);
+}
+
+/* -o FILE: the answers go through FILE.part, unless FILE is a device or a
+ * fifo (written in place, as cn_out does) */
+static int answers_to_file(const char *path) {
+    struct stat st;
+    return strcmp(path, "-") && (stat(path, &st) || S_ISREG(st.st_mode));
+}
+
+/* FILE.part, begun or continued; signals and exits leave its whole lines */
+static cn_part *answers_open(const engine *e, const opts *o, int nfiles, int argc, char **argv) {
+    char *header = run_header(e, o);
+    cn_part *pt = cn_part_open(o->out_path, header, o->resume);
+    if (!pt) cn_die_status();
+    if (cn_part_header(pt)) same_settings(pt, header);
+    else if (o->resume && !o->quiet) fprintf(stderr, "%s: note: no answers kept in %s: begun afresh\n", cn_prog, cn_part_name(pt));
+    free(header);
+    const char **w = malloc((size_t)(argc + 2) * sizeof *w);
+    if (!w) cn_die("out of memory");
+    int n = 0, again = 0;
+    w[n++] = cn_prog;
+    for (int i = 1; i < argc; i++) again |= strcmp(argv[i], "--resume") == 0, w[n++] = argv[i];
+    if (!again) w[n++] = "--resume";
+    char *cmd = cn_shell_command(n, w);
+    if (!nfiles) { /* the same conversations on stdin again */
+        static const char more[] = " (the same conversations on stdin)";
+        if (!(cmd = realloc(cmd, strlen(cmd) + sizeof more))) cn_die("out of memory");
+        strcat(cmd, more);
+    }
+    continue_cmd = cmd;
+    free(w);
+    live = pt;
+    atexit(at_exit_keep);
+    for (int i = 0; i < 3; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(stop_sigs[i], NULL, &stop_before[i]) == 0 && stop_before[i].sa_handler != SIG_IGN)
+            sigaction(stop_sigs[i], &sa, NULL);
+    }
+    return pt;
+}
+
+static void answers_commit(cn_part *pt) {
+    for (int i = 0; i < 3; i++)
+        if (stop_before[i].sa_handler != SIG_IGN) sigaction(stop_sigs[i], &stop_before[i], NULL);
+    if (cn_part_commit(pt)) cn_die_status(); /* (FILE.part stays, and the note says so) */
+    live = NULL;
+    cn_part_free(pt);
+    free(continue_cmd);
+}
+
+/* a kept line answers conversation rec (where): rec and one assistant
+ * message more */
+static void check_kept(const cn_part *pt, size_t i, const cJSON *rec, const char *where) {
+    size_t n;
+    const char *line = cn_part_line(pt, i, &n);
+    cJSON *k = cJSON_ParseWithLength(line, n), *msgs = cJSON_GetObjectItemCaseSensitive(k, "messages");
+    int ok = cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) > 0;
+    if (ok) {
+        cJSON *last = cJSON_DetachItemFromArray(msgs, cJSON_GetArraySize(msgs) - 1);
+        const cJSON *role = item(last, "role");
+        ok = cJSON_IsString(role) && strcmp(role->valuestring, "assistant") == 0 && cJSON_Compare(k, rec, 1);
+        cJSON_Delete(last);
+    }
+    cJSON_Delete(k);
+    if (!ok) {
+        live = NULL; /* not to be continued with these conversations */
+        cn_die("%s:%zu: not the answer to %s (the conversations changed?): remove %s to start again", cn_part_name(pt), i + 2,
+               where, cn_part_name(pt));
+    }
+}
+
+/* JSONL conversations in, each with its answer appended out: to stdout (or
+ * a device) as they come, or to FILE.part, moved onto FILE at the end */
+static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int argc, char **argv) {
+    cn_part *pt = o->out_path && answers_to_file(o->out_path) ? answers_open(e, o, nfiles, argc, argv) : NULL;
+    cn_out *out = pt ? NULL : cn_out_open(o->out_path, 0);
+    if (!pt && !out) cn_die_status();
+    size_t kept = pt ? cn_part_kept(pt) : 0;
     sink k = {NULL, 0, NULL, 0, 0, 1, NULL};
     static char *stdin_only[] = {"-"};
     if (!nfiles) nfiles = 1, files = stdin_only;
@@ -400,11 +584,14 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files) {
             char where[4200];
             snprintf(where, sizeof where, "%s:%llu", cn_in_name(in), (unsigned long long)cn_jsonl_line(j));
             cn_chat *c;
-            if (cn_chat_parse(rec, where, &c)) {
-                cn_out_abort(out);
-                cn_die_status();
-            }
+            if (cn_chat_parse(rec, where, &c)) cn_die_status();
             if (c->msg[c->n - 1].role != CN_CHAT_USER) cn_die("%s: the last message is not the user's: nothing to answer", where);
+            if (conv < kept) { /* answered by the run that began FILE.part */
+                check_kept(pt, conv++, rec, where);
+                cn_chat_free(c);
+                cn_progress_update(&prog, 0, "%s: %llu conversations answered before", cn_prog, (unsigned long long)conv);
+                continue;
+            }
             cn_gen_stats st;
             if (answer(e, o, c, conv, &k, &st)) cn_die("%s: the conversation does not fit the context of %d", where, cn_gen_capacity(e->g));
             cJSON *msgs = cJSON_GetObjectItemCaseSensitive(rec, "messages"), *a = cJSON_CreateObject();
@@ -412,35 +599,42 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files) {
                 cn_die("out of memory");
             cJSON_AddItemToArray(msgs, a);
             char *line = cJSON_PrintUnformatted(rec);
-            if (!line) cn_die("out of memory");
-            put(out, line, strlen(line));
-            put(out, "\n", 1);
+            size_t n = line ? strlen(line) : 0;
+            if (!line || !(line = realloc(line, n + 2))) cn_die("out of memory");
+            line[n++] = '\n', line[n] = 0;
+            if (pt && cn_part_write(pt, line, n)) cn_die_status();
+            if (out) put(out, line, n);
             free(line);
             cn_chat_free(c);
             conv++, tokens += (uint64_t)st.generated, secs += st.decode_s;
             cn_progress_update(&prog, 0, "%s: %llu conversations, %.1f tokens/s", cn_prog, (unsigned long long)conv,
                                secs > 0 ? tokens / secs : 0.0);
         }
-        if (s != CN_EOF) {
-            cn_out_abort(out);
-            cn_die_status();
-        }
+        if (s != CN_EOF) cn_die_status();
         cn_jsonl_free(j);
         cn_in_close(in);
     }
     cn_progress_end(&prog);
-    if (cn_out_commit(out)) cn_die_status();
+    if (conv < kept) {
+        live = NULL;
+        cn_die("%s: holds %zu answers, but the conversations are %llu: not these conversations? remove it to start again",
+               cn_part_name(pt), kept, (unsigned long long)conv);
+    }
+    if (pt) answers_commit(pt);
+    else if (cn_out_commit(out)) cn_die_status();
     free(k.text);
 }
 
 int main(int argc, char **argv) {
     cn_tool_init("cn-rag");
+    int argc0 = argc;
+    char **argv0 = argv;
     opts o = {.max_new = -1, .min_new = -1, .top_k = -1, .temperature = NAN, .top_p = NAN, .rep = NAN};
     int first = 1;
     if (argc >= 2 && strcmp(argv[1], "chat") == 0) o.chat = 1, first = 2;
     argc -= first - 1, argv += first - 1;
     enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO,
-           O_THREADS, O_DEVICE, O_VERSION };
+           O_THREADS, O_DEVICE, O_RESUME, O_VERSION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'}, {"no-retrieval", no_argument, 0, O_NORET},
         {"max-new-tokens", required_argument, 0, O_MAXNEW}, {"min-new-tokens", required_argument, 0, O_MINNEW},
@@ -449,7 +643,7 @@ int main(int argc, char **argv) {
         {"stop", required_argument, 0, O_STOP}, {"seed", required_argument, 0, O_SEED}, {"bf16", no_argument, 0, O_BF16},
         {"context", required_argument, 0, O_CTX}, {"template", required_argument, 0, O_TPL},
         {"system", required_argument, 0, O_SYS}, {"echo", no_argument, 0, O_ECHO}, {"threads", required_argument, 0, O_THREADS},
-        {"device", required_argument, 0, O_DEVICE}, {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"device", required_argument, 0, O_DEVICE}, {"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, O_RESUME}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int c;
@@ -483,6 +677,7 @@ int main(int argc, char **argv) {
         }
         case O_DEVICE: o.device = cn_opt_device("--device", optarg); break;
         case 'o': o.out_path = optarg; break;
+        case O_RESUME: o.resume = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
@@ -498,17 +693,20 @@ int main(int argc, char **argv) {
     if (o.max_new > 1 << 30 || o.min_new > 1 << 30 || o.top_k > 1 << 30) cn_usage_error("a token count beyond 2^30");
     if (o.context < 0 || o.context > 1 << 24) cn_usage_error("--context: at most 2^24");
     if (!o.chat) {
+        if (o.resume) cn_usage_error("--resume is for chat's answers to JSONL conversations (-o FILE)");
         if (optind < argc) cn_usage_error("unexpected argument '%s' (the prompt goes in --prompt or stdin)", argv[optind]);
         return continue_main(&o);
     }
     if (o.prompt || o.echo) cn_usage_error("--prompt and --echo are for --no-retrieval; chat reads conversations");
     int terminal = optind == argc && isatty(STDIN_FILENO);
+    if (o.resume && (terminal || !o.out_path || !answers_to_file(o.out_path)))
+        cn_usage_error("--resume continues the answers to JSONL conversations in -o FILE (a file, not stdout or a device)");
     if (!terminal && o.system) cn_usage_error("--system is for the chat on a terminal (a JSONL conversation carries its own)");
     engine e;
     load(&e, &o);
     chat_setup(&e, &o);
     if (terminal) chat_terminal(&e, &o);
-    else chat_jsonl(&e, &o, argc - optind, argv + optind);
+    else chat_jsonl(&e, &o, argc - optind, argv + optind, argc0, argv0);
     unload(&e);
     return 0;
 }

@@ -50,6 +50,29 @@ void cn_print_version(void) {
     exit(0);
 }
 
+char *cn_shell_command(int n, const char *const *words) {
+    size_t cap = 1, len = 0;
+    for (int i = 0; i < n; i++) cap += 4 * strlen(words[i]) + 3;
+    char *s = malloc(cap);
+    if (!s) cn_die("out of memory");
+    for (int i = 0; i < n; i++) {
+        const char *w = words[i];
+        if (i) s[len++] = ' ';
+        if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-") == strlen(w)) {
+            memcpy(s + len, w, strlen(w)), len += strlen(w);
+            continue;
+        }
+        s[len++] = '\'';
+        for (; *w; w++) {
+            if (*w == '\'') memcpy(s + len, "'\\''", 4), len += 4;
+            else s[len++] = *w;
+        }
+        s[len++] = '\'';
+    }
+    s[len] = 0;
+    return s;
+}
+
 uint64_t cn_opt_u64(const char *opt, const char *val) {
     uint64_t v;
     if (cn_parse_u64(val, &v)) cn_usage_error("option %s: %s", opt, cn_errmsg());

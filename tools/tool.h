@@ -25,6 +25,10 @@ void cn_die_status(void) __attribute__((noreturn));
 /* Prints "cn-X VERSION" and exits 0. */
 void cn_print_version(void) __attribute__((noreturn));
 
+/* The words as one shell command line, each quoted where the shell needs it
+ * (malloc'd): for the command that continues a run. */
+char *cn_shell_command(int n, const char *const *words);
+
 /* Option values: usage error (exit 2) naming the option when malformed. */
 uint64_t cn_opt_u64(const char *opt, const char *val);
 double cn_opt_double(const char *opt, const char *val);

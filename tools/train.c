@@ -58,7 +58,8 @@ const char cn_train_help[] =
     "      --val-every K      the held-out loss every K steps (default: at each checkpoint\n"
     "                         and the end), over up to --val-batches micro-batches (16)\n"
     "      --log FILE         metrics JSONL per step: step, tokens, loss, lr, grad_norm,\n"
-    "                         tokens_per_s (and val_loss), written as the run goes;\n"
+    "                         tokens_per_s (that step's own: its forward, backward and\n"
+    "                         update) and val_loss, written as the run goes;\n"
     "                         --resume continues the run's log after the checkpoint's step\n"
     "      --log-every K      when stderr is not a terminal (nohup, CI, Slurm): a line every\n"
     "                         K steps (default: about every 30 s); a terminal shows the\n"
@@ -369,29 +370,17 @@ static void on_interrupt(int sig) {
 }
 
 /* the command that continues the run: [mpirun -np N] TOOL --resume OUT DATA...,
- * each word quoted for the shell where it needs it (malloc'd) */
+ * quoted for the shell (malloc'd) */
 static char *resume_command(const cn_train_opts *o) {
-    size_t cap = 64 + strlen(cn_prog) + 4 * strlen(o->out), len = 0;
-    for (int i = 0; i < o->ndata; i++) cap += 4 * strlen(o->data[i]) + 3;
-    char *s = malloc(cap);
-    if (!s) cn_die("out of memory");
-    if (cn_dist_size() > 1) len += (size_t)sprintf(s, "mpirun -np %d ", cn_dist_size());
-    len += (size_t)sprintf(s + len, "%s --resume", cn_prog);
-    for (int i = -1; i < o->ndata; i++) {
-        const char *w = i < 0 ? o->out : o->data[i];
-        s[len++] = ' ';
-        if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-") == strlen(w)) {
-            len += (size_t)sprintf(s + len, "%s", w);
-            continue;
-        }
-        s[len++] = '\'';
-        for (; *w; w++) {
-            if (*w == '\'') memcpy(s + len, "'\\''", 4), len += 4;
-            else s[len++] = *w;
-        }
-        s[len++] = '\'';
-    }
-    s[len] = 0;
+    const char **w = malloc((size_t)(o->ndata + 6) * sizeof *w);
+    if (!w) cn_die("out of memory");
+    int n = 0;
+    char np[16];
+    if (cn_dist_size() > 1) snprintf(np, sizeof np, "%d", cn_dist_size()), w[n++] = "mpirun", w[n++] = "-np", w[n++] = np;
+    w[n++] = cn_prog, w[n++] = "--resume", w[n++] = o->out;
+    for (int i = 0; i < o->ndata; i++) w[n++] = o->data[i];
+    char *s = cn_shell_command(n, w);
+    free(w);
     return s;
 }
 
@@ -448,6 +437,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
     if (zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
     char *before = NULL; /* trainer.json as the step before leaves it: where the data stood */
     for (uint64_t step = step0 + 1; step <= steps; step++) {
+        double t_step = cn_now(); /* this step's own speed goes to the log */
         double loss = 0;
         if (rank == 0) free(before), before = trainer_json(o, h, step - 1, steps, (step - 1) * batch);
         for (int a = 0; a < accum; a++) {
@@ -488,7 +478,8 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (cn_model_adamw(m, (float)lr, (float)o->beta1, (float)o->beta2, (float)o->eps, (float)o->wd, (int64_t)step) ||
             (zero && cn_model_shard_sync(m, cn_dist_allgather_f32)))
             cn_die_status();
-        double dt = cn_now() - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
+        double now = cn_now(), dt = now - t0, tps = (double)(step - step0) * batch / (dt > 0 ? dt : 1e-9);
+        double step_tps = (double)batch / (now - t_step > 0 ? now - t_step : 1e-9);
         if (rank == 0)
             cn_progress_update(&prog, step == steps, "%s: step %llu/%llu loss %.4f lr %.3g %.0f tokens/s ETA %.0f s", cn_prog,
                                (unsigned long long)step, (unsigned long long)steps, loss, lr, tps, (double)(steps - step) * batch / tps);
@@ -509,7 +500,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
             if (!isnan(val)) snprintf(vl, sizeof vl, ", \"val_loss\": %.6f", val);
             int k = snprintf(line, sizeof line,
                              "{\"step\": %llu, \"tokens\": %llu, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f%s}\n",
-                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, tps, vl);
+                             (unsigned long long)step, (unsigned long long)(step * batch), loss, lr, gn, step_tps, vl);
             if (cn_metrics_write(log, line, (size_t)k)) cn_die_status();
         }
         /* a checkpoint holds the whole optimizer: sharded moments are gathered for it */

@@ -15,6 +15,9 @@
 #                        checkpoint on SIGINT
 # Every failure is one line on stderr naming the file, and leaves no partial
 # output: no file the tool was to write, no temporary, no checkpoint dir.
+# cn-rag chat -o FILE is the one tool that keeps results as it goes: its
+# answers so far stay in FILE.part, whole lines only, for --resume, and a
+# second line says so (never FILE itself).
 set -euo pipefail
 . "$TOP/tests/cli/lib.sh"
 tok=$DATA/tok/tiny-spm.json
@@ -83,6 +86,17 @@ nothing_left() {
     if [ -n "$left" ]; then echo "left behind in $1: $left"; return 1; fi
 }
 
+# kept_answers PART ERR PATTERN: cn-rag's answers so far in PART (FILE.part,
+# left for --resume): a header and whole answers after it, at least one,
+# and ERR's second line, matching PATTERN, gives their number
+kept_answers() {
+    local n
+    n=$(($(wc -l < "$1") - 1))
+    [ "$n" -ge 1 ] || { echo "$1: no answer kept, yet it is there"; return 1; }
+    [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] || { echo "$1: a line cut short"; return 1; }
+    sed -n 2p "$2" | grep -Eq -- "$3 $n answers?: continue with: cn-rag chat .* --resume$" || { echo "no note on $1's $n answers:"; cat "$2"; return 1; }
+}
+
 # ---- /dev/full ----
 for t in $writers; do
     IN=$(input "$t")
@@ -116,6 +130,13 @@ fi
 for t in $writers; do
     IN=$(input "$t")
     expect 1 full cmd "$t" "$fs/out" 2> err
+    if [ $t = cn-rag ] && [ -e "$fs/out.part" ]; then
+        # the answers written so far stay, for --resume: whole lines, and a
+        # note after the error says so
+        kept_answers "$fs/out.part" err "^cn-rag: $fs/out.part keeps"
+        sed -i 2d err
+        rm "$fs/out.part"
+    fi
     one_line err "^$t: $fs/out[^:]*: .*$nospace"
     nothing_left "$fs"
     echo "ok   $t: a full disk: $(cat err)"
@@ -165,7 +186,8 @@ for t in $writers; do
         # whole before they write, so for them the signal lands while they read
         started() {
             [ -e fed ] || [ $t = cn-sft ] || return 1
-            [ $t = cn-vocab ] || [ $t = cn-score ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ]
+            [ $t = cn-vocab ] || [ $t = cn-score ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ] ||
+                { [ $t = cn-rag ] && [ -s out.part ]; }
         }
         for i in $(seq 2400); do
             if started; then break; fi
@@ -193,6 +215,11 @@ for t in $writers; do
         *)
             want=130; [ $sig = TERM ] && want=143
             [ $st = $want ] || { echo "$t: SIG$sig: exit $st, not $want"; cat err; exit 1; }
+            if [ $t = cn-rag ] && [ -e out.part ]; then # the answers so far stay, for --resume
+                sed -i '1s/^/(the signal)\n/' err
+                kept_answers out.part err "^cn-rag: interrupted; out.part keeps"
+                rm out.part
+            fi
             nothing_left . ;;
         esac
     done
