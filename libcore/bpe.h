@@ -75,7 +75,10 @@ typedef struct {
     uint32_t domain_vocab;  /* vocabulary of the domain tokenizer trained here (0: 4 x add) */
     size_t max_memory;      /* for that training */
     int threads;
-    int verbose;            /* a line per round on stderr */
+    /* when set, called with a line of news per round (no newline; the
+     * caller prints it, or not: libcore never prints) */
+    void (*note)(void *ctx, const char *line);
+    void *note_ctx;
 } cn_bpe_augment_opts;
 
 void cn_bpe_augment_opts_init(cn_bpe_augment_opts *o, uint32_t add);

@@ -1,6 +1,7 @@
 /* bpe_augment: domain tokens appended to a base tokenizer (ChipNeMo's
  * tokenizer augmentation), with merges after the base's. */
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,18 @@
 #include "tok.h"
 #include "tok_impl.h"
 #include "utf8.h"
+
+/* a line of news for the caller, when it asked for them */
+static void note(const cn_bpe_augment_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const cn_bpe_augment_opts *o, const char *fmt, ...) {
+    if (!o->note) return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    o->note(o->note_ctx, line);
+}
 
 void cn_bpe_augment_opts_init(cn_bpe_augment_opts *o, uint32_t add) {
     memset(o, 0, sizeof *o);
@@ -412,7 +425,7 @@ cn_status cn_bpe_augment(const cn_bpe_augment_opts *o, const char *base_json, si
             free(dtrained);
             dtrained = NULL;
             if ((st = train_domain(o, domain, dvocab, &dtrained, &dlen))) goto out;
-            if (o->verbose) fprintf(stderr, "augment: domain tokenizer of %u tokens trained\n", dvocab);
+            note(o, "augment: domain tokenizer of %u tokens trained", dvocab);
         }
         const char *dj = dtrained ? dtrained : domain_tok_json;
         size_t djl = dtrained ? dlen : domain_tok_len;
@@ -499,9 +512,8 @@ cn_status cn_bpe_augment(const cn_bpe_augment_opts *o, const char *base_json, si
         uint32_t fired = 0;
         for (uint32_t i = 0; i < have; i++) fired += sel[i]->fires > 0;
         stats->rounds = (uint32_t)r + 1;
-        if (o->verbose)
-            fprintf(stderr, "augment round %d: %u of %u added tokens occur in the domain text (%llu tokens)\n", r + 1, fired,
-                    have, (unsigned long long)tokens);
+        note(o, "augment round %d: %u of %u added tokens occur in the domain text (%llu tokens)", r + 1, fired, have,
+             (unsigned long long)tokens);
         if ((fired == have && have == want) || r + 1 >= o->rounds) break;
         /* keep the ones that occur, most frequent first; refill */
         qsort(sel, have, sizeof *sel, by_fires);

@@ -188,39 +188,54 @@ cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *
     return CN_OK;
 }
 
-cn_status cn_json_write_string(cn_out *out, const char *s, size_t n) {
+size_t cn_json_quote(char *dst, const char *s, size_t n) {
     static const char hx[] = "0123456789abcdef";
-    char buf[4096];
-    size_t k = 0;
-    buf[k++] = '"';
+    char *o = dst;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (k > sizeof buf - 8) {
-            cn_status st = cn_out_write(out, buf, k);
-            if (st) return st;
-            k = 0;
-        }
         if (c == '"' || c == '\\') {
-            buf[k++] = '\\';
-            buf[k++] = (char)c;
+            *o++ = '\\', *o++ = (char)c;
         } else if (c < 0x20) {
-            buf[k++] = '\\';
+            *o++ = '\\';
             switch (c) {
-            case '\n': buf[k++] = 'n'; break;
-            case '\t': buf[k++] = 't'; break;
-            case '\r': buf[k++] = 'r'; break;
-            case '\b': buf[k++] = 'b'; break;
-            case '\f': buf[k++] = 'f'; break;
-            default:
-                buf[k++] = 'u'; buf[k++] = '0'; buf[k++] = '0';
-                buf[k++] = hx[c >> 4]; buf[k++] = hx[c & 15];
+            case '\n': *o++ = 'n'; break;
+            case '\t': *o++ = 't'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            default: *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hx[c >> 4], *o++ = hx[c & 15];
             }
         } else {
-            buf[k++] = (char)c;
+            *o++ = (char)c;
         }
     }
-    buf[k++] = '"';
-    return cn_out_write(out, buf, k);
+    *o++ = '"';
+    return (size_t)(o - dst);
+}
+
+char *cn_json_quote_dup(const char *s) {
+    size_t n = strlen(s);
+    char *d = malloc(CN_JSON_QUOTED_MAX(n) + 1);
+    if (d) d[cn_json_quote(d, s, n)] = 0;
+    return d;
+}
+
+cn_status cn_json_write_string(cn_out *out, const char *s, size_t n) {
+    enum { PIECE = 1024 }; /* bytes of s quoted at a time */
+    char buf[CN_JSON_QUOTED_MAX(PIECE)];
+    if (n == 0) return cn_out_write(out, "\"\"", 2);
+    for (size_t i = 0; i < n; i += PIECE) {
+        size_t m = n - i < PIECE ? n - i : PIECE;
+        size_t k = cn_json_quote(buf, s + i, m);
+        /* the quotes of the pieces between go: only the first's opening and
+         * the last's closing stay */
+        const char *from = buf + (i > 0);
+        size_t len = k - (i > 0) - (i + m < n);
+        cn_status st = cn_out_write(out, from, len);
+        if (st) return st;
+    }
+    return CN_OK;
 }
 
 cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j) {

@@ -31,6 +31,16 @@ cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *
 /* The current line number (1-based). */
 uint64_t cn_jsonl_line(const cn_jsonl *j);
 
+/* The one JSON string writer: s (n bytes) as a JSON string literal, quotes
+ * included, into dst, which has room for CN_JSON_QUOTED_MAX(n) bytes; returns
+ * the length written (no NUL). '"' and '\\' are escaped, control characters
+ * as \n \t \r \b \f or \u00XX (as serde_json and cJSON write them), every
+ * other byte (UTF-8 included) is copied. */
+#define CN_JSON_QUOTED_MAX(n) (6 * (size_t)(n) + 2)
+size_t cn_json_quote(char *dst, const char *s, size_t n);
+/* The literal of the NUL-terminated s, malloc'd and NUL-terminated; NULL when
+ * out of memory. */
+char *cn_json_quote_dup(const char *s);
 /* Writes s (n bytes, valid UTF-8) as a JSON string literal with quotes. */
 cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
 

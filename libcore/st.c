@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "io.h"
+#include "jsonl.h"
 #include "utf8.h"
 
 #define MAX_HEADER (100u << 20) /* the reference implementation's limit */
@@ -503,9 +504,9 @@ cn_status cn_st_set_metadata(cn_st_writer *w, const char *key, const char *value
     return CN_OK;
 }
 
-/* appends a JSON string literal */
+/* appends s, as a JSON string literal when quote */
 static int jput(char **buf, size_t *len, size_t *cap, const char *s, int quote) {
-    size_t need = strlen(s) * 6 + 8;
+    size_t n = strlen(s), need = quote ? CN_JSON_QUOTED_MAX(n) : n;
     if (*len + need > *cap) {
         size_t c = (*cap + need) * 2;
         char *b = realloc(*buf, c);
@@ -513,16 +514,8 @@ static int jput(char **buf, size_t *len, size_t *cap, const char *s, int quote) 
         *buf = b;
         *cap = c;
     }
-    char *o = *buf + *len;
-    if (quote) *o++ = '"';
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (quote && (c == '"' || c == '\\')) *o++ = '\\', *o++ = (char)c;
-        else if (quote && c < 0x20) o += sprintf(o, "\\u%04x", c);
-        else *o++ = (char)c;
-    }
-    if (quote) *o++ = '"';
-    *len = (size_t)(o - *buf);
+    if (quote) *len += cn_json_quote(*buf + *len, s, n);
+    else memcpy(*buf + *len, s, n), *len += n;
     return 0;
 }
 

@@ -223,9 +223,7 @@ static void put(cn_out *out, const char *fmt, ...) {
 
 /* s as a JSON string literal (malloc'd) */
 static char *jstr(const char *s) {
-    cJSON *j = cJSON_CreateString(s);
-    char *lit = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
+    char *lit = cn_json_quote_dup(s);
     if (!lit) cn_die("out of memory");
     return lit;
 }

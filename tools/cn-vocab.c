@@ -156,6 +156,13 @@ static int train(opts *o, int n, char **files) {
     return 0;
 }
 
+/* the augmentation's news, a line each, on stderr (clear of the progress line) */
+static void note(void *ctx, const char *line) {
+    (void)ctx;
+    cn_progress_interrupt();
+    fprintf(stderr, "%s\n", line);
+}
+
 static int augment(opts *o) {
     if (!o->base) cn_usage_error("augment needs --base BASE.json");
     if (!o->ndomain || !o->ngeneral) cn_usage_error("augment needs --domain FILE... and --general FILE...");
@@ -168,7 +175,7 @@ static int augment(opts *o) {
     ao.domain_vocab = (uint32_t)o->domain_vocab;
     ao.max_memory = o->max_memory;
     ao.threads = o->threads;
-    ao.verbose = !o->quiet;
+    if (!o->quiet) ao.note = note;
     size_t blen, dlen = 0;
     char *base = read_all(o->base, &blen), *dtok = o->dtok ? read_all(o->dtok, &dlen) : NULL;
     corpus d = {o->domain, o->ndomain, o->field, 0}, g = {o->general, o->ngeneral, o->field, 0};

@@ -153,5 +153,31 @@ int main(void) {
     cJSON *v = cJSON_ParseWithLength(back, got);
     CHECK(cJSON_IsString(v) && strcmp(v->valuestring, raw) == 0);
     cJSON_Delete(v);
+
+    /* the one string writer: byte for byte what cJSON prints (the same escapes
+     * as serde_json), whole and streamed in pieces across its 1,024-byte
+     * steps; empty */
+    size_t bn = 5000;
+    char *lg = malloc(bn + 1);
+    for (size_t i = 0; i < bn; i++) lg[i] = "a\"\\\n\x01\x1f\t\xc3\xa9/"[i % 10];
+    lg[bn] = 0;
+    cJSON *ref = cJSON_CreateString(lg);
+    char *want = cJSON_PrintUnformatted(ref), *mine = cn_json_quote_dup(lg);
+    CHECK(want && mine && strcmp(want, mine) == 0);
+    o = cn_out_open("big.json", 0);
+    CHECK(o && cn_json_write_string(o, lg, bn) == CN_OK && cn_out_commit(o) == CN_OK);
+    size_t blen;
+    char *streamed = cn_read_all("big.json", &blen);
+    CHECK(streamed && blen == strlen(want) && memcmp(streamed, want, blen) == 0);
+    free(streamed), free(want), free(mine), free(lg);
+    cJSON_Delete(ref);
+    mine = cn_json_quote_dup("");
+    CHECK(mine && strcmp(mine, "\"\"") == 0);
+    free(mine);
+    o = cn_out_open("empty.json", 0);
+    CHECK(o && cn_json_write_string(o, "", 0) == CN_OK && cn_out_commit(o) == CN_OK);
+    streamed = cn_read_all("empty.json", &blen);
+    CHECK(streamed && blen == 2 && memcmp(streamed, "\"\"", 2) == 0);
+    free(streamed);
     return check_done();
 }
