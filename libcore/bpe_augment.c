@@ -7,7 +7,7 @@
 #include <string.h>
 #include "bpe.h"
 #include "tok.h"
-#include "tok_impl.h"
+#include "tok_base.h"
 #include "utf8.h"
 
 /* a line of news for the caller, when it asked for them */

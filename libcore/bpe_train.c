@@ -6,7 +6,7 @@
 #include <string.h>
 #include "bpe.h"
 #include "tok.h"
-#include "tok_impl.h"
+#include "tok_base.h"
 #include "utf8.h"
 
 void cn_bpe_opts_init(cn_bpe_opts *o, cn_bpe_type type, uint32_t vocab_size) {

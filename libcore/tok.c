@@ -16,28 +16,10 @@
 #include "tok_impl.h"
 #include "utf8.h"
 
-cn_status cn_ids_push(cn_ids *a, uint32_t id) {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 256;
-        uint32_t *v = realloc(a->v, cap * sizeof *v);
-        if (!v) return cn_fail(CN_ENOMEM, "out of memory");
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = id;
-    return CN_OK;
-}
-
-void cn_ids_free(cn_ids *a) {
-    free(a->v);
-    a->v = NULL;
-    a->n = a->cap = 0;
-}
-
 uint32_t cn_tok_vocab_size(const cn_tok *t) { return t->size; }
 const uint8_t *cn_tok_sha256(const cn_tok *t) { return t->sha256; }
 
-int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n) { return tok_map_get(&t->map, t->str, t->len, token, n); }
+int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n) { return tok_id(t, token, n); }
 
 const char *cn_tok_token(const cn_tok *t, uint32_t id) { return id < t->size ? t->str[id] : NULL; }
 
@@ -78,15 +60,6 @@ static char *dupn(const char *s, size_t n) {
         d[n] = 0;
     }
     return d;
-}
-
-cn_status tok_each(cn_tok *t, const void *array, cn_status (*load)(cn_tok *t, const cJSON *o)) {
-    const cJSON *e;
-    cJSON_ArrayForEach(e, (const cJSON *)array) {
-        cn_status st = load(t, e);
-        if (st) return st;
-    }
-    return CN_OK;
 }
 
 static const char *type_of(const cJSON *o) {
@@ -168,25 +141,6 @@ static cn_status load_normalizer(cn_tok *t, const cJSON *o) {
     if (!v) return cn_fail(CN_ENOMEM, "out of memory");
     t->norm = v;
     t->norm[t->nnorm++] = n;
-    return CN_OK;
-}
-
-/* Metaspace in both of its forms: prepend_scheme (newer) or add_prefix_space (older) */
-cn_status tok_metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen, int *scheme) {
-    const char *r = str_field(o, "replacement");
-    if (!r || !*r || strlen(r) > 4) return cn_fail(CN_EFORMAT, "%s: Metaspace needs one replacement character", t->name);
-    *replen = strlen(r);
-    memcpy(rep, r, *replen + 1);
-    const char *ps = str_field(o, "prepend_scheme");
-    const cJSON *aps = cJSON_GetObjectItemCaseSensitive(o, "add_prefix_space");
-    if (ps) {
-        if (strcmp(ps, "always") == 0) *scheme = PREPEND_ALWAYS;
-        else if (strcmp(ps, "first") == 0) *scheme = PREPEND_FIRST;
-        else if (strcmp(ps, "never") == 0) *scheme = PREPEND_NEVER;
-        else return cn_fail(CN_EFORMAT, "%s: Metaspace prepend_scheme '%s' unknown", t->name, ps);
-    } else {
-        *scheme = !aps || cJSON_IsTrue(aps) ? PREPEND_ALWAYS : PREPEND_NEVER;
-    }
     return CN_OK;
 }
 
@@ -661,17 +615,6 @@ void cn_tok_state_free(cn_tok_state *s) {
     free(s);
 }
 
-char *tok_grow(char **buf, size_t *cap, size_t n) {
-    if (n > *cap) {
-        size_t c = *cap ? *cap : 4096;
-        while (c < n) c *= 2;
-        char *b = realloc(*buf, c);
-        if (!b) return NULL;
-        *buf = b;
-        *cap = c;
-    }
-    return *buf;
-}
 
 /* scratch buffer `slot` of at least n bytes */
 static char *scratch(cn_tok_state *st, int slot, size_t n) { return tok_grow(&st->buf[slot], &st->bufcap[slot], n); }

@@ -5,45 +5,6 @@
 #include <string.h>
 #include "tok_impl.h"
 
-/* ---- string -> id map (open addressing over the id table) ---- */
-
-uint64_t tok_hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
-cn_status tok_map_init(tok_map *m, size_t n) {
-    size_t cap = 16;
-    while (cap < 2 * n + 16) cap *= 2;
-    m->slot = calloc(cap, sizeof *m->slot);
-    if (!m->slot) return cn_fail(CN_ENOMEM, "out of memory");
-    m->mask = cap - 1;
-    return CN_OK;
-}
-
-void tok_map_free(tok_map *m) { free(m->slot); }
-
-/* slots hold id + 1 (0: empty); strings are the tokenizer's own */
-int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, const char *s, size_t n) {
-    for (size_t i = tok_hash(s, n) & m->mask;; i = (i + 1) & m->mask) {
-        uint32_t v = m->slot[i];
-        if (!v) return -1;
-        if (len[v - 1] == n && memcmp(str[v - 1], s, n) == 0) return v - 1;
-    }
-}
-
-void tok_map_put(tok_map *m, char *const *str, const uint32_t *len, uint32_t id) {
-    for (size_t i = tok_hash(str[id], len[id]) & m->mask;; i = (i + 1) & m->mask) {
-        uint32_t v = m->slot[i];
-        if (!v) {
-            m->slot[i] = id + 1;
-            return;
-        }
-        if (len[v - 1] == len[id] && memcmp(str[v - 1], str[id], len[id]) == 0) return; /* first one wins */
-    }
-}
-
 /* ---- merges: (left id, right id) -> (rank, new id) ---- */
 
 static uint64_t mix64(uint64_t x) {
@@ -188,7 +149,7 @@ static cn_status bpe_part(const cn_tok *t, tok_work *w, const char *s, size_t n,
     const tok_bpe *b = &t->bpe;
     if (n == 0) return CN_OK;
     if (b->ignore_merges) {
-        int64_t id = cn_tok_id(t, s, n);
+        int64_t id = tok_id(t, s, n);
         if (id >= 0) return cn_ids_push(out, (uint32_t)id);
     }
     cn_status st = reserve(w, n + 1);

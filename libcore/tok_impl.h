@@ -5,11 +5,7 @@
 struct cJSON;
 
 #include "tok.h"
-
-typedef struct {
-    uint32_t *slot; /* id + 1, 0 empty */
-    size_t mask;
-} tok_map;
+#include "tok_base.h"
 
 typedef struct {
     uint64_t *key;  /* left << 32 | right, UINT64_MAX empty */
@@ -113,6 +109,9 @@ struct cn_tok {
     cn_tok_state *state; /* for cn_tok_encode */
 };
 
+/* the id of a vocabulary string (cn_tok_id), -1 when absent */
+static inline int64_t tok_id(const cn_tok *t, const char *s, size_t n) { return tok_map_get(&t->map, t->str, t->len, s, n); }
+
 /* what one encoding thread writes: scratch strings, the merge work, and per
  * pre-tokenizer level an output buffer and regex match data */
 struct cn_tok_state {
@@ -127,13 +126,6 @@ struct cn_tok_state {
     void **md;
 };
 
-/* the hash of a byte string (FNV-1a, high bits folded in): the token map's, and
- * the BPE trainer's tables' */
-uint64_t tok_hash(const char *s, size_t n);
-cn_status tok_map_init(tok_map *m, size_t n);
-void tok_map_free(tok_map *m);
-int64_t tok_map_get(const tok_map *m, char *const *str, const uint32_t *len, const char *s, size_t n);
-void tok_map_put(tok_map *m, char *const *str, const uint32_t *len, uint32_t id);
 cn_status tok_merges_init(tok_merges *m, size_t n);
 void tok_merges_free(tok_merges *m);
 void tok_merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
@@ -156,16 +148,15 @@ void tok_pre_match_data_free(void *md);
 cn_status tok_pre_load(cn_tok *t, const struct cJSON *o);
 cn_status tok_pre_run(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 void tok_pre_free(tok_pre *p);
-/* the byte-level alphabet: the UTF-8 of a byte's character (1 or 2 bytes),
- * and back (-1: not a character of the alphabet) */
-const char *tok_bl_char(uint8_t b, size_t *len);
-int tok_bl_byte(const char *s, size_t n, size_t *len);
 /* tok_uni.c */
 /* 1 when the UTF-8 character at s (n bytes left) / the one ending at s + n is
  * a word character as Rust regex's \w has it (HF's single_word test) */
 int tok_word_at(const char *s, size_t n);
 int tok_word_before(const char *s, size_t n);
 cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n, size_t *outn);
+/* Rust's char::is_whitespace; BERT's punctuation (ASCII or a Unicode P*) */
+int tok_is_space(int32_t c);
+int tok_is_punct(int32_t c);
 cn_status tok_bert_split(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *out);
 cn_status tok_metaspace(cn_tok *t, const struct cJSON *o, char *rep, size_t *replen, int *scheme);

@@ -6,7 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <cjson/cJSON.h>
 #include <pcre2.h>
-#include <pthread.h>
+#include <utf8proc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tok_impl.h"
@@ -14,49 +14,30 @@
 /* GPT-2's pre-tokenizer pattern, as ByteLevel uses it */
 static const char GPT2_RE[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-/* ---- the byte-level alphabet (GPT-2's bytes_to_unicode) ---- */
-
-static char bl_char[256][3];   /* UTF-8 of the character standing for a byte */
-static int16_t bl_byte[324];   /* code point -> byte, -1 none */
-static pthread_once_t bl_once = PTHREAD_ONCE_INIT;
-
-static void bl_init(void) {
-    int n = 0;
-    for (int i = 0; i < 324; i++) bl_byte[i] = -1;
-    for (int b = 0; b < 256; b++) {
-        int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-        int cp = printable ? b : 256 + n++;
-        if (cp < 128) {
-            bl_char[b][0] = (char)cp;
-        } else {
-            bl_char[b][0] = (char)(0xC0 | (cp >> 6));
-            bl_char[b][1] = (char)(0x80 | (cp & 0x3F));
-        }
-        bl_byte[cp] = (int16_t)b;
-    }
-}
-
-const char *tok_bl_char(uint8_t b, size_t *len) {
-    pthread_once(&bl_once, bl_init);
-    *len = bl_char[b][1] ? 2 : 1;
-    return bl_char[b];
-}
-
-int tok_bl_byte(const char *s, size_t n, size_t *len) {
-    pthread_once(&bl_once, bl_init);
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned cp;
-    if (u[0] < 0x80) cp = u[0], *len = 1;
-    else if ((u[0] & 0xE0) == 0xC0 && n >= 2) cp = (unsigned)(u[0] & 0x1F) << 6 | (u[1] & 0x3F), *len = 2;
-    else return -1;
-    return cp < 324 ? bl_byte[cp] : -1;
-}
-
 /* ---- loading ---- */
 
 static const char *str_field(const cJSON *o, const char *k) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Metaspace in both of its forms: prepend_scheme (newer) or add_prefix_space (older) */
+cn_status tok_metaspace(cn_tok *t, const cJSON *o, char *rep, size_t *replen, int *scheme) {
+    const char *r = str_field(o, "replacement");
+    if (!r || !*r || strlen(r) > 4) return cn_fail(CN_EFORMAT, "%s: Metaspace needs one replacement character", t->name);
+    *replen = strlen(r);
+    memcpy(rep, r, *replen + 1);
+    const char *ps = str_field(o, "prepend_scheme");
+    const cJSON *aps = cJSON_GetObjectItemCaseSensitive(o, "add_prefix_space");
+    if (ps) {
+        if (strcmp(ps, "always") == 0) *scheme = PREPEND_ALWAYS;
+        else if (strcmp(ps, "first") == 0) *scheme = PREPEND_FIRST;
+        else if (strcmp(ps, "never") == 0) *scheme = PREPEND_NEVER;
+        else return cn_fail(CN_EFORMAT, "%s: Metaspace prepend_scheme '%s' unknown", t->name, ps);
+    } else {
+        *scheme = !aps || cJSON_IsTrue(aps) ? PREPEND_ALWAYS : PREPEND_NEVER;
+    }
+    return CN_OK;
 }
 
 static cn_status compile(cn_tok *t, tok_pre *p, const char *pattern) {
@@ -334,4 +315,24 @@ cn_status tok_pre_run(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s
     free(v);
     free(raw);
     return st;
+}
+
+/* BertPreTokenizer: whitespace removed, each punctuation character alone */
+cn_status tok_bert_split(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
+    size_t start = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t c;
+        utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        if (l <= 0) l = 1, c = 0xFFFD;
+        int sp = tok_is_space(c), pu = !sp && tok_is_punct(c);
+        if (sp || pu) {
+            cn_status st = CN_OK;
+            if (i > start) st = tok_pre_run(t, ts, k + 1, s + start, i - start, TOK_AT(at_start, start == 0), out);
+            if (!st && pu) st = tok_pre_run(t, ts, k + 1, s + i, (size_t)l, TOK_AT(at_start, i == 0), out);
+            if (st) return st;
+            start = i + (size_t)l;
+        }
+        i += (size_t)l;
+    }
+    return start < n ? tok_pre_run(t, ts, k + 1, s + start, n - start, TOK_AT(at_start, start == 0), out) : CN_OK;
 }

@@ -222,25 +222,6 @@ cn_status tok_norm_unicode(const tok_norm *z, char *dst, const char *s, size_t n
     return CN_OK;
 }
 
-/* BertPreTokenizer: whitespace removed, each punctuation character alone */
-cn_status tok_bert_split(const cn_tok *t, cn_tok_state *ts, size_t k, const char *s, size_t n, int at_start, cn_ids *out) {
-    size_t start = 0;
-    for (size_t i = 0; i < n;) {
-        int32_t c;
-        utf8proc_ssize_t l = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
-        if (l <= 0) l = 1, c = 0xFFFD;
-        int sp = tok_is_space(c), pu = !sp && tok_is_punct(c);
-        if (sp || pu) {
-            cn_status st = CN_OK;
-            if (i > start) st = tok_pre_run(t, ts, k + 1, s + start, i - start, TOK_AT(at_start, start == 0), out);
-            if (!st && pu) st = tok_pre_run(t, ts, k + 1, s + i, (size_t)l, TOK_AT(at_start, i == 0), out);
-            if (st) return st;
-            start = i + (size_t)l;
-        }
-        i += (size_t)l;
-    }
-    return start < n ? tok_pre_run(t, ts, k + 1, s + start, n - start, TOK_AT(at_start, start == 0), out) : CN_OK;
-}
 
 /* WordPiece: the longest vocabulary prefix, then "##"-continued pieces; a
  * word that cannot be covered, or is longer than the limit, is the unknown token */
@@ -268,7 +249,7 @@ cn_status tok_wordpiece_word(const cn_tok *t, const char *s, size_t n, cn_ids *o
                 }
             }
             if (kn <= sizeof buf || start == 0) {
-                int64_t id = cn_tok_id(t, key, kn);
+                int64_t id = tok_id(t, key, kn);
                 if (id >= 0 && (uint64_t)id < t->model_size) {
                     found = id;
                     break;
