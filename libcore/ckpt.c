@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "io.h"
+#include "lora.h"
 #include "st.h"
 
 static const char *files[] = {"config.json",           "model.safetensors",     "adapter_config.json",     "adapter_model.safetensors",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model_impl.h"
+#include "half.h"
 #include "st.h"
 
 #define CHUNK 256   /* tokens per pass of a long prompt */

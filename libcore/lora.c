@@ -59,6 +59,8 @@ static int target_weight(const cn_model *m, int l, int t) {
     return w[t];
 }
 
+static const cn_adapter_hooks lora_hooks;
+
 cn_status cn_model_add_lora(cn_model *m, const cn_lora_opts *o, uint64_t seed) {
     if (m->c.arch != CN_ARCH_LLAMA) return cn_fail(CN_EINVAL, "LoRA is implemented for LLaMA-class models");
     if (m->nlora) return cn_fail(CN_EINVAL, "the model has adapters already");
@@ -70,6 +72,7 @@ cn_status cn_model_add_lora(cn_model *m, const cn_lora_opts *o, uint64_t seed) {
     int n = per * m->c.n_layer;
     size_t nw0 = m->nw;
     if (!(m->lora = calloc((size_t)n, sizeof *m->lora))) return cn_fail(CN_ENOMEM, "out of memory");
+    m->adapter = &lora_hooks; /* (from here its state is freed with the model) */
     char name[96];
     for (int l = 0; l < m->c.n_layer; l++)
         for (int t = 0; t < NTARGETS; t++) {
@@ -115,7 +118,7 @@ void cn_model_set_training(cn_model *m, int training, uint64_t seed) {
     m->drop_calls = 0;
 }
 
-cn_status cn_lora_batch(cn_model *m, size_t n) {
+static cn_status lora_batch(cn_model *m, size_t n) {
     if (m->lora_acts) m->ops->free(m->lora_acts);
     if (m->lora_tmp) m->ops->free(m->lora_tmp);
     m->lora_acts = m->lora_tmp = NULL;
@@ -129,7 +132,7 @@ cn_status cn_lora_batch(cn_model *m, size_t n) {
     return CN_OK;
 }
 
-void cn_lora_free(cn_model *m) {
+static void lora_free(cn_model *m) {
     if (m->lora_acts) m->ops->free(m->lora_acts);
     if (m->lora_tmp) m->ops->free(m->lora_tmp);
     free(m->lora), free(m->lora_of);
@@ -144,7 +147,7 @@ static const float *lora_input(cn_model *m, const cn_lora_site *s, const float *
     return m->lora_tmp;
 }
 
-void cn_lora_fwd(cn_model *m, float *y, const float *x, int wi, int n) {
+static void lora_fwd(cn_model *m, float *y, const float *x, int wi, int n) {
     if (!m->nlora || m->merged || m->lora_of[wi] < 0) return;
     cn_lora_site *s = &m->lora[m->lora_of[wi]];
     int r = m->lopt.rank;
@@ -154,7 +157,7 @@ void cn_lora_fwd(cn_model *m, float *y, const float *x, int wi, int n) {
     m->ops->matmul(y, s->xa, CN_W(m, s->b), n, s->out, r, 0, 1, lora_scale(m), 1); /* y += s xa B^T  (N, out) */
 }
 
-void cn_lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n) {
+static void lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n) {
     if (!m->nlora || m->merged || m->lora_of[wi] < 0) return;
     cn_lora_site *s = &m->lora[m->lora_of[wi]];
     const cn_ops *o = m->ops;
@@ -173,6 +176,8 @@ void cn_lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi
         o->add(dx, m->lora_tmp, (size_t)n * s->in);
     }
 }
+
+static const cn_adapter_hooks lora_hooks = {lora_fwd, lora_bwd, lora_batch, lora_free};
 
 cn_status cn_model_merge_lora(cn_model *m) {
     if (!m->nlora) return cn_fail(CN_EINVAL, "the model has no adapters to merge");

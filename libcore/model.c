@@ -123,7 +123,7 @@ void cn_model_free(cn_model *m) {
     if (m->w16) o->free(m->w16);
     free(m->off16);
     free(m->shard_off);
-    cn_lora_free(m);
+    if (m->adapter) m->adapter->free(m);
     free(m->la);
     free(m->hb);
     free(m->p);
@@ -689,7 +689,7 @@ cn_status cn_model_batch(cn_model *m, int b, int t) {
     act_layout(&m->c, b, t, m, m->acts);
     batch_point(m, N, m->hb, 0);
     batch_point(m, N, m->db, 1);
-    if (cn_lora_batch(m, N)) {
+    if (m->adapter && m->adapter->batch(m, N)) {
         m->B = m->T = 0;
         return cn_last_status();
     }
@@ -714,7 +714,7 @@ static float *grad_or(const cn_model *m, int i, float *scratch) {
 static void linear(cn_model *m, float *y, const float *x, int wi, int n, int out, int in, float beta) {
     if (m->w16) m->ops->matmul_bf16(y, x, NULL, NULL, m->w16 + m->off16[wi], n, out, in, 0, 1, 1, beta);
     else m->ops->matmul(y, x, W(wi), n, out, in, 0, 1, 1, beta);
-    cn_lora_fwd(m, y, x, wi, n);
+    if (m->adapter) m->adapter->fwd(m, y, x, wi, n);
 }
 
 /* dx[N, in] (+)= dy[N, out] W; dW[out, in] += dy^T x */
@@ -728,7 +728,7 @@ static void linear_bwd(cn_model *m, float *dx, const float *dy, const float *x, 
         o->matmul(dx, dy, W(wi), n, in, out, 0, 0, 1, beta);
         if (gw) o->matmul(gw, dy, x, out, in, n, 1, 0, 1, 1);
     }
-    cn_lora_bwd(m, dx, dy, x, wi, n);
+    if (m->adapter) m->adapter->bwd(m, dx, dy, x, wi, n);
 }
 
 cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {

@@ -3,6 +3,7 @@
  * lora.c: adapters). Not part of libcore's public interface. */
 #ifndef CN_MODEL_IMPL_H
 #define CN_MODEL_IMPL_H
+#include "lora.h"
 #include "model.h"
 
 /* per-layer parameter indices */
@@ -26,6 +27,17 @@ typedef struct {
     float *xa;     /* [N, r] drop(x) A^T of the last forward */
     uint64_t seed; /* its dropout mask */
 } cn_lora_site;
+
+/* an adapter of the linear layers (LoRA, lora.c), reached through the model
+ * so that model.c never calls into it: its part of a linear layer's forward
+ * (y += ...) and backward (dx += ..., its gradients), nothing when weight wi
+ * has none; its activations for n tokens; freeing its state */
+typedef struct {
+    void (*fwd)(cn_model *m, float *y, const float *x, int wi, int n);
+    void (*bwd)(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n);
+    cn_status (*batch)(cn_model *m, size_t n);
+    void (*free)(cn_model *m);
+} cn_adapter_hooks;
 
 struct cn_model {
     cn_config c;
@@ -63,7 +75,9 @@ struct cn_model {
     size_t hb_bytes;                           /* what the upload carries */
     int has_segment, has_valid, have_fwd;
     double nvalid;
-    /* LoRA (lora.c) */
+    /* adapters of the linear layers: the model calls them through the hooks
+     * (NULL: none); LoRA's state (lora.c) follows */
+    const cn_adapter_hooks *adapter;
     cn_lora_site *lora;
     int nlora, *lora_of; /* lora_of[param]: its site, or -1 */
     cn_lora_opts lopt;
@@ -75,13 +89,6 @@ struct cn_model {
 /* appends a parameter to the table (values not allocated): its index, or -1 */
 int cn_model_add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay);
 
-/* lora.c: the adapters' part of a linear layer's forward (y += ...) and
- * backward (dx += ..., the adapters' gradients), nothing when wi has none */
-void cn_lora_fwd(cn_model *m, float *y, const float *x, int wi, int n);
-void cn_lora_bwd(cn_model *m, float *dx, const float *dy, const float *x, int wi, int n);
-/* the adapters' activations for n tokens */
-cn_status cn_lora_batch(cn_model *m, size_t n);
-void cn_lora_free(cn_model *m);
 
 /* the fp32 weights changed: their bf16 copies are made again before the next forward */
 #define CN_W_CHANGED(m) ((m)->w16_stale = 1)

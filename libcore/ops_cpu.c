@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "ops.h"
-#include "st.h" /* the bf16 conversions */
+#include "half.h"
 
 #define REAL float
 #define SFX _f

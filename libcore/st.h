@@ -56,25 +56,6 @@ const char *cn_st_metadata(const cn_st *s, const char *key);
  * errors: another dtype, numel != n. */
 cn_status cn_st_to_f32(const cn_st_tensor *t, float *dst, size_t n);
 
-/* fp32 <-> fp16 / bf16 (round to nearest even) */
-float cn_f16_to_f32(uint16_t h);
-uint16_t cn_f32_to_f16(float f);
-/* bf16 is the upper half of an fp32: inline, as the CPU backend's bf16
- * kernels call them per element (a NaN stays a quiet NaN) */
-static inline float cn_bf16_to_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-static inline uint16_t cn_f32_to_bf16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7F800000) == 0x7F800000 && (x & 0x7FFFFF)) return (uint16_t)((x >> 16) | 0x40);
-    x += 0x7FFF + ((x >> 16) & 1);
-    return (uint16_t)(x >> 16);
-}
-
 typedef struct cn_st_writer cn_st_writer;
 cn_st_writer *cn_st_writer_new(void);
 void cn_st_writer_free(cn_st_writer *w);

@@ -14,6 +14,7 @@
 #include "dist.h"
 #include "io.h"
 #include "jsonl.h"
+#include "lora.h"
 #include "model.h"
 #include "sft.h"
 #include "tok.h"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "lora.h"
 #include "model.h"
 #include "rng.h"
 #include "st.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "check.h"
 #include "gen.h"
+#include "half.h"
 #include "st.h"
 #include "utf8.h"
 

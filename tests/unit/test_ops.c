@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "ops.h"
+#include "half.h"
 #include "st.h"
 
 #define REAL double

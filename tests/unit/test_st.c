@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "check.h"
+#include "half.h"
 #include "st.h"
 
 static void put_file(const char *path, const void *data, size_t n) {
