@@ -151,12 +151,12 @@ endif
 ifeq ($(NCCL),1)
 $(BUILD)/libcore/dist.o: CFLAGS += -DCN_NCCL -I$(CUDA_HOME)/include $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
 endif
-$(BUILD)/libcore/dist.o $(BUILD)/tools/tool.o: $(CUDA_CFG)
+$(BUILD)/libcore/dist.o $(BUILD)/libcore/backend.o: $(CUDA_CFG)
 
 # ---- the CUDA backend: kernels/*.cu into libcore_cuda.a, linked (with
 # cuBLAS) into the tools of GPU_BINS and tests/cuda ----
 ifeq ($(CUDA),1)
-$(BUILD)/tools/tool.o: CFLAGS += -DCN_HAVE_CUDA
+$(BUILD)/libcore/backend.o: CFLAGS += -DCN_HAVE_CUDA
 $(BUILD)/kernels/%.o: kernels/%.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
@@ -165,7 +165,7 @@ $(CUDA_LIB): $(KERN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# tool.o refers to the backend weakly: -u pulls it in
+# libcore's backend.o refers to the backend weakly: -u pulls it in
 $(GPU_BINS): $(CUDA_LIB)
 $(GPU_BINS): LIBS = -Wl,-u,cn_ops_cuda $(CUDA_LIB) $(BUILD)/libcore.a $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) $(CUDA_LDLIBS) -lm -lpthread
 

@@ -20,6 +20,7 @@
 #define CN_OPS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "log.h"
 
 /* attention masking */
 typedef struct {
@@ -134,4 +135,14 @@ typedef struct cn_ops {
 
 /* The CPU backend. */
 const cn_ops *cn_ops_cpu(void);
+/* Device names: "cpu", "cuda" (this rank's GPU: its local rank modulo the
+ * GPUs, 0 when alone) or "cuda:N" (device N). cn_device_check: CN_EINVAL
+ * when malformed. cn_backend: the ops of the device named (NULL: cpu); with
+ * several ranks their gradients are then summed by NCCL. NULL on error, with
+ * the reason in cn_errmsg(): a malformed name, a program built (or linked)
+ * without the CUDA backend, a device that cannot be used (no driver, no such
+ * GPU). */
+cn_status cn_device_check(const char *spec);
+const cn_ops *cn_backend(const char *spec);
+
 #endif

@@ -8,14 +8,6 @@
 #include <unistd.h>
 #include "dist.h"
 #include "num.h"
-#ifdef CN_HAVE_CUDA
-#include "ops_cuda.h"
-/* weak: only the numeric tools are linked with the CUDA backend (its cuBLAS
- * costs every program that loads it ~0.1 s at start); elsewhere these are
- * NULL */
-#pragma weak cn_ops_cuda
-#pragma weak cn_cuda_devices
-#endif
 
 const char *cn_prog = "cn";
 
@@ -110,19 +102,8 @@ void cn_check_binary_stdout(const char *out_path, int force) {
         cn_usage_error("refusing to write binary data to a terminal (use -o FILE, a pipe, or -f)");
 }
 
-/* -1 for "cuda", N for "cuda:N", -2 for "cpu"; -3 when malformed */
-static int device_index(const char *spec) {
-    if (!spec || strcmp(spec, "cpu") == 0) return -2;
-    if (strcmp(spec, "cuda") == 0) return -1;
-    uint64_t v;
-    if (strncmp(spec, "cuda:", 5) != 0 || !spec[5] || strspn(spec + 5, "0123456789") != strlen(spec + 5) || cn_parse_u64(spec + 5, &v) ||
-        v > 1024)
-        return -3;
-    return (int)v;
-}
-
 const char *cn_opt_device(const char *opt, const char *val) {
-    if (device_index(val) == -3) cn_usage_error("option %s: cpu, cuda or cuda:N (N a GPU's index), not '%s'", opt, val);
+    if (cn_device_check(val)) cn_usage_error("option %s: cpu, cuda or cuda:N (N a GPU's index), not '%s'", opt, val);
     return val;
 }
 
@@ -133,22 +114,9 @@ cn_precision cn_opt_precision(const char *opt, const char *val) {
 }
 
 const cn_ops *cn_tool_device(const char *spec) {
-    int dev = device_index(spec);
-    if (dev == -2) return cn_ops_cpu();
-    if (dev == -3) cn_usage_error("--device: cpu, cuda or cuda:N, not '%s'", spec);
-#ifdef CN_HAVE_CUDA
-    if (cn_ops_cuda && cn_cuda_devices) {
-        if (dev < 0) {
-            int n = cn_cuda_devices();
-            dev = n > 0 ? cn_dist_local_rank() % n : 0;
-        }
-        const cn_ops *o = cn_ops_cuda(dev);
-        if (!o) cn_die("--device %s: %s", spec, cn_errmsg());
-        if (cn_dist_use_device(dev)) cn_die("--device %s: %s", spec, cn_errmsg());
-        return o;
-    }
-#endif
-    cn_die("--device %s: %s was built without CUDA (make finds nvcc, or CUDA=1)", spec, cn_prog);
+    const cn_ops *o = cn_backend(spec);
+    if (!o) cn_die("--device %s: %s", spec, cn_errmsg());
+    return o;
 }
 
 cn_chat_template cn_tool_template(const char *name, const char *dir) {

@@ -47,11 +47,9 @@ void cn_check_binary_stdout(const char *out_path, int force);
 const char *cn_opt_device(const char *opt, const char *val);
 /* --precision: "fp32" or "bf16" (usage error otherwise) */
 cn_precision cn_opt_precision(const char *opt, const char *val);
-/* The backend a --device value names (NULL is cpu). "cuda" is this rank's
- * GPU (its index among the ranks on its machine, modulo the GPUs: 0 when
- * alone), "cuda:N" device N; with several ranks their gradients are then
- * summed by NCCL. Exits 1 when the program was built without CUDA or the
- * device cannot be used (no driver, no such GPU). */
+/* The backend a --device value names (libcore cn_backend; NULL is cpu).
+ * Exits 1 when the program was built without CUDA or the device cannot be
+ * used (no driver, no such GPU). */
 const cn_ops *cn_tool_device(const char *spec);
 
 /* The chat template: the one --template names (usage error when unknown),
