@@ -1,5 +1,7 @@
 /* model: LLaMA and BERT forward and backward over cn_ops, parameters by
- * Hugging Face name. */
+ * Hugging Face name. B batch, T time, N = B x T tokens, C channels, F MLP
+ * width, V vocab, Hq / Hkv heads, D head size, Q = Hq x D, KV = Hkv x D, L
+ * layers; the activations' shapes are in model_impl.h (layer_acts). */
 #include "model_impl.h"
 
 #include <errno.h>
@@ -760,10 +762,11 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
     m->has_valid = bt->valid != NULL;
     cn_attn_mask mk = {c->arch == CN_ARCH_LLAMA, m->has_segment ? m->d_segment : NULL, m->has_valid ? m->d_valid : NULL};
     if (c->arch == CN_ARCH_LLAMA) {
-        o->embed_fwd(m->la[0].x, W(m->embed), m->d_ids, N, C, 0);
+        o->embed_fwd(m->la[0].x, W(m->embed), m->d_ids, N, C, 0); /* x (N, C) = embed[ids] */
         for (int l = 0; l < c->n_layer; l++) {
             layer_acts *a = &m->la[l];
             const layer_params *lp = &m->lp[l];
+            /* attention: xm (N, C) = x + o(attn(rope(q(h1)), rope(k(h1)), v(h1))), h1 = rmsnorm(x) */
             o->rmsnorm_fwd(a->h1, a->rstd1, a->x, W(lp->in_norm), N, C, (float)c->eps);
             linear(m, a->q, a->h1, lp->q, N, Q, C, 0);
             linear(m, a->k, a->h1, lp->k, N, KV, C, 0);
@@ -773,6 +776,7 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
             o->attn_fwd(a->att, a->lse, a->q, a->k, a->v, B, T, c->n_head, c->n_kv_head, D, &mk);
             o->copy(a->xm, a->x, (size_t)N * C * 4);
             linear(m, a->xm, a->att, lp->o, N, C, Q, 1);
+            /* MLP: x_next (N, C) = xm + down(silu(gate(h2)) * up(h2)), h2 = rmsnorm(xm); gate, up (N, F) */
             o->rmsnorm_fwd(a->h2, a->rstd2, a->xm, W(lp->post_norm), N, C, (float)c->eps);
             linear(m, a->gate, a->h2, lp->gate, N, F, C, 0);
             linear(m, a->up, a->h2, lp->up, N, F, C, 0);
@@ -781,6 +785,7 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
             o->copy(next, a->xm, (size_t)N * C * 4);
             linear(m, next, a->act, lp->down, N, C, F, 1);
         }
+        /* the head: logits (N, V) = head(rmsnorm(x_L)) */
         o->rmsnorm_fwd(m->hf, m->rstdf, m->la[c->n_layer].x, W(m->norm), N, C, (float)c->eps);
         linear(m, m->logits, m->hf, m->head, N, V, C, 0);
         m->have_fwd = 1;

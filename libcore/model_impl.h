@@ -1,6 +1,8 @@
 /* model_impl: the model's private layout, shared by the files of the model
  * module (model.c: training forward and backward; gen.c: cached decoding;
- * lora.c: adapters). Not part of libcore's public interface. */
+ * lora.c: adapters). Not part of libcore's public interface.
+ * B batch, T time, N = B x T tokens, C channels, F MLP width, V vocab,
+ * Hq / Hkv heads, D head size, Q = Hq x D, KV = Hkv x D, L layers. */
 #ifndef CN_MODEL_IMPL_H
 #define CN_MODEL_IMPL_H
 #include "lora.h"
@@ -12,11 +14,29 @@ typedef struct {
     int bq, bk, bv, bo, ln1w, ln1b, inter, binter, out, bout, ln2w, ln2b;       /* BERT */
 } layer_params;
 
-/* per-layer activations */
+/* per-layer activations (layer L holds only x: the final norm's input) */
 typedef struct {
-    float *x;                 /* the layer's input (the residual stream) */
-    float *h1, *rstd1, *q, *k, *v, *att, *lse, *xm, *h2, *rstd2, *gate, *up, *act; /* LLaMA */
-    float *s1, *mean1, *x1, *pre, *inter, *s2, *mean2;                     /* BERT (rstd1, rstd2 shared) */
+    float *x;         /* (N, C) the layer's input, the residual stream */
+    /* LLaMA: xm = x + o(attention(h1)), x_next = xm + down(swiglu(gate(h2), up(h2))) */
+    float *h1;        /* (N, C) rmsnorm(x) */
+    float *rstd1;     /* (N) its 1 / rms */
+    float *q;         /* (N, Q) after RoPE */
+    float *k, *v;     /* (N, KV), k after RoPE */
+    float *att;       /* (N, Q) the heads' outputs, before o */
+    float *lse;       /* (B, Hq, T) each query's log-sum-exp of scores, for the backward */
+    float *xm;        /* (N, C) the stream after attention */
+    float *h2;        /* (N, C) rmsnorm(xm) */
+    float *rstd2;     /* (N) */
+    float *gate, *up; /* (N, F) */
+    float *act;       /* (N, F) silu(gate) * up */
+    /* BERT (post-norm; q, k, v, att (N, C), lse, rstd1 and rstd2 as above) */
+    float *s1;        /* (N, C) x + o(attention(x)) + bias */
+    float *mean1;     /* (N) */
+    float *x1;        /* (N, C) layernorm(s1) */
+    float *pre;       /* (N, F) inter(x1) + bias, before GELU */
+    float *inter;     /* (N, F) gelu(pre) */
+    float *s2;        /* (N, C) x1 + out(inter) + bias; layernorm(s2) is the next x */
+    float *mean2;     /* (N) */
 } layer_acts;
 
 /* a LoRA adapter on one weight W [out, in]: y += (alpha / r) (drop(x) A^T) B^T */
@@ -62,8 +82,12 @@ struct cn_model {
     int B, T;
     float *acts;
     layer_acts *la;
-    float *xf, *hf, *rstdf, *logits, *emb, *emean, *erstd; /* final / BERT embedding */
-    float *dx, *dh, *dtmp, *dq, *dk, *dv, *datt, *dgate, *dup, *dact;
+    float *hf, *rstdf, *logits;     /* LLaMA: (N, C) rmsnorm of the last x, (N), (N, V) (their gradient after the loss) */
+    float *emb, *emean, *erstd;     /* BERT: (N, C) the summed embeddings before their layernorm, (N), (N) */
+    /* gradient scratch, reused by every layer: G = max(Q, C) */
+    float *dx, *dh, *dtmp;          /* (N, C) */
+    float *dq, *dk, *dv, *datt;     /* (N, G) */
+    float *dgate, *dup, *dact;      /* (N, F) */
     /* the batch's integers: checked on the host, then one upload of hb into
      * db, where the ops read them (model.c batch_layout) */
     void *hb, *db;
