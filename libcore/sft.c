@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 #include "io.h"
+#include "jsonl.h"
 #include "jsonl.h"
 #include "rng.h"
 
@@ -223,6 +225,14 @@ cn_status cn_sft_next(cn_sft *s, int32_t *ids, int32_t *tg, int32_t *seg, int32_
 }
 
 uint64_t cn_sft_position(const cn_sft *s) { return s->sequences; }
+
+void cn_sft_position_to_json(const cn_sft *s, cJSON *o) { cJSON_AddNumberToObject(o, "sequences", (double)s->sequences); }
+
+cn_status cn_sft_position_from_json(cn_sft *s, const cJSON *o, const char *where) {
+    int64_t n;
+    cn_status st = cn_json_int(o, "sequences", where, 0, CN_JSON_INT_MAX, &n);
+    return st ? st : cn_sft_skip(s, (uint64_t)n);
+}
 
 void cn_sft_rewind(cn_sft *s) {
     s->sequences = 0, s->carry = NULL;

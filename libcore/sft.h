@@ -72,6 +72,12 @@ uint64_t cn_sft_position(const cn_sft *s);
 /* Conversations of source src given so far, in passes over it. */
 double cn_sft_epochs(const cn_sft *s, int src);
 cn_status cn_sft_skip(cn_sft *s, uint64_t sequences);
+/* The data position as a checkpoint's trainer.json keeps it ("sequences"
+ * into o), and back: a fresh s over the same sources skips to the position
+ * in o (where: the file, for messages). */
+struct cJSON;
+void cn_sft_position_to_json(const cn_sft *s, struct cJSON *o);
+cn_status cn_sft_position_from_json(cn_sft *s, const struct cJSON *o, const char *where);
 /* Back to the first sequence (held-out data read again from its start). */
 void cn_sft_rewind(cn_sft *s);
 #endif

@@ -83,7 +83,7 @@ static cn_status next_sample(void *ctx, int32_t *ids, int32_t *tg, int32_t *seg,
     return cn_sft_next(((run_ctx *)ctx)->data, ids, tg, seg, pos);
 }
 
-static void save_position(void *ctx, cJSON *p) { cJSON_AddNumberToObject(p, "sequences", (double)cn_sft_position(((run_ctx *)ctx)->data)); }
+static void save_position(void *ctx, cJSON *p) { cn_sft_position_to_json(((run_ctx *)ctx)->data, p); }
 
 /* the passes over each source, for the run's last line */
 static char *describe_data(void *ctx) {
@@ -386,7 +386,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
         free(tj);
         step0 = (uint64_t)trainer.step;
-        if (cn_sft_skip(r.data, (uint64_t)cn_train_int(trainer.data, "sequences", 0, CN_JSON_INT_MAX))) cn_die_status();
+        char where[4400];
+        snprintf(where, sizeof where, "%s/trainer.json", ckdir);
+        if (cn_sft_position_from_json(r.data, trainer.data, where)) cn_die_status();
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
     cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok, describe_data};
