@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "dist.h"
 #include "num.h"
 
 const char *cn_prog = "cn";
