@@ -100,6 +100,20 @@ cn_status cn_write_text(const char *path, const char *text);
 /* Copies the content of from into to (written atomically, as cn_out). */
 cn_status cn_copy_file(const char *from, const char *to);
 
+/* Metrics JSONL (a trainer's --log): one line a step, each handed to the
+ * kernel with write(2) as it comes, so that `tail -f` follows the run and a
+ * killed run keeps every line it wrote. Unlike the other outputs a log is not
+ * atomic: it is kept as it grows. With resume_step >= 0 an existing log is
+ * continued: its lines up to that step ("step" of each) are kept, whatever
+ * follows (later steps, a line cut short) is cut off, and new lines go after
+ * them; a log that is not there is started. With resume_step < 0 the file
+ * starts empty. NULL on error, with the file named in cn_errmsg(). */
+typedef struct cn_metrics cn_metrics;
+cn_metrics *cn_metrics_open(const char *path, int64_t resume_step);
+cn_status cn_metrics_write(cn_metrics *m, const char *line, size_t n);
+/* Syncs a regular file and closes; frees m whatever the result. */
+cn_status cn_metrics_close(cn_metrics *m);
+
 /* A results file written as the run goes (cn-rag chat's answers): the lines
  * go to "FILE.part" as they come, each handed whole to the kernel, so that
  * `tail -f` follows the run and a killed run keeps every line it finished.
@@ -135,6 +149,10 @@ size_t cn_part_cut(cn_part *p);
  * FILE.part is left as it was. */
 cn_status cn_part_commit(cn_part *p);
 void cn_part_free(cn_part *p);
+
+/* Writes all n bytes to fd (a write cut short or interrupted goes on); on
+ * error "name: write error: ..." */
+cn_status cn_write_fd(int fd, const void *buf, size_t n, const char *name);
 
 /* Sets the zstd compression level of outputs opened later (default 3). */
 void cn_out_set_level(int level);

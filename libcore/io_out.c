@@ -145,19 +145,22 @@ oom:
     return NULL;
 }
 
-static cn_status write_all(cn_out *out, const void *buf, size_t n) {
+cn_status cn_write_fd(int fd, const void *buf, size_t n, const char *name) {
     const uint8_t *p = buf;
     while (n) {
-        ssize_t w = write(out->fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            out->failed = 1;
-            return cn_fail_errno(CN_EIO, "%s: write error", out->name);
-        }
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return cn_fail_errno(CN_EIO, "%s: write error", name);
         p += w;
         n -= (size_t)w;
     }
     return CN_OK;
+}
+
+static cn_status write_all(cn_out *out, const void *buf, size_t n) {
+    cn_status st = cn_write_fd(out->fd, buf, n, out->name);
+    if (st) out->failed = 1;
+    return st;
 }
 
 /* compress `n` bytes of src (mode: continue/end) and write what comes out */

@@ -2,9 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,86 +111,4 @@ void cn_progress_end(cn_progress *p) {
     }
     p->drawn = 0;
     if (active == p) active = NULL;
-}
-
-struct cn_metrics {
-    int fd;
-    char *path;
-};
-
-/* the length of the head of text (n bytes) made of whole lines whose "step"
- * is at most last */
-static size_t metrics_keep(const char *text, size_t n, int64_t last) {
-    size_t keep = 0;
-    while (keep < n) {
-        const char *nl = memchr(text + keep, '\n', n - keep);
-        if (!nl) break;
-        const char *k = memmem(text + keep, (size_t)(nl - text - keep), "\"step\":", 7);
-        if (!k) break;
-        char *end;
-        errno = 0;
-        long long step = strtoll(k + 7, &end, 10);
-        if (errno || end == k + 7 || step < 0 || step > last) break;
-        keep = (size_t)(nl - text) + 1;
-    }
-    return keep;
-}
-
-cn_metrics *cn_metrics_open(const char *path, int64_t resume_step) {
-    cn_metrics *m = calloc(1, sizeof *m);
-    if (!m || !(m->path = strdup(path))) {
-        free(m);
-        cn_fail(CN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    struct stat st;
-    int regular = stat(path, &st) == 0 ? S_ISREG(st.st_mode) : 1;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-    if (resume_step < 0) flags |= regular ? O_TRUNC : 0;
-    else flags = regular ? O_RDWR | O_CREAT | O_CLOEXEC : flags | O_APPEND;
-    m->fd = open(path, flags, 0666);
-    if (m->fd < 0) goto fail;
-    if (resume_step >= 0 && regular) {
-        if (fstat(m->fd, &st)) goto fail;
-        size_t n = (size_t)st.st_size, got = 0;
-        char *text = malloc(n + 1);
-        if (!text) {
-            close(m->fd), free(m->path), free(m);
-            cn_fail(CN_ENOMEM, "%s: out of memory", path);
-            return NULL;
-        }
-        while (got < n) {
-            ssize_t r = read(m->fd, text + got, n - got);
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) break;
-            got += (size_t)r;
-        }
-        size_t keep = metrics_keep(text, got, resume_step);
-        free(text);
-        if (ftruncate(m->fd, (off_t)keep) || lseek(m->fd, (off_t)keep, SEEK_SET) < 0) goto fail;
-    }
-    return m;
-fail:
-    cn_fail_errno(CN_EIO, "%s", path);
-    if (m->fd >= 0) close(m->fd);
-    free(m->path), free(m);
-    return NULL;
-}
-
-cn_status cn_metrics_write(cn_metrics *m, const char *line, size_t n) {
-    while (n) {
-        ssize_t w = write(m->fd, line, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return cn_fail_errno(CN_EIO, "%s: write error", m->path);
-        line += w, n -= (size_t)w;
-    }
-    return CN_OK;
-}
-
-cn_status cn_metrics_close(cn_metrics *m) {
-    cn_status st = CN_OK;
-    if (fsync(m->fd) && errno != EINVAL && errno != EROFS) st = cn_fail_errno(CN_EIO, "%s", m->path);
-    if (close(m->fd) && !st) st = cn_fail_errno(CN_EIO, "%s", m->path);
-    free(m->path), free(m);
-    return st;
 }

@@ -68,18 +68,4 @@ void cn_progress_interrupt(void);
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double cn_now(void);
 
-/* Metrics JSONL (a trainer's --log): one line a step, each handed to the
- * kernel with write(2) as it comes, so that `tail -f` follows the run and a
- * killed run keeps every line it wrote. Unlike the other outputs a log is not
- * atomic: it is kept as it grows. With resume_step >= 0 an existing log is
- * continued: its lines up to that step ("step" of each) are kept, whatever
- * follows (later steps, a line cut short) is cut off, and new lines go after
- * them; a log that is not there is started. With resume_step < 0 the file
- * starts empty. NULL on error, with the file named in cn_errmsg(). */
-typedef struct cn_metrics cn_metrics;
-cn_metrics *cn_metrics_open(const char *path, int64_t resume_step);
-cn_status cn_metrics_write(cn_metrics *m, const char *line, size_t n);
-/* Syncs a regular file and closes; frees m whatever the result. */
-cn_status cn_metrics_close(cn_metrics *m);
-
 #endif

@@ -1,5 +1,6 @@
-/* part: a results file written as the run goes (FILE.part), continued by a
- * later run, moved onto FILE when done. */
+/* part: files written as the run goes, a whole line at a time, and
+ * continued by a resumed run: a trainer's metrics log (cn_metrics), and a
+ * results file (FILE.part) moved onto FILE when done (cn_part). */
 #include "io.h"
 
 #include <errno.h>
@@ -42,16 +43,6 @@ void cn_part_free(cn_part *p) {
     if (!p) return;
     if (p->fd >= 0) close(p->fd);
     free(p->path), free(p->part), free(p->header), free(p->kept), free(p->line), free(p);
-}
-
-static cn_status write_all(int fd, const char *s, size_t n, const char *name) {
-    while (n) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return cn_fail_errno(CN_EIO, "%s: write error", name);
-        s += w, n -= (size_t)w;
-    }
-    return CN_OK;
 }
 
 /* reads the whole file at fd (n bytes) into a malloc'd buffer */
@@ -147,7 +138,7 @@ cn_part *cn_part_open(const char *path, const char *header, int resume) {
             cn_fail_errno(CN_EIO, "%s", p->part);
             goto fail;
         }
-        if (write_all(p->fd, header, h, p->part) || write_all(p->fd, "\n", 1, p->part)) goto fail;
+        if (cn_write_fd(p->fd, header, h, p->part) || cn_write_fd(p->fd, "\n", 1, p->part)) goto fail;
         p->hlen = h + 1;
         p->whole = (off_t)p->hlen;
     }
@@ -171,7 +162,7 @@ const char *cn_part_line(const cn_part *p, size_t i, size_t *n) {
 
 cn_status cn_part_write(cn_part *p, const char *line, size_t n) {
     CN_ASSERT(n && line[n - 1] == '\n' && !memchr(line, '\n', n - 1));
-    if (write_all(p->fd, line, n, p->part)) {
+    if (cn_write_fd(p->fd, line, n, p->part)) {
         if (ftruncate(p->fd, p->whole) == 0) lseek(p->fd, p->whole, SEEK_SET);
         return CN_EIO;
     }
@@ -199,5 +190,81 @@ cn_status cn_part_commit(cn_part *p) {
     free(t);
     if (!st && unlink(p->part)) st = cn_fail_errno(CN_EIO, "%s: cannot remove", p->part);
     if (!st) close(p->fd), p->fd = -1;
+    return st;
+}
+
+/* ---- metrics JSONL ---- */
+
+struct cn_metrics {
+    int fd;
+    char *path;
+};
+
+/* the length of the head of text (n bytes) made of whole lines whose "step"
+ * is at most last */
+static size_t metrics_keep(const char *text, size_t n, int64_t last) {
+    size_t keep = 0;
+    while (keep < n) {
+        const char *nl = memchr(text + keep, '\n', n - keep);
+        if (!nl) break;
+        const char *k = memmem(text + keep, (size_t)(nl - text - keep), "\"step\":", 7);
+        if (!k) break;
+        char *end;
+        errno = 0;
+        long long step = strtoll(k + 7, &end, 10);
+        if (errno || end == k + 7 || step < 0 || step > last) break;
+        keep = (size_t)(nl - text) + 1;
+    }
+    return keep;
+}
+
+cn_metrics *cn_metrics_open(const char *path, int64_t resume_step) {
+    cn_metrics *m = calloc(1, sizeof *m);
+    if (!m || !(m->path = strdup(path))) {
+        free(m);
+        cn_fail(CN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    struct stat st;
+    int regular = stat(path, &st) == 0 ? S_ISREG(st.st_mode) : 1;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    if (resume_step < 0) flags |= regular ? O_TRUNC : 0;
+    else flags = regular ? O_RDWR | O_CREAT | O_CLOEXEC : flags | O_APPEND;
+    m->fd = open(path, flags, 0666);
+    if (m->fd < 0) goto fail;
+    if (resume_step >= 0 && regular) {
+        if (fstat(m->fd, &st)) goto fail;
+        size_t n = (size_t)st.st_size, got = 0;
+        char *text = malloc(n + 1);
+        if (!text) {
+            close(m->fd), free(m->path), free(m);
+            cn_fail(CN_ENOMEM, "%s: out of memory", path);
+            return NULL;
+        }
+        while (got < n) {
+            ssize_t r = read(m->fd, text + got, n - got);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        size_t keep = metrics_keep(text, got, resume_step);
+        free(text);
+        if (ftruncate(m->fd, (off_t)keep) || lseek(m->fd, (off_t)keep, SEEK_SET) < 0) goto fail;
+    }
+    return m;
+fail:
+    cn_fail_errno(CN_EIO, "%s", path);
+    if (m->fd >= 0) close(m->fd);
+    free(m->path), free(m);
+    return NULL;
+}
+
+cn_status cn_metrics_write(cn_metrics *m, const char *line, size_t n) { return cn_write_fd(m->fd, line, n, m->path); }
+
+cn_status cn_metrics_close(cn_metrics *m) {
+    cn_status st = CN_OK;
+    if (fsync(m->fd) && errno != EINVAL && errno != EROFS) st = cn_fail_errno(CN_EIO, "%s", m->path);
+    if (close(m->fd) && !st) st = cn_fail_errno(CN_EIO, "%s", m->path);
+    free(m->path), free(m);
     return st;
 }
