@@ -95,4 +95,16 @@ typedef struct {
 cn_status cn_bpe_augment(const cn_bpe_augment_opts *o, const char *base_json, size_t base_len, const char *domain_tok_json,
                          size_t domain_tok_len, const cn_bpe_corpus *domain, const cn_bpe_corpus *general, char **json,
                          size_t *json_len, char **map, size_t *map_len, cn_bpe_augment_stats *stats);
+
+/* The map read back (map.jsonl, a file or "-"): one row per line, its id and
+ * base_ids. *rows (malloc'd, each base too) holds *n rows; free them with
+ * cn_bpe_map_free. Errors name the file and line ("map.jsonl:3: a map line
+ * needs \"id\" and \"base_ids\""); nothing is then left to free. */
+typedef struct {
+    uint32_t id;
+    uint32_t *base; /* [nbase] the piece's ids in the base tokenizer */
+    uint32_t nbase;
+} cn_bpe_map_row;
+cn_status cn_bpe_map_read(const char *path, cn_bpe_map_row **rows, size_t *n);
+void cn_bpe_map_free(cn_bpe_map_row *rows, size_t n);
 #endif

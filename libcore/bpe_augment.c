@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpe.h"
+#include "io.h"
+#include "jsonl.h"
 #include "tok.h"
 #include "tok_base.h"
 #include "utf8.h"
@@ -371,6 +373,60 @@ static cn_status write_map(cn_tok *base, uint32_t base_size, cand *const *sel, u
     *map = m;
     *map_len = n;
     return CN_OK;
+}
+
+void cn_bpe_map_free(cn_bpe_map_row *rows, size_t n) {
+    for (size_t i = 0; rows && i < n; i++) free(rows[i].base);
+    free(rows);
+}
+
+/* one line of the map: {"id": N, "base_ids": [...]} */
+static cn_status map_row(const cJSON *o, const char *path, uint64_t line, cn_bpe_map_row *r) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id"), *b = cJSON_GetObjectItemCaseSensitive(o, "base_ids");
+    if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= 4294967296.0 || id->valuedouble != (double)(uint32_t)id->valuedouble ||
+        !cJSON_IsArray(b))
+        return cn_fail(CN_EFORMAT, "%s:%llu: a map line needs \"id\" and \"base_ids\"", path, (unsigned long long)line);
+    r->nbase = (uint32_t)cJSON_GetArraySize(b);
+    r->id = (uint32_t)id->valuedouble;
+    if (!(r->base = malloc((r->nbase ? r->nbase : 1) * sizeof *r->base))) return cn_fail(CN_ENOMEM, "out of memory");
+    uint32_t k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, b) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= 4294967296.0 || e->valuedouble != (double)(uint32_t)e->valuedouble)
+            return cn_fail(CN_EFORMAT, "%s:%llu: bad base id", path, (unsigned long long)line);
+        r->base[k++] = (uint32_t)e->valuedouble;
+    }
+    return CN_OK;
+}
+
+cn_status cn_bpe_map_read(const char *path, cn_bpe_map_row **rows, size_t *n) {
+    *rows = NULL, *n = 0;
+    cn_in *in = cn_in_open(path);
+    if (!in) return cn_last_status();
+    cn_jsonl *j = cn_jsonl_new(in, 0);
+    cn_status st = j ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    size_t cap = 0;
+    cJSON *o;
+    while (!st && (st = cn_jsonl_next(j, &o)) == CN_OK) {
+        if (*n == cap) {
+            cn_bpe_map_row *x = realloc(*rows, (cap = cap ? cap * 2 : 1024) * sizeof *x);
+            if (!x) {
+                st = cn_fail(CN_ENOMEM, "out of memory");
+                break;
+            }
+            *rows = x;
+        }
+        (*rows)[*n] = (cn_bpe_map_row){0};
+        st = map_row(o, path, cn_jsonl_line(j), &(*rows)[(*n)++]);
+    }
+    if (st == CN_EOF) st = CN_OK;
+    cn_jsonl_free(j);
+    cn_in_close(in);
+    if (st) {
+        cn_bpe_map_free(*rows, *n);
+        *rows = NULL, *n = 0;
+    }
+    return st;
 }
 
 cn_status cn_bpe_augment(const cn_bpe_augment_opts *o, const char *base_json, size_t base_len, const char *domain_tok_json,

@@ -258,15 +258,14 @@ out:
 }
 
 cn_status cn_chat_dir_template(const char *dir, cn_chat_template *t, char **bos, char **eos) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+    char *path = cn_path_join(dir, "tokenizer_config.json");
     size_t n;
-    char *text = cn_read_all(path, &n);
-    if (!text) return cn_last_status();
+    char *text = path ? cn_read_all(path, &n) : NULL;
+    if (!text) return free(path), cn_last_status();
     cn_status st = cn_chat_template_find(text, n, path, t);
     if (!st && bos) st = cn_chat_config_token(text, n, path, "bos_token", bos);
     if (!st && eos) st = cn_chat_config_token(text, n, path, "eos_token", eos);
-    free(text);
+    free(text), free(path);
     return st;
 }
 

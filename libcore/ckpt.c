@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "io.h"
 #include "lora.h"
+#include "mdir.h"
 #include "st.h"
 
 static const char *files[] = {"config.json",           "model.safetensors",     "adapter_config.json",     "adapter_model.safetensors",
@@ -21,10 +22,10 @@ static const char *files[] = {"config.json",           "model.safetensors",     
 static void remove_ckpt(const char *dir) { cn_ckpt_remove_model(dir); }
 
 void cn_ckpt_remove_model(const char *dir) {
-    char p[4400];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
+        char *p = cn_path_join(dir, files[i]);
+        if (p) unlink(p);
+        free(p);
     }
     rmdir(dir);
 }
@@ -82,24 +83,34 @@ static int cmp_i64(const void *a, const void *b) {
 cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep) {
     int made = mkdir(out, 0755) == 0;
     if (!made && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", out, strerror(errno));
-    char tmp[4096], fin[4096], p[4200];
-    snprintf(tmp, sizeof tmp, "%s/step-%lld.tmp", out, (long long)step);
-    snprintf(fin, sizeof fin, "%s/step-%lld", out, (long long)step);
+    char name[48];
+    snprintf(name, sizeof name, "step-%lld.tmp", (long long)step);
+    char *tmp = cn_path_join(out, name);
+    name[strlen(name) - 4] = 0;
+    char *fin = cn_path_join(out, name), *p = NULL;
+    if (!tmp || !fin) {
+        free(tmp), free(fin);
+        return CN_ENOMEM;
+    }
     remove_ckpt(tmp); /* a stale one from a crash */
     /* a LoRA run's checkpoint holds the adapters, not the frozen base */
     cn_status st = cn_model_has_lora(m) ? cn_model_save_adapter(m, tmp, NULL) : cn_model_save(m, tmp);
-    if (!st) snprintf(p, sizeof p, "%s/optimizer.safetensors", tmp), st = save_moments(m, p);
-    if (!st) snprintf(p, sizeof p, "%s/trainer.json", tmp), st = cn_write_text(p, trainer_json);
-    if (!st && tokenizer) snprintf(p, sizeof p, "%s/tokenizer.json", tmp), st = cn_copy_file(tokenizer, p);
+    if (!st) st = (p = cn_path_join(tmp, "optimizer.safetensors")) ? save_moments(m, p) : CN_ENOMEM;
+    free(p), p = NULL;
+    if (!st) st = (p = cn_path_join(tmp, "trainer.json")) ? cn_write_text(p, trainer_json) : CN_ENOMEM;
+    free(p), p = NULL;
+    if (!st && tokenizer) st = cn_mdir_write_tokenizer(tmp, tokenizer);
     if (!st) st = fsync_dir(tmp);
     if (!st) {
         remove_ckpt(fin); /* the same step again (a resumed run) */
         if (rename(tmp, fin) != 0) st = cn_fail(CN_EIO, "%s: rename: %s", fin, strerror(errno));
     }
-    if (!st) snprintf(p, sizeof p, "%s/latest", out), st = cn_write_text(p, fin + strlen(out) + 1);
+    if (!st) st = (p = cn_path_join(out, "latest")) ? cn_write_text(p, name) : CN_ENOMEM;
+    free(p), free(fin);
     if (!st) st = fsync_dir(out);
+    if (st) remove_ckpt(tmp);
+    free(tmp);
     if (st) {
-        remove_ckpt(tmp);
         if (made) rmdir(out); /* nothing of this run is left */
         return st;
     }
@@ -124,8 +135,10 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     qsort(steps, n, sizeof *steps, cmp_i64);
     for (size_t i = 0; i + (size_t)keep < n; i++) {
         if (steps[i] == step) continue;
-        snprintf(p, sizeof p, "%s/step-%lld", out, (long long)steps[i]);
-        remove_ckpt(p);
+        snprintf(name, sizeof name, "step-%lld", (long long)steps[i]);
+        char *p = cn_path_join(out, name);
+        if (p) remove_ckpt(p);
+        free(p);
     }
     free(steps);
     return CN_OK;
@@ -142,9 +155,8 @@ static size_t each_step(const char *dir, void (*each)(const char *path)) {
         if (!step_of(e->d_name, &s)) continue;
         n++;
         if (!each) continue;
-        char *p = malloc(strlen(dir) + strlen(e->d_name) + 2);
+        char *p = cn_path_join(dir, e->d_name);
         if (!p) break;
-        sprintf(p, "%s/%s", dir, e->d_name);
         each(p);
         free(p);
     }
@@ -153,49 +165,42 @@ static size_t each_step(const char *dir, void (*each)(const char *path)) {
 }
 
 int cn_ckpt_in_use(const char *dir) {
-    char *p = malloc(strlen(dir) + 32);
-    if (!p) return 1;
     int used = 0;
-    for (size_t i = 0; i < sizeof files / sizeof *files && !used; i++) {
-        sprintf(p, "%s/%s", dir, files[i]);
-        used = access(p, F_OK) == 0;
+    for (size_t i = 0; i <= sizeof files / sizeof *files && !used; i++) {
+        char *p = cn_path_join(dir, i < sizeof files / sizeof *files ? files[i] : "latest");
+        used = !p || access(p, F_OK) == 0; /* out of memory: in use, to be safe */
+        free(p);
     }
-    sprintf(p, "%s/latest", dir);
-    used = used || access(p, F_OK) == 0 || each_step(dir, NULL) > 0;
-    free(p);
-    return used;
+    return used || each_step(dir, NULL) > 0;
 }
 
 void cn_ckpt_clear(const char *out) {
     each_step(out, remove_ckpt);
-    char *p = malloc(strlen(out) + 8);
-    if (p) sprintf(p, "%s/latest", out), unlink(p);
+    char *p = cn_path_join(out, "latest");
+    if (p) unlink(p);
     free(p);
     cn_ckpt_remove_model(out);
 }
 
 char *cn_ckpt_latest(const char *out) {
-    char p[4096], name[256] = "";
-    snprintf(p, sizeof p, "%s/latest", out);
-    FILE *f = fopen(p, "r");
+    char *p = cn_path_join(out, "latest"), name[256] = "";
+    FILE *f = p ? fopen(p, "r") : NULL;
+    free(p);
     if (!f) return NULL;
     if (!fgets(name, sizeof name, f)) name[0] = 0;
     fclose(f);
     name[strcspn(name, "\r\n")] = 0;
     int64_t s;
     if (!step_of(name, &s)) return NULL;
-    char *dir = malloc(strlen(out) + strlen(name) + 2);
-    if (dir) sprintf(dir, "%s/%s", out, name);
-    return dir;
+    return cn_path_join(out, name);
 }
 
 cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
     cn_status st = cn_model_has_lora(m) ? cn_model_load_adapter(m, dir) : cn_model_load(m, dir);
     if (st) return st;
-    char p[4200];
-    snprintf(p, sizeof p, "%s/optimizer.safetensors", dir);
-    cn_st *s = cn_st_open(p);
-    if (!s) return cn_last_status();
+    char *p = cn_path_join(dir, "optimizer.safetensors");
+    cn_st *s = p ? cn_st_open(p) : NULL;
+    if (!s) return free(p), cn_last_status();
     for (int i = 0; i < cn_model_nparams(m) && !st; i++) {
         const cn_param *pp = cn_model_param(m, i);
         if (pp->goff == SIZE_MAX) continue;
@@ -213,36 +218,11 @@ cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json) {
         free(a), free(b);
     }
     cn_st_close(s);
+    free(p);
     if (st) return st;
-    snprintf(p, sizeof p, "%s/trainer.json", dir);
     size_t len;
-    if (!(*trainer_json = cn_read_all(p, &len))) return cn_last_status();
-    return CN_OK;
-}
-
-cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, cn_trainer_state *s) {
-    memset(s, 0, sizeof *s);
-    cJSON *root = cJSON_ParseWithLength(text, n);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return cn_fail(CN_EFORMAT, "%s: not a JSON object", where);
-    }
-    s->root = root;
-    s->options = cJSON_GetObjectItemCaseSensitive(root, "options");
-    s->data = cJSON_GetObjectItemCaseSensitive(root, "data");
-    cn_status st = CN_OK;
-    if (!cJSON_IsObject(s->options) || !cJSON_IsObject(s->data))
-        st = cn_fail(CN_EFORMAT, "%s: not a trainer.json (no \"options\" and \"data\" objects)", where);
-    if (!st) st = cn_json_int(root, "steps", where, 1, CN_JSON_INT_MAX, &s->steps);
-    if (!st) st = cn_json_int(root, "step", where, 0, s->steps, &s->step);
-    if (!st) st = cn_json_int(root, "tokens", where, 0, CN_JSON_INT_MAX, &s->tokens);
-    if (!st) st = cn_json_int(root, "seed", where, 0, CN_JSON_INT_MAX, &s->seed);
-    if (!st) st = cn_json_int(root, "threads", where, 1, 1 << 16, &s->threads);
-    if (st) cn_ckpt_trainer_free(s);
-    return st;
-}
-
-void cn_ckpt_trainer_free(cn_trainer_state *s) {
-    cJSON_Delete(s->root);
-    memset(s, 0, sizeof *s);
+    p = cn_path_join(dir, "trainer.json");
+    *trainer_json = p ? cn_read_all(p, &len) : NULL;
+    free(p);
+    return *trainer_json ? CN_OK : cn_last_status();
 }

@@ -1,7 +1,7 @@
 /* ckpt: training checkpoints (DESIGN.md section 3). OUT/step-N/ is a model
  * directory (config.json, model.safetensors, tokenizer.json) plus
  * optimizer.safetensors (AdamW moments, exp_avg.NAME and exp_avg_sq.NAME) and
- * trainer.json (the trainer's own state, opaque here); it is written as
+ * trainer.json (the trainer's own state, trainer.h; opaque here); it is written as
  * OUT/step-N.tmp/, each file fsynced, then renamed, and OUT/latest (a line
  * "step-N") names the newest. A crash at any point leaves the previous
  * checkpoint whole. */
@@ -33,16 +33,4 @@ char *cn_ckpt_latest(const char *out);
  * instead of the model) loads only them: its base is loaded first. */
 cn_status cn_ckpt_load(const char *dir, cn_model *m, char **trainer_json);
 
-/* trainer.json read back: the step reached (0..steps), the steps of the run,
- * the tokens seen, the seed and thread count, and the tool's own "options"
- * and "data" objects (for cn_json_num / cn_json_int). */
-typedef struct {
-    int64_t step, steps, tokens, seed, threads;
-    cJSON *root;                 /* the document, owned: cn_ckpt_trainer_free */
-    const cJSON *options, *data; /* within root */
-} cn_trainer_state;
-/* Parses text (n bytes); where names it in errors ("DIR/trainer.json: ...").
- * On error nothing is left to free. */
-cn_status cn_ckpt_trainer_parse(const char *text, size_t n, const char *where, cn_trainer_state *s);
-void cn_ckpt_trainer_free(cn_trainer_state *s);
 #endif

@@ -147,17 +147,17 @@ out:
 }
 
 cn_status cn_config_load(const char *path, cn_config *c) {
-    char buf[4096];
+    char *buf = NULL;
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        snprintf(buf, sizeof buf, "%s/config.json", path);
+        if (!(buf = cn_path_join(path, "config.json"))) return CN_ENOMEM;
         path = buf;
     }
     size_t n;
     char *text = cn_read_all(path, &n);
-    if (!text) return cn_last_status();
+    if (!text) return free(buf), cn_last_status();
     cn_status st = cn_config_parse(text, n, path, c);
-    free(text);
+    free(text), free(buf);
     return st;
 }
 

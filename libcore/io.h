@@ -99,6 +99,9 @@ char *cn_read_all(const char *path, size_t *n);
 cn_status cn_write_text(const char *path, const char *text);
 /* Copies the content of from into to (written atomically, as cn_out). */
 cn_status cn_copy_file(const char *from, const char *to);
+/* "DIR/NAME" (malloc'd, the caller frees it; one slash between, none added
+ * after a DIR that ends in one; "" as DIR gives NAME). NULL when out of memory. */
+char *cn_path_join(const char *dir, const char *name);
 
 /* Metrics JSONL (a trainer's --log): one line a step, each handed to the
  * kernel with write(2) as it comes, so that `tail -f` follows the run and a

@@ -239,12 +239,10 @@ cn_status cn_json_write_string(cn_out *out, const char *s, size_t n) {
 }
 
 cn_status cn_json_write_file(const char *dir, const char *name, cJSON *j) {
-    char *text = cJSON_Print(j), path[4200];
+    char *text = cJSON_Print(j), *path = cn_path_join(dir, name);
     cJSON_Delete(j);
-    if (!text) return cn_fail(CN_ENOMEM, "out of memory");
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    cn_status st = cn_write_text(path, text);
-    free(text);
+    cn_status st = text && path ? cn_write_text(path, text) : cn_fail(CN_ENOMEM, "out of memory");
+    free(text), free(path);
     return st;
 }
 

@@ -231,9 +231,9 @@ cn_status cn_model_save_adapter(const cn_model *m, const char *dir, const char *
         if (!st) st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host[i]);
     }
     if (!st) st = cn_st_set_metadata(w, "format", "pt");
-    char path[4200];
-    snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
-    if (!st) st = cn_st_write(w, path);
+    char *path = st ? NULL : cn_path_join(dir, "adapter_model.safetensors");
+    if (!st) st = path ? cn_st_write(w, path) : CN_ENOMEM;
+    free(path);
     for (int i = 0; host && i < m->np; i++) free(host[i]);
     free(host);
     cn_st_writer_free(w);
@@ -241,11 +241,10 @@ cn_status cn_model_save_adapter(const cn_model *m, const char *dir, const char *
 }
 
 cn_status cn_lora_read_config(const char *dir, cn_lora_opts *o) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/adapter_config.json", dir);
+    char *path = cn_path_join(dir, "adapter_config.json");
     size_t n;
-    char *text = cn_read_all(path, &n);
-    if (!text) return cn_last_status();
+    char *text = path ? cn_read_all(path, &n) : NULL;
+    if (!text) return free(path), cn_last_status();
     cJSON *j = cJSON_ParseWithLength(text, n);
     free(text);
     cn_status st = CN_OK;
@@ -276,14 +275,14 @@ cn_status cn_lora_read_config(const char *dir, cn_lora_opts *o) {
         }
     }
     cJSON_Delete(j);
+    free(path);
     return st;
 }
 
 cn_status cn_model_load_adapter(cn_model *m, const char *dir) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
-    cn_st *s = cn_st_open(path);
-    if (!s) return cn_last_status();
+    char *path = cn_path_join(dir, "adapter_model.safetensors");
+    cn_st *s = path ? cn_st_open(path) : NULL;
+    if (!s) return free(path), cn_last_status();
     cn_status st = CN_OK;
     for (int i = 0; i < m->np && !st; i++) {
         const cn_param *p = &m->p[i];
@@ -300,5 +299,6 @@ cn_status cn_model_load_adapter(cn_model *m, const char *dir) {
         free(h);
     }
     cn_st_close(s);
+    free(path);
     return st;
 }

@@ -565,12 +565,10 @@ cn_status cn_model_load_grown(cn_model *m, const char *path, const cn_new_row *r
 
 cn_status cn_model_save(const cn_model *m, const char *dir) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", dir, strerror(errno));
-    char path[4096];
-    char *cfg = cn_config_to_json(&m->c);
-    if (!cfg) return cn_fail(CN_ENOMEM, "out of memory");
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    cn_status st = cn_write_text(path, cfg);
-    free(cfg);
+    char *cfg = cn_config_to_json(&m->c), *path = cn_path_join(dir, "config.json");
+    cn_status st = cfg && path ? cn_write_text(path, cfg) : cn_fail(CN_ENOMEM, "out of memory");
+    free(cfg), free(path);
+    path = NULL;
     if (st) return st;
     float *host = malloc(m->nw * sizeof *host + 4);
     cn_st_writer *w = cn_st_writer_new();
@@ -585,8 +583,8 @@ cn_status cn_model_save(const cn_model *m, const char *dir) {
         if (!p->lora) st = cn_st_add(w, p->name, CN_ST_F32, p->shape, p->ndim, host + p->off);
     }
     if (!st) st = cn_st_set_metadata(w, "format", "pt");
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    if (!st) st = cn_st_write(w, path);
+    if (!st) st = (path = cn_path_join(dir, "model.safetensors")) ? cn_st_write(w, path) : CN_ENOMEM;
+    free(path);
     cn_st_writer_free(w);
     free(host);
     return st;

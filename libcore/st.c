@@ -241,6 +241,15 @@ static int is_dir(const char *p) {
 
 static int exists(const char *p) { return access(p, F_OK) == 0; }
 
+char *cn_st_dir_weights(const char *dir) {
+    char *one = cn_path_join(dir, "model.safetensors");
+    if (!one || exists(one)) return one;
+    char *index = cn_path_join(dir, "model.safetensors.index.json");
+    if (index && exists(index)) return free(one), index;
+    free(index);
+    return one;
+}
+
 static cn_status load_index(cn_st *s, const char *path) {
     size_t len;
     char *text = cn_read_all(path, &len);
@@ -300,11 +309,10 @@ static cn_status load_index(cn_st *s, const char *path) {
 cn_st *cn_st_open(const char *path) {
     cn_st *s = calloc(1, sizeof *s);
     if (!s) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
-    char buf[4096];
+    char *buf = NULL;
     const char *p = path;
     if (is_dir(path)) {
-        snprintf(buf, sizeof buf, "%s/model.safetensors.index.json", path);
-        if (!exists(buf)) snprintf(buf, sizeof buf, "%s/model.safetensors", path);
+        if (!(buf = cn_st_dir_weights(path))) return free(s), NULL;
         p = buf;
     }
     size_t pl = strlen(p);
@@ -321,9 +329,11 @@ cn_st *cn_st_open(const char *path) {
             if (strcmp(s->t[i - 1].name, s->t[i].name) == 0) st = cn_fail(CN_EFORMAT, "%s: tensor '%s' twice", p, s->t[i].name);
     }
     if (st) {
+        free(buf);
         cn_st_close(s);
         return NULL;
     }
+    free(buf);
     return s;
 }
 

@@ -44,6 +44,11 @@ typedef struct cn_st cn_st;
 /* Opens a checkpoint (file, index or directory); NULL with cn_errmsg() on
  * error, e.g. "m.safetensors: tensor 'x': data_offsets [0, 12] overlap 'y'". */
 cn_st *cn_st_open(const char *path);
+/* The weights file of a model directory (malloc'd; NULL when out of memory),
+ * in the order transformers looks for them: DIR/model.safetensors, else
+ * DIR/model.safetensors.index.json, else DIR/model.safetensors (absent: for
+ * the error that names it). */
+char *cn_st_dir_weights(const char *dir);
 void cn_st_close(cn_st *s);
 size_t cn_st_count(const cn_st *s);
 /* The i-th tensor, in name order. */

@@ -56,6 +56,10 @@ const char *cn_tok_token(const cn_tok *t, uint32_t id);
 /* 1 when token (n bytes) is one of t's added tokens: matched in the raw
  * text as a whole before anything else runs (a template's marker must be). */
 int cn_tok_is_added(const cn_tok *t, const char *token, size_t n);
+/* The added tokens, in tokenizer.json's order: their count, and the i-th's
+ * content (NUL-terminated, owned by t; NULL when i is beyond them) and id. */
+size_t cn_tok_added_count(const cn_tok *t);
+const char *cn_tok_added(const cn_tok *t, size_t i, uint32_t *id);
 /* A tokenizer.json (json, n bytes; name for messages) with ntok tokens
  * appended to its added_tokens as special ones (not normalized, no strip,
  * not single-word), token i with id ids[i]: an id of the vocabulary gives

@@ -12,6 +12,14 @@ int cn_tok_is_added(const cn_tok *t, const char *token, size_t n) {
     return 0;
 }
 
+size_t cn_tok_added_count(const cn_tok *t) { return t->nadded; }
+
+const char *cn_tok_added(const cn_tok *t, size_t i, uint32_t *id) {
+    if (i >= t->nadded) return NULL;
+    *id = t->added[i].id;
+    return t->added[i].content;
+}
+
 cn_status cn_tok_json_add_special(const char *json, size_t n, const char *name, const char *const *tokens, const uint32_t *ids,
                                   size_t ntok, char **out) {
     *out = NULL;

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
+#include "bpe.h"
 #include "ckpt.h"
 #include "dist.h"
 #include "io.h"
 #include "jsonl.h"
+#include "mdir.h"
 #include "model.h"
 #include "num.h"
 #include "optim.h"
@@ -59,37 +60,6 @@ typedef struct {
     int bos_set, eos_set, no_cross, std_set, head_set;
 } opts;
 
-/* map.jsonl of cn-vocab augment: {"id", "piece", "base_ids"} per new token */
-static cn_new_row *read_map(const char *path, size_t *n) {
-    cn_in *in = cn_in_open(path);
-    if (!in) cn_die_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    cn_new_row *rows = NULL;
-    size_t cap = 0;
-    *n = 0;
-    cJSON *o;
-    cn_status st;
-    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id"), *b = cJSON_GetObjectItemCaseSensitive(o, "base_ids");
-        if (!cJSON_IsNumber(id) || id->valuedouble < 0 || !cJSON_IsArray(b))
-            cn_die("%s:%llu: a map line needs \"id\" and \"base_ids\"", path, (unsigned long long)cn_jsonl_line(j));
-        if (*n == cap && !(rows = realloc(rows, (cap = cap ? cap * 2 : 1024) * sizeof *rows))) cn_die("out of memory");
-        uint32_t nb = (uint32_t)cJSON_GetArraySize(b), k = 0;
-        uint32_t *base = malloc((nb ? nb : 1) * sizeof *base);
-        if (!base) cn_die("out of memory");
-        const cJSON *e;
-        cJSON_ArrayForEach(e, b) {
-            if (!cJSON_IsNumber(e) || e->valuedouble < 0) cn_die("%s:%llu: bad base id", path, (unsigned long long)cn_jsonl_line(j));
-            base[k++] = (uint32_t)e->valuedouble;
-        }
-        rows[(*n)++] = (cn_new_row){(uint32_t)id->valuedouble, base, nb};
-    }
-    if (st != CN_EOF) cn_die_status();
-    cn_jsonl_free(j);
-    cn_in_close(in);
-    return rows;
-}
-
 /* the training loop's view of the data: the packer over the shards */
 typedef struct {
     const opts *o;
@@ -131,11 +101,9 @@ static void save_position(void *ctx, cJSON *p) {
     cn_pack_state_to_json(&ps, p);
 }
 
-static void save_options(void *ctx, cJSON *h) {
+static void save_options(void *ctx, cn_trainer *t) {
     const opts *o = ((data *)ctx)->o;
-    cJSON_AddBoolToObject(h, "no_cross_doc", o->no_cross);
-    cJSON_AddNumberToObject(h, "bos", (double)o->bos);
-    cJSON_AddNumberToObject(h, "eos", (double)o->eos);
+    t->pretrain = (cn_trainer_pretrain){o->no_cross, o->bos, o->eos};
 }
 
 /* the mean loss over up to val_batches micro-batches of the held-out data,
@@ -175,12 +143,19 @@ static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
 static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     const opts *o = ((data *)ctx)->o;
     cn_status st = cn_model_save(m, dir);
-    if (!st && o->tok) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/tokenizer.json", dir);
-        st = cn_copy_file(o->tok, path);
-    }
+    if (!st && o->tok) st = cn_mdir_write_tokenizer(dir, o->tok);
     return st;
+}
+
+/* the model directory the run starts from, with its tokenizer (-t, else
+ * its own): one that does not fit the model is refused, with what to do */
+static void open_model(cn_mdir *md, const char *dir, const opts *o, int flags) {
+    cn_status st = cn_mdir_open(md, dir, o->tok, flags);
+    if (st == CN_ERANGE) cn_die("%s: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model", cn_errmsg());
+    if (st == CN_EMISMATCH)
+        cn_die("-t %s: give the model's own tokenizer, or, for one augmented by cn-vocab augment, its --vocab-map MAP.jsonl", cn_errmsg());
+    if (st == CN_EIO && !md->tok && !o->tok) cn_die("%s: give the data's tokenizer.json with -t", cn_errmsg());
+    if (st) cn_die_status();
 }
 
 /* --resume with --bos/--eos that differ from the run's */
@@ -193,37 +168,29 @@ static void resume_id(const char *opt, int64_t mine, int64_t run) {
 
 static int run(opts *o, int ndata, char **data_paths) {
     cn_config c;
-    char *ckdir = NULL, *tj = NULL, tokbuf[4200];
-    cn_trainer_state trainer = {0};
+    char *ckdir = NULL, *tj = NULL, *tokcopy = NULL;
+    cn_trainer trainer = {0};
+    const char *dir = o->init; /* the model directory the run starts from */
     if (o->t.resume) { /* the checkpoint's settings replace the command line's */
         cn_train_resume(&o->t, &ckdir, &trainer);
-        if (cn_config_load(ckdir, &c)) cn_die_status();
-        const cJSON *h = trainer.options;
-        int no_cross = (int)cn_train_int(h, "no_cross_doc", 0, 1);
-        int64_t bos = cn_train_int(h, "bos", -1, INT32_MAX), eos = cn_train_int(h, "eos", -1, INT32_MAX);
+        int no_cross = trainer.pretrain.no_cross_doc;
+        int64_t bos = trainer.pretrain.bos, eos = trainer.pretrain.eos;
         if (o->no_cross && !no_cross) cn_train_differs("--no-cross-doc", "given", "attention across documents");
         if (o->bos_set && o->bos != bos) resume_id("--bos", o->bos, bos);
         if (o->eos_set && o->eos != eos) resume_id("--eos", o->eos, eos);
         o->no_cross = no_cross, o->bos = bos, o->eos = eos, o->bos_set = o->eos_set = 1;
-        /* the tokenizer: into OUT (where the final model goes), since --keep
-         * may remove the checkpoint it comes from; -t given again must be it */
-        char from[4300];
-        snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
-        snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->t.out);
-        const char *given = o->tok;
-        o->tok = NULL;
-        if (access(from, R_OK) == 0) {
-            if (given) cn_train_same_tokenizer(given, from);
-            if (cn_copy_file(from, tokbuf)) cn_die_status();
-            o->tok = tokbuf;
-        } else if (given) {
-            cn_train_differs("-t", given, "no tokenizer");
-        }
-    } else if (cn_config_load(o->init ? o->init : o->config, &c)) {
-        cn_die_status();
+        o->tok = tokcopy = cn_train_resume_tokenizer(&o->t, ckdir, o->tok);
+        dir = ckdir;
     }
+    cn_mdir md = {0};
     cn_tok *tok = NULL; /* the data's tokenizer: BOS/EOS, its hash, the grown vocabulary */
-    if (o->tok && !(tok = cn_tok_load(o->tok))) cn_die_status();
+    if (dir) { /* an --init model needs its tokenizer (its own or -t) */
+        open_model(&md, dir, o, (o->vmap ? CN_MDIR_OTHER_TOKENIZER : 0) | (o->init ? CN_MDIR_TOKENIZER : 0));
+        c = md.c, tok = md.tok, o->tok = md.tok_path;
+    } else {
+        if (cn_config_load(o->config, &c)) cn_die_status();
+        if (o->tok && (!(tok = cn_tok_load(o->tok)) || cn_mdir_check_vocab(tok, o->tok, c.vocab, o->config))) cn_die_status();
+    }
     if (o->vmap) { /* the model grows to the augmented tokenizer */
         if (!o->init || !tok) cn_usage_error("--vocab-map needs --init BASE_DIR and the augmented --tokenizer");
         c.vocab = (int)cn_tok_vocab_size(tok);
@@ -234,16 +201,14 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (cn_config_check_seq(&c, T)) cn_die_status();
     if (o->t.dry) {
         cn_train_print_plan(&o->t, &c, 1, NULL);
-        cn_tok_free(tok);
+        if (!dir) cn_tok_free(tok);
+        cn_mdir_close(&md);
+        free(tokcopy);
         return 0;
     }
-    int64_t bos = c.bos, eos = c.eos;
-    const uint8_t *tok_hash = NULL;
-    if (tok) {
-        if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
-        if (eos < 0) eos = c.eos; /* LLaMA's template adds no EOS; the config names it */
-        tok_hash = cn_tok_sha256(tok);
-    }
+    int64_t bos, eos;
+    if (cn_mdir_doc_ids(&c, tok, &bos, &eos)) cn_die_status();
+    const uint8_t *tok_hash = tok ? cn_tok_sha256(tok) : NULL;
     if (o->bos_set) bos = o->bos;
     if (o->eos_set) eos = o->eos;
     o->bos = bos, o->eos = eos; /* as they are, for trainer.json */
@@ -258,15 +223,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         static const uint8_t zero[32];
         if (has && tok_hash && memcmp(info->tok_hash, zero, 32) != 0 && memcmp(info->tok_hash, tok_hash, 32) != 0)
             cn_die("%s: made with another tokenizer than %s", data_paths[i], o->tok);
-        if (has && info->vocab_size > (uint32_t)c.vocab && tok && !o->vmap && cn_tok_vocab_size(tok) > (uint32_t)c.vocab)
-            cn_die("%s: %u tokens, the model %d: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model",
-                   o->tok, cn_tok_vocab_size(tok), c.vocab);
         if (has && info->vocab_size > (uint32_t)c.vocab)
             cn_die("%s: vocabulary of %u, the model has %d", data_paths[i], info->vocab_size, c.vocab);
     }
-    if (tok && !o->vmap && cn_tok_vocab_size(tok) > (uint32_t)c.vocab)
-        cn_die("%s: %u tokens, the model %d: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model",
-               o->tok, cn_tok_vocab_size(tok), c.vocab);
     data d = {o, NULL, {T, bos, eos, o->no_cross, (uint32_t)c.vocab}, 0};
     if (!(d.pk = cn_packer_new(src, ndata, &d.po))) cn_die_status();
     free(src);
@@ -279,18 +238,22 @@ static int run(opts *o, int ndata, char **data_paths) {
         free(tj);
         step0 = (uint64_t)trainer.step;
         cn_pack_state ps;
-        char where[4400];
-        snprintf(where, sizeof where, "%s/trainer.json", ckdir);
-        if (cn_pack_state_from_json(trainer.data, where, &ps)) cn_die_status();
+        char *where = cn_path_join(ckdir, "trainer.json");
+        if (!where || cn_pack_state_from_json(trainer.data, where, &ps)) cn_die_status();
+        free(where);
         if (cn_packer_restore(d.pk, &ps)) cn_die("%s: %s", ckdir, cn_errmsg());
         d.epochs = cn_packer_epochs(d.pk);
         if (!o->t.quiet) fprintf(stderr, "cn-pretrain: resuming %s at step %llu of %llu\n", ckdir, (unsigned long long)step0, (unsigned long long)steps);
     } else if (o->init && o->vmap) {
-        size_t nrows;
-        cn_new_row *rows = read_map(o->vmap, &nrows);
+        size_t nrows; /* map.jsonl of cn-vocab augment: a row per new token */
+        cn_bpe_map_row *map;
+        if (cn_bpe_map_read(o->vmap, &map, &nrows)) cn_die_status();
+        cn_new_row *rows = malloc((nrows ? nrows : 1) * sizeof *rows);
+        if (!rows) cn_die("out of memory");
+        for (size_t i = 0; i < nrows; i++) rows[i] = (cn_new_row){map[i].id, map[i].base, map[i].nbase};
         if (cn_model_load_grown(m, o->init, rows, nrows, o->head_zero)) cn_die("%s: %s", o->vmap, cn_errmsg());
-        for (size_t i = 0; i < nrows; i++) free((void *)rows[i].base);
         free(rows);
+        cn_bpe_map_free(map, nrows);
     } else if (o->init) {
         if (cn_model_load(m, o->init)) cn_die_status();
     } else {
@@ -301,8 +264,10 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_train_run(&o->t, m, &h, step0);
     cn_packer_free(d.pk);
     cn_model_free(m);
-    cn_tok_free(tok);
-    cn_ckpt_trainer_free(&trainer);
+    if (!dir) cn_tok_free(tok);
+    cn_mdir_close(&md);
+    free(tokcopy);
+    cn_trainer_free(&trainer);
     free(ckdir);
     return 0;
 }

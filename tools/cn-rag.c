@@ -18,6 +18,7 @@
 #include "gen.h"
 #include "io.h"
 #include "jsonl.h"
+#include "mdir.h"
 #include "sft.h"
 #include "tok.h"
 #include "tool.h"
@@ -89,8 +90,9 @@ typedef struct {
 
 /* everything a generation needs */
 typedef struct {
-    cn_config c;
-    cn_tok *tok;
+    cn_mdir md;    /* the model directory */
+    cn_config c;   /* md's */
+    cn_tok *tok;   /* md's */
     cn_gen *g;
     cn_gen_opts go;
     int32_t stop_ids[MAX_STOP];
@@ -109,49 +111,26 @@ static void add_stop_id(engine *e, int64_t id) {
 }
 
 /* the sampling settings: the options, else generation_config.json, else
- * transformers' defaults */
+ * transformers' defaults (256 new tokens, of which transformers has none) */
 static void settings(engine *e, const opts *o) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/generation_config.json", o->dir);
-    size_t n;
-    char *text = access(path, F_OK) == 0 ? cn_read_all(path, &n) : NULL;
-    cJSON *gc = text ? cJSON_ParseWithLength(text, n) : NULL;
-    if (text && !cJSON_IsObject(gc)) cn_die("%s: not a JSON object", path);
-    free(text);
-    const cJSON *v;
-    int sample = cJSON_IsTrue(item(gc, "do_sample"));
-    double temp = cJSON_IsNumber(v = item(gc, "temperature")) ? v->valuedouble : 1.0;
-    double top_p = cJSON_IsNumber(v = item(gc, "top_p")) ? v->valuedouble : 1.0;
-    double rep = cJSON_IsNumber(v = item(gc, "repetition_penalty")) ? v->valuedouble : 1.0;
-    long top_k = cJSON_IsNumber(v = item(gc, "top_k")) ? (long)v->valuedouble : 50;
-    long max_new = cJSON_IsNumber(v = item(gc, "max_new_tokens")) ? (long)v->valuedouble : 256;
-    long min_new = cJSON_IsNumber(v = item(gc, "min_new_tokens")) ? (long)v->valuedouble : 0;
-    if (cJSON_IsNumber(v = item(gc, "eos_token_id"))) add_stop_id(e, (int64_t)v->valuedouble);
-    if (cJSON_IsArray(v))
-        for (const cJSON *x = v->child; x; x = x->next)
-            if (cJSON_IsNumber(x)) add_stop_id(e, (int64_t)x->valuedouble);
-    cJSON_Delete(gc);
-    if (o->temperature == o->temperature) sample = o->temperature > 0, temp = o->temperature;
-    e->go.temperature = sample ? (float)temp : 0;
-    e->go.top_k = (int)(o->top_k >= 0 ? o->top_k : top_k);
-    e->go.top_p = (float)(o->top_p == o->top_p ? o->top_p : top_p);
-    e->go.repetition_penalty = (float)(o->rep == o->rep ? o->rep : rep);
-    e->go.max_new_tokens = (int)(o->max_new >= 0 ? o->max_new : max_new);
-    e->go.min_new_tokens = (int)(o->min_new >= 0 ? o->min_new : min_new);
+    cn_mdir_gen g;
+    if (cn_mdir_generation(o->dir, &g)) cn_die_status();
+    for (int i = 0; i < g.neos; i++) add_stop_id(e, g.eos[i]);
+    int sample = g.do_sample;
+    if (o->temperature == o->temperature) sample = o->temperature > 0, g.temperature = o->temperature;
+    e->go.temperature = sample ? (float)g.temperature : 0;
+    e->go.top_k = (int)(o->top_k >= 0 ? o->top_k : g.top_k);
+    e->go.top_p = (float)(o->top_p == o->top_p ? o->top_p : g.top_p);
+    e->go.repetition_penalty = (float)(o->rep == o->rep ? o->rep : g.repetition_penalty);
+    e->go.max_new_tokens = (int)(o->max_new >= 0 ? o->max_new : g.max_new_tokens >= 0 ? g.max_new_tokens : 256);
+    e->go.min_new_tokens = (int)(o->min_new >= 0 ? o->min_new : g.min_new_tokens);
 }
 
 static void load(engine *e, const opts *o) {
     memset(e, 0, sizeof *e);
-    if (cn_config_load(o->dir, &e->c)) cn_die_status();
+    if (cn_mdir_open(&e->md, o->dir, NULL, CN_MDIR_TOKENIZER)) cn_die_status();
+    e->c = e->md.c, e->tok = e->md.tok, e->bos = e->md.bos, e->eos = e->md.eos;
     if (e->c.arch != CN_ARCH_LLAMA) cn_die("%s: generation needs a LLaMA-class model (%s given)", o->dir, e->c.architecture);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/tokenizer.json", o->dir);
-    if (!(e->tok = cn_tok_load(path))) cn_die_status();
-    if (cn_tok_vocab_size(e->tok) > (uint32_t)e->c.vocab)
-        cn_die("%s: %u tokens, the model has %d", path, cn_tok_vocab_size(e->tok), e->c.vocab);
-    e->bos = e->c.bos, e->eos = -1;
-    if (cn_tok_template(e->tok, &e->bos, &e->eos)) cn_die_status();
-    if (e->eos < 0) e->eos = e->c.eos;
     e->go.stop_ids = e->stop_ids;
     add_stop_id(e, e->eos);
     add_stop_id(e, e->c.eos);
@@ -169,7 +148,7 @@ static void load(engine *e, const opts *o) {
 
 static void unload(engine *e) {
     cn_gen_free(e->g);
-    cn_tok_free(e->tok);
+    cn_mdir_close(&e->md);
 }
 
 /* the chat template, its BOS and EOS strings and where a turn ends: a
@@ -392,19 +371,17 @@ static void chat_terminal(engine *e, const opts *o) {
 /* the settings that make the answers, as FILE.part's header: a run that
  * continues it must have the same (malloc'd JSON) */
 static char *run_header(const engine *e, const opts *o) {
-    char real[PATH_MAX], path[PATH_MAX + 64], weights[64] = "";
-    if (!realpath(o->dir, real)) snprintf(real, sizeof real, "%s", o->dir);
+    char weights[64] = "", *real = realpath(o->dir, NULL);
     struct stat st;
-    snprintf(path, sizeof path, "%s/model.safetensors", real);
-    if (stat(path, &st)) snprintf(path, sizeof path, "%s/model.safetensors.index.json", real);
-    if (stat(path, &st) == 0) snprintf(weights, sizeof weights, "%lld bytes, modified %lld.%09ld", (long long)st.st_size,
-                                       (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    if (stat(e->md.weights, &st) == 0) snprintf(weights, sizeof weights, "%lld bytes, modified %lld.%09ld", (long long)st.st_size,
+                                                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     cJSON *h = cJSON_CreateObject(), *stop = cJSON_CreateArray();
     if (!h || !stop) cn_die("out of memory");
     cJSON_AddItemToObject(h, "cn-rag chat", cJSON_CreateString(CN_VERSION));
-    cJSON_AddItemToObject(h, "model", cJSON_CreateString(real));
+    cJSON_AddItemToObject(h, "model", cJSON_CreateString(real ? real : o->dir));
+    free(real);
     cJSON_AddItemToObject(h, "weights", cJSON_CreateString(weights));
     cJSON_AddItemToObject(h, "template", cJSON_CreateString(cn_chat_template_name(e->tpl)));
     cJSON_AddItemToObject(h, "temperature", cJSON_CreateNumber(e->go.temperature));

@@ -19,6 +19,7 @@
 #include "model.h"
 #include "shard.h"
 #include "jsonl.h"
+#include "mdir.h"
 #include "rng.h"
 #include "sft.h"
 #include "tok.h"
@@ -268,9 +269,11 @@ static int is_jsonl(const char *path) {
     return (l > 6 && strcmp(path + l - 6, ".jsonl") == 0) || (l > 10 && strcmp(path + l - 10, ".jsonl.zst") == 0);
 }
 
-/* DIR's LLaMA-class model on the device, in the precision (what: the task, for the error) */
-static cn_model *load_llama(const char *dir, const char *device, cn_precision prec, const char *what, cn_config *cfg) {
-    if (cn_config_load(dir, cfg)) cn_die_status();
+/* DIR's LLaMA-class model on the device, in the precision, and its
+ * directory md (flags: cn_mdir_open's; what: the task, for the error) */
+static cn_model *load_llama(const char *dir, int flags, const char *device, cn_precision prec, const char *what, cn_mdir *md) {
+    if (cn_mdir_open(md, dir, NULL, flags)) cn_die_status();
+    const cn_config *cfg = &md->c;
     if (cfg->arch != CN_ARCH_LLAMA) cn_die("%s: %s is for LLaMA-class models", dir, what);
     cn_model *m = cn_model_new(cfg, cn_tool_device(device));
     if (!m || cn_model_load(m, dir) || cn_model_set_precision(m, prec)) cn_die_status();
@@ -322,15 +325,11 @@ static int ppl_main(int argc, char **argv) {
     if (!dir) cn_usage_error("no model: give --model DIR");
     if (optind >= argc) cn_usage_error("no data: give shards or JSONL files");
     if (t < 1 || b < 1) cn_usage_error("--seq-len and --batch must be at least 1");
-    cn_config cfg;
-    cn_model *m = load_llama(dir, device, prec, "ppl", &cfg);
+    cn_mdir md; /* a tokenizer for JSONL only: shards score without one */
+    cn_model *m = load_llama(dir, 0, device, prec, "ppl", &md);
     if (cn_model_batch(m, b, t)) cn_die_status();
-    char tp[4200];
-    snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
-    cn_tok *tok = access(tp, R_OK) == 0 ? cn_tok_load(tp) : NULL;
-    int64_t bos = cfg.bos, eos = cfg.eos;
-    if (tok && cn_tok_template(tok, &bos, &eos)) cn_die_status();
-    if (eos < 0) eos = cfg.eos;
+    cn_tok *tok = md.tok;
+    int64_t bos = md.bos, eos = md.eos;
     ppl_ctx p = {m, t, b, 0, malloc((size_t)b * t * 4), malloc((size_t)b * t * 4), 0, 0};
     cn_progress_begin(&prog, quiet);
     cn_out *out = cn_out_open(out_path, 0);
@@ -351,7 +350,7 @@ static int ppl_main(int argc, char **argv) {
         ppl_doc(&p, seq, len);                                                             \
     } while (0)
         if (is_jsonl(argv[f])) {
-            if (!tok) cn_die("%s: JSONL needs %s", argv[f], tp);
+            if (!tok) cn_die("%s: JSONL needs %s/tokenizer.json", argv[f], dir);
             cn_in *in = cn_in_open(argv[f]);
             if (!in) cn_die_status();
             uint64_t size = 0; /* an uncompressed file's: the share read */
@@ -389,7 +388,7 @@ static int ppl_main(int argc, char **argv) {
             uint64_t total = cn_docsrc_random(src) ? cn_docsrc_count(src) : 0;
             while ((st = cn_docsrc_next(src, &d)) == CN_OK) {
                 for (uint32_t k = 0; k < d.n; k++)
-                    if (cn_doc_id(&d, k) >= (uint32_t)cfg.vocab) cn_die("%s: token id %u beyond the model's vocabulary", argv[f], cn_doc_id(&d, k));
+                    if (cn_doc_id(&d, k) >= (uint32_t)md.c.vocab) cn_die("%s: token id %u beyond the model's vocabulary", argv[f], cn_doc_id(&d, k));
                 PUSH_SEQ(d.n, cn_doc_id(&d, (uint32_t)k));
                 docs++, bytes += d.text_bytes;
                 ppl_progress(argv[f], docs, total, total ? (double)docs / (double)total : 0, t0);
@@ -412,7 +411,7 @@ static int ppl_main(int argc, char **argv) {
     cn_progress_end(&prog);
     if (cn_out_commit(out)) cn_die_status();
     free(seq), free(p.ids), free(p.tg);
-    cn_tok_free(tok);
+    cn_mdir_close(&md);
     cn_model_free(m);
     return 0;
 }
@@ -889,14 +888,11 @@ static int mc_main(int argc, char **argv) {
     if (!sets) cn_die("out of memory");
     if (o.shots) mc_read(dev_path, 0, &dev), o.dev = &dev;
     for (int f = optind; f < argc; f++) mc_read(argv[f], limit, &sets[f - optind]);
-    cn_config cfg;
-    o.m = load_llama(dir, device, prec, "mc", &cfg);
-    o.window = cfg.window > 0 && cfg.window < cfg.max_pos ? cfg.window : cfg.max_pos;
-    char tp[4200];
-    snprintf(tp, sizeof tp, "%s/tokenizer.json", dir);
-    if (!(o.tok = cn_tok_load(tp))) cn_die_status();
-    int64_t eos;
-    if (cn_tok_template(o.tok, &o.bos, &eos)) cn_die_status();
+    cn_mdir md;
+    o.m = load_llama(dir, CN_MDIR_TOKENIZER, device, prec, "mc", &md);
+    const cn_config *cfg = &md.c;
+    o.window = cfg->window > 0 && cfg->window < cfg->max_pos ? cfg->window : cfg->max_pos;
+    o.tok = md.tok, o.bos = md.bos; /* the BOS the post-processor adds */
     if (o.chat) { /* the template of DIR/tokenizer_config.json, which puts BOS in itself */
         if (cn_chat_dir_template(dir, &o.tpl, &o.bos_s, &o.eos_s)) cn_die("--chat: %s", cn_errmsg());
         o.bos = -1;
@@ -918,7 +914,7 @@ static int mc_main(int argc, char **argv) {
     if (o.shots) mc_free(&dev);
     for (int i = 0; i < o.threads; i++) cn_tok_state_free(o.st[i]);
     free(o.st);
-    cn_tok_free(o.tok);
+    cn_mdir_close(&md);
     cn_model_free(o.m);
     return 0;
 }

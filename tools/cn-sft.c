@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
 #include "chat.h"
 #include "ckpt.h"
 #include "dist.h"
 #include "io.h"
 #include "jsonl.h"
 #include "lora.h"
+#include "mdir.h"
 #include "model.h"
 #include "sft.h"
 #include "tok.h"
@@ -101,18 +101,11 @@ static char *describe_data(void *ctx) {
     return s;
 }
 
-static void save_options(void *ctx, cJSON *h) {
+static void save_options(void *ctx, cn_trainer *t) {
     const run_ctx *r = ctx;
     const opts *o = r->o;
-    cJSON_AddStringToObject(h, "init", o->init);
-    cJSON_AddStringToObject(h, "template", cn_chat_template_name(r->tpl));
-    cJSON_AddNumberToObject(h, "lora_rank", o->lora_rank);
-    cJSON_AddNumberToObject(h, "lora_alpha", o->lora_alpha);
-    cJSON_AddNumberToObject(h, "lora_dropout", o->lora_dropout);
-    cJSON_AddStringToObject(h, "lora_targets", o->targets);
-    cJSON_AddBoolToObject(h, "merge", o->merge);
-    cJSON_AddNumberToObject(h, "max_skip", (double)o->max_skip);
-    cJSON_AddNumberToObject(h, "markers_added", r->added);
+    t->sft = (cn_trainer_sft){(char *)o->init, (char *)cn_chat_template_name(r->tpl), (char *)o->targets, o->lora_rank, o->merge,
+                              o->lora_alpha, o->lora_dropout, (int64_t)o->max_skip, r->added};
 }
 
 static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
@@ -137,30 +130,6 @@ static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
     return batches ? sum / (double)batches : 0;
 }
 
-/* tokenizer_config.json naming the template, for later tools and transformers */
-static cn_status write_tokenizer_config(const run_ctx *r, const char *dir) {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "bos_token", r->bos);
-    cJSON_AddStringToObject(j, "eos_token", r->eos);
-    cJSON_AddStringToObject(j, "chat_template", cn_chat_template_jinja(r->tpl));
-    cJSON_AddStringToObject(j, CN_CHAT_TEMPLATE_KEY, cn_chat_template_name(r->tpl));
-    cJSON_AddStringToObject(j, "tokenizer_class", "PreTrainedTokenizerFast");
-    if (r->nmarker) { /* the markers, as transformers lists added tokens */
-        cJSON *d = cJSON_AddObjectToObject(j, "added_tokens_decoder");
-        for (int i = 0; d && i < r->nmarker; i++) {
-            char id[24];
-            snprintf(id, sizeof id, "%lld", (long long)r->marker_id[i]);
-            cJSON *a = cJSON_AddObjectToObject(d, id);
-            if (!a) break;
-            cJSON_AddStringToObject(a, "content", r->marker[i]);
-            cJSON_AddBoolToObject(a, "lstrip", 0), cJSON_AddBoolToObject(a, "normalized", 0);
-            cJSON_AddBoolToObject(a, "rstrip", 0), cJSON_AddBoolToObject(a, "single_word", 0);
-            cJSON_AddBoolToObject(a, "special", 1);
-        }
-    }
-    return cn_json_write_file(dir, "tokenizer_config.json", j);
-}
-
 static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     const run_ctx *r = ctx;
     cn_status st = CN_OK;
@@ -170,10 +139,10 @@ static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
     } else {
         st = cn_model_save(m, dir);
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
-    if (!st) st = cn_copy_file(r->tok_path, path);
-    if (!st) st = write_tokenizer_config(r, dir);
+    /* and tokenizer_config.json naming the template, for later tools and transformers */
+    cn_mdir_tokcfg tc = {r->bos, r->eos, r->tpl, r->marker, r->marker_id, r->nmarker};
+    if (!st) st = cn_mdir_write_tokenizer(dir, r->tok_path);
+    if (!st) st = cn_mdir_write_tokenizer_config(dir, &tc);
     return st;
 }
 
@@ -273,66 +242,53 @@ static void free_rows(cn_new_row *rows, int n) {
 }
 
 static int run(opts *o, int ndata, char **data_paths) {
-    char *ckdir = NULL, *tj = NULL, tokbuf[4200];
-    cn_trainer_state trainer = {0};
+    char *ckdir = NULL, *tj = NULL, *tokcopy = NULL;
+    cn_trainer trainer = {0};
     if (o->t.resume) { /* the checkpoint's settings replace the command line's */
         cn_train_resume(&o->t, &ckdir, &trainer);
-        const cJSON *h = trainer.options;
-        const cJSON *in = cJSON_GetObjectItemCaseSensitive(h, "init"), *tp = cJSON_GetObjectItemCaseSensitive(h, "template");
-        const cJSON *tg = cJSON_GetObjectItemCaseSensitive(h, "lora_targets");
-        if (!cJSON_IsString(in) || !cJSON_IsString(tp) || !cJSON_IsString(tg)) cn_die("%s/trainer.json: not cn-sft's", ckdir);
-        int rank = (int)cn_train_int(h, "lora_rank", 0, 1 << 20), merge = (int)cn_train_int(h, "merge", 0, 1);
-        double alpha = cn_train_num(h, "lora_alpha"), dropout = cn_train_num(h, "lora_dropout");
+        const cn_trainer_sft *h = &trainer.sft;
         char a[64], b[64];
-        if (o->template_name && cn_tool_template(o->template_name, NULL) != cn_tool_template(tp->valuestring, NULL))
-            cn_train_differs("--template", o->template_name, tp->valuestring);
-        if (o->lora_rank && o->lora_rank != rank)
-            snprintf(a, sizeof a, "%d", o->lora_rank), snprintf(b, sizeof b, "%d", rank), cn_train_differs("--lora-rank", a, b);
-        if (o->alpha_set && o->lora_alpha != alpha)
-            snprintf(a, sizeof a, "%g", o->lora_alpha), snprintf(b, sizeof b, "%g", alpha), cn_train_differs("--lora-alpha", a, b);
-        if (o->dropout_set && o->lora_dropout != dropout)
-            snprintf(a, sizeof a, "%g", o->lora_dropout), snprintf(b, sizeof b, "%g", dropout), cn_train_differs("--lora-dropout", a, b);
-        if (o->targets_set && !same_targets(o->targets, tg->valuestring)) cn_train_differs("--lora-targets", o->targets, tg->valuestring);
-        if (o->merge && !merge) cn_train_differs("--merge", "given", "no merge");
-        o->init = in->valuestring, o->template_name = tp->valuestring, o->targets = tg->valuestring;
-        o->lora_rank = rank, o->lora_alpha = alpha, o->lora_dropout = dropout, o->merge = merge;
+        if (o->template_name && cn_tool_template(o->template_name, NULL) != cn_tool_template(h->template_name, NULL))
+            cn_train_differs("--template", o->template_name, h->template_name);
+        if (o->lora_rank && o->lora_rank != h->lora_rank)
+            snprintf(a, sizeof a, "%d", o->lora_rank), snprintf(b, sizeof b, "%lld", (long long)h->lora_rank), cn_train_differs("--lora-rank", a, b);
+        if (o->alpha_set && o->lora_alpha != h->lora_alpha)
+            snprintf(a, sizeof a, "%g", o->lora_alpha), snprintf(b, sizeof b, "%g", h->lora_alpha), cn_train_differs("--lora-alpha", a, b);
+        if (o->dropout_set && o->lora_dropout != h->lora_dropout)
+            snprintf(a, sizeof a, "%g", o->lora_dropout), snprintf(b, sizeof b, "%g", h->lora_dropout), cn_train_differs("--lora-dropout", a, b);
+        if (o->targets_set && !same_targets(o->targets, h->lora_targets)) cn_train_differs("--lora-targets", o->targets, h->lora_targets);
+        if (o->merge && !h->merge) cn_train_differs("--merge", "given", "no merge");
+        o->init = h->init, o->template_name = h->template_name, o->targets = h->lora_targets;
+        o->lora_rank = (int)h->lora_rank, o->lora_alpha = h->lora_alpha, o->lora_dropout = h->lora_dropout, o->merge = (int)h->merge;
         /* --max-skip only gates the data check: the run's unless given again
          * (a trainer.json from before it was recorded: 0) */
-        if (!o->max_skip_set && cJSON_GetObjectItemCaseSensitive(h, "max_skip"))
-            o->max_skip = (uint64_t)cn_train_int(h, "max_skip", 0, CN_JSON_INT_MAX);
-        /* the tokenizer: the checkpoint's, into OUT (where the final model
-         * goes), since --keep may remove the checkpoint; -t given again must be it */
-        char from[4300];
-        snprintf(from, sizeof from, "%s/tokenizer.json", ckdir);
-        snprintf(tokbuf, sizeof tokbuf, "%s/tokenizer.json", o->t.out);
-        if (access(from, R_OK) == 0) {
-            if (o->tok) cn_train_same_tokenizer(o->tok, from);
-            if (cn_copy_file(from, tokbuf)) cn_die_status();
-            o->tok = tokbuf;
-        }
+        if (!o->max_skip_set && h->max_skip >= 0) o->max_skip = (uint64_t)h->max_skip;
+        /* the tokenizer: the checkpoint's (the markers the run added in it) */
+        if ((tokcopy = cn_train_resume_tokenizer(&o->t, ckdir, o->tok))) o->tok = tokcopy;
     }
-    cn_config c;
-    if (cn_config_load(o->init, &c)) cn_die_status();
+    /* the model and its tokenizer (-t must be its own; a resumed run's is
+     * the checkpoint's, checked against it) */
+    cn_mdir md;
+    cn_status st = cn_mdir_open(&md, o->init, o->tok, CN_MDIR_TOKENIZER | (ckdir ? CN_MDIR_OTHER_TOKENIZER : 0));
+    if (st == CN_EMISMATCH) cn_die("-t %s: give the model's own tokenizer", cn_errmsg());
+    if (st) cn_die_status();
+    cn_config c = md.c;
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-sft trains LLaMA-class models (%s given)", o->init, c.architecture);
     /* the markers the run added grew the vocabulary: the checkpoint's tokenizer has them */
-    int resumed_added = ckdir && cJSON_GetObjectItemCaseSensitive(trainer.options, "markers_added")
-                            ? (int)cn_train_int(trainer.options, "markers_added", 0, 2) : 0;
+    int resumed_added = ckdir ? (int)trainer.sft.markers_added : 0;
     c.vocab += resumed_added;
-    char tokpath[4200];
-    if (!o->tok) snprintf(tokpath, sizeof tokpath, "%s/tokenizer.json", o->init), o->tok = tokpath;
-    cn_tok *tok = cn_tok_load(o->tok);
-    if (!tok) cn_die_status();
-    if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
+    cn_tok *tok = md.tok; /* ours now: the markers may replace it */
+    md.tok = NULL, o->tok = md.tok_path;
+    if (cn_mdir_check_vocab(tok, o->tok, c.vocab, o->init)) cn_die_status();
     run_ctx r = {.o = o, .tpl = cn_tool_template(o->template_name, o->init), .bos = "", .eos = "", .paths = data_paths, .npaths = ndata};
     cn_new_row *rows = NULL;
     add_markers(&r, o, &tok, &c, &rows);
-    if (cn_tok_vocab_size(tok) > (uint32_t)c.vocab) cn_die("%s: %u tokens, the model has %d", o->tok, cn_tok_vocab_size(tok), c.vocab);
+    if (cn_mdir_check_vocab(tok, o->tok, c.vocab, o->init)) cn_die_status();
     if (ckdir) r.added = resumed_added;
     r.tok_path = o->tok;
-    int64_t bos = -1, eos = -1;
-    if (cn_tok_template(tok, &bos, &eos)) cn_die_status();
+    int64_t bos, eos; /* the template's BOS and EOS strings: the post-processor's ids, else the config's */
+    if (cn_mdir_doc_ids(&c, tok, &bos, &eos)) cn_die_status();
     if (bos < 0) bos = c.bos;
-    if (eos < 0) eos = c.eos;
     if (bos >= 0 && cn_tok_token(tok, (uint32_t)bos)) r.bos = cn_tok_token(tok, (uint32_t)bos);
     if (eos >= 0 && cn_tok_token(tok, (uint32_t)eos)) r.eos = cn_tok_token(tok, (uint32_t)eos);
     int T = (int)o->t.seq, accum;
@@ -345,6 +301,8 @@ static int run(opts *o, int ndata, char **data_paths) {
         snprintf(note, sizeof note, "; template %s%s", cn_chat_template_name(r.tpl), o->lora_rank ? "; LoRA adapters train" : "");
         cn_train_print_plan(&o->t, &c, !o->lora_rank, note);
         cn_tok_free(tok);
+        cn_mdir_close(&md);
+        free(tokcopy);
         free_rows(rows, r.added);
         return 0;
     }
@@ -386,9 +344,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (cn_ckpt_load(ckdir, m, &tj)) cn_die_status();
         free(tj);
         step0 = (uint64_t)trainer.step;
-        char where[4400];
-        snprintf(where, sizeof where, "%s/trainer.json", ckdir);
-        if (cn_sft_position_from_json(r.data, trainer.data, where)) cn_die_status();
+        char *where = cn_path_join(ckdir, "trainer.json");
+        if (!where || cn_sft_position_from_json(r.data, trainer.data, where)) cn_die_status();
+        free(where);
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
     cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok, describe_data};
@@ -397,7 +355,9 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_sft_free(r.val);
     cn_model_free(m);
     cn_tok_free(tok);
-    cn_ckpt_trainer_free(&trainer);
+    cn_mdir_close(&md);
+    free(tokcopy);
+    cn_trainer_free(&trainer);
     free(ckdir);
     return 0;
 }

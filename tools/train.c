@@ -11,9 +11,11 @@
 #include "ckpt.h"
 #include "dist.h"
 #include "io.h"
+#include "mdir.h"
 #include "optim.h"
 #include "tok.h"
 #include "tool.h"
+#include "trainer.h"
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
        T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1, T_OVERWRITE,
@@ -187,53 +189,24 @@ void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_a
 }
 
 /* the trainer.json being resumed, for messages */
-static char trainer_path[4300] = "trainer.json";
-
-double cn_train_num(const cJSON *o, const char *key) {
-    double v;
-    if (cn_json_num(o, key, trainer_path, &v)) cn_die_status();
-    return v;
-}
-
-int64_t cn_train_int(const cJSON *o, const char *key, int64_t lo, int64_t hi) {
-    int64_t v;
-    if (cn_json_int(o, key, trainer_path, lo, hi, &v)) cn_die_status();
-    return v;
-}
+static const char *trainer_path = "trainer.json";
 
 /* the trainer's state and settings, for trainer.json */
 static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint64_t step, uint64_t steps, uint64_t tokens) {
-    cJSON *j = cJSON_CreateObject(), *p = cJSON_CreateObject(), *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "tool", cn_prog);
-    cJSON_AddNumberToObject(j, "step", (double)step);
-    cJSON_AddNumberToObject(j, "steps", (double)steps);
-    cJSON_AddNumberToObject(j, "tokens", (double)tokens);
-    cJSON_AddNumberToObject(j, "threads", o->threads);
-    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
-    if (h->save_position) h->save_position(h->ctx, p);
-    cJSON_AddItemToObject(j, "data", p);
-    cJSON_AddNumberToObject(x, "seq_len", (double)o->seq);
-    cJSON_AddNumberToObject(x, "micro_batch", (double)o->micro);
-    cJSON_AddNumberToObject(x, "batch_tokens", (double)o->batch_tokens);
-    cJSON_AddNumberToObject(x, "lr", o->lr);
-    cJSON_AddNumberToObject(x, "min_lr", o->min_lr);
-    cJSON_AddNumberToObject(x, "warmup", (double)o->warmup);
-    cJSON_AddStringToObject(x, "schedule", o->schedule);
-    cJSON_AddNumberToObject(x, "weight_decay", o->wd);
-    cJSON_AddNumberToObject(x, "beta1", o->beta1);
-    cJSON_AddNumberToObject(x, "beta2", o->beta2);
-    cJSON_AddNumberToObject(x, "eps", o->eps);
-    cJSON_AddNumberToObject(x, "clip", o->clip);
-    cJSON_AddNumberToObject(x, "save_every", (double)o->save_every);
-    cJSON_AddNumberToObject(x, "keep", (double)o->keep);
-    cJSON_AddNumberToObject(x, "val_every", (double)o->val_every);
-    cJSON_AddNumberToObject(x, "val_batches", (double)o->val_batches);
-    cJSON_AddStringToObject(x, "precision", cn_precision_name(o->precision));
-    if (o->log) cJSON_AddStringToObject(x, "log", o->log);
-    if (h->save_options) h->save_options(h->ctx, x);
-    cJSON_AddItemToObject(j, "options", x);
-    char *s = cJSON_Print(j);
-    cJSON_Delete(j);
+    cn_trainer t = {.step = (int64_t)step, .steps = (int64_t)steps, .tokens = (int64_t)tokens, .seed = (int64_t)o->seed,
+                    .threads = o->threads, .data = cJSON_CreateObject()};
+    if (!t.data) cn_die("out of memory");
+    snprintf(t.tool, sizeof t.tool, "%s", cn_prog);
+    if (h->save_position) h->save_position(h->ctx, t.data);
+    t.o = (cn_trainer_opts){.seq_len = (int64_t)o->seq, .micro_batch = (int64_t)o->micro, .batch_tokens = (int64_t)o->batch_tokens,
+                            .warmup = (int64_t)o->warmup, .save_every = (int64_t)o->save_every, .keep = (int64_t)o->keep,
+                            .val_every = (int64_t)o->val_every, .val_batches = (int64_t)o->val_batches, .lr = o->lr,
+                            .min_lr = o->min_lr, .weight_decay = o->wd, .beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps,
+                            .clip = o->clip, .has_precision = 1, .precision = o->precision, .log = (char *)o->log};
+    snprintf(t.o.schedule, sizeof t.o.schedule, "%s", o->schedule);
+    if (h->save_options) h->save_options(h->ctx, &t);
+    char *s = cn_trainer_to_json(&t);
+    cJSON_Delete(t.data); /* the rest is the options' and the tool's */
     if (!s) cn_die("out of memory");
     return s;
 }
@@ -265,11 +238,24 @@ void cn_train_differs(const char *opt, const char *mine, const char *run) {
                    "run from the checkpoint with --init", opt, mine, run, trainer_path, opt);
 }
 
-void cn_train_same_tokenizer(const char *given, const char *ckpt_tok) {
-    cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(ckpt_tok) : NULL;
-    if (!b) cn_die_status();
-    if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
-    cn_tok_free(a), cn_tok_free(b);
+char *cn_train_resume_tokenizer(const cn_train_opts *o, const char *ckdir, const char *given) {
+    char *from = cn_path_join(ckdir, "tokenizer.json");
+    if (!from) cn_die_status();
+    if (access(from, R_OK) != 0) {
+        if (given) cn_train_differs("-t", given, "no tokenizer");
+        free(from);
+        return NULL;
+    }
+    if (given) {
+        cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(from) : NULL;
+        if (!b) cn_die_status();
+        if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
+        cn_tok_free(a), cn_tok_free(b);
+    }
+    char *to = cn_path_join(o->out, "tokenizer.json");
+    if (!to || cn_mdir_write_tokenizer(o->out, from)) cn_die_status();
+    free(from);
+    return to;
 }
 
 /* the command line's value of each shared option given again, against the run's */
@@ -315,45 +301,33 @@ static void resume_check(const cn_train_opts *cl, const cn_train_opts *run) {
 #undef CHECK_D
 }
 
-void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t) {
+void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer *t) {
     const cn_train_opts cl = *o; /* the command line's */
     if (!(*ckdir = cn_ckpt_latest(o->resume))) cn_die("%s: no checkpoint to resume (no %s/latest)", o->resume, o->resume);
-    snprintf(trainer_path, sizeof trainer_path, "%s/trainer.json", *ckdir);
+    char *tp = cn_path_join(*ckdir, "trainer.json"); /* kept while the tool runs */
+    if (!(trainer_path = tp)) cn_die_status();
     size_t n;
     char *text = cn_read_all(trainer_path, &n);
     if (!text) cn_die_status();
-    cn_status st = cn_ckpt_trainer_parse(text, n, trainer_path, t);
+    cn_status st = cn_trainer_parse(text, n, trainer_path, t);
     free(text);
     if (st) cn_die_status();
-    /* a run of the other trainer (runs before "tool" was written: by their options) */
-    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(t->root, "tool");
-    const char *tool = cJSON_IsString(tl) ? tl->valuestring
-                     : cJSON_GetObjectItemCaseSensitive(t->options, "template")     ? "cn-sft"
-                     : cJSON_GetObjectItemCaseSensitive(t->options, "no_cross_doc") ? "cn-pretrain"
-                                                                                    : NULL;
-    if (tool && strcmp(tool, cn_prog)) cn_die("%s: a run of %s: continue it with %s --resume %s", trainer_path, tool, tool, o->resume);
-    const cJSON *h = t->options;
-    const int64_t big = CN_JSON_INT_MAX;
-    o->seq = (uint64_t)cn_train_int(h, "seq_len", 1, INT32_MAX), o->micro = (uint64_t)cn_train_int(h, "micro_batch", 1, INT32_MAX);
-    o->batch_tokens = (uint64_t)cn_train_int(h, "batch_tokens", 0, big);
-    o->lr = cn_train_num(h, "lr"), o->min_lr = cn_train_num(h, "min_lr"), o->warmup = (uint64_t)cn_train_int(h, "warmup", 0, big);
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "schedule");
-    o->schedule = cJSON_IsString(sc) && cn_lr_parse(sc->valuestring) >= 0 ? sc->valuestring : "cosine";
-    o->wd = cn_train_num(h, "weight_decay"), o->beta1 = cn_train_num(h, "beta1"), o->beta2 = cn_train_num(h, "beta2");
-    o->eps = cn_train_num(h, "eps"), o->clip = cn_train_num(h, "clip");
-    o->save_every = (uint64_t)cn_train_int(h, "save_every", 0, big), o->keep = (uint64_t)cn_train_int(h, "keep", 0, INT32_MAX);
-    if (cJSON_GetObjectItemCaseSensitive(h, "val_every")) o->val_every = (uint64_t)cn_train_int(h, "val_every", 0, big);
-    if (cJSON_GetObjectItemCaseSensitive(h, "val_batches")) o->val_batches = (uint64_t)cn_train_int(h, "val_batches", 0, big);
-    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(h, "precision");
-    if (cJSON_IsString(pr) && cn_precision_parse(pr->valuestring, &o->precision)) cn_die("%s: %s", trainer_path, cn_errmsg());
+    if (*t->tool && strcmp(t->tool, cn_prog)) cn_die("%s: a run of %s: continue it with %s --resume %s", trainer_path, t->tool, t->tool, o->resume);
+    const cn_trainer_opts *h = &t->o;
+    o->seq = (uint64_t)h->seq_len, o->micro = (uint64_t)h->micro_batch, o->batch_tokens = (uint64_t)h->batch_tokens;
+    o->lr = h->lr, o->min_lr = h->min_lr, o->warmup = (uint64_t)h->warmup, o->schedule = h->schedule;
+    o->wd = h->weight_decay, o->beta1 = h->beta1, o->beta2 = h->beta2, o->eps = h->eps, o->clip = h->clip;
+    o->save_every = (uint64_t)h->save_every, o->keep = (uint64_t)h->keep;
+    if (h->val_every >= 0) o->val_every = (uint64_t)h->val_every;
+    if (h->val_batches >= 0) o->val_batches = (uint64_t)h->val_batches;
+    if (h->has_precision) o->precision = h->precision;
     o->steps = (uint64_t)t->steps, o->tokens = 0, o->seed = (uint64_t)t->seed;
     if (t->threads != o->threads)
         fprintf(stderr, "%s: warning: the run had %d threads, this one %d: it will not be bit-identical to an uninterrupted run\n", cn_prog,
                 (int)t->threads, o->threads);
     if (!o->out) o->out = o->resume;
     resume_check(&cl, o);
-    const cJSON *lg = cJSON_GetObjectItemCaseSensitive(h, "log"); /* the run's log goes on unless --log names another */
-    if (!o->log && cJSON_IsString(lg) && *lg->valuestring) o->log = lg->valuestring;
+    if (!o->log && h->log) o->log = h->log; /* the run's log goes on unless --log names another */
 }
 
 /* SIGTERM, SIGUSR1: a checkpoint at the end of the step, exit 0. SIGINT

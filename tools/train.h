@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include "ckpt.h"
 #include "model.h"
+#include "trainer.h"
 
 typedef struct {
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches, log_every;
@@ -50,8 +51,8 @@ typedef struct {
     int use_segments;
     /* the data position into trainer.json's "data" */
     void (*save_position)(void *ctx, cJSON *data);
-    /* the tool's own settings into trainer.json's "options" */
-    void (*save_options)(void *ctx, cJSON *options);
+    /* the tool's own settings into trainer.json (t->pretrain or t->sft) */
+    void (*save_options)(void *ctx, cn_trainer *t);
     /* the mean held-out loss, or NULL for none; b is the loop's micro-batch
      * to fill (free between steps) */
     double (*validate)(void *ctx, cn_model *m, const cn_train_batch *b);
@@ -78,12 +79,13 @@ uint64_t cn_train_steps(const cn_train_opts *o, int *accum);
 void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_all, const char *note);
 
 /* Resume: OUT/latest's directory (malloc'd; cn_die when none) and its
- * trainer.json in *t (cn_ckpt_trainer_free); the shared options replaced by
+ * trainer.json in *t (cn_trainer_free; its tool's own settings are in
+ * t->pretrain or t->sft); the shared options replaced by
  * the checkpoint's (a warning when the thread count differs). A setting the
  * run recorded that the command line gives again with another value is a
  * usage error (cn_train_differs); --threads, --device, --zero1 and --log may
  * change. */
-void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer_state *t);
+void cn_train_resume(cn_train_opts *o, char **ckdir, cn_trainer *t);
 /* Before a run writes to --out: refused when it is the init directory, or
  * holds a model or a run (cn_ckpt_in_use) unless --overwrite, which clears
  * that run first; resuming into the run's own directory passes. */
@@ -91,11 +93,10 @@ void cn_train_check_out(const cn_train_opts *o, const char *init);
 /* With --resume: the usage error for option opt given as mine where the
  * resumed run (its trainer.json) has run's. */
 void cn_train_differs(const char *opt, const char *mine, const char *run) __attribute__((noreturn));
-/* With --resume and -t: the usage error unless the tokenizer given is the
- * checkpoint's (by SHA-256). */
-void cn_train_same_tokenizer(const char *given, const char *ckpt_tok);
-/* a number of the resumed trainer.json's object o: finite, or an integer
- * from lo to hi (cn_die naming the file otherwise) */
-double cn_train_num(const cJSON *o, const char *key);
-int64_t cn_train_int(const cJSON *o, const char *key, int64_t lo, int64_t hi);
+/* With --resume: the checkpoint's tokenizer, copied into --out (where the
+ * final model goes: --keep may remove the checkpoint); its path there
+ * (malloc'd), or NULL when the checkpoint has none. A tokenizer given (-t)
+ * must be the checkpoint's, by SHA-256 (a usage error otherwise, and when
+ * the checkpoint has none). */
+char *cn_train_resume_tokenizer(const cn_train_opts *o, const char *ckdir, const char *given);
 #endif

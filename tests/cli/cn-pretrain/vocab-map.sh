@@ -7,7 +7,7 @@ cn-vocab augment -q --base $DATA/tok/tiny-spm.json --domain $SAMPLES/docs/domain
 cn-tokenize -q -t aug.json $SAMPLES/docs/domain.jsonl -o dom.tok
 # without the map: refused, with the hint to give it
 expect 1 cn-pretrain -q --init base -t aug.json --out nomap --steps 1 --seq-len 32 dom.tok 2> err
-grep -qx "cn-pretrain: aug.json: 662 tokens, the model 650: for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model" err
+grep -qx "cn-pretrain: aug.json: 662 tokens, beyond the 650 embedding rows of the model (base): for a tokenizer augmented by cn-vocab augment, give its --vocab-map MAP.jsonl to grow the model" err
 [ ! -e nomap ]
 cn-pretrain -q --init base -t aug.json --vocab-map map.jsonl --out grown --steps 1 --lr 1e-20 --seq-len 32 dom.tok
 cn-pretrain -q --init base -t aug.json --vocab-map map.jsonl --head-init zero --out zero --steps 1 --lr 1e-20 --seq-len 32 dom.tok

@@ -1,0 +1,141 @@
+/* mdir: a Hugging Face model directory, opened and written in one place. */
+#include "mdir.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "io.h"
+#include "jsonl.h"
+#include "st.h"
+
+cn_status cn_mdir_check_vocab(const cn_tok *t, const char *tname, int rows, const char *model) {
+    uint32_t id;
+    for (size_t i = 0; i < cn_tok_added_count(t); i++) {
+        const char *s = cn_tok_added(t, i, &id);
+        if (id >= (uint32_t)rows)
+            return cn_fail(CN_ERANGE, "%s: added token '%s' has id %u, beyond the %d embedding rows of the model (%s)", tname, s, id, rows, model);
+    }
+    if (cn_tok_vocab_size(t) > (uint32_t)rows)
+        return cn_fail(CN_ERANGE, "%s: %u tokens, beyond the %d embedding rows of the model (%s)", tname, cn_tok_vocab_size(t), rows, model);
+    return CN_OK;
+}
+
+cn_status cn_mdir_doc_ids(const cn_config *c, cn_tok *t, int64_t *bos, int64_t *eos) {
+    *bos = c->bos, *eos = c->eos;
+    if (!t) return CN_OK;
+    cn_status st = cn_tok_template(t, bos, eos);
+    if (!st && *eos < 0) *eos = c->eos;
+    return st;
+}
+
+void cn_mdir_close(cn_mdir *d) {
+    free(d->weights);
+    free(d->tok_path);
+    cn_tok_free(d->tok);
+    memset(d, 0, sizeof *d);
+}
+
+cn_status cn_mdir_open(cn_mdir *d, const char *dir, const char *tokenizer, int flags) {
+    memset(d, 0, sizeof *d);
+    d->dir = dir;
+    cn_status st = cn_config_load(dir, &d->c);
+    if (st) return st;
+    char *own = cn_path_join(dir, "tokenizer.json");
+    if (!own || !(d->weights = cn_st_dir_weights(dir))) {
+        free(own);
+        cn_mdir_close(d);
+        return CN_ENOMEM;
+    }
+    int has_own = access(own, F_OK) == 0;
+    cn_tok *mine = NULL; /* DIR's own, to compare with the one given */
+    if (tokenizer) {
+        d->tok = cn_tok_load(tokenizer);
+        if (d->tok && has_own && !(flags & CN_MDIR_OTHER_TOKENIZER) && !(mine = cn_tok_load(own))) st = cn_last_status();
+        d->tok_path = strdup(tokenizer);
+        if (!d->tok_path) st = cn_fail(CN_ENOMEM, "out of memory");
+    } else if (has_own) {
+        d->tok = cn_tok_load(own);
+        d->tok_path = own, own = NULL;
+    } else if (flags & CN_MDIR_TOKENIZER) {
+        st = cn_fail(CN_EIO, "%s: no such file (the model's tokenizer)", own);
+    }
+    if (!st && d->tok_path && !d->tok) st = cn_last_status();
+    if (!st && d->tok && !(flags & CN_MDIR_OTHER_TOKENIZER)) st = cn_mdir_check_vocab(d->tok, d->tok_path, d->c.vocab, dir);
+    if (!st && mine && memcmp(cn_tok_sha256(mine), cn_tok_sha256(d->tok), 32) != 0)
+        st = cn_fail(CN_EMISMATCH, "%s: not %s (their SHA-256 differ)", tokenizer, own);
+    if (!st) st = cn_mdir_doc_ids(&d->c, d->tok, &d->bos, &d->eos);
+    cn_tok_free(mine);
+    free(own);
+    if (st) cn_mdir_close(d);
+    return st;
+}
+
+/* ---- generation_config.json ---- */
+
+static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+
+static void add_eos(cn_mdir_gen *g, const cJSON *v) {
+    if (cJSON_IsNumber(v) && g->neos < CN_MDIR_MAX_EOS) g->eos[g->neos++] = (int64_t)v->valuedouble;
+}
+
+cn_status cn_mdir_generation(const char *dir, cn_mdir_gen *g) {
+    *g = (cn_mdir_gen){0, 1.0, 1.0, 1.0, 50, -1, 0, {0}, 0};
+    char *path = cn_path_join(dir, "generation_config.json");
+    if (!path) return CN_ENOMEM;
+    size_t n;
+    char *text = access(path, F_OK) == 0 ? cn_read_all(path, &n) : NULL;
+    cJSON *gc = text ? cJSON_ParseWithLength(text, n) : NULL;
+    int read = text != NULL;
+    free(text);
+    cn_status st = read && !cJSON_IsObject(gc) ? cn_fail(CN_EFORMAT, "%s: not a JSON object", path) : CN_OK;
+    free(path);
+    if (st || !gc) return cJSON_Delete(gc), st;
+    const cJSON *v;
+    g->do_sample = cJSON_IsTrue(item(gc, "do_sample"));
+    if (cJSON_IsNumber(v = item(gc, "temperature"))) g->temperature = v->valuedouble;
+    if (cJSON_IsNumber(v = item(gc, "top_p"))) g->top_p = v->valuedouble;
+    if (cJSON_IsNumber(v = item(gc, "repetition_penalty"))) g->repetition_penalty = v->valuedouble;
+    if (cJSON_IsNumber(v = item(gc, "top_k"))) g->top_k = (long)v->valuedouble;
+    if (cJSON_IsNumber(v = item(gc, "max_new_tokens"))) g->max_new_tokens = (long)v->valuedouble;
+    if (cJSON_IsNumber(v = item(gc, "min_new_tokens"))) g->min_new_tokens = (long)v->valuedouble;
+    add_eos(g, v = item(gc, "eos_token_id"));
+    if (cJSON_IsArray(v))
+        for (const cJSON *x = v->child; x; x = x->next) add_eos(g, x);
+    cJSON_Delete(gc);
+    return CN_OK;
+}
+
+/* ---- writing ---- */
+
+cn_status cn_mdir_write_tokenizer(const char *dir, const char *path) {
+    char *to = cn_path_join(dir, "tokenizer.json");
+    cn_status st = to ? cn_copy_file(path, to) : CN_ENOMEM;
+    free(to);
+    return st;
+}
+
+cn_status cn_mdir_write_tokenizer_config(const char *dir, const cn_mdir_tokcfg *tc) {
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return cn_fail(CN_ENOMEM, "out of memory");
+    cJSON_AddStringToObject(j, "bos_token", tc->bos);
+    cJSON_AddStringToObject(j, "eos_token", tc->eos);
+    cJSON_AddStringToObject(j, "chat_template", cn_chat_template_jinja(tc->tpl));
+    cJSON_AddStringToObject(j, CN_CHAT_TEMPLATE_KEY, cn_chat_template_name(tc->tpl));
+    cJSON_AddStringToObject(j, "tokenizer_class", "PreTrainedTokenizerFast");
+    if (tc->nadded) { /* as transformers lists added tokens */
+        cJSON *d = cJSON_AddObjectToObject(j, "added_tokens_decoder");
+        for (int i = 0; d && i < tc->nadded; i++) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)tc->added_ids[i]);
+            cJSON *a = cJSON_AddObjectToObject(d, id);
+            if (!a) break;
+            cJSON_AddStringToObject(a, "content", tc->added[i]);
+            cJSON_AddBoolToObject(a, "lstrip", 0), cJSON_AddBoolToObject(a, "normalized", 0);
+            cJSON_AddBoolToObject(a, "rstrip", 0), cJSON_AddBoolToObject(a, "single_word", 0);
+            cJSON_AddBoolToObject(a, "special", 1);
+        }
+    }
+    return cn_json_write_file(dir, "tokenizer_config.json", j);
+}
