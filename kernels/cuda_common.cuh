@@ -149,6 +149,7 @@ void cu_embed_bwd(float *dtable, const float *dout, const int32_t *ids, int n, i
 void cu_embed_bf16_fwd(float *out, const uint16_t *table, const int32_t *ids, int n, int c);
 /* xent.cu */
 double cu_xent_fwd_bwd(float *logits, float *loss, const int32_t *targets, int n, int v, float scale);
+double cu_xent_fwd(const float *logits, float *loss, const int32_t *targets, int n, int v);
 /* optim.cu */
 void cu_adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2, float eps, float wd,
               int64_t step);

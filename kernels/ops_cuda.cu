@@ -84,7 +84,7 @@ static const cn_ops cuda_ops = {
     .swiglu_fwd = cu_swiglu_fwd, .swiglu_bwd = cu_swiglu_bwd,
     .gelu_fwd = cu_gelu_fwd, .gelu_bwd = cu_gelu_bwd,
     .embed_fwd = cu_embed_fwd, .embed_bwd = cu_embed_bwd,
-    .xent_fwd_bwd = cu_xent_fwd_bwd,
+    .xent_fwd_bwd = cu_xent_fwd_bwd, .xent_fwd = cu_xent_fwd,
     .adamw = cu_adamw, .sumsq = cu_sumsq, .scale = cu_scale,
     .dropout_fwd = cu_dropout_fwd, .dropout_bwd = cu_dropout_bwd,
     .linear_f32 = cu_linear_f32, .linear_bf16 = cu_linear_bf16, .embed_bf16_fwd = cu_embed_bf16_fwd, .to_bf16 = cu_to_bf16,

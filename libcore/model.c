@@ -731,7 +731,8 @@ static void linear_bwd(cn_model *m, float *dx, const float *dy, const float *x, 
     if (m->adapter) m->adapter->bwd(m, dx, dy, x, wi, n);
 }
 
-cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
+/* the forward; grad: the logits become the loss's gradient, for the backward */
+static cn_status forward(cn_model *m, const cn_batch *bt, double *loss, int grad) {
     if (!m->B) return cn_fail(CN_EINVAL, "no batch size: call cn_model_batch first");
     refresh_w16(m);
     const cn_config *c = &m->c;
@@ -787,11 +788,14 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
         o->rmsnorm_fwd(m->hf, m->rstdf, m->la[c->n_layer].x, W(m->norm), N, C, (float)c->eps);
         linear(m, m->logits, m->hf, m->head, N, V, C, 0);
         m->have_fwd = 1;
-        if (with_loss) {
+        if (with_loss && (grad || !o->xent_fwd)) {
             m->nvalid = nv;
             double total = o->xent_fwd_bwd(m->logits, m->d_loss, m->d_tg, N, V, nv > 0 ? (float)(1.0 / nv) : 0.0f);
             *loss = nv > 0 ? total / nv : 0.0;
-            m->have_fwd = 2; /* logits now hold their gradient */
+            m->have_fwd = grad ? 2 : 0; /* logits now hold their gradient (which only a backward may use) */
+        } else if (with_loss) {
+            double total = o->xent_fwd(m->logits, m->d_loss, m->d_tg, N, V);
+            *loss = nv > 0 ? total / nv : 0.0;
         }
         return CN_OK;
     }
@@ -820,6 +824,13 @@ cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) {
     m->have_fwd = 1;
     if (loss) *loss = 0;
     return CN_OK;
+}
+
+cn_status cn_model_forward(cn_model *m, const cn_batch *bt, double *loss) { return forward(m, bt, loss, 1); }
+
+cn_status cn_model_loss(cn_model *m, const cn_batch *bt, double *loss) {
+    if (m->c.arch != CN_ARCH_LLAMA || !bt->targets || !loss) return cn_fail(CN_EINVAL, "a loss needs a LLaMA model and targets");
+    return forward(m, bt, loss, 0);
 }
 
 cn_status cn_model_logits(const cn_model *m, float *dst) { return cn_model_logits_rows(m, 0, (size_t)m->B * m->T, dst); }

@@ -157,6 +157,10 @@ typedef struct {
  * targets and keeps what the backward needs (the logits become their
  * gradient). Results on the host: cn_model_logits / cn_model_hidden. */
 cn_status cn_model_forward(cn_model *m, const cn_batch *b, double *loss);
+/* The same mean loss (the same bits) without the logits' gradient, for
+ * evaluation: the logits stay logits (cn_model_logits) and no backward
+ * follows (cn_model_backward refuses). LLaMA with targets only. */
+cn_status cn_model_loss(cn_model *m, const cn_batch *b, double *loss);
 /* [B*T, V] logits of the last forward (LLaMA, before any backward) */
 cn_status cn_model_logits(const cn_model *m, float *dst);
 /* rows row0 .. row0 + n - 1 of them [n, V] (what an evaluation reads: a

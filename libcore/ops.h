@@ -95,6 +95,9 @@ typedef struct cn_ops {
      * gradient of scale x sum(loss), never storing probabilities. Returns
      * the sum of the losses (double). */
     double (*xent_fwd_bwd)(float *logits, float *loss, const int32_t *targets, int n, int v, float scale);
+    /* the same losses and sum, the logits left as they are (evaluation);
+     * NULL on a backend without it: xent_fwd_bwd serves then */
+    double (*xent_fwd)(const float *logits, float *loss, const int32_t *targets, int n, int v);
 
     /* AdamW as torch.optim.AdamW: p *= 1 - lr wd; m, v moments; step from 1 */
     void (*adamw)(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2, float eps,

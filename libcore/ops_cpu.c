@@ -325,7 +325,7 @@ static const cn_ops cpu = {
     .swiglu_fwd = swiglu_fwd_f, .swiglu_bwd = swiglu_bwd_f,
     .gelu_fwd = gelu_fwd_f, .gelu_bwd = gelu_bwd_f,
     .embed_fwd = embed_fwd_f, .embed_bwd = embed_bwd_f,
-    .xent_fwd_bwd = xent_fwd_bwd_f,
+    .xent_fwd_bwd = xent_fwd_bwd_f, .xent_fwd = xent_fwd_f,
     .adamw = adamw_f, .sumsq = sumsq_f, .scale = scale_f,
     .dropout_fwd = dropout_fwd_f, .dropout_bwd = dropout_bwd_f,
     /* decoding */

@@ -358,6 +358,16 @@ static __attribute__((unused)) void K(embed_bwd)(REAL *dtable, const REAL *dout,
     }
 }
 
+/* log(sum(exp(x))) of a row of v logits, the softmax's normaliser */
+static inline REAL K(row_lse)(const REAL *x, int v) {
+    REAL m = x[0];
+    for (int j = 1; j < v; j++)
+        if (x[j] > m) m = x[j];
+    REAL s = 0;
+    for (int j = 0; j < v; j++) s += exp(x[j] - m);
+    return m + log(s);
+}
+
 static __attribute__((unused)) double K(xent_fwd_bwd)(REAL *logits, REAL *loss, const int32_t *targets, int n, int v, REAL scale) {
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < n; i++) {
@@ -368,15 +378,22 @@ static __attribute__((unused)) double K(xent_fwd_bwd)(REAL *logits, REAL *loss, 
             memset(x, 0, (size_t)v * sizeof *x);
             continue;
         }
-        REAL m = x[0];
-        for (int j = 1; j < v; j++)
-            if (x[j] > m) m = x[j];
-        REAL s = 0;
-        for (int j = 0; j < v; j++) s += exp(x[j] - m);
-        REAL lse = m + log(s);
+        REAL lse = K(row_lse)(x, v);
         loss[i] = lse - x[tg];
         for (int j = 0; j < v; j++) x[j] = exp(x[j] - lse) * scale;
         x[tg] -= scale;
+    }
+    double total = 0;
+    for (int i = 0; i < n; i++) total += (double)loss[i];
+    return total;
+}
+
+/* the losses alone (the same bits as xent_fwd_bwd's), the logits kept */
+static __attribute__((unused)) double K(xent_fwd)(const REAL *logits, REAL *loss, const int32_t *targets, int n, int v) {
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; i++) {
+        const REAL *x = logits + (size_t)i * v;
+        loss[i] = targets[i] < 0 ? 0 : K(row_lse)(x, v) - x[targets[i]];
     }
     double total = 0;
     for (int i = 0; i < n; i++) total += (double)loss[i];

@@ -29,12 +29,15 @@ static void usage(void) {
            "a stream on stdin, e.g. from cn-mix): documents are packed as [BOS] doc EOS\n"
            "into sequences of --seq-len; each step accumulates micro-batches up to\n"
            "--batch-tokens, clips the gradient and takes an AdamW step. OUT receives\n"
-           "config.json, model.safetensors (and tokenizer.json) as transformers loads them.\n\n"
+           "config.json, model.safetensors and tokenizer.json as transformers loads them\n"
+           "(--config without -t: no tokenizer.json).\n\n"
            "  -i, --init DIR         start from this model (config.json + safetensors)\n"
            "  -c, --config FILE      start from random weights of this config.json\n"
            "  -o, --out DIR          the output model directory (required)\n"
            "  -t, --tokenizer FILE   the data's tokenizer.json: BOS/EOS from its post-processor\n"
            "                         and config; checked against the shards; copied to OUT\n"
+           "                         (default: the --init directory's own, which -t must equal\n"
+           "                         unless --vocab-map grows the model to it)\n"
            "      --vocab-map FILE   with --init and an augmented --tokenizer: the map of\n"
            "                         cn-vocab augment; the embedding (and head) grow to the\n"
            "                         tokenizer's size, each new row the mean of its base pieces'\n"
@@ -132,7 +135,7 @@ static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
         if (s < B || cn_packer_epochs(pk) > 0) break; /* one pass, whole micro-batches */
         cn_batch bt = {b->ids, b->pos, o->no_cross ? b->seg : NULL, NULL, NULL, b->tg};
         double l;
-        if (cn_model_forward(m, &bt, &l)) cn_die_status();
+        if (cn_model_loss(m, &bt, &l)) cn_die_status();
         sum += l, n++;
     }
     cn_packer_free(pk);

@@ -245,7 +245,7 @@ static void ppl_flush(ppl_ctx *p) {
     double valid = 0, loss;
     for (size_t i = 0; i < (size_t)p->b * p->t; i++) valid += p->tg[i] >= 0;
     cn_batch bt = {p->ids, NULL, NULL, NULL, NULL, p->tg};
-    if (cn_model_forward(p->m, &bt, &loss)) cn_die_status();
+    if (cn_model_loss(p->m, &bt, &loss)) cn_die_status();
     p->nll += loss * valid;
     p->count += valid;
     p->n = 0;

@@ -124,7 +124,7 @@ static double validate(void *ctx, cn_model *m, const cn_train_batch *b) {
         }
         cn_batch bt = {b->ids, b->pos, b->seg, NULL, NULL, b->tg};
         double l;
-        if (cn_model_forward(m, &bt, &l)) cn_die_status();
+        if (cn_model_loss(m, &bt, &l)) cn_die_status();
         sum += l;
     }
     return batches ? sum / (double)batches : 0;

@@ -393,11 +393,21 @@ static void check_xent(int n, int v) {
             if (j != tg[i]) x[(size_t)i * v + j] = -INFINITY;
     float *d_x = dev(x, nn), *d_loss = gpu->alloc(n * 4);
     int32_t *d_tg = dev_bytes(tg, n * 4);
+    char name[96];
+    /* the losses alone: the same losses, the logits untouched */
+    double want_fwd = cpu->xent_fwd(x, loss, tg, n, v);
+    copies_reset();
+    double got_fwd = gpu->xent_fwd(d_x, d_loss, d_tg, n, v);
+    NO_COPIES("xent_fwd", 1);
+    snprintf(name, sizeof name, "xent_fwd n=%d v=%d loss", n, v), compare_dev(name, d_loss, loss, n, 1e-6, 2e-6);
+    float *kept = host_of(d_x, nn);
+    CHECK_MSG(memcmp(kept, x, nn * 4) == 0, "xent_fwd n=%d v=%d changed the logits", n, v);
+    free(kept);
+    CHECK_MSG(fabs(got_fwd - want_fwd) <= 1e-5 * fabs(want_fwd) + 1e-6, "xent_fwd sum %.9g, CPU %.9g", got_fwd, want_fwd);
     double want = cpu->xent_fwd_bwd(x, loss, tg, n, v, 1.0f / n);
     copies_reset();
     double got = gpu->xent_fwd_bwd(d_x, d_loss, d_tg, n, v, 1.0f / n);
     NO_COPIES("xent_fwd_bwd", 1);
-    char name[96];
     snprintf(name, sizeof name, "xent n=%d v=%d loss", n, v), compare_dev(name, d_loss, loss, n, 1e-6, 2e-6);
     snprintf(name, sizeof name, "xent n=%d v=%d gradient", n, v), compare_dev(name, d_x, x, nn, 1e-9, 1e-5);
     CHECK_MSG(fabs(got - want) <= 1e-5 * fabs(want) + 1e-6, "xent sum %.9g, CPU %.9g", got, want);

@@ -118,6 +118,19 @@ int main(void) {
     double l1 = step(m, g1), l2 = step(m, g2);
     CHECK(l1 == l2 && memcmp(g1, g2, ng * 4) == 0); /* the same step twice: the same bits */
     CHECK(l1 > 0 && cn_model_grad_norm(m) > 0);
+    /* the loss alone: the same bits, the logits those of a forward without
+     * targets, and no backward from it */
+    {
+        cn_batch b = {ids, NULL, NULL, NULL, NULL, tg}, nb = {ids, NULL, NULL, NULL, NULL, NULL};
+        size_t nl = (size_t)2 * 6 * c.vocab;
+        float *la = malloc(nl * 4), *lb = malloc(nl * 4);
+        double l3 = -1;
+        CHECK(cn_model_loss(m, &b, &l3) == CN_OK && l3 == l1 && cn_model_logits(m, la) == CN_OK);
+        CHECK(cn_model_backward(m, NULL) == CN_EINVAL);
+        CHECK(cn_model_forward(m, &nb, NULL) == CN_OK && cn_model_logits(m, lb) == CN_OK && memcmp(la, lb, nl * 4) == 0);
+        CHECK(cn_model_loss(m, &nb, &l3) == CN_EINVAL);
+        free(la), free(lb);
+    }
 
     /* save, load into a fresh model: the same parameters and the same step */
     CHECK(cn_model_save(m, "ckpt") == CN_OK);

@@ -449,6 +449,11 @@ int main(void) {
         CHECK(loss[1] == 0 && fabs(total - (loss[0] + loss[2] + loss[3])) < 1e-12);
         for (int j = 0; j < v; j++) CHECK(g[v + j] == 0);
         fd("cross-entropy", &z, xent_f, z.logits, (size_t)n * v, g, &one, 1);
+        /* the losses alone: the same bits, the logits as they were */
+        double *x = malloc((size_t)n * v * 8), *l2 = malloc(n * 8);
+        memcpy(x, z.logits, (size_t)n * v * 8);
+        CHECK(xent_fwd_d(x, l2, tg, n, v) == total && memcmp(l2, loss, n * 8) == 0 && memcmp(x, z.logits, (size_t)n * v * 8) == 0);
+        free(x), free(l2);
         free(z.logits), free(g), free(loss);
     }
 
