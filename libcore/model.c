@@ -100,7 +100,7 @@ cn_model *cn_model_new(const cn_config *c, const cn_ops *ops) {
         p->goff = m->ng;
         m->ng += p->n;
     }
-    m->g_lo = 0, m->g_hi = m->ng;
+    m->opt.hi = m->ng;
     m->w = ops->alloc(m->nw * sizeof(float));
     m->g = ops->alloc(m->ng * sizeof(float));
     if (!m->w || !m->g) goto nomem;
@@ -117,14 +117,12 @@ void cn_model_free(cn_model *m) {
     const cn_ops *o = m->ops;
     if (m->w) o->free(m->w);
     if (m->g) o->free(m->g);
-    if (m->m1) o->free(m->m1);
-    if (m->m2) o->free(m->m2);
+    cn_adamw_reset(&m->opt, o, 0);
     if (m->acc) o->free(m->acc);
     if (m->acts) o->free(m->acts);
     if (m->db) o->free(m->db);
     if (m->w16) o->free(m->w16);
     free(m->off16);
-    free(m->shard_off);
     if (m->adapter) m->adapter->free(m);
     free(m->la);
     free(m->hb);
@@ -179,14 +177,10 @@ cn_status cn_model_commit_trainable(cn_model *m) {
     }
     const cn_ops *o = m->ops;
     if (m->g) o->free(m->g);
-    if (m->m1) o->free(m->m1);
-    if (m->m2) o->free(m->m2);
     if (m->acc) o->free(m->acc);
-    m->g = m->m1 = m->m2 = m->acc = NULL;
+    m->g = m->acc = NULL;
     m->ng = ng;
-    free(m->shard_off); /* a new layout: not sharded */
-    m->shard_off = NULL, m->shard_n = 0;
-    m->g_lo = 0, m->g_hi = ng;
+    cn_adamw_reset(&m->opt, o, ng); /* a new layout: no moments, not sharded */
     if (ng && !(m->g = o->alloc(ng * sizeof(float)))) return cn_fail(CN_ENOMEM, "out of memory for %zu gradients", ng);
     cn_model_zero_grad(m);
     return CN_OK;
@@ -213,174 +207,57 @@ float *cn_model_grad_data(cn_model *m, size_t *n) {
     return m->g;
 }
 
-double cn_model_grad_norm(const cn_model *m) { return m->ng ? sqrt(m->ops->sumsq(m->g, m->ng)) : 0.0; }
+/* ---- the optimizer (optim.c), on the model's flat parameters ---- */
+
+static cn_flat flat(const cn_model *m) { return (cn_flat){m->ops, m->w, m->nw, m->g, m->ng, m->p, m->np}; }
+
+double cn_model_grad_norm(const cn_model *m) {
+    cn_flat f = flat(m);
+    return cn_grad_norm(&f);
+}
 
 void cn_model_scale_grad(cn_model *m, float s) {
-    if (m->ng) m->ops->scale(m->g, s, m->ng);
-}
-
-/* ---- AdamW, its moments, and their sharding across ranks (ZeRO-1) ----
- * The moments cover the gradient buffer's range [g_lo, g_hi): all of it, or
- * the part this rank owns; m1[i - g_lo] is the moment of gradient i. */
-
-static int owned(const cn_model *m, const cn_param *p) { return p->goff != SIZE_MAX && p->goff >= m->g_lo && p->goff < m->g_hi; }
-
-static cn_status alloc_moments(cn_model *m) {
-    const cn_ops *o = m->ops;
-    size_t n = m->g_hi - m->g_lo;
-    if (m->m1 || !n) return CN_OK;
-    m->m1 = o->alloc(n * sizeof(float));
-    m->m2 = o->alloc(n * sizeof(float));
-    if (!m->m1 || !m->m2) return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
-    o->zero(m->m1, n * sizeof(float));
-    o->zero(m->m2, n * sizeof(float));
-    return CN_OK;
-}
-
-static void free_moments(cn_model *m) {
-    if (m->m1) m->ops->free(m->m1);
-    if (m->m2) m->ops->free(m->m2);
-    m->m1 = m->m2 = NULL;
-}
-
-static cn_status moments_of(const cn_model *m, int i) {
-    if (i < 0 || i >= m->np || m->p[i].goff == SIZE_MAX) return cn_fail(CN_EINVAL, "no moments for parameter %d", i);
-    if (!owned(m, &m->p[i])) return cn_fail(CN_EINVAL, "the moments of %s are another rank's (sharded optimizer)", m->p[i].name);
-    return CN_OK;
-}
-
-cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2) {
-    cn_status st = moments_of(m, i);
-    if (st) return st;
-    const cn_param *p = &m->p[i];
-    if (!m->m1) {
-        memset(m1, 0, p->n * sizeof *m1), memset(m2, 0, p->n * sizeof *m2);
-        return CN_OK;
-    }
-    m->ops->download(m1, m->m1 + (p->goff - m->g_lo), p->n * sizeof(float));
-    m->ops->download(m2, m->m2 + (p->goff - m->g_lo), p->n * sizeof(float));
-    return CN_OK;
-}
-
-cn_status cn_model_set_moments(cn_model *m, int i, const float *m1, const float *m2) {
-    cn_status st = moments_of(m, i);
-    if (!st) st = alloc_moments(m);
-    if (st) return st;
-    const cn_param *p = &m->p[i];
-    m->ops->upload(m->m1 + (p->goff - m->g_lo), m1, p->n * sizeof(float));
-    m->ops->upload(m->m2 + (p->goff - m->g_lo), m2, p->n * sizeof(float));
-    return CN_OK;
+    cn_flat f = flat(m);
+    cn_grad_scale(&f, s);
 }
 
 cn_status cn_model_adamw(cn_model *m, float lr, float beta1, float beta2, float eps, float wd, int64_t step) {
-    const cn_ops *o = m->ops;
-    cn_status st = alloc_moments(m);
-    if (st) return st;
-    for (int i = 0; i < m->np; i++) {
-        const cn_param *p = &m->p[i];
-        if (!owned(m, p)) continue;
-        size_t k = p->goff - m->g_lo;
-        o->adamw(m->w + p->off, m->g + p->goff, m->m1 + k, m->m2 + k, p->n, lr, beta1, beta2, eps, p->decay ? wd : 0.0f, step);
-    }
-    CN_W_CHANGED(m);
-    return CN_OK;
+    cn_flat f = flat(m);
+    cn_status st = cn_adamw_step(&m->opt, &f, lr, beta1, beta2, eps, wd, step);
+    if (!st) CN_W_CHANGED(m);
+    return st;
+}
+
+cn_status cn_model_get_moments(const cn_model *m, int i, float *m1, float *m2) {
+    cn_flat f = flat(m);
+    return cn_adamw_get(&m->opt, &f, i, m1, m2);
+}
+
+cn_status cn_model_set_moments(cn_model *m, int i, const float *m1, const float *m2) {
+    cn_flat f = flat(m);
+    return cn_adamw_set(&m->opt, &f, i, m1, m2);
 }
 
 cn_status cn_model_shard_optimizer(cn_model *m, int part, int nparts) {
-    if (nparts < 1 || part < 0 || part >= nparts) return cn_fail(CN_EINVAL, "part %d of %d", part, nparts);
-    size_t *off = malloc(((size_t)nparts + 1) * sizeof *off);
-    if (!off) return cn_fail(CN_ENOMEM, "out of memory");
-    /* whole parameters, in gradient order: a parameter goes to the part its
-     * middle falls in, so the parts are contiguous ranges of about ng / n */
-    int r = 0;
-    off[0] = 0;
-    for (int i = 0; i < m->np; i++) {
-        const cn_param *p = &m->p[i];
-        if (p->goff == SIZE_MAX) continue;
-        int want = (int)((double)(p->goff + p->n / 2) * nparts / (double)(m->ng ? m->ng : 1));
-        want = want >= nparts ? nparts - 1 : want;
-        while (r < want) off[++r] = p->goff;
-    }
-    while (r < nparts) off[++r] = m->ng;
-    size_t lo = off[part], hi = off[part + 1];
-    /* moments already there (a resumed run's, whole): keep this part's */
-    if (m->m1 && (lo != m->g_lo || hi != m->g_hi)) {
-        if (lo < m->g_lo || hi > m->g_hi) {
-            free(off);
-            return cn_fail(CN_EINVAL, "the moments held do not cover part %d of %d", part, nparts);
-        }
-        const cn_ops *o = m->ops;
-        float *a = o->alloc((hi - lo ? hi - lo : 1) * sizeof(float)), *b = o->alloc((hi - lo ? hi - lo : 1) * sizeof(float));
-        if (!a || !b) {
-            if (a) o->free(a);
-            if (b) o->free(b);
-            free(off);
-            return cn_fail(CN_ENOMEM, "out of memory for the AdamW moments");
-        }
-        o->copy(a, m->m1 + (lo - m->g_lo), (hi - lo) * sizeof(float));
-        o->copy(b, m->m2 + (lo - m->g_lo), (hi - lo) * sizeof(float));
-        free_moments(m);
-        m->m1 = a, m->m2 = b;
-    }
-    free(m->shard_off);
-    m->shard_off = off, m->shard_n = nparts;
-    m->g_lo = lo, m->g_hi = hi;
-    return CN_OK;
+    cn_flat f = flat(m);
+    return cn_adamw_shard(&m->opt, &f, part, nparts);
 }
 
 const size_t *cn_model_shard_bounds(const cn_model *m, int *nparts) {
-    *nparts = m->shard_n;
-    return m->shard_off;
+    *nparts = m->opt.nparts;
+    return m->opt.shard_off;
 }
 
 cn_status cn_model_shard_sync(cn_model *m, cn_allgather_fn gather) {
-    if (!m->shard_n) return CN_OK;
-    const cn_ops *o = m->ops;
-    if (m->ng == m->nw) { /* every parameter trains: the gradients' layout is the weights', gather them in place */
-        cn_status st = gather(m->w, m->shard_off);
-        if (!st) CN_W_CHANGED(m);
-        return st;
-    }
-    /* some are frozen: the gradient buffer carries the weights: each part's own where their
-     * gradients were, gathered, then into the weights of the others' */
-    for (int i = 0; i < m->np; i++)
-        if (owned(m, &m->p[i])) o->copy(m->g + m->p[i].goff, m->w + m->p[i].off, m->p[i].n * sizeof(float));
-    cn_status st = gather(m->g, m->shard_off);
-    if (st) return st;
-    for (int i = 0; i < m->np; i++)
-        if (m->p[i].goff != SIZE_MAX && !owned(m, &m->p[i])) o->copy(m->w + m->p[i].off, m->g + m->p[i].goff, m->p[i].n * sizeof(float));
-    CN_W_CHANGED(m);
-    return CN_OK;
+    cn_flat f = flat(m);
+    cn_status st = cn_adamw_sync(&m->opt, &f, gather);
+    if (!st && m->opt.nparts) CN_W_CHANGED(m);
+    return st;
 }
 
 cn_status cn_model_unshard(cn_model *m, cn_allgather_fn gather) {
-    if (!m->shard_n) return CN_OK;
-    const cn_ops *o = m->ops;
-    cn_status st = CN_OK;
-    if (m->ng) {
-        float *a = o->alloc(m->ng * sizeof(float)), *b = o->alloc(m->ng * sizeof(float));
-        if (!a || !b) st = cn_fail(CN_ENOMEM, "out of memory for the whole AdamW moments");
-        if (!st) {
-            o->zero(a, m->ng * sizeof(float)), o->zero(b, m->ng * sizeof(float));
-            if (m->m1) { /* else every part's are still zero: they have not started */
-                o->copy(a + m->g_lo, m->m1, (m->g_hi - m->g_lo) * sizeof(float));
-                o->copy(b + m->g_lo, m->m2, (m->g_hi - m->g_lo) * sizeof(float));
-            }
-            st = gather(a, m->shard_off);
-            if (!st) st = gather(b, m->shard_off);
-        }
-        if (st) {
-            if (a) o->free(a);
-            if (b) o->free(b);
-            return st;
-        }
-        free_moments(m);
-        m->m1 = a, m->m2 = b;
-    }
-    free(m->shard_off);
-    m->shard_off = NULL, m->shard_n = 0;
-    m->g_lo = 0, m->g_hi = m->ng;
-    return CN_OK;
+    cn_flat f = flat(m);
+    return cn_adamw_unshard(&m->opt, &f, gather);
 }
 
 /* ---- precision ---- */

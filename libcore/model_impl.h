@@ -7,6 +7,7 @@
 #define CN_MODEL_IMPL_H
 #include "lora.h"
 #include "model.h"
+#include "optim.h"
 
 /* per-layer parameter indices */
 typedef struct {
@@ -64,18 +65,15 @@ struct cn_model {
     const cn_ops *ops;
     cn_param *p;
     int np, cap;
-    float *w, *g, *m1, *m2, *acc;
+    float *w, *g, *acc;
     size_t nw, ng;
     /* mixed precision (cn_model_set_precision): bf16 copies of the matrices,
      * w16 + off16[i] (SIZE_MAX: none); stale when the fp32 weights changed */
     uint16_t *w16;
     size_t *off16;
     int np16, w16_stale;
-    /* the optimizer's shard (cn_model_shard_optimizer): gradients
-     * [g_lo, g_hi) have moments here (all of them when not sharded);
-     * shard_off[0..shard_n] the parts' bounds */
-    size_t g_lo, g_hi, *shard_off;
-    int shard_n;
+    /* AdamW's moments and their shard (optim.c) */
+    cn_adamw opt;
     layer_params *lp;
     int embed, norm, head, pos_emb, type_emb, eln_w, eln_b;
     /* batch */
