@@ -25,8 +25,11 @@
 #define CN_EVAL_H
 #include <stddef.h>
 #include <stdint.h>
+#include "chat.h"
+#include "shard.h"
 #include "log.h"
 #include "model.h"
+#include "tok.h"
 
 typedef struct {
     const uint32_t *ids; /* [n] the context, then the continuation (BOS, if any, included by the caller) */
@@ -70,5 +73,97 @@ typedef struct {
     double mean, se, lo, hi; /* se: the standard error; [lo, hi]: the interval */
 } cn_eval_prop;
 void cn_eval_proportion(double k, double n, cn_eval_prop *p);
+
+/* ---- multiple choice (eval_mc.c) ----
+ * Questions as JSONL, {"question": Q, "choices": [C...], "answer": i}, each
+ * scored as lm-evaluation-harness scores a multiple-choice task: a request
+ * per choice, the choice's tokens the continuation of the prompt's, the
+ * prediction the choice of the largest log-likelihood (acc) and of the
+ * largest per byte of the choice (acc_norm), the first on ties. */
+typedef struct {
+    char *q;       /* the question (UTF-8, qlen bytes, NUL-terminated) */
+    size_t qlen;
+    char **ch;     /* [nch] the choices */
+    size_t *chlen; /* [nch] their bytes */
+    int nch, answer;
+    uint64_t line; /* in the file */
+} cn_mc_item;
+
+typedef struct {
+    const char *path; /* as given to cn_mc_read */
+    cn_mc_item *v;
+    size_t n, cap;
+} cn_mc_set;
+
+/* Reads at most limit questions (0: all) of path. Errors name the file and
+ * line ("q.jsonl:3: answer 4 is out of range for 4 choices (0-based)"), and
+ * a file with none is CN_EFORMAT; set is then empty. */
+cn_status cn_mc_read(const char *path, uint64_t limit, cn_mc_set *set);
+void cn_mc_free(cn_mc_set *set);
+
+/* How questions become requests. The prompt is "Question: Q\nAnswer:" after
+ * `shots` solved examples from dev ("Question: Q\nAnswer: A\n\n" each, drawn
+ * without replacement, seeded by seed and the question's index, never the
+ * question itself); each choice is [BOS] + the tokens of prompt + " " +
+ * choice, its continuation the tokens after those it shares with the
+ * prompt's. With chat, the examples and question are a conversation in the
+ * template (cn_sft_encode's ids), the choice the text that continues it. */
+typedef struct {
+    cn_tok *tok;
+    cn_tok_state **st;         /* [threads] encoding states (made when NULL) */
+    int threads, flags;        /* cn_tok_encode_batch's */
+    int64_t bos;               /* before each sequence; -1: none */
+    uint32_t vocab;            /* the model's: ids beyond it are refused */
+    int window;                /* the model's: a longer continuation is refused */
+    const cn_mc_set *dev;      /* the examples, or NULL (shots 0) */
+    int shots;
+    uint64_t seed;
+    int chat;                  /* prompts in the chat template tpl */
+    cn_chat_template tpl;
+    const char *bos_s, *eos_s; /* its BOS and EOS strings */
+} cn_mc_opts;
+
+/* the requests of questions [c0, c0 + nq) of a set: one per choice, in order */
+typedef struct {
+    size_t c0, nq, nr;
+    size_t *shots;     /* [nq * shots] the examples' indices in dev */
+    cn_eval_req *req;  /* [nr] */
+    cn_eval_res *res;  /* [nr] for cn_eval_loglik to fill */
+    uint32_t **seq;    /* [nr] the requests' tokens */
+} cn_mc_chunk;
+
+/* Builds ch's requests (ch->c0 and ch->nq set by the caller). Errors name
+ * the file and line of the question; ch is then freed. */
+cn_status cn_mc_chunk_build(const cn_mc_opts *o, const cn_mc_set *set, cn_mc_chunk *ch);
+void cn_mc_chunk_free(cn_mc_chunk *ch);
+
+/* The predictions for one question from its choices' results (res[nch]). */
+typedef struct {
+    int pred, pred_norm; /* by log-likelihood, by log-likelihood per byte */
+    int truncated;       /* a choice lost tokens to the window */
+} cn_mc_pred;
+void cn_mc_predict(const cn_mc_item *it, const cn_eval_res *res, cn_mc_pred *p);
+
+/* a file's tallies: correct predictions, the chance level's sum, truncated questions */
+typedef struct {
+    double acc, acc_norm, chance;
+    size_t truncated;
+} cn_mc_tally;
+void cn_mc_tally_add(cn_mc_tally *t, const cn_mc_item *it, const cn_mc_pred *p);
+
+/* ---- the unigram baseline (eval_mc.c) ----
+ * Token frequencies of training data with add-one smoothing over the
+ * vocabulary: the loss a model with no context at all reaches. */
+typedef struct {
+    double *count; /* [vocab] */
+    double total;
+    uint32_t vocab;
+} cn_unigram;
+cn_status cn_unigram_init(cn_unigram *u, uint32_t vocab);
+void cn_unigram_add(cn_unigram *u, const cn_doc *d);
+/* adds the negative log-likelihood (nats) of d's tokens to *nll, token by
+ * token; an id beyond the vocabulary counts as seen once */
+void cn_unigram_score(const cn_unigram *u, const cn_doc *d, double *nll);
+void cn_unigram_free(cn_unigram *u);
 
 #endif

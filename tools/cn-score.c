@@ -20,8 +20,6 @@
 #include "shard.h"
 #include "jsonl.h"
 #include "mdir.h"
-#include "rng.h"
-#include "sft.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -439,14 +437,13 @@ static int unigram_main(int argc, char **argv) {
     cn_docsrc *src = cn_docsrc_open(train, &so);
     if (!src) cn_die_status();
     int has;
-    uint32_t v = cn_docsrc_info(src, &has)->vocab_size;
-    double *count = calloc(v + 1, sizeof *count), total = v; /* add-one */
-    for (uint32_t i = 0; i < v; i++) count[i] = 1;
+    cn_unigram u;
+    if (cn_unigram_init(&u, cn_docsrc_info(src, &has)->vocab_size)) cn_die_status();
     cn_doc d;
     cn_status st;
     uint64_t ndoc = 0;
     while ((st = cn_docsrc_next(src, &d)) == CN_OK) {
-        for (uint32_t k = 0; k < d.n; k++) count[cn_doc_id(&d, k)]++, total++;
+        cn_unigram_add(&u, &d);
         cn_progress_update(&prog, 0, "cn-score: %s: %llu documents counted", train, (unsigned long long)++ndoc);
     }
     if (st != CN_EOF) cn_die_status();
@@ -457,10 +454,7 @@ static int unigram_main(int argc, char **argv) {
         if (!s) cn_die_status();
         double nll = 0, tokens = 0, bytes = 0, docs = 0;
         while ((st = cn_docsrc_next(s, &d)) == CN_OK) {
-            for (uint32_t k = 0; k < d.n; k++) {
-                uint32_t id = cn_doc_id(&d, k);
-                nll -= log((id < v ? count[id] : 1) / total);
-            }
+            cn_unigram_score(&u, &d, &nll);
             tokens += d.n, bytes += d.text_bytes, docs++;
             cn_progress_update(&prog, 0, "cn-score: %s: %.0f documents scored", argv[f], docs);
         }
@@ -473,141 +467,20 @@ static int unigram_main(int argc, char **argv) {
         free(data), free(model);
     }
     cn_progress_end(&prog);
-    free(count);
+    cn_unigram_free(&u);
     if (cn_out_commit(out)) cn_die_status();
     return 0;
 }
 
-/* ---- mc: multiple-choice accuracy by log-likelihood ---- */
+/* ---- mc: multiple-choice accuracy by log-likelihood (libcore eval) ---- */
 
 typedef struct {
-    char *q;        /* the question */
-    size_t qlen;    /* its UTF-8 bytes */
-    char **ch;      /* the choices */
-    size_t *chlen;  /* their UTF-8 bytes */
-    int nch, answer;
-    uint64_t line;
-} mc_item;
-
-typedef struct {
-    const char *path;
-    mc_item *v;
-    size_t n, cap;
-} mc_set;
-
-static char *dup_n(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) cn_die("out of memory");
-    memcpy(d, s, n);
-    d[n] = 0;
-    return d;
-}
-
-/* the questions of a file, at most limit (0: all); bad records die naming FILE:LINE */
-static void mc_read(const char *path, uint64_t limit, mc_set *set) {
-    memset(set, 0, sizeof *set);
-    set->path = path;
-    cn_in *in = cn_in_open(path);
-    if (!in) cn_die_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    if (!j) cn_die_status();
-    cJSON *o;
-    cn_status st = CN_EOF;
-    while ((!limit || set->n < limit) && (st = cn_jsonl_next(j, &o)) == CN_OK) {
-        unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-        const char *s;
-        size_t n;
-        if (cn_jsonl_text(j, "question", &s, &n)) cn_die_status();
-        if (set->n == set->cap && !(set->v = realloc(set->v, (set->cap = set->cap ? 2 * set->cap : 64) * sizeof *set->v)))
-            cn_die("out of memory");
-        mc_item *it = &set->v[set->n];
-        it->q = dup_n(s, n), it->qlen = n;
-        it->line = line;
-        const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices"), *a = cJSON_GetObjectItemCaseSensitive(o, "answer");
-        if (!cJSON_IsArray(ch)) cn_die("%s:%llu: %s field 'choices'", path, line, ch ? "non-array" : "missing");
-        it->nch = cJSON_GetArraySize(ch);
-        if (it->nch < 2) cn_die("%s:%llu: %d choices: a question needs at least two", path, line, it->nch);
-        if (!(it->ch = malloc((size_t)it->nch * sizeof *it->ch)) || !(it->chlen = malloc((size_t)it->nch * sizeof *it->chlen)))
-            cn_die("out of memory");
-        int k = 0;
-        const cJSON *e;
-        cJSON_ArrayForEach(e, ch) {
-            if (!cJSON_IsString(e)) cn_die("%s:%llu: choice %d is not a string", path, line, k);
-            if (!*e->valuestring) cn_die("%s:%llu: choice %d is empty", path, line, k);
-            it->chlen[k] = strlen(e->valuestring);
-            it->ch[k] = dup_n(e->valuestring, it->chlen[k]);
-            k++;
-        }
-        if (!cJSON_IsNumber(a)) cn_die("%s:%llu: %s field 'answer'", path, line, a ? "non-numeric" : "missing");
-        double ad = a->valuedouble;
-        if (ad != floor(ad)) cn_die("%s:%llu: answer %g is not an index", path, line, ad);
-        if (ad < 0 || ad >= it->nch) cn_die("%s:%llu: answer %g is out of range for %d choices (0-based)", path, line, ad, it->nch);
-        it->answer = (int)ad;
-        set->n++;
-    }
-    if (set->n < limit || !limit)
-        if (st != CN_EOF) cn_die_status();
-    cn_jsonl_free(j);
-    cn_in_close(in);
-    if (!set->n) cn_die("%s: no questions", path);
-}
-
-static void mc_free(mc_set *set) {
-    for (size_t i = 0; i < set->n; i++) {
-        for (int k = 0; k < set->v[i].nch; k++) free(set->v[i].ch[k]);
-        free(set->v[i].ch), free(set->v[i].chlen), free(set->v[i].q);
-    }
-    free(set->v);
-}
-
-/* a growable string */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} mc_buf;
-
-static void mc_cat(mc_buf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap && !(b->s = realloc(b->s, b->cap = 2 * (b->n + n + 1)))) cn_die("out of memory");
-    memcpy(b->s + b->n, s, n);
-    b->s[b->n += n] = 0;
-}
-#define MC_LIT(b, lit) mc_cat((b), (lit), sizeof(lit) - 1)
-
-typedef struct {
+    cn_mc_opts q;      /* how questions become requests */
     cn_model *m;
-    cn_tok *tok;
-    cn_tok_state **st;
-    const mc_set *dev;
-    int threads, shots, flags, tokens, pad, window;
-    int64_t bos;
-    uint64_t seed;
+    int tokens, pad;   /* cn_eval_loglik's batch */
     cn_out *details;
     const char *model;
-    int chat;                /* --chat: prompts in the model's chat template */
-    cn_chat_template tpl;
-    char *bos_s, *eos_s;     /* its BOS and EOS strings */
-} mc_opts;
-
-/* the solved examples shown before question qi: `shots` dev items drawn
- * without replacement (seeded by the seed and the question's index), never
- * one whose question is this question's */
-static void mc_draw(const mc_opts *o, const mc_set *set, size_t qi, size_t *out, size_t *pool) {
-    const mc_item *q = &set->v[qi];
-    size_t ne = 0;
-    for (size_t i = 0; i < o->dev->n; i++)
-        if (o->dev->v[i].qlen != q->qlen || memcmp(o->dev->v[i].q, q->q, q->qlen) != 0) pool[ne++] = i;
-    if (ne < (size_t)o->shots)
-        cn_die("%s:%llu: --shots %d needs as many examples in %s besides this question; it has %zu", set->path,
-               (unsigned long long)q->line, o->shots, o->dev->path, ne);
-    cn_rng r;
-    uint64_t keys[2] = {o->seed, qi};
-    cn_rng_seed(&r, keys, 2);
-    for (int k = 0; k < o->shots; k++) { /* a partial Fisher-Yates shuffle */
-        size_t j = (size_t)k + (size_t)cn_rng_below(&r, ne - (size_t)k), t = pool[k];
-        pool[k] = pool[j], pool[j] = t;
-        out[k] = pool[k];
-    }
-}
+} mc_run;
 
 typedef struct {
     const char *path;
@@ -623,199 +496,54 @@ static void mc_progress(void *arg, size_t done, size_t total) {
 
 #define MC_CHUNK 128 /* questions a call to cn_eval_loglik */
 
-/* question i's prompt: its solved examples, then "Question: Q\nAnswer:";
- * with --chat, a conversation of the examples as user and assistant turns
- * and the question as the last user turn, rendered with the generation
- * prompt: its ids (*chat, as cn-sft encodes a prompt) instead of b */
-static void mc_prompt(const mc_opts *o, const mc_item *it, const size_t *shots, mc_buf *b, cn_ids *chat) {
-    if (o->chat) {
-        cn_chat *c = cn_chat_new();
-        cn_status st = c ? CN_OK : CN_ENOMEM;
-        for (int k = 0; k < o->shots && !st; k++) {
-            const mc_item *d = &o->dev->v[shots[k]];
-            if (!(st = cn_chat_add(c, CN_CHAT_USER, d->q, d->qlen))) st = cn_chat_add(c, CN_CHAT_ASSISTANT, d->ch[d->answer], d->chlen[d->answer]);
-        }
-        if (!st) st = cn_chat_add(c, CN_CHAT_USER, it->q, it->qlen);
-        cn_chat_pieces p;
-        if (!st) st = cn_chat_render(c, o->tpl, o->bos_s, o->eos_s, CN_CHAT_GEN_PROMPT, &p);
-        if (!st) st = cn_sft_encode(o->tok, &p, chat, NULL);
-        if (st) cn_die("question at line %llu: %s", (unsigned long long)it->line, cn_errmsg());
-        cn_chat_pieces_free(&p);
-        cn_chat_free(c);
-        return;
-    }
-    for (int k = 0; k < o->shots; k++) {
-        const mc_item *d = &o->dev->v[shots[k]];
-        MC_LIT(b, "Question: "), mc_cat(b, d->q, d->qlen), MC_LIT(b, "\nAnswer: ");
-        mc_cat(b, d->ch[d->answer], d->chlen[d->answer]), MC_LIT(b, "\n\n");
-    }
-    MC_LIT(b, "Question: "), mc_cat(b, it->q, it->qlen), MC_LIT(b, "\nAnswer:");
-}
-
-/* the requests of questions [c0, c0 + nq): one per choice */
-typedef struct {
-    size_t c0, nq, nr;
-    size_t *shots;     /* [nq * shots] dev indices */
-    cn_eval_req *req;  /* [nr] */
-    cn_eval_res *res;  /* [nr] */
-    uint32_t **seq;    /* [nr] the requests' tokens */
-} mc_chunk;
-
-/* Each choice is [BOS] + the tokens of prompt + " " + choice, its
- * continuation the tokens after the prompt's own (lm-evaluation-harness
- * encodes the whole and splits it at the context's length). With
- * SentencePiece the space before the choice becomes the "▁" of the
- * choice's first piece, as in running text: encoding " choice" alone would
- * give a different piece (an extra "▁" from the dummy prefix). With --chat
- * the ids are those cn-sft trains an answer with: the prompt's (the
- * template's pieces apart), then the choice's own as text that continues
- * it (llama2's " C", the others' "C"), so that a token never spans the
- * prompt's end and the answer's start here either. */
-static void mc_chunk_build(const mc_opts *o, const mc_set *set, size_t *pool, mc_chunk *ch) {
-    size_t nt = 0, nr = 0;
-    for (size_t i = ch->c0; i < ch->c0 + ch->nq; i++) nt += 1 + (size_t)set->v[i].nch, nr += (size_t)set->v[i].nch;
-    char **texts = calloc(nt, sizeof *texts);
-    size_t *lens = calloc(nt, sizeof *lens);
-    cn_ids *ids = calloc(nt, sizeof *ids);
-    ch->nr = nr;
-    ch->shots = malloc((ch->nq * (size_t)o->shots + 1) * sizeof *ch->shots);
-    ch->req = malloc(nr * sizeof *ch->req), ch->res = malloc(nr * sizeof *ch->res), ch->seq = calloc(nr, sizeof *ch->seq);
-    if (!texts || !lens || !ids || !ch->shots || !ch->req || !ch->res || !ch->seq) cn_die("out of memory");
-    /* the texts: each question's prompt, then prompt + " " + choice for each choice */
-    for (size_t i = ch->c0, t = 0; i < ch->c0 + ch->nq; i++) {
-        const mc_item *it = &set->v[i];
-        size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
-        mc_buf b = {0};
-        if (o->shots) mc_draw(o, set, i, shots, pool);
-        mc_prompt(o, it, shots, &b, &ids[t]);
-        for (int k = 0; k < it->nch; k++) {
-            mc_buf w = {0};
-            /* the answer after the prompt: " C"; in a chat, as the template
-             * starts an answer (llama2's " C", the others' "C"), alone */
-            if (!o->chat) mc_cat(&w, b.s, b.n);
-            if (!o->chat || o->tpl == CN_CHAT_LLAMA2) MC_LIT(&w, " ");
-            mc_cat(&w, it->ch[k], it->chlen[k]);
-            texts[t + 1 + (size_t)k] = w.s, lens[t + 1 + (size_t)k] = w.n;
-        }
-        texts[t] = b.s, lens[t] = b.n;
-        t += 1 + (size_t)it->nch;
-    }
-    size_t failed;
-    if (o->chat) { /* the choices alone, continuing their prompts */
-        for (size_t i = ch->c0, t = 0; i < ch->c0 + ch->nq; t += 1 + (size_t)set->v[i].nch, i++)
-            if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts + t + 1, lens + t + 1, (size_t)set->v[i].nch,
-                                    o->flags | CN_TOK_CONTINUE, ids + t + 1, &failed))
-                cn_die("%s: %s", set->path, cn_errmsg());
-    } else if (cn_tok_encode_batch(o->tok, o->st, o->threads, (const char *const *)texts, lens, nt, o->flags, ids, &failed)) {
-        cn_die("%s: %s", set->path, cn_errmsg());
-    }
-    uint32_t vocab = (uint32_t)cn_model_config(o->m)->vocab;
-    for (size_t i = ch->c0, t = 0, r = 0; i < ch->c0 + ch->nq; i++) {
-        const mc_item *it = &set->v[i];
-        const cn_ids *ctx = &ids[t];
-        unsigned long long line = (unsigned long long)it->line;
-        for (int k = 0; k < it->nch; k++, r++) {
-            cn_ids *w = &ids[t + 1 + (size_t)k];
-            if (o->chat) { /* the prompt's ids, then the choice's */
-                size_t nc = w->n;
-                for (size_t x = 0; x < ctx->n; x++)
-                    if (cn_ids_push(w, 0)) cn_die("out of memory");
-                memmove(w->v + ctx->n, w->v, nc * sizeof *w->v);
-                memcpy(w->v, ctx->v, ctx->n * sizeof *w->v);
-            }
-            /* the continuation: the tokens after those the whole shares with
-             * the prompt (all the prompt's, unless its last token merges
-             * with the choice's first, which then counts to the choice) */
-            size_t same = 0;
-            while (same < ctx->n && same < w->n && ctx->v[same] == w->v[same]) same++;
-            if (same == w->n) cn_die("%s:%llu: choice %d adds no tokens to the prompt", set->path, line, k);
-            size_t nb = o->bos >= 0, n = nb + w->n;
-            if (!(ch->seq[r] = malloc(n * sizeof **ch->seq))) cn_die("out of memory");
-            if (nb) ch->seq[r][0] = (uint32_t)o->bos;
-            memcpy(ch->seq[r] + nb, w->v, w->n * sizeof *w->v);
-            for (size_t x = 0; x < n; x++)
-                if (ch->seq[r][x] >= vocab) cn_die("%s:%llu: token id %u beyond the model's vocabulary", set->path, line, ch->seq[r][x]);
-            ch->req[r] = (cn_eval_req){ch->seq[r], n, w->n - same};
-            if (ch->req[r].ncont > (size_t)o->window)
-                cn_die("%s:%llu: choice %d is %zu tokens, more than the model's window of %d", set->path, line, k, ch->req[r].ncont,
-                       o->window);
-        }
-        t += 1 + (size_t)it->nch;
-    }
-    for (size_t t = 0; t < nt; t++) free(texts[t]), cn_ids_free(&ids[t]);
-    free(texts), free(lens), free(ids);
-}
-
-static void mc_chunk_free(mc_chunk *ch) {
-    for (size_t r = 0; r < ch->nr; r++) free(ch->seq[r]);
-    free(ch->shots), free(ch->req), free(ch->res), free(ch->seq);
-}
-
-typedef struct {
-    double acc, acc_norm, chance;
-    size_t truncated;
-} mc_tally;
-
-/* the predictions of a scored chunk: the largest sum, and the largest sum
- * per byte of the choice (the first on ties, as numpy's argmax) */
-static void mc_chunk_tally(const mc_opts *o, const mc_set *set, const mc_chunk *ch, const char *data, mc_tally *t) {
-    const cn_eval_res *res = ch->res;
-    for (size_t i = ch->c0; i < ch->c0 + ch->nq; i++) {
-        const mc_item *it = &set->v[i];
-        int pred = 0, predn = 0, trunc = 0;
-        for (int k = 0; k < it->nch; k++) {
-            if (res[k].ll > res[pred].ll) pred = k;
-            if (res[k].ll / (double)it->chlen[k] > res[predn].ll / (double)it->chlen[predn]) predn = k;
-            trunc |= res[k].dropped > 0;
-        }
-        t->acc += pred == it->answer, t->acc_norm += predn == it->answer, t->chance += 1.0 / it->nch, t->truncated += trunc;
-        if (o->details) {
-            cn_out *d = o->details;
-            const size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
-            put(d, "{\"data\": %s, \"index\": %zu, \"line\": %llu, \"answer\": %d, \"pred\": %d, \"pred_norm\": %d, \"lls\": [", data, i,
-                (unsigned long long)it->line, it->answer, pred, predn);
-            for (int k = 0; k < it->nch; k++) put(d, "%s%.17g", k ? ", " : "", res[k].ll);
-            put(d, "], \"greedy\": [");
-            for (int k = 0; k < it->nch; k++) put(d, "%s%s", k ? ", " : "", res[k].greedy ? "true" : "false");
-            put(d, "], \"shots\": [");
-            for (int k = 0; k < o->shots; k++) put(d, "%s%zu", k ? ", " : "", shots[k]);
-            put(d, "], \"truncated\": %s}\n", trunc ? "true" : "false");
-        }
-        res += it->nch;
-    }
+/* a question's line of --details */
+static void mc_detail(const mc_run *o, const cn_mc_item *it, size_t i, const cn_eval_res *res, const cn_mc_pred *p, const size_t *shots,
+                      const char *data) {
+    cn_out *d = o->details;
+    put(d, "{\"data\": %s, \"index\": %zu, \"line\": %llu, \"answer\": %d, \"pred\": %d, \"pred_norm\": %d, \"lls\": [", data, i,
+        (unsigned long long)it->line, it->answer, p->pred, p->pred_norm);
+    for (int k = 0; k < it->nch; k++) put(d, "%s%.17g", k ? ", " : "", res[k].ll);
+    put(d, "], \"greedy\": [");
+    for (int k = 0; k < it->nch; k++) put(d, "%s%s", k ? ", " : "", res[k].greedy ? "true" : "false");
+    put(d, "], \"shots\": [");
+    for (int k = 0; k < o->q.shots; k++) put(d, "%s%zu", k ? ", " : "", shots[k]);
+    put(d, "], \"truncated\": %s}\n", p->truncated ? "true" : "false");
 }
 
 /* scores one file's questions and prints its three lines */
-static void mc_score(const mc_opts *o, const mc_set *set, cn_out *out) {
-    size_t *pool = malloc((o->dev ? o->dev->n : 0) * sizeof *pool + 1);
-    if (!pool) cn_die("out of memory");
-    mc_tally t = {0};
+static void mc_score(const mc_run *o, const cn_mc_set *set, cn_out *out) {
+    cn_mc_tally t = {0};
     char *data = jstr(set->path), *model = jstr(o->model);
     for (size_t c0 = 0; c0 < set->n; c0 += MC_CHUNK) {
-        mc_chunk ch = {.c0 = c0, .nq = set->n - c0 < MC_CHUNK ? set->n - c0 : MC_CHUNK};
-        mc_chunk_build(o, set, pool, &ch);
+        cn_mc_chunk ch = {.c0 = c0, .nq = set->n - c0 < MC_CHUNK ? set->n - c0 : MC_CHUNK};
+        if (cn_mc_chunk_build(&o->q, set, &ch)) cn_die_status();
         mc_prog pg = {set->path, c0, ch.nq, set->n};
         cn_eval_opts eo = {o->tokens, o->pad, mc_progress, &pg};
         if (cn_eval_loglik(o->m, ch.req, ch.nr, &eo, ch.res)) cn_die("%s: %s", set->path, cn_errmsg());
-        mc_chunk_tally(o, set, &ch, data, &t);
-        mc_chunk_free(&ch);
+        const cn_eval_res *res = ch.res;
+        for (size_t i = c0; i < c0 + ch.nq; res += set->v[i].nch, i++) {
+            cn_mc_pred p;
+            cn_mc_predict(&set->v[i], res, &p);
+            cn_mc_tally_add(&t, &set->v[i], &p);
+            if (o->details) mc_detail(o, &set->v[i], i, res, &p, ch.shots + (i - c0) * (size_t)o->q.shots, data);
+        }
+        cn_mc_chunk_free(&ch);
     }
-    free(pool);
     if (t.truncated) {
         cn_progress_interrupt();
         fprintf(stderr, "%s: warning: %s: %zu of %zu questions longer than the model's window of %d tokens, truncated from the left\n",
-                cn_prog, set->path, t.truncated, set->n, o->window);
+                cn_prog, set->path, t.truncated, set->n, o->q.window);
     }
     const char *fmt = "{\"task\": \"mc\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, "
                       "\"stderr\": %.17g, \"ci95\": [%.17g, %.17g], \"ci95_method\": \"wilson\", \"correct\": %.0f, "
                       "\"shots\": %d, \"truncated\": %zu}\n";
     cn_eval_prop p;
     cn_eval_proportion(t.acc, (double)set->n, &p);
-    put(out, fmt, "acc", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc, o->shots, t.truncated);
+    put(out, fmt, "acc", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc, o->q.shots, t.truncated);
     cn_eval_proportion(t.acc_norm, (double)set->n, &p);
-    put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, o->shots, t.truncated);
+    put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, o->q.shots, t.truncated);
     put(out, "{\"task\": \"mc\", \"metric\": \"chance\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, \"shots\": %d}\n",
-        t.chance / (double)set->n, set->n, model, data, o->shots);
+        t.chance / (double)set->n, set->n, model, data, o->q.shots);
     free(data), free(model);
 }
 
@@ -824,9 +552,9 @@ static int mc_main(int argc, char **argv) {
     cn_precision prec = CN_PREC_FP32;
     int quiet = 0, literal = 0;
     uint64_t limit = 0;
-    mc_opts o = {.seed = 1234, .tokens = 2048};
-    o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (o.threads < 1) o.threads = 1;
+    mc_run o = {.q.seed = 1234, .tokens = 2048};
+    o.q.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (o.q.threads < 1) o.q.threads = 1;
     enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_PREC, O_VERSION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"shots", required_argument, 0, O_SHOTS}, {"dev", required_argument, 0, O_DEV},
@@ -845,18 +573,18 @@ static int mc_main(int argc, char **argv) {
         case O_SHOTS: {
             uint64_t v = cn_opt_u64("--shots", optarg);
             if (v > 1000) cn_usage_error("option --shots: at most 1000");
-            o.shots = (int)v;
+            o.q.shots = (int)v;
             break;
         }
         case O_DEV: dev_path = optarg; break;
-        case O_SEED: o.seed = cn_opt_u64("--seed", optarg); break;
+        case O_SEED: o.q.seed = cn_opt_u64("--seed", optarg); break;
         case O_LIMIT:
             if (!(limit = cn_opt_u64("--limit", optarg))) cn_usage_error("option --limit: at least 1");
             break;
         case O_THREADS: {
             uint64_t v = cn_opt_u64("--threads", optarg);
             if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
-            o.threads = (int)v;
+            o.q.threads = (int)v;
             break;
         }
         case O_TOKENS: {
@@ -868,7 +596,7 @@ static int mc_main(int argc, char **argv) {
         case O_NOPACK: o.pad = 1; break;
         case O_DETAILS: details_path = optarg; break;
         case O_LITERAL: literal = 1; break;
-        case O_CHAT: o.chat = 1; break;
+        case O_CHAT: o.q.chat = 1; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
         case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
@@ -880,25 +608,29 @@ static int mc_main(int argc, char **argv) {
     }
     if (!dir) cn_usage_error("no model: give --model DIR");
     if (optind >= argc) cn_usage_error("no data: give JSONL files of questions");
-    if (o.chat && literal) cn_usage_error("--chat needs the template's special tokens: no --literal-special with it");
-    if (o.shots && !dev_path) cn_usage_error("--shots needs --dev FILE, the examples to draw from");
-    omp_set_num_threads(o.threads);
+    if (o.q.chat && literal) cn_usage_error("--chat needs the template's special tokens: no --literal-special with it");
+    if (o.q.shots && !dev_path) cn_usage_error("--shots needs --dev FILE, the examples to draw from");
+    omp_set_num_threads(o.q.threads);
     /* every input read and checked before the model is loaded */
-    mc_set dev = {0}, *sets = calloc((size_t)(argc - optind), sizeof *sets);
+    cn_mc_set dev = {0}, *sets = calloc((size_t)(argc - optind), sizeof *sets);
     if (!sets) cn_die("out of memory");
-    if (o.shots) mc_read(dev_path, 0, &dev), o.dev = &dev;
-    for (int f = optind; f < argc; f++) mc_read(argv[f], limit, &sets[f - optind]);
+    if (o.q.shots && cn_mc_read(dev_path, 0, &dev)) cn_die_status();
+    if (o.q.shots) o.q.dev = &dev;
+    for (int f = optind; f < argc; f++)
+        if (cn_mc_read(argv[f], limit, &sets[f - optind])) cn_die_status();
     cn_mdir md;
     o.m = load_llama(dir, CN_MDIR_TOKENIZER, device, prec, "mc", &md);
     const cn_config *cfg = &md.c;
-    o.window = cfg->window > 0 && cfg->window < cfg->max_pos ? cfg->window : cfg->max_pos;
-    o.tok = md.tok, o.bos = md.bos; /* the BOS the post-processor adds */
-    if (o.chat) { /* the template of DIR/tokenizer_config.json, which puts BOS in itself */
-        if (cn_chat_dir_template(dir, &o.tpl, &o.bos_s, &o.eos_s)) cn_die("--chat: %s", cn_errmsg());
-        o.bos = -1;
+    o.q.window = cfg->window > 0 && cfg->window < cfg->max_pos ? cfg->window : cfg->max_pos;
+    o.q.vocab = (uint32_t)cfg->vocab;
+    o.q.tok = md.tok, o.q.bos = md.bos; /* the BOS the post-processor adds */
+    char *bos_s = NULL, *eos_s = NULL;
+    if (o.q.chat) { /* the template of DIR/tokenizer_config.json, which puts BOS in itself */
+        if (cn_chat_dir_template(dir, &o.q.tpl, &bos_s, &eos_s)) cn_die("--chat: %s", cn_errmsg());
+        o.q.bos = -1, o.q.bos_s = bos_s, o.q.eos_s = eos_s;
     }
-    if (!(o.st = calloc((size_t)o.threads, sizeof *o.st))) cn_die("out of memory");
-    o.flags = literal ? CN_TOK_LITERAL_SPECIAL : 0;
+    if (!(o.q.st = calloc((size_t)o.q.threads, sizeof *o.q.st))) cn_die("out of memory");
+    o.q.flags = literal ? CN_TOK_LITERAL_SPECIAL : 0;
     o.model = dir;
     cn_progress_begin(&prog, quiet);
     cn_out *out = cn_out_open(out_path, 0);
@@ -908,12 +640,12 @@ static int mc_main(int argc, char **argv) {
     cn_progress_end(&prog);
     cn_out *outs[2] = {out, o.details}; /* a failed stdout: no details either, and the other way round */
     if (cn_out_commit_all(outs, 2)) cn_die_status();
-    for (int f = optind; f < argc; f++) mc_free(&sets[f - optind]);
+    for (int f = optind; f < argc; f++) cn_mc_free(&sets[f - optind]);
     free(sets);
-    free(o.bos_s), free(o.eos_s);
-    if (o.shots) mc_free(&dev);
-    for (int i = 0; i < o.threads; i++) cn_tok_state_free(o.st[i]);
-    free(o.st);
+    free(bos_s), free(eos_s);
+    cn_mc_free(&dev);
+    for (int i = 0; i < o.q.threads; i++) cn_tok_state_free(o.q.st[i]);
+    free(o.q.st);
     cn_mdir_close(&md);
     cn_model_free(o.m);
     return 0;
