@@ -38,7 +38,10 @@ MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
 MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter -Ilibcore $(SANFLAGS)
+# libcore's layers, each a folder that includes only the ones before it here
+LAYERS  := base data text nn
+CORE_INC := $(addprefix -Ilibcore/,$(LAYERS))
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter $(CORE_INC) $(SANFLAGS)
 LDFLAGS += -pthread -fopenmp $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) -lm -lpthread
@@ -72,7 +75,7 @@ CUDA_LIBDIR := $(CUDA_HOME)/$(firstword $(call cuda_ok,$(CUDA_HOME)))
 # CUDA_ARCH="-gencode arch=compute_80,code=sm_80" for an A100
 CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 NVFLAGS   ?= -O3 -lineinfo
-NVFLAGS   += -std=c++17 $(CUDA_ARCH) -Ilibcore -Xcompiler -Wall,-Wextra,-Wno-unused-parameter
+NVFLAGS   += -std=c++17 $(CUDA_ARCH) $(CORE_INC) -Xcompiler -Wall,-Wextra,-Wno-unused-parameter
 CUDA_LDLIBS := -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcublasLt -lcublas -lcudart -lstdc++ -ldl
 # NCCL (with MPI, for the ranks): CUDA's own copy or a system one. Opt-in
 # (make NCCL=1): dist.o is in every tool, and NCCL would load the CUDA runtime
@@ -95,7 +98,7 @@ CUDA_TESTS := $(patsubst tests/cuda/%.c,$(BUILD)/tests/cuda/%,$(wildcard tests/c
 CUDA_CFG  := $(BUILD)/gen/cuda.cfg
 $(shell mkdir -p $(BUILD)/gen && { [ "$$(cat $(CUDA_CFG) 2>/dev/null)" = "CUDA=$(CUDA) NCCL=$(NCCL)" ] || echo "CUDA=$(CUDA) NCCL=$(NCCL)" > $(CUDA_CFG); })
 
-CORE_SRC  := $(wildcard libcore/*.c)
+CORE_SRC  := $(wildcard $(LAYERS:%=libcore/%/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC  := $(wildcard tools/cn-*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
@@ -138,25 +141,25 @@ $(BUILD)/gen/tok_word.h: $(UCD)/DerivedCoreProperties.txt $(UCD)/PropList.txt $(
 	  printf "%d %d\n", hex(lo), hex(hi) }' $(filter-out Makefile,$^) | sort -n -k1,1 | \
 	  awk 'NR == 1 { lo = $$1; hi = $$2; next } $$1 <= hi + 1 { if ($$2 > hi) hi = $$2; next } \
 	  { printf "{%d, %d, 0},\n", lo, hi; lo = $$1; hi = $$2 } END { printf "{%d, %d, 0},\n", lo, hi }' > $@.tmp && mv $@.tmp $@
-$(BUILD)/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
+$(BUILD)/libcore/text/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 
 # the CPU kernels: -O3 vectorizes their loops; -fno-trapping-math lets the
 # clamps of the fast erf if-convert (no value changes: no fast-math)
-$(BUILD)/libcore/ops_cpu.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/libcore/nn/ops_cpu.o: CFLAGS += -O3 -fno-trapping-math
 # make bench's memory-read reference, built as the kernels it is held against
 $(BUILD)/tests/tools/decode_bench.o: CFLAGS += -O3 -fno-trapping-math
 ifneq ($(MPI_LIBS),)
-$(BUILD)/libcore/dist.o: CFLAGS += -DCN_MPI $(MPI_CFLAGS)
+$(BUILD)/libcore/nn/dist.o: CFLAGS += -DCN_MPI $(MPI_CFLAGS)
 endif
 ifeq ($(NCCL),1)
-$(BUILD)/libcore/dist.o: CFLAGS += -DCN_NCCL -I$(CUDA_HOME)/include $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
+$(BUILD)/libcore/nn/dist.o: CFLAGS += -DCN_NCCL -I$(CUDA_HOME)/include $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
 endif
-$(BUILD)/libcore/dist.o $(BUILD)/libcore/backend.o: $(CUDA_CFG)
+$(BUILD)/libcore/nn/dist.o $(BUILD)/libcore/nn/backend.o: $(CUDA_CFG)
 
 # ---- the CUDA backend: kernels/*.cu into libcore_cuda.a, linked (with
 # cuBLAS) into the tools of GPU_BINS and tests/cuda ----
 ifeq ($(CUDA),1)
-$(BUILD)/libcore/backend.o: CFLAGS += -DCN_HAVE_CUDA
+$(BUILD)/libcore/nn/backend.o: CFLAGS += -DCN_HAVE_CUDA
 $(BUILD)/kernels/%.o: kernels/%.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
@@ -201,7 +204,7 @@ FUZZ_CORE := $(BUILD)/san/libcore.a
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANITIZE) -I$(BUILD)/gen -c $< -o $@
-$(BUILD)/san/libcore/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
+$(BUILD)/san/libcore/text/tok_uni.o: $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 $(FUZZ_CORE): $(CORE_SRC:%.c=$(BUILD)/san/%.o)
 	@rm -f $@
 	ar rcs $@ $^
@@ -329,9 +332,9 @@ test-tok-full: deps
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread -Ilibcore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(CORE_INC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_SRC) $(wildcard libcore/*.h) $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_SRC) $(wildcard libcore/*/*.h) $(BUILD)/gen/tok_age.h $(BUILD)/gen/tok_word.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) $< $(CORE_SRC) $(LIBS) -lgomp -o $@
 
@@ -353,7 +356,7 @@ install: all
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/libcore.a $(DESTDIR)$(PREFIX)/lib/libchipnemo-core.a
 	$(if $(filter 1,$(CUDA)),install -m 644 $(CUDA_LIB) $(DESTDIR)$(PREFIX)/lib/libchipnemo-cuda.a)
-	install -m 644 libcore/*.h $(DESTDIR)$(PREFIX)/include/chipnemo/
+	install -m 644 libcore/*/*.h $(DESTDIR)$(PREFIX)/include/chipnemo/
 
 clean:
 	rm -rf build build-san

@@ -1,7 +1,7 @@
 /* cuda_common: what the CUDA backend's files share: the backend's state (one
  * device a process, the legacy default stream, one cuBLAS handle, a scratch
  * buffer), error checks, launch sizes and deterministic block reductions.
- * Private to kernels/; libcore/ops_cuda.h is the public side.
+ * Private to kernels/; libcore/nn/ops_cuda.h is the public side.
  *
  * Streams: every kernel, cuBLAS call and copy goes to the legacy default
  * stream (0), so they run in issue order and NCCL (dist.c) can join it. */

@@ -1,6 +1,6 @@
 /* pointwise: element-wise and per-row ops. N tokens, C channels, H heads,
  * D head size. The arithmetic is written as the CPU kernels write it
- * (libcore/ops_cpu_impl.h), so most results match the CPU's to the last bit
+ * (libcore/nn/ops_cpu_impl.h), so most results match the CPU's to the last bit
  * or within a few ulp of the math functions. */
 #include "cuda_common.cuh"
 

@@ -215,7 +215,7 @@ fi
 # carried binaries: the kernels compile with this machine's nvcc too, if time is left
 if [ $carried = 1 ] && [ "$(left)" -gt 40 ] && command -v nvcc >/dev/null; then
     part build 60 bash -c 'mkdir -p /tmp/kern && ls kernels/*.cu | xargs -P 8 -I{} sh -c "nvcc -O3 -std=c++17 \
-        -gencode arch=compute_90,code=sm_90 -Ilibcore -Xcompiler -Wall,-Wextra,-Wno-unused-parameter -c {} -o /tmp/kern/\$(basename {} .cu).o"'
+        -gencode arch=compute_90,code=sm_90 -Ilibcore/base -Ilibcore/data -Ilibcore/text -Ilibcore/nn -Xcompiler -Wall,-Wextra,-Wno-unused-parameter -c {} -o /tmp/kern/\$(basename {} .cu).o"'
 fi
 
 note "device.sh: $fails part(s) failed, $(($(date +%s) - START)) s"

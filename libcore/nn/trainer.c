@@ -117,6 +117,18 @@ cn_status cn_trainer_parse(const char *text, size_t n, const char *where, cn_tra
     return st;
 }
 
+/* a number as the shortest text that reads back as the same double (cJSON's
+ * own printing can be an ulp off: a resumed run must step with the very
+ * learning rate it began with) */
+static void num(cJSON *o, const char *key, double v) {
+    char b[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(b, sizeof b, "%.*g", digits, v);
+        if (strtod(b, NULL) == v) break;
+    }
+    cJSON_AddRawToObject(o, key, b);
+}
+
 char *cn_trainer_to_json(const cn_trainer *t) {
     cJSON *j = cJSON_CreateObject(), *x = cJSON_CreateObject();
     cJSON *p = t->data ? cJSON_Duplicate(t->data, 1) : cJSON_CreateObject();
@@ -125,47 +137,47 @@ char *cn_trainer_to_json(const cn_trainer *t) {
         return NULL;
     }
     cJSON_AddStringToObject(j, "tool", t->tool);
-    cJSON_AddNumberToObject(j, "step", (double)t->step);
-    cJSON_AddNumberToObject(j, "steps", (double)t->steps);
-    cJSON_AddNumberToObject(j, "tokens", (double)t->tokens);
-    cJSON_AddNumberToObject(j, "threads", (double)t->threads);
-    cJSON_AddNumberToObject(j, "seed", (double)t->seed);
+    num(j, "step", (double)t->step);
+    num(j, "steps", (double)t->steps);
+    num(j, "tokens", (double)t->tokens);
+    num(j, "threads", (double)t->threads);
+    num(j, "seed", (double)t->seed);
     cJSON_AddItemToObject(j, "data", p);
     const cn_trainer_opts *o = &t->o;
-    cJSON_AddNumberToObject(x, "seq_len", (double)o->seq_len);
-    cJSON_AddNumberToObject(x, "micro_batch", (double)o->micro_batch);
-    cJSON_AddNumberToObject(x, "batch_tokens", (double)o->batch_tokens);
-    cJSON_AddNumberToObject(x, "lr", o->lr);
-    cJSON_AddNumberToObject(x, "min_lr", o->min_lr);
-    cJSON_AddNumberToObject(x, "warmup", (double)o->warmup);
+    num(x, "seq_len", (double)o->seq_len);
+    num(x, "micro_batch", (double)o->micro_batch);
+    num(x, "batch_tokens", (double)o->batch_tokens);
+    num(x, "lr", o->lr);
+    num(x, "min_lr", o->min_lr);
+    num(x, "warmup", (double)o->warmup);
     cJSON_AddStringToObject(x, "schedule", o->schedule);
-    cJSON_AddNumberToObject(x, "weight_decay", o->weight_decay);
-    cJSON_AddNumberToObject(x, "beta1", o->beta1);
-    cJSON_AddNumberToObject(x, "beta2", o->beta2);
-    cJSON_AddNumberToObject(x, "eps", o->eps);
-    cJSON_AddNumberToObject(x, "clip", o->clip);
-    cJSON_AddNumberToObject(x, "save_every", (double)o->save_every);
-    cJSON_AddNumberToObject(x, "keep", (double)o->keep);
-    if (o->val_every >= 0) cJSON_AddNumberToObject(x, "val_every", (double)o->val_every);
-    if (o->val_batches >= 0) cJSON_AddNumberToObject(x, "val_batches", (double)o->val_batches);
+    num(x, "weight_decay", o->weight_decay);
+    num(x, "beta1", o->beta1);
+    num(x, "beta2", o->beta2);
+    num(x, "eps", o->eps);
+    num(x, "clip", o->clip);
+    num(x, "save_every", (double)o->save_every);
+    num(x, "keep", (double)o->keep);
+    if (o->val_every >= 0) num(x, "val_every", (double)o->val_every);
+    if (o->val_batches >= 0) num(x, "val_batches", (double)o->val_batches);
     if (o->has_precision) cJSON_AddStringToObject(x, "precision", cn_precision_name(o->precision));
     if (o->log) cJSON_AddStringToObject(x, "log", o->log);
     if (strcmp(t->tool, "cn-pretrain") == 0) {
         const cn_trainer_pretrain *q = &t->pretrain;
         cJSON_AddBoolToObject(x, "no_cross_doc", q->no_cross_doc);
-        cJSON_AddNumberToObject(x, "bos", (double)q->bos);
-        cJSON_AddNumberToObject(x, "eos", (double)q->eos);
+        num(x, "bos", (double)q->bos);
+        num(x, "eos", (double)q->eos);
     } else if (strcmp(t->tool, "cn-sft") == 0) {
         const cn_trainer_sft *s = &t->sft;
         cJSON_AddStringToObject(x, "init", s->init);
         cJSON_AddStringToObject(x, "template", s->template_name);
-        cJSON_AddNumberToObject(x, "lora_rank", (double)s->lora_rank);
-        cJSON_AddNumberToObject(x, "lora_alpha", s->lora_alpha);
-        cJSON_AddNumberToObject(x, "lora_dropout", s->lora_dropout);
+        num(x, "lora_rank", (double)s->lora_rank);
+        num(x, "lora_alpha", s->lora_alpha);
+        num(x, "lora_dropout", s->lora_dropout);
         cJSON_AddStringToObject(x, "lora_targets", s->lora_targets);
         cJSON_AddBoolToObject(x, "merge", (int)s->merge);
-        if (s->max_skip >= 0) cJSON_AddNumberToObject(x, "max_skip", (double)s->max_skip);
-        cJSON_AddNumberToObject(x, "markers_added", (double)s->markers_added);
+        if (s->max_skip >= 0) num(x, "max_skip", (double)s->max_skip);
+        num(x, "markers_added", (double)s->markers_added);
     }
     cJSON_AddItemToObject(j, "options", x);
     char *s = cJSON_Print(j);
