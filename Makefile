@@ -310,6 +310,7 @@ bench: deps
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = vocab ]; then BUILD=$(BUILD) tests/bench/vocab.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train-tool.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = decode ]; then BUILD=$(BUILD) tests/bench/decode.sh || st=1; fi; \
 	exit $$st
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make bench BENCH=train (after train.sh): the training step through
+# cn-pretrain itself, on the small LLaMA of train.sh (L=4, C=256, V=32000,
+# T=256, B=8): a real shard (random documents) packed into sequences,
+# gradient accumulation, clipping, AdamW and the metrics log, each step's own
+# tokens/s read from the log (the steps after the first, their harmonic
+# mean), beside the core's step (build/tests/model_bench: forward, backward,
+# AdamW) and PyTorch's whole step with AdamW (tests/bench/torch_fast.py).
+# ROUNDS (default 5) alternated rounds, every side at both OpenMP wait
+# policies in each; each side at its best; the goals are judged on the
+# medians of the rounds' ratios (the machine's noise is about +-15% a run):
+#   the tool within 5% of the core: tool / core >= 0.95
+#   the tool at least 1.6x PyTorch: tool / PyTorch >= 1.6
+. "$(dirname "$0")/lib.sh"
+ROUNDS=${ROUNDS:-5}
+cfg=$top/tests/data/bench/llama-small.json
+mb=$BUILD/tests/model_bench
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+b=8 t=256 steps=4
+echo "threads: $THREADS (cores $CPUS), $(blas_kernel); llama-small B=$b T=$t, $steps timed steps a run, $ROUNDS rounds"
+"$BUILD/tests/shardgen" -o "$work/data.tok" --tokens $((b * t * (steps + 2) * 2)) --vocab 32000 --mean-len 700 --seed 7
+
+core() { OMP_WAIT_POLICY=$1 pin "$mb" train "$cfg" $b $t $steps | awk -v n=$((b * t * steps)) '{ printf "%.2f\n", n / $1 }'; }
+peer() {
+    MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000 OMP_WAIT_POLICY=$1 pin /usr/bin/python3 "$top/tests/bench/torch_fast.py" \
+        train "$cfg" $b $t $steps | awk -v n=$((b * t * steps)) '{ printf "%.2f\n", n / $1 }'
+}
+tool() {
+    rm -rf "$work/out" "$work/log"
+    OMP_WAIT_POLICY=$1 pin "$BUILD/bin/cn-pretrain" -q --threads "$THREADS" --config "$cfg" --seq-len $t --micro-batch $b \
+        --batch-tokens $((b * t)) --steps $((steps + 1)) --out "$work/out" --log "$work/log" "$work/data.tok"
+    # the harmonic mean of the steps' own tokens/s after the first: tokens over time
+    awk 'NR > 1 { if (match($0, /"tokens_per_s": [0-9.e+]+/)) { s += 1 / substr($0, RSTART + 16, RLENGTH - 16); n++ } }
+         END { if (n) printf "%.2f\n", n / s }' "$work/log"
+}
+for ((r = 0; r < ROUNDS; r++)); do
+    for w in PASSIVE ACTIVE; do
+        tool $w >> "$work/tool-$w"
+        core $w >> "$work/core-$w"
+        peer $w >> "$work/peer-$w"
+    done
+done
+# the best setting of a side: the highest median tokens/s
+fastest() {
+    local f b= bm=
+    for f in "$@"; do
+        local m
+        m=$(median < "$f")
+        if [ -z "$b" ] || awk -v a="$m" -v b="$bm" 'BEGIN { exit !(a > b) }'; then b=$f bm=$m; fi
+    done
+    echo "$b"
+}
+for f in "$work"/tool-* "$work"/core-* "$work"/peer-*; do
+    read -r lo med hi < <(spread "$f")
+    printf "  %-14s %8.1f tokens/s (runs %.1f-%.1f)\n" "$(basename "$f")" "$med" "$lo" "$hi"
+done
+bt=$(fastest "$work"/tool-*) bc=$(fastest "$work"/core-*) bp=$(fastest "$work"/peer-*)
+ratio() { # A B TARGET NAME: the rounds' ratios A/B, judged on their median
+    paste "$1" "$2" | awk '{ print $1 / $2 }' > "$work/ratio"
+    read -r lo med hi < <(spread "$work/ratio")
+    awk -v n="$4" -v lo="$lo" -v m="$med" -v hi="$hi" -v t="$3" 'BEGIN {
+        printf "%-60s %5.2fx (rounds %.2f-%.2f; target >= %.2f on the median) %s\n", n, m, lo, hi, t, (m >= t ? "ok" : "UNDER") }'
+    awk -v m="$med" -v t="$3" 'BEGIN { exit !(m >= t) }' || fails=$((fails + 1))
+}
+ratio "$bt" "$bc" 0.95 "cn-pretrain ($(basename "$bt")) / core step ($(basename "$bc"))"
+ratio "$bt" "$bp" 1.6 "cn-pretrain ($(basename "$bt")) / PyTorch step ($(basename "$bp"))"
+finish
