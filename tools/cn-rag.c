@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <cjson/cJSON.h>
 #include "chat.h"
 #include "gen.h"
 #include "io.h"
@@ -100,8 +99,6 @@ typedef struct {
     int64_t bos, eos;
     cn_chat_template tpl;
 } engine;
-
-static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
 static void add_stop_id(engine *e, int64_t id) {
     if (id < 0 || id >= e->c.vocab || e->go.nstop_ids == MAX_STOP) return;
@@ -377,29 +374,27 @@ static char *run_header(const engine *e, const opts *o) {
                                                  (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    cJSON *h = cJSON_CreateObject(), *stop = cJSON_CreateArray();
-    if (!h || !stop) cn_die("out of memory");
-    cJSON_AddItemToObject(h, "cn-rag chat", cJSON_CreateString(CN_VERSION));
-    cJSON_AddItemToObject(h, "model", cJSON_CreateString(real ? real : o->dir));
+    cn_json_settings *h = cn_json_settings_new();
+    if (!h) cn_die("out of memory");
+    cn_json_settings_str(h, "cn-rag chat", CN_VERSION);
+    cn_json_settings_str(h, "model", real ? real : o->dir);
     free(real);
-    cJSON_AddItemToObject(h, "weights", cJSON_CreateString(weights));
-    cJSON_AddItemToObject(h, "template", cJSON_CreateString(cn_chat_template_name(e->tpl)));
-    cJSON_AddItemToObject(h, "temperature", cJSON_CreateNumber(e->go.temperature));
-    cJSON_AddItemToObject(h, "top_k", cJSON_CreateNumber(e->go.top_k));
-    cJSON_AddItemToObject(h, "top_p", cJSON_CreateNumber(e->go.top_p));
-    cJSON_AddItemToObject(h, "repetition_penalty", cJSON_CreateNumber(e->go.repetition_penalty));
-    cJSON_AddItemToObject(h, "max_new_tokens", cJSON_CreateNumber(e->go.max_new_tokens));
-    cJSON_AddItemToObject(h, "min_new_tokens", cJSON_CreateNumber(e->go.min_new_tokens));
-    for (int i = 0; i < o->nstop; i++) cJSON_AddItemToArray(stop, cJSON_CreateString(o->stop[i]));
-    cJSON_AddItemToObject(h, "stop", stop);
-    cJSON_AddItemToObject(h, "seed", cJSON_CreateString(seed));
-    cJSON_AddItemToObject(h, "context", cJSON_CreateNumber(cn_gen_capacity(e->g)));
-    cJSON_AddItemToObject(h, "bf16", cJSON_CreateBool(o->bf16));
-    cJSON_AddItemToObject(h, "device", cJSON_CreateString(o->device ? o->device : "cpu"));
-    cJSON_AddItemToObject(h, "threads", cJSON_CreateNumber(omp_get_max_threads()));
-    char *text = cJSON_PrintUnformatted(h);
+    cn_json_settings_str(h, "weights", weights);
+    cn_json_settings_str(h, "template", cn_chat_template_name(e->tpl));
+    cn_json_settings_num(h, "temperature", e->go.temperature);
+    cn_json_settings_num(h, "top_k", e->go.top_k);
+    cn_json_settings_num(h, "top_p", e->go.top_p);
+    cn_json_settings_num(h, "repetition_penalty", e->go.repetition_penalty);
+    cn_json_settings_num(h, "max_new_tokens", e->go.max_new_tokens);
+    cn_json_settings_num(h, "min_new_tokens", e->go.min_new_tokens);
+    cn_json_settings_strs(h, "stop", o->stop, o->nstop);
+    cn_json_settings_str(h, "seed", seed);
+    cn_json_settings_num(h, "context", cn_gen_capacity(e->g));
+    cn_json_settings_bool(h, "bf16", o->bf16);
+    cn_json_settings_str(h, "device", o->device ? o->device : "cpu");
+    cn_json_settings_num(h, "threads", omp_get_max_threads());
+    char *text = cn_json_settings_print(h);
     if (!text) cn_die("out of memory");
-    cJSON_Delete(h);
     return text;
 }
 
@@ -413,20 +408,17 @@ static void same_settings(const cn_part *pt, const char *mine) {
         {"min_new_tokens", "--min-new-tokens"}, {"stop", "--stop"}, {"seed", "--seed"}, {"context", "--context"},
         {"bf16", "--bf16"}, {"device", "--device"}, {"threads", "--threads"},
     };
-    const char *name = cn_part_name(pt);
-    cJSON *was = cJSON_Parse(cn_part_header(pt)), *now = cJSON_Parse(mine);
-    if (!now) cn_die("out of memory");
-    if (!cJSON_IsObject(was)) cn_die("%s:1: not the header of cn-rag's answers: remove %s to start again", name, name);
-    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
-        const cJSON *a = item(was, opt[i][0]), *b = item(now, opt[i][0]);
-        if (a && cJSON_Compare(a, b, 1)) continue;
-        char *x = a ? cJSON_PrintUnformatted(a) : NULL, *y = cJSON_PrintUnformatted(b);
-        int named = !strcmp(opt[i][0], "weights") || !strcmp(opt[i][0], "cn-rag chat"); /* the others are the option's value */
-        cn_usage_error("%s%s%s%s %s here, but %s was begun with %s: the run that continues it needs the same; or remove %s to "
-                       "start again", opt[i][1], named ? " (" : "", named ? opt[i][0] : "", named ? ")" : "", y ? y : "?", name,
-                       x ? x : "none", name);
-    }
-    cJSON_Delete(was), cJSON_Delete(now);
+    const char *name = cn_part_name(pt), *keys[sizeof opt / sizeof opt[0]];
+    int nkeys = (int)(sizeof opt / sizeof opt[0]), i;
+    for (i = 0; i < nkeys; i++) keys[i] = opt[i][0];
+    char *x, *y;
+    if (cn_json_settings_diff(cn_part_header(pt), mine, keys, nkeys, &i, &x, &y))
+        cn_die("%s:1: not the header of cn-rag's answers: remove %s to start again", name, name);
+    if (i < 0) return;
+    int named = !strcmp(opt[i][0], "weights") || !strcmp(opt[i][0], "cn-rag chat"); /* the others are the option's value */
+    cn_usage_error("%s%s%s%s %s here, but %s was begun with %s: the run that continues it needs the same; or remove %s to "
+                   "start again", opt[i][1], named ? " (" : "", named ? opt[i][0] : "", named ? ")" : "", y ? y : "?", name,
+                   x ? x : "none", name);
 }
 
 static cn_part *volatile live;           /* the answers being written, until committed */
@@ -522,16 +514,7 @@ static void answers_commit(cn_part *pt) {
 static void check_kept(const cn_part *pt, size_t i, const cJSON *rec, const char *where) {
     size_t n;
     const char *line = cn_part_line(pt, i, &n);
-    cJSON *k = cJSON_ParseWithLength(line, n), *msgs = cJSON_GetObjectItemCaseSensitive(k, "messages");
-    int ok = cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) > 0;
-    if (ok) {
-        cJSON *last = cJSON_DetachItemFromArray(msgs, cJSON_GetArraySize(msgs) - 1);
-        const cJSON *role = item(last, "role");
-        ok = cJSON_IsString(role) && strcmp(role->valuestring, "assistant") == 0 && cJSON_Compare(k, rec, 1);
-        cJSON_Delete(last);
-    }
-    cJSON_Delete(k);
-    if (!ok) {
+    if (!cn_chat_answers(line, n, rec)) {
         live = NULL; /* not to be continued with these conversations */
         cn_die("%s:%zu: not the answer to %s (the conversations changed?): remove %s to start again", cn_part_name(pt), i + 2,
                where, cn_part_name(pt));
@@ -558,8 +541,8 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
         cJSON *rec;
         cn_status s;
         while ((s = cn_jsonl_next(j, &rec)) == CN_OK) {
-            char where[4200];
-            snprintf(where, sizeof where, "%s:%llu", cn_in_name(in), (unsigned long long)cn_jsonl_line(j));
+            char *where;
+            if (asprintf(&where, "%s:%llu", cn_in_name(in), (unsigned long long)cn_jsonl_line(j)) < 0) cn_die("out of memory");
             cn_chat *c;
             if (cn_chat_parse(rec, where, &c)) cn_die_status();
             if (c->msg[c->n - 1].role != CN_CHAT_USER) cn_die("%s: the last message is not the user's: nothing to answer", where);
@@ -571,14 +554,9 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
             }
             cn_gen_stats st;
             if (answer(e, o, c, conv, &k, &st)) cn_die("%s: the conversation does not fit the context of %d", where, cn_gen_capacity(e->g));
-            cJSON *msgs = cJSON_GetObjectItemCaseSensitive(rec, "messages"), *a = cJSON_CreateObject();
-            if (!a || !cJSON_AddStringToObject(a, "role", "assistant") || !cJSON_AddStringToObject(a, "content", k.text ? k.text : ""))
-                cn_die("out of memory");
-            cJSON_AddItemToArray(msgs, a);
-            char *line = cJSON_PrintUnformatted(rec);
-            size_t n = line ? strlen(line) : 0;
-            if (!line || !(line = realloc(line, n + 2))) cn_die("out of memory");
-            line[n++] = '\n', line[n] = 0;
+            size_t n;
+            char *line = cn_chat_answer_line(rec, k.text ? k.text : "", &n);
+            if (!line) cn_die("out of memory");
             if (pt && cn_part_write(pt, line, n)) cn_die_status();
             if (out) put(out, line, n);
             free(line);

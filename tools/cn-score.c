@@ -187,8 +187,8 @@ static void measure(enc *e, const char *file, const char *field, tallies *t) {
         const char *s;
         size_t len;
         if (cn_jsonl_text(j, field, &s, &len)) cn_die_status();
-        const cJSON *kd = cJSON_GetObjectItemCaseSensitive(o, "kind");
-        kinds[n] = kind_of(t, cJSON_IsString(kd) ? kd->valuestring : "-");
+        const char *kd = cn_jsonl_label(j, "kind");
+        kinds[n] = kind_of(t, kd ? kd : "-");
         if (!(texts[n] = malloc(len ? len : 1))) cn_die("out of memory");
         memcpy(texts[n], s, len);
         lens[n++] = len;
@@ -653,13 +653,6 @@ static int mc_main(int argc, char **argv) {
 
 /* ---- exact ---- */
 
-/* s[0..n) without white space at either end */
-static const char *trim(const char *s, size_t *n) {
-    while (*n && (s[0] == ' ' || (s[0] >= 9 && s[0] <= 13))) s++, (*n)--;
-    while (*n && (s[*n - 1] == ' ' || (s[*n - 1] >= 9 && s[*n - 1] <= 13))) (*n)--;
-    return s;
-}
-
 static int exact_main(int argc, char **argv) {
     const char *out_path = NULL;
     int quiet = 0;
@@ -687,24 +680,12 @@ static int exact_main(int argc, char **argv) {
         cn_status st;
         uint64_t n = 0, right = 0, empty = 0;
         while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
-            unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-            const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(o, "messages"), *ref = cJSON_GetObjectItemCaseSensitive(o, "reference");
-            const cJSON *last = cJSON_IsArray(msgs) ? cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 1) : NULL;
-            const cJSON *role = cJSON_GetObjectItemCaseSensitive(last, "role"), *text = cJSON_GetObjectItemCaseSensitive(last, "content");
-            if (!cJSON_IsString(role) || strcmp(role->valuestring, "assistant") != 0 || !cJSON_IsString(text))
-                cn_die("%s:%llu: the last message is not an assistant's answer", argv[f], line);
-            if (!cJSON_IsString(ref) && !(cJSON_IsArray(ref) && cJSON_GetArraySize(ref) > 0))
-                cn_die("%s:%llu: no \"reference\" (a string, or a list of strings)", argv[f], line);
-            size_t an = strlen(text->valuestring);
-            const char *a = trim(text->valuestring, &an);
-            int hit = 0;
-            for (const cJSON *r = cJSON_IsArray(ref) ? ref->child : ref; r; r = cJSON_IsArray(ref) ? r->next : NULL) {
-                if (!cJSON_IsString(r)) cn_die("%s:%llu: a reference that is not a string", argv[f], line);
-                size_t rn = strlen(r->valuestring);
-                const char *b = trim(r->valuestring, &rn);
-                hit |= rn == an && memcmp(a, b, an) == 0;
-            }
-            n++, right += hit, empty += an == 0;
+            char *where;
+            if (asprintf(&where, "%s:%llu", argv[f], (unsigned long long)cn_jsonl_line(j)) < 0) cn_die("out of memory");
+            int hit, blank;
+            if (cn_eval_exact(o, where, &hit, &blank)) cn_die_status();
+            free(where);
+            n++, right += (uint64_t)hit, empty += (uint64_t)blank;
             cn_progress_update(&prog, 0, "cn-score: %s: %llu answers", argv[f], (unsigned long long)n);
         }
         if (st != CN_EOF) cn_die_status();

@@ -220,38 +220,10 @@ static int cmd_pack(const opts *o, int n, char **files) {
         cJSON *obj;
         cn_status st;
         while ((st = cn_jsonl_next(j, &obj)) == CN_OK) {
-            cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, "ids");
-            cJSON *tb = cJSON_GetObjectItemCaseSensitive(obj, "text_bytes");
-            unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-            if (!cJSON_IsArray(a)) {
-                cn_fail(CN_EFORMAT, "%s:%llu: field 'ids' missing or not an array", cn_in_name(in), line);
-                fail_out(out);
-            }
-            size_t len = (size_t)cJSON_GetArraySize(a), k = 0;
-            if (len > cap) {
-                cap = len * 2;
-                if (!(ids = realloc(ids, cap * sizeof *ids))) cn_die("out of memory");
-            }
-            cJSON *e;
-            cJSON_ArrayForEach(e, a) {
-                if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= (double)o->vocab ||
-                    e->valuedouble != (double)(uint32_t)e->valuedouble) {
-                    cn_fail(CN_ERANGE, "%s:%llu: ids[%zu] is not an integer in [0, %llu)", cn_in_name(in), line, k,
-                            (unsigned long long)o->vocab);
-                    fail_out(out);
-                }
-                ids[k++] = (uint32_t)e->valuedouble;
-            }
-            uint32_t bytes = 0;
-            if (tb) {
-                if (!cJSON_IsNumber(tb) || tb->valuedouble < 0 || tb->valuedouble > 4294967295.0) {
-                    cn_fail(CN_EFORMAT, "%s:%llu: bad text_bytes", cn_in_name(in), line);
-                    fail_out(out);
-                }
-                bytes = (uint32_t)tb->valuedouble;
-            }
-            if (cn_shard_write(w, ids, (uint32_t)len, bytes)) fail_out(out);
-            tick((uint32_t)len);
+            uint32_t len, bytes;
+            if (cn_jsonl_ids(j, o->vocab, &ids, &cap, &len, &bytes)) fail_out(out);
+            if (cn_shard_write(w, ids, len, bytes)) fail_out(out);
+            tick(len);
         }
         if (st != CN_EOF) fail_out(out);
         cn_jsonl_free(j);

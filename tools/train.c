@@ -194,10 +194,10 @@ static const char *trainer_path = "trainer.json";
 /* the trainer's state and settings, for trainer.json */
 static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint64_t step, uint64_t steps, uint64_t tokens) {
     cn_trainer t = {.step = (int64_t)step, .steps = (int64_t)steps, .tokens = (int64_t)tokens, .seed = (int64_t)o->seed,
-                    .threads = o->threads, .data = cJSON_CreateObject()};
-    if (!t.data) cn_die("out of memory");
+                    .threads = o->threads};
+    if (!cn_trainer_data(&t)) cn_die("out of memory");
     snprintf(t.tool, sizeof t.tool, "%s", cn_prog);
-    if (h->save_position) h->save_position(h->ctx, t.data);
+    if (h->save_position) h->save_position(h->ctx, cn_trainer_data(&t));
     t.o = (cn_trainer_opts){.seq_len = (int64_t)o->seq, .micro_batch = (int64_t)o->micro, .batch_tokens = (int64_t)o->batch_tokens,
                             .warmup = (int64_t)o->warmup, .save_every = (int64_t)o->save_every, .keep = (int64_t)o->keep,
                             .val_every = (int64_t)o->val_every, .val_batches = (int64_t)o->val_batches, .lr = o->lr,
@@ -206,7 +206,8 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     snprintf(t.o.schedule, sizeof t.o.schedule, "%s", o->schedule);
     if (h->save_options) h->save_options(h->ctx, &t);
     char *s = cn_trainer_to_json(&t);
-    cJSON_Delete(t.data); /* the rest is the options' and the tool's */
+    t.o.log = NULL, t.sft = (cn_trainer_sft){0}; /* the options' and the tool's: not t's to free */
+    cn_trainer_free(&t);
     if (!s) cn_die("out of memory");
     return s;
 }

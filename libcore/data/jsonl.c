@@ -160,6 +160,39 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
     }
 }
 
+const char *cn_jsonl_label(cn_jsonl *j, const char *field) {
+    const cJSON *v = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, field) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cn_status cn_jsonl_ids(cn_jsonl *j, uint64_t vocab, uint32_t **ids, size_t *cap, uint32_t *n, uint32_t *text_bytes) {
+    const cJSON *a = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, "ids") : NULL;
+    const cJSON *tb = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, "text_bytes") : NULL;
+    const char *name = cn_in_name(j->in);
+    unsigned long long line = (unsigned long long)j->line;
+    if (!cJSON_IsArray(a)) return cn_fail(CN_EFORMAT, "%s:%llu: field 'ids' missing or not an array", name, line);
+    size_t len = (size_t)cJSON_GetArraySize(a), k = 0;
+    if (len > UINT32_MAX) return cn_fail(CN_ERANGE, "%s:%llu: more than 2^32 ids", name, line);
+    if (len > *cap) {
+        uint32_t *x = realloc(*ids, len * 2 * sizeof *x);
+        if (!x) return cn_fail(CN_ENOMEM, "out of memory");
+        *ids = x, *cap = len * 2;
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble >= (double)vocab || e->valuedouble != (double)(uint32_t)e->valuedouble)
+            return cn_fail(CN_ERANGE, "%s:%llu: ids[%zu] is not an integer in [0, %llu)", name, line, k, (unsigned long long)vocab);
+        (*ids)[k++] = (uint32_t)e->valuedouble;
+    }
+    *n = (uint32_t)len, *text_bytes = 0;
+    if (tb) {
+        if (!cJSON_IsNumber(tb) || tb->valuedouble < 0 || tb->valuedouble > 4294967295.0)
+            return cn_fail(CN_EFORMAT, "%s:%llu: bad text_bytes", name, line);
+        *text_bytes = (uint32_t)tb->valuedouble;
+    }
+    return CN_OK;
+}
+
 cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n) {
     cJSON *v = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, field) : NULL;
     if (!cJSON_IsString(v))
@@ -265,4 +298,57 @@ cn_status cn_json_int(const cJSON *o, const char *key, const char *where, int64_
         return cn_fail(CN_EFORMAT, "%s: '%s' is %.17g, not an integer from %lld to %lld", where, key, d, (long long)lo, (long long)hi);
     *out = (int64_t)d;
     return CN_OK;
+}
+
+/* ---- a run's settings, one flat object on a line ---- */
+
+struct cn_json_settings {
+    cJSON *o;
+    int nomem;
+};
+
+cn_json_settings *cn_json_settings_new(void) {
+    cn_json_settings *s = calloc(1, sizeof *s);
+    if (s && !(s->o = cJSON_CreateObject())) free(s), s = NULL;
+    return s;
+}
+
+static void settings_add(cn_json_settings *s, const char *key, cJSON *v) {
+    if (!v || s->nomem) {
+        s->nomem = 1;
+        cJSON_Delete(v);
+        return;
+    }
+    cJSON_AddItemToObject(s->o, key, v);
+}
+
+void cn_json_settings_str(cn_json_settings *s, const char *key, const char *v) { settings_add(s, key, cJSON_CreateString(v)); }
+void cn_json_settings_num(cn_json_settings *s, const char *key, double v) { settings_add(s, key, cJSON_CreateNumber(v)); }
+void cn_json_settings_bool(cn_json_settings *s, const char *key, int v) { settings_add(s, key, cJSON_CreateBool(v)); }
+void cn_json_settings_strs(cn_json_settings *s, const char *key, const char *const *v, int n) {
+    settings_add(s, key, cJSON_CreateStringArray(v, n));
+}
+
+char *cn_json_settings_print(cn_json_settings *s) {
+    char *t = s->nomem ? NULL : cJSON_PrintUnformatted(s->o);
+    cJSON_Delete(s->o);
+    free(s);
+    return t;
+}
+
+cn_status cn_json_settings_diff(const char *was, const char *now, const char *const *keys, int nkeys, int *which, char **was_v,
+                                char **now_v) {
+    cJSON *a = cJSON_Parse(was), *b = cJSON_Parse(now);
+    *which = -1, *was_v = *now_v = NULL;
+    cn_status st = !cJSON_IsObject(a) ? cn_fail(CN_EFORMAT, "not a JSON object") : !b ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
+    for (int i = 0; !st && i < nkeys; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, keys[i]), *y = cJSON_GetObjectItemCaseSensitive(b, keys[i]);
+        if (x && cJSON_Compare(x, y, 1)) continue;
+        *which = i;
+        *was_v = x ? cJSON_PrintUnformatted(x) : NULL;
+        *now_v = y ? cJSON_PrintUnformatted(y) : NULL;
+        break;
+    }
+    cJSON_Delete(a), cJSON_Delete(b);
+    return st;
 }

@@ -28,6 +28,16 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj);
  * or CN_EFORMAT naming the line when the field is missing or not a string. */
 cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n);
 
+/* The text of string field `field` of the current record, or NULL when it is
+ * missing or not a string (an optional label). */
+const char *cn_jsonl_label(cn_jsonl *j, const char *field);
+
+/* The current record's {"ids": [...], "text_bytes": N} (a document's token
+ * ids, as cn-shard pack reads them): the ids into *ids (grown as needed,
+ * *cap its room; the caller frees it), *n of them, each below vocab, and the
+ * text bytes (0 when the field is missing). Errors name the file and line. */
+cn_status cn_jsonl_ids(cn_jsonl *j, uint64_t vocab, uint32_t **ids, size_t *cap, uint32_t *n, uint32_t *text_bytes);
+
 /* The current line number (1-based). */
 uint64_t cn_jsonl_line(const cn_jsonl *j);
 
@@ -55,6 +65,25 @@ cn_status cn_json_write_string(cn_out *out, const char *s, size_t n);
  * 0 or 1. */
 cn_status cn_json_num(const cJSON *o, const char *key, const char *where, double *out);
 cn_status cn_json_int(const cJSON *o, const char *key, const char *where, int64_t lo, int64_t hi, int64_t *out);
+
+/* A flat JSON object built key by key, printed on one line: a run's
+ * settings (a results file's header). Each add is a no-op once one failed
+ * for memory; cn_json_settings_print then returns NULL. */
+typedef struct cn_json_settings cn_json_settings;
+cn_json_settings *cn_json_settings_new(void);
+void cn_json_settings_str(cn_json_settings *s, const char *key, const char *v);
+void cn_json_settings_num(cn_json_settings *s, const char *key, double v);
+void cn_json_settings_bool(cn_json_settings *s, const char *key, int v);
+void cn_json_settings_strs(cn_json_settings *s, const char *key, const char *const *v, int n);
+/* The one line (malloc'd, no newline) and s freed. */
+char *cn_json_settings_print(cn_json_settings *s);
+/* Compares two such lines: CN_OK with *which = -1 when every one of keys has
+ * the same value in both (a key missing from was differs), else *which the
+ * first key that differs and *was_v, *now_v their values as JSON text
+ * (malloc'd; *was_v NULL when missing). CN_EFORMAT when was is not a JSON
+ * object (now must be one). */
+cn_status cn_json_settings_diff(const char *was, const char *now, const char *const *keys, int nkeys, int *which, char **was_v,
+                                char **now_v);
 
 /* Writes j, indented, to DIR/NAME atomically (cn_write_text) and frees it:
  * the config files of a model directory. */

@@ -151,6 +151,14 @@ typedef struct {
 } cn_mc_tally;
 void cn_mc_tally_add(cn_mc_tally *t, const cn_mc_item *it, const cn_mc_pred *p);
 
+/* ---- exact match (eval_exact.c) ----
+ * An answer record as cn-rag chat writes it, {"messages": [..., {"role":
+ * "assistant", "content": A}], "reference": R or [R...]}: hit when A equals
+ * one of the references, both without white space at either end (SQuAD's
+ * exact match before its normalisation); empty when A is. CN_EFORMAT naming
+ * where ("FILE:LINE") for a record without an answer last or a reference. */
+cn_status cn_eval_exact(const cJSON *rec, const char *where, int *hit, int *empty);
+
 /* ---- the unigram baseline (eval_mc.c) ----
  * Token frequencies of training data with add-one smoothing over the
  * vocabulary: the loss a model with no context at all reaches. */

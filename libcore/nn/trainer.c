@@ -17,6 +17,11 @@ void cn_trainer_free(cn_trainer *t) {
     memset(t, 0, sizeof *t);
 }
 
+cJSON *cn_trainer_data(cn_trainer *t) {
+    if (!t->data) t->data = cJSON_CreateObject();
+    return t->data;
+}
+
 static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
 /* a string value copied (malloc'd), or CN_EFORMAT naming it */

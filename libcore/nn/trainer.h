@@ -64,6 +64,9 @@ cn_status cn_trainer_parse(const char *text, size_t n, const char *where, cn_tra
  * has_precision 0) is left out, so that a file read and written back is the
  * same text. */
 char *cn_trainer_to_json(const cn_trainer *t);
+/* t's data position object, made empty when t has none (NULL when out of
+ * memory): for the data's reader to write its position into. */
+cJSON *cn_trainer_data(cn_trainer *t);
 /* Frees what t owns (t itself is the caller's) and zeroes it. */
 void cn_trainer_free(cn_trainer *t);
 #endif

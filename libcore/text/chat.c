@@ -468,3 +468,32 @@ cn_status cn_chat_render(const cn_chat *c, cn_chat_template t, const char *bos, 
     }
     return CN_OK;
 }
+
+char *cn_chat_answer_line(cJSON *rec, const char *answer, size_t *n) {
+    cJSON *msgs = cJSON_GetObjectItemCaseSensitive(rec, "messages"), *a = cJSON_CreateObject();
+    if (!a || !cJSON_AddStringToObject(a, "role", "assistant") || !cJSON_AddStringToObject(a, "content", answer) ||
+        !cJSON_AddItemToArray(msgs, a)) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    char *line = cJSON_PrintUnformatted(rec);
+    size_t len = line ? strlen(line) : 0;
+    char *x = line ? realloc(line, len + 2) : NULL;
+    if (!x) return free(line), NULL;
+    x[len++] = '\n', x[len] = 0;
+    *n = len;
+    return x;
+}
+
+int cn_chat_answers(const char *line, size_t n, const cJSON *rec) {
+    cJSON *k = cJSON_ParseWithLength(line, n), *msgs = cJSON_GetObjectItemCaseSensitive(k, "messages");
+    int ok = cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) > 0;
+    if (ok) {
+        cJSON *last = cJSON_DetachItemFromArray(msgs, cJSON_GetArraySize(msgs) - 1);
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(last, "role");
+        ok = cJSON_IsString(role) && strcmp(role->valuestring, "assistant") == 0 && cJSON_Compare(k, rec, 1);
+        cJSON_Delete(last);
+    }
+    cJSON_Delete(k);
+    return ok;
+}

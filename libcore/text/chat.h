@@ -110,6 +110,14 @@ cn_status cn_chat_add(cn_chat *c, cn_chat_role r, const char *text, size_t len);
  * offending message by its index, "messages[2]: ...". where is usually
  * "FILE:LINE" of the record. */
 cn_status cn_chat_parse(const cJSON *rec, const char *where, cn_chat **out);
+/* Conversation record rec (as cn_chat_parse reads it) with one message
+ * {"role": "assistant", "content": answer} appended to its "messages" (rec
+ * is changed), as one line of JSONL with its newline (malloc'd; *n its
+ * length). NULL when out of memory. */
+char *cn_chat_answer_line(cJSON *rec, const char *answer, size_t *n);
+/* 1 when line (n bytes) is such a line for rec: rec and one assistant
+ * message more, whatever the answer. */
+int cn_chat_answers(const char *line, size_t n, const cJSON *rec);
 
 typedef enum { CN_CHAT_LLAMA2, CN_CHAT_CHATML, CN_CHAT_CHIPNEMO, CN_CHAT_NTEMPLATES } cn_chat_template;
 
