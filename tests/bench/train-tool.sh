@@ -21,18 +21,19 @@ b=8 t=256 steps=4
 echo "threads: $THREADS (cores $CPUS), $(blas_kernel); llama-small B=$b T=$t, $steps timed steps a run, $ROUNDS rounds"
 "$BUILD/tests/shardgen" -o "$work/data.tok" --tokens $((b * t * (steps + 2) * 2)) --vocab 32000 --mean-len 700 --seed 7
 
-core() { OMP_WAIT_POLICY=$1 pin "$mb" train "$cfg" $b $t $steps | awk -v n=$((b * t * steps)) '{ printf "%.2f\n", n / $1 }'; }
+# each side's seconds for the steps' tokens (b x t x steps)
+core() { OMP_WAIT_POLICY=$1 pin "$mb" train "$cfg" $b $t $steps; }
 peer() {
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000 OMP_WAIT_POLICY=$1 pin /usr/bin/python3 "$top/tests/bench/torch_fast.py" \
-        train "$cfg" $b $t $steps | awk -v n=$((b * t * steps)) '{ printf "%.2f\n", n / $1 }'
+        train "$cfg" $b $t $steps
 }
 tool() {
     rm -rf "$work/out" "$work/log"
     OMP_WAIT_POLICY=$1 pin "$BUILD/bin/cn-pretrain" -q --threads "$THREADS" --config "$cfg" --seq-len $t --micro-batch $b \
         --batch-tokens $((b * t)) --steps $((steps + 1)) --out "$work/out" --log "$work/log" "$work/data.tok"
-    # the harmonic mean of the steps' own tokens/s after the first: tokens over time
-    awk 'NR > 1 { if (match($0, /"tokens_per_s": [0-9.e+]+/)) { s += 1 / substr($0, RSTART + 16, RLENGTH - 16); n++ } }
-         END { if (n) printf "%.2f\n", n / s }' "$work/log"
+    # the steps after the first, each its tokens over its own tokens/s
+    awk -v n=$((b * t)) 'NR > 1 { if (match($0, /"tokens_per_s": [0-9.e+]+/)) s += n / substr($0, RSTART + 16, RLENGTH - 16) }
+         END { printf "%.4f\n", s }' "$work/log"
 }
 for ((r = 0; r < ROUNDS; r++)); do
     for w in PASSIVE ACTIVE; do
@@ -41,28 +42,20 @@ for ((r = 0; r < ROUNDS; r++)); do
         peer $w >> "$work/peer-$w"
     done
 done
-# the best setting of a side: the highest median tokens/s
-fastest() {
-    local f b= bm=
-    for f in "$@"; do
-        local m
-        m=$(median < "$f")
-        if [ -z "$b" ] || awk -v a="$m" -v b="$bm" 'BEGIN { exit !(a > b) }'; then b=$f bm=$m; fi
-    done
-    echo "$b"
-}
 for f in "$work"/tool-* "$work"/core-* "$work"/peer-*; do
     read -r lo med hi < <(spread "$f")
-    printf "  %-14s %8.1f tokens/s (runs %.1f-%.1f)\n" "$(basename "$f")" "$med" "$lo" "$hi"
+    awk -v s="$(basename "$f")" -v n=$((b * t * steps)) -v lo="$lo" -v m="$med" -v hi="$hi" 'BEGIN {
+        printf "  %-14s %8.1f tokens/s (runs %.1f-%.1f)\n", s, n / m, n / hi, n / lo }'
 done
-bt=$(fastest "$work"/tool-*) bc=$(fastest "$work"/core-*) bp=$(fastest "$work"/peer-*)
-ratio() { # A B TARGET NAME: the rounds' ratios A/B, judged on their median
-    paste "$1" "$2" | awk '{ print $1 / $2 }' > "$work/ratio"
-    read -r lo med hi < <(spread "$work/ratio")
-    awk -v n="$4" -v lo="$lo" -v m="$med" -v hi="$hi" -v t="$3" 'BEGIN {
+bt=$(best "$work"/tool-*) bc=$(best "$work"/core-*) bp=$(best "$work"/peer-*)
+# NAME "MIN MEDIAN MAX" TARGET: the rounds' speed ratios, judged on their median
+judge() {
+    local lo med hi
+    read -r lo med hi <<< "$2"
+    awk -v n="$1" -v lo="$lo" -v m="$med" -v hi="$hi" -v t="$3" 'BEGIN {
         printf "%-60s %5.2fx (rounds %.2f-%.2f; target >= %.2f on the median) %s\n", n, m, lo, hi, t, (m >= t ? "ok" : "UNDER") }'
     awk -v m="$med" -v t="$3" 'BEGIN { exit !(m >= t) }' || fails=$((fails + 1))
 }
-ratio "$bt" "$bc" 0.95 "cn-pretrain ($(basename "$bt")) / core step ($(basename "$bc"))"
-ratio "$bt" "$bp" 1.6 "cn-pretrain ($(basename "$bt")) / PyTorch step ($(basename "$bp"))"
+judge "cn-pretrain ($(basename "$bt")) / core step ($(basename "$bc"))" "$(speedups "$bc" "$bt")" 0.95
+judge "cn-pretrain ($(basename "$bt")) / PyTorch step ($(basename "$bp"))" "$(speedups "$bp" "$bt")" 1.6
 finish
