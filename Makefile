@@ -44,7 +44,7 @@ CORE_INC := $(addprefix -Ilibcore/,$(LAYERS))
 CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -fopenmp -Wall -Wextra -Wno-unused-parameter $(CORE_INC) $(SANFLAGS)
 LDFLAGS += -pthread -fopenmp $(SANFLAGS)
 ALL_CFLAGS = $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS = $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) -lm -lpthread
+LIBS = $(PKG_LIBS) $(MPI_LIBS) -lm -lpthread
 
 # ---- CUDA (kernels/): nvcc, cuBLAS, and NCCL for data parallelism when found ----
 # CUDA_HOME: the first of these that holds nvcc and the cuBLAS and runtime
@@ -77,9 +77,9 @@ CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=c
 NVFLAGS   ?= -O3 -lineinfo
 NVFLAGS   += -std=c++17 $(CUDA_ARCH) $(CORE_INC) -Xcompiler -Wall,-Wextra,-Wno-unused-parameter
 CUDA_LDLIBS := -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcublasLt -lcublas -lcudart -lstdc++ -ldl
-# NCCL (with MPI, for the ranks): CUDA's own copy or a system one. Opt-in
-# (make NCCL=1): dist.o is in every tool, and NCCL would load the CUDA runtime
-# into each of them (and break cn-shard's test under a memory limit)
+# NCCL (with MPI, for the ranks): CUDA's own copy or a system one, in the
+# CUDA backend (kernels/dist_nccl.cu), so only the GPU tools link it. Opt-in
+# (make NCCL=1) until a multi-GPU run has checked it
 NCCL_INC := $(firstword $(wildcard $(CUDA_HOME)/include/nccl.h /usr/include/nccl.h))
 NCCL ?= 0
 ifneq ($(CUDA)$(if $(MPI_LIBS),1,0)$(if $(NCCL_INC),1,0),111)
@@ -152,9 +152,9 @@ ifneq ($(MPI_LIBS),)
 $(BUILD)/libcore/nn/dist.o: CFLAGS += -DCN_MPI $(MPI_CFLAGS)
 endif
 ifeq ($(NCCL),1)
-$(BUILD)/libcore/nn/dist.o: CFLAGS += -DCN_NCCL -I$(CUDA_HOME)/include $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
+$(BUILD)/kernels/dist_nccl.o: NVFLAGS += -DCN_NCCL $(if $(filter /usr/include/nccl.h,$(NCCL_INC)),,-I$(dir $(NCCL_INC)))
 endif
-$(BUILD)/libcore/nn/dist.o $(BUILD)/libcore/nn/backend.o: $(CUDA_CFG)
+$(BUILD)/kernels/dist_nccl.o $(BUILD)/libcore/nn/backend.o: $(CUDA_CFG)
 
 # ---- the CUDA backend: kernels/*.cu into libcore_cuda.a, linked (with
 # cuBLAS) into the tools of GPU_BINS and tests/cuda ----
@@ -168,9 +168,9 @@ $(CUDA_LIB): $(KERN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# libcore's backend.o refers to the backend weakly: -u pulls it in
+# libcore's backend.o refers to the backend weakly: -u pulls it (and its NCCL collectives) in
 $(GPU_BINS): $(CUDA_LIB)
-$(GPU_BINS): LIBS = -Wl,-u,cn_ops_cuda $(CUDA_LIB) $(BUILD)/libcore.a $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) $(CUDA_LDLIBS) -lm -lpthread
+$(GPU_BINS): LIBS = -Wl,-u,cn_ops_cuda -Wl,-u,cn_cuda_coll $(CUDA_LIB) $(BUILD)/libcore.a $(PKG_LIBS) $(MPI_LIBS) $(NCCL_LIBS) $(CUDA_LDLIBS) -lm -lpthread
 
 $(BUILD)/tests/cuda/%.o: CFLAGS += -I$(CUDA_HOME)/include
 $(BUILD)/tests/cuda/%: $(BUILD)/tests/cuda/%.o $(CUDA_LIB) $(BUILD)/libcore.a

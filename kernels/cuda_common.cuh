@@ -4,7 +4,7 @@
  * Private to kernels/; libcore/nn/ops_cuda.h is the public side.
  *
  * Streams: every kernel, cuBLAS call and copy goes to the legacy default
- * stream (0), so they run in issue order and NCCL (dist.c) can join it. */
+ * stream (0), so they run in issue order and NCCL (dist_nccl.cu) can join it. */
 #ifndef CN_CUDA_COMMON_CUH
 #define CN_CUDA_COMMON_CUH
 #include <cublas_v2.h>

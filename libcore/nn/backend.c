@@ -11,6 +11,7 @@
  * NULL */
 #pragma weak cn_ops_cuda
 #pragma weak cn_cuda_devices
+#pragma weak cn_cuda_coll
 #endif
 
 /* -1 for "cuda", N for "cuda:N", -2 for "cpu" (or NULL); -3 when malformed */
@@ -39,7 +40,7 @@ const cn_ops *cn_backend(const char *spec) {
             dev = n > 0 ? cn_dist_local_rank() % n : 0;
         }
         const cn_ops *o = cn_ops_cuda(dev);
-        if (!o || cn_dist_use_device(dev)) return NULL;
+        if (!o || cn_dist_use_device(cn_cuda_coll ? cn_cuda_coll() : NULL, dev)) return NULL;
         return o;
     }
 #endif

@@ -1,17 +1,13 @@
-/* dist: gradient sums across MPI ranks (NCCL for device memory when built
- * with it), or nothing. */
+/* dist: gradient sums across MPI ranks (a backend's collectives for device
+ * memory), or nothing. */
 #include "dist.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifdef CN_MPI
 #include <mpi.h>
-#ifdef CN_NCCL
-#include <cuda_runtime_api.h>
-#include <nccl.h>
-static ncclComm_t comm;
-static int nccl_on; /* the gradients are in device memory: NCCL sums them */
-#endif
+static const cn_dist_coll *coll; /* the gradients are in device memory: these sum them */
 
 static int rank, size = 1, active;
 
@@ -29,10 +25,8 @@ cn_status cn_dist_init(int *argc, char ***argv) {
 }
 
 void cn_dist_finalize(void) {
-#ifdef CN_NCCL
-    if (nccl_on) ncclCommDestroy(comm);
-    nccl_on = 0;
-#endif
+    if (coll) coll->leave();
+    coll = NULL;
     if (active) MPI_Finalize();
     active = 0;
 }
@@ -47,27 +41,26 @@ int cn_dist_local_rank(void) {
     return r;
 }
 
-cn_status cn_dist_use_device(int device) {
-    if (!active || size < 2) return CN_OK;
-#ifdef CN_NCCL
-    if (nccl_on) return CN_OK;
-    ncclUniqueId id;
-    ncclResult_t r = rank == 0 ? ncclGetUniqueId(&id) : ncclSuccess;
-    int ok = r == ncclSuccess, all = 0;
+cn_status cn_dist_use_device(const cn_dist_coll *c, int device) {
+    if (!active || size < 2 || coll) return CN_OK;
+    if (!c)
+        return cn_fail(CN_EINVAL, "%d ranks on GPUs sum their gradients with NCCL, and this build has none (make NCCL=1 finds it in "
+                                  "CUDA's directory or /usr/include)", size);
+    void *id = calloc(1, c->id_bytes);
+    if (!id) return cn_fail(CN_ENOMEM, "out of memory");
+    cn_status st = rank == 0 ? c->make_id(id) : CN_OK;
+    char why[256] = "";
+    if (st) snprintf(why, sizeof why, ": %s", cn_errmsg());
+    int ok = st == CN_OK, all = 0;
     /* every rank learns whether rank 0 has an id, so none waits forever */
     if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS || !all)
-        return cn_fail(CN_EIO, "NCCL: no unique id on rank 0%s%s", r != ncclSuccess ? ": " : "", r != ncclSuccess ? ncclGetErrorString(r) : "");
-    if (MPI_Bcast(&id, (int)sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return cn_fail(CN_EIO, "MPI_Bcast failed");
-    if (cudaSetDevice(device) != cudaSuccess) return cn_fail(CN_EIO, "NCCL: CUDA device %d cannot be used", device);
-    if ((r = ncclCommInitRank(&comm, size, id, rank)) != ncclSuccess)
-        return cn_fail(CN_EIO, "NCCL on rank %d (CUDA device %d): %s", rank, device, ncclGetErrorString(r));
-    nccl_on = 1;
-    return CN_OK;
-#else
-    (void)device;
-    return cn_fail(CN_EINVAL, "%d ranks on GPUs sum their gradients with NCCL, and this build has none (it is found in CUDA's "
-                              "directory or /usr/include when make runs)", size);
-#endif
+        st = cn_fail(CN_EIO, "NCCL: no unique id on rank 0%s", why);
+    else if (MPI_Bcast(id, (int)c->id_bytes, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        st = cn_fail(CN_EIO, "MPI_Bcast failed");
+    else if (!(st = c->join(id, rank, size, device)))
+        coll = c;
+    free(id);
+    return st;
 }
 
 int cn_dist_rank(void) { return rank; }
@@ -76,14 +69,7 @@ int cn_dist_available(void) { return 1; }
 
 /* in chunks: MPI counts are ints */
 cn_status cn_dist_sum_f32(float *x, size_t n) {
-#ifdef CN_NCCL
-    if (nccl_on) { /* on the legacy default stream, in order with the backend's kernels */
-        ncclResult_t r = ncclAllReduce(x, x, n, ncclFloat, ncclSum, comm, (cudaStream_t)0);
-        if (r != ncclSuccess) return cn_fail(CN_EIO, "ncclAllReduce: %s", ncclGetErrorString(r));
-        if (cudaStreamSynchronize((cudaStream_t)0) != cudaSuccess) return cn_fail(CN_EIO, "ncclAllReduce: the device failed");
-        return CN_OK;
-    }
-#endif
+    if (coll) return coll->sum_f32(x, n);
     for (size_t at = 0; active && size > 1 && at < n; at += 1 << 28) {
         int c = (int)(n - at < (1u << 28) ? n - at : (1u << 28));
         if (MPI_Allreduce(MPI_IN_PLACE, x + at, c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
@@ -94,18 +80,7 @@ cn_status cn_dist_sum_f32(float *x, size_t n) {
 
 cn_status cn_dist_allgather_f32(float *x, const size_t *off) {
     if (!active || size < 2) return CN_OK;
-#ifdef CN_NCCL
-    if (nccl_on) { /* a broadcast from each rank, one group */
-        ncclResult_t r = ncclGroupStart();
-        for (int k = 0; k < size && r == ncclSuccess; k++)
-            if (off[k + 1] > off[k]) r = ncclBroadcast(x + off[k], x + off[k], off[k + 1] - off[k], ncclFloat, k, comm, (cudaStream_t)0);
-        ncclResult_t e = ncclGroupEnd();
-        if (r == ncclSuccess) r = e;
-        if (r != ncclSuccess) return cn_fail(CN_EIO, "ncclBroadcast: %s", ncclGetErrorString(r));
-        if (cudaStreamSynchronize((cudaStream_t)0) != cudaSuccess) return cn_fail(CN_EIO, "ncclBroadcast: the device failed");
-        return CN_OK;
-    }
-#endif
+    if (coll) return coll->broadcast_f32(x, off, size);
     for (int k = 0; k < size; k++)
         for (size_t at = off[k]; at < off[k + 1]; at += 1 << 28) {
             int c = (int)(off[k + 1] - at < (1u << 28) ? off[k + 1] - at : (1u << 28));
@@ -129,8 +104,8 @@ int cn_dist_rank(void) { return 0; }
 int cn_dist_size(void) { return 1; }
 int cn_dist_available(void) { return 0; }
 int cn_dist_local_rank(void) { return 0; }
-cn_status cn_dist_use_device(int device) {
-    (void)device;
+cn_status cn_dist_use_device(const cn_dist_coll *c, int device) {
+    (void)c, (void)device;
     return CN_OK;
 }
 cn_status cn_dist_sum_f32(float *x, size_t n) {

@@ -3,6 +3,7 @@
  * is private; this init function is all it exports. */
 #ifndef CN_OPS_CUDA_H
 #define CN_OPS_CUDA_H
+#include "dist.h"
 #include "ops.h"
 
 #ifdef __cplusplus
@@ -20,6 +21,11 @@ const cn_ops *cn_ops_cuda(int device);
 
 /* CUDA devices on this machine (0 without a driver or device). */
 int cn_cuda_devices(void);
+
+/* The collectives over device memory (NCCL, on the legacy default stream,
+ * in order with the backend's kernels) for dist.h, or NULL when the
+ * backend was built without NCCL (make NCCL=1). */
+const cn_dist_coll *cn_cuda_coll(void);
 
 #ifdef __cplusplus
 }
