@@ -398,9 +398,10 @@ static char *run_header(const engine *e, const opts *o) {
     return text;
 }
 
-/* a continued FILE.part was begun with the settings of this run, or a usage
- * error names the first that differs */
-static void same_settings(const cn_part *pt, const char *mine) {
+/* whether a continued FILE.part was begun with the settings of this run:
+ * NULL, or the message naming the first that differs (*usage: a usage
+ * error; else FILE.part is not cn-rag's) */
+static char *settings_differ(const cn_part *pt, const char *mine, int *usage) {
     static const char *const opt[][2] = {
         {"cn-rag chat", "cn-rag"}, {"model", "--model"}, {"weights", "--model"}, {"template", "--template"},
         {"temperature", "--temperature"}, {"top_k", "--top-k"}, {"top_p", "--top-p"},
@@ -411,14 +412,21 @@ static void same_settings(const cn_part *pt, const char *mine) {
     const char *name = cn_part_name(pt), *keys[sizeof opt / sizeof opt[0]];
     int nkeys = (int)(sizeof opt / sizeof opt[0]), i;
     for (i = 0; i < nkeys; i++) keys[i] = opt[i][0];
-    char *x, *y;
-    if (cn_json_settings_diff(cn_part_header(pt), mine, keys, nkeys, &i, &x, &y))
-        cn_die("%s:1: not the header of cn-rag's answers: remove %s to start again", name, name);
-    if (i < 0) return;
+    char *x, *y, *msg = NULL;
+    *usage = 0;
+    if (cn_json_settings_diff(cn_part_header(pt), mine, keys, nkeys, &i, &x, &y)) {
+        if (asprintf(&msg, "%s:1: not the header of cn-rag's answers: remove %s to start again", name, name) < 0) msg = NULL;
+        return msg ? msg : strdup("out of memory");
+    }
+    if (i < 0) return NULL;
     int named = !strcmp(opt[i][0], "weights") || !strcmp(opt[i][0], "cn-rag chat"); /* the others are the option's value */
-    cn_usage_error("%s%s%s%s %s here, but %s was begun with %s: the run that continues it needs the same; or remove %s to "
-                   "start again", opt[i][1], named ? " (" : "", named ? opt[i][0] : "", named ? ")" : "", y ? y : "?", name,
-                   x ? x : "none", name);
+    *usage = 1;
+    if (asprintf(&msg, "%s%s%s%s %s here, but %s was begun with %s: the run that continues it needs the same; or remove %s to "
+                       "start again", opt[i][1], named ? " (" : "", named ? opt[i][0] : "", named ? ")" : "", y ? y : "?", name,
+                 x ? x : "none", name) < 0)
+        msg = NULL;
+    free(x), free(y);
+    return msg ? msg : strdup("out of memory");
 }
 
 static cn_part *volatile live;           /* the answers being written, until committed */
@@ -470,7 +478,13 @@ static cn_part *answers_open(const engine *e, const opts *o, int nfiles, int arg
     char *header = run_header(e, o);
     cn_part *pt = cn_part_open(o->out_path, header, o->resume);
     if (!pt) cn_die_status();
-    if (cn_part_header(pt)) same_settings(pt, header);
+    static char *differ; /* kept for the exit's message */
+    int usage;
+    if (cn_part_header(pt) && (differ = settings_differ(pt, header, &usage))) {
+        cn_part_free(pt), free(header); /* FILE.part as it was */
+        if (usage) cn_usage_error("%s", differ);
+        cn_die("%s", differ);
+    }
     else if (o->resume && !o->quiet) fprintf(stderr, "%s: note: no answers kept in %s: begun afresh\n", cn_prog, cn_part_name(pt));
     free(header);
     const char **w = malloc((size_t)(argc + 2) * sizeof *w);
@@ -548,7 +562,7 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
             if (c->msg[c->n - 1].role != CN_CHAT_USER) cn_die("%s: the last message is not the user's: nothing to answer", where);
             if (conv < kept) { /* answered by the run that began FILE.part */
                 check_kept(pt, conv++, rec, where);
-                cn_chat_free(c);
+                cn_chat_free(c), free(where);
                 cn_progress_update(&prog, 0, "%s: %llu conversations answered before", cn_prog, (unsigned long long)conv);
                 continue;
             }
@@ -560,7 +574,7 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
             if (pt && cn_part_write(pt, line, n)) cn_die_status();
             if (out) put(out, line, n);
             free(line);
-            cn_chat_free(c);
+            cn_chat_free(c), free(where);
             conv++, tokens += (uint64_t)st.generated, secs += st.decode_s;
             cn_progress_update(&prog, 0, "%s: %llu conversations, %.1f tokens/s", cn_prog, (unsigned long long)conv,
                                secs > 0 ? tokens / secs : 0.0);
