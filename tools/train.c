@@ -13,6 +13,7 @@
 #include "io.h"
 #include "mdir.h"
 #include "optim.h"
+#include "shard.h"
 #include "tok.h"
 #include "tool.h"
 #include "trainer.h"
@@ -247,12 +248,9 @@ char *cn_train_resume_tokenizer(const cn_train_opts *o, const char *ckdir, const
         free(from);
         return NULL;
     }
-    if (given) {
-        cn_tok *a = cn_tok_load(given), *b = a ? cn_tok_load(from) : NULL;
-        if (!b) cn_die_status();
-        if (memcmp(cn_tok_sha256(a), cn_tok_sha256(b), 32)) cn_train_differs("-t", given, "another tokenizer");
-        cn_tok_free(a), cn_tok_free(b);
-    }
+    uint8_t a[32], b[32];
+    if (given && (cn_shard_tokenizer_hash(given, a) || cn_shard_tokenizer_hash(from, b))) cn_die_status();
+    if (given && memcmp(a, b, 32)) cn_train_differs("-t", given, "another tokenizer");
     char *to = cn_path_join(o->out, "tokenizer.json");
     if (!to || cn_mdir_write_tokenizer(o->out, from)) cn_die_status();
     free(from);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "io.h"
 #include "jsonl.h"
+#include "shard.h"
 #include "st.h"
 
 cn_status cn_mdir_check_vocab(const cn_tok *t, const char *tname, int rows, const char *model) {
@@ -48,11 +49,14 @@ cn_status cn_mdir_open(cn_mdir *d, const char *dir, const char *tokenizer, int f
         cn_mdir_close(d);
         return CN_ENOMEM;
     }
-    int has_own = access(own, F_OK) == 0;
-    cn_tok *mine = NULL; /* DIR's own, to compare with the one given */
+    int has_own = access(own, F_OK) == 0, compare = 0;
+    uint8_t mine[32]; /* DIR's own tokenizer's SHA-256, to compare with the one given */
     if (tokenizer) {
         d->tok = cn_tok_load(tokenizer);
-        if (d->tok && has_own && !(flags & CN_MDIR_OTHER_TOKENIZER) && !(mine = cn_tok_load(own))) st = cn_last_status();
+        if (d->tok && has_own && !(flags & CN_MDIR_OTHER_TOKENIZER)) {
+            if (cn_shard_tokenizer_hash(own, mine)) st = cn_last_status();
+            compare = 1;
+        }
         d->tok_path = strdup(tokenizer);
         if (!d->tok_path) st = cn_fail(CN_ENOMEM, "out of memory");
     } else if (has_own) {
@@ -63,10 +67,9 @@ cn_status cn_mdir_open(cn_mdir *d, const char *dir, const char *tokenizer, int f
     }
     if (!st && d->tok_path && !d->tok) st = cn_last_status();
     if (!st && d->tok && !(flags & CN_MDIR_OTHER_TOKENIZER)) st = cn_mdir_check_vocab(d->tok, d->tok_path, d->c.vocab, dir);
-    if (!st && mine && memcmp(cn_tok_sha256(mine), cn_tok_sha256(d->tok), 32) != 0)
+    if (!st && compare && memcmp(mine, cn_tok_sha256(d->tok), 32) != 0)
         st = cn_fail(CN_EMISMATCH, "%s: not %s (their SHA-256 differ)", tokenizer, own);
     if (!st) st = cn_mdir_doc_ids(&d->c, d->tok, &d->bos, &d->eos);
-    cn_tok_free(mine);
     free(own);
     if (st) cn_mdir_close(d);
     return st;
