@@ -30,7 +30,9 @@ static void usage(void) {
            "into sequences of --seq-len; each step accumulates micro-batches up to\n"
            "--batch-tokens, clips the gradient and takes an AdamW step. OUT receives\n"
            "config.json, model.safetensors and tokenizer.json as transformers loads them\n"
-           "(--config without -t: no tokenizer.json).\n\n"
+           "(--config without -t: no tokenizer.json), and the --init directory's\n"
+           "generation_config.json and, unless --vocab-map changes the tokenizer, its\n"
+           "tokenizer_config.json.\n\n"
            "  -i, --init DIR         start from this model (config.json + safetensors)\n"
            "  -c, --config FILE      start from random weights of this config.json\n"
            "  -o, --out DIR          the output model directory (required)\n"
@@ -183,6 +185,8 @@ static int run(opts *o, int ndata, char **data_paths) {
         if (o->eos_set && o->eos != eos) resume_id("--eos", o->eos, eos);
         o->no_cross = no_cross, o->bos = bos, o->eos = eos, o->bos_set = o->eos_set = 1;
         o->tok = tokcopy = cn_train_resume_tokenizer(&o->t, ckdir, o->tok);
+        /* and the files the run carries over, beside it in --out */
+        if (cn_mdir_carry(o->t.out, ckdir, CN_MDIR_CARRY_GENERATION | CN_MDIR_CARRY_TOKCFG)) cn_die_status();
         dir = ckdir;
     }
     cn_mdir md = {0};
@@ -190,6 +194,8 @@ static int run(opts *o, int ndata, char **data_paths) {
     if (dir) { /* an --init model needs its tokenizer (its own or -t) */
         open_model(&md, dir, o, (o->vmap ? CN_MDIR_OTHER_TOKENIZER : 0) | (o->init ? CN_MDIR_TOKENIZER : 0));
         c = md.c, tok = md.tok, o->tok = md.tok_path;
+        cn_mdir_gen g; /* carried over at the end: refused now if it is not JSON */
+        if (cn_mdir_generation(dir, &g)) cn_die_status();
     } else {
         if (cn_config_load(o->config, &c)) cn_die_status();
         if (o->tok && (!(tok = cn_tok_load(o->tok)) || cn_mdir_check_vocab(tok, o->tok, c.vocab, o->config))) cn_die_status();
@@ -262,7 +268,9 @@ static int run(opts *o, int ndata, char **data_paths) {
     } else {
         cn_model_init_random(m, o->t.seed, (float)o->init_std);
     }
-    cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, o->tok,
+    /* carried over: the sampling defaults, and the tokenizer's config where the tokenizer stays the init's own */
+    cn_ckpt_side side = {o->tok, ckdir ? o->t.out : o->init, CN_MDIR_CARRY_GENERATION | (o->vmap ? 0 : CN_MDIR_CARRY_TOKCFG)};
+    cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, side,
                         describe_data};
     cn_train_run(&o->t, m, &h, step0);
     cn_packer_free(d.pk);

@@ -36,8 +36,9 @@ static void usage(void) {
            "Conversations are packed whole into sequences of --seq-len, attention and\n"
            "positions kept within each. OUT receives the model (full fine-tuning), or the\n"
            "LoRA adapter in PEFT's layout (adapter_config.json, adapter_model.safetensors;\n"
-           "with --merge also the merged model), with tokenizer.json and a\n"
-           "tokenizer_config.json naming the template.\n\n"
+           "with --merge also the merged model), with tokenizer.json, a\n"
+           "tokenizer_config.json naming the template, and the --init directory's\n"
+           "generation_config.json.\n\n"
            "  -i, --init DIR         the model to fine-tune (config.json, safetensors, tokenizer.json)\n"
            "  -o, --out DIR          the output directory (required)\n"
            "  -t, --tokenizer FILE   the tokenizer (default DIR/tokenizer.json)\n"
@@ -271,7 +272,8 @@ static int run(opts *o, int ndata, char **data_paths) {
     cn_mdir md;
     cn_status st = cn_mdir_open(&md, o->init, o->tok, CN_MDIR_TOKENIZER | (ckdir ? CN_MDIR_OTHER_TOKENIZER : 0));
     if (st == CN_EMISMATCH) cn_die("-t %s: give the model's own tokenizer", cn_errmsg());
-    if (st) cn_die_status();
+    cn_mdir_gen g; /* carried over at the end: refused now if it is not JSON */
+    if (st || cn_mdir_generation(o->init, &g)) cn_die_status();
     cn_config c = md.c;
     if (c.arch != CN_ARCH_LLAMA) cn_die("%s: cn-sft trains LLaMA-class models (%s given)", o->init, c.architecture);
     /* the markers the run added grew the vocabulary: the checkpoint's tokenizer has them */
@@ -349,7 +351,9 @@ static int run(opts *o, int ndata, char **data_paths) {
         free(where);
         if (!o->t.quiet) fprintf(stderr, "%s: resuming %s at step %llu of %llu\n", cn_prog, ckdir, (unsigned long long)step0, (unsigned long long)steps);
     }
-    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, o->tok, describe_data};
+    /* carried over: the sampling defaults (tokenizer_config.json is the run's own, naming its template) */
+    cn_ckpt_side side = {o->tok, o->init, CN_MDIR_CARRY_GENERATION};
+    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, side, describe_data};
     cn_train_run(&o->t, m, &h, step0);
     cn_sft_free(r.data);
     cn_sft_free(r.val);

@@ -366,7 +366,7 @@ static void data_ended(const cn_train_opts *o, cn_model *m, const cn_train_hooks
     cn_progress_end(prog);
     if (step - 1 > step0) {
         if (zero && cn_model_unshard(m, cn_dist_allgather_f32)) cn_die_status();
-        if (rank == 0 && cn_ckpt_save(o->out, (int64_t)(step - 1), m, before, h->tokenizer, (int)o->keep)) cn_die_status();
+        if (rank == 0 && cn_ckpt_save(o->out, (int64_t)(step - 1), m, before, &h->side, (int)o->keep)) cn_die_status();
     }
     if (log && cn_metrics_close(log)) cn_die_status();
     char *last = cn_ckpt_latest(o->out), *cmd = resume_command(o);
@@ -480,7 +480,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         if (checkpoint && zero && cn_model_unshard(m, cn_dist_allgather_f32)) cn_die_status();
         if (checkpoint && rank == 0) {
             char *js = trainer_json(o, h, step, steps, step * batch);
-            if (cn_ckpt_save(o->out, (int64_t)step, m, js, h->tokenizer, (int)o->keep)) cn_die_status();
+            if (cn_ckpt_save(o->out, (int64_t)step, m, js, &h->side, (int)o->keep)) cn_die_status();
             free(js);
         }
         if (checkpoint && zero && cn_model_shard_optimizer(m, rank, nrank)) cn_die_status();
@@ -509,7 +509,8 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
     }
     cn_progress_end(&prog);
     if (rank == 0 && !stopped) { /* rank 0 writes the model */
-        if (h->save_final(h->ctx, m, o->out)) { /* no half-written model: its checkpoints stay */
+        if (h->save_final(h->ctx, m, o->out) || cn_mdir_carry(o->out, h->side.carry_from, h->side.carry)) {
+            /* no half-written model: its checkpoints stay */
             char *why = strdup(cn_errmsg());
             cn_ckpt_remove_model(o->out);
             cn_die("%s", why ? why : "out of memory");

@@ -58,8 +58,10 @@ typedef struct {
     double (*validate)(void *ctx, cn_model *m, const cn_train_batch *b);
     /* writes the final model to the output directory */
     cn_status (*save_final)(void *ctx, cn_model *m, const char *dir);
-    /* the tokenizer.json copied into checkpoints, or NULL */
-    const char *tokenizer;
+    /* what checkpoints hold beside the model: the tokenizer.json copied in,
+     * and the files carried over (cn_mdir_carry) into them and the final
+     * model */
+    cn_ckpt_side side;
     /* the passes over the data so far, for the run's last line ("2.50
      * passes over the data"; malloc'd, NULL for none), or NULL */
     char *(*describe_data)(void *ctx);

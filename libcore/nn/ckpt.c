@@ -80,7 +80,8 @@ static int cmp_i64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep) {
+cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const cn_ckpt_side *side,
+                       int keep) {
     int made = mkdir(out, 0755) == 0;
     if (!made && errno != EEXIST) return cn_fail(CN_EIO, "%s: %s", out, strerror(errno));
     char name[48];
@@ -99,7 +100,8 @@ cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const c
     free(p), p = NULL;
     if (!st) st = (p = cn_path_join(tmp, "trainer.json")) ? cn_write_text(p, trainer_json) : CN_ENOMEM;
     free(p), p = NULL;
-    if (!st && tokenizer) st = cn_mdir_write_tokenizer(tmp, tokenizer);
+    if (!st && side->tokenizer) st = cn_mdir_write_tokenizer(tmp, side->tokenizer);
+    if (!st) st = cn_mdir_carry(tmp, side->carry_from, side->carry);
     if (!st) st = fsync_dir(tmp);
     if (!st) {
         remove_ckpt(fin); /* the same step again (a resumed run) */

@@ -12,9 +12,19 @@
 #include "log.h"
 #include "model.h"
 
+/* What a checkpoint holds beside the model and the trainer's state: the
+ * tokenizer.json copied in (or NULL), and the files carried over from the
+ * directory the run started from (cn_mdir_carry's from and what). */
+typedef struct {
+    const char *tokenizer;
+    const char *carry_from;
+    int carry;
+} cn_ckpt_side;
+
 /* Writes the checkpoint of step; keeps the newest keep step-* directories
- * (0: all). tokenizer: a file copied in, or NULL. */
-cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const char *tokenizer, int keep);
+ * (0: all). */
+cn_status cn_ckpt_save(const char *out, int64_t step, const cn_model *m, const char *trainer_json, const cn_ckpt_side *side,
+                       int keep);
 /* Removes the files of a model directory or checkpoint in dir (config,
  * weights, adapters, optimizer, trainer and tokenizer files, nothing else),
  * then dir itself when that left it empty: what a failed save leaves. */

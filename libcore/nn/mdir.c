@@ -4,7 +4,9 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "io.h"
 #include "jsonl.h"
@@ -116,6 +118,21 @@ cn_status cn_mdir_write_tokenizer(const char *dir, const char *path) {
     char *to = cn_path_join(dir, "tokenizer.json");
     cn_status st = to ? cn_copy_file(path, to) : CN_ENOMEM;
     free(to);
+    return st;
+}
+
+cn_status cn_mdir_carry(const char *to, const char *from, int what) {
+    static const char *const names[] = {"generation_config.json", "tokenizer_config.json"};
+    struct stat a, b;
+    if (!from || (stat(to, &a) == 0 && stat(from, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) return CN_OK;
+    cn_status st = CN_OK;
+    for (int i = 0; !st && i < 2; i++) {
+        if (!(what & (1 << i))) continue;
+        char *src = cn_path_join(from, names[i]), *dst = cn_path_join(to, names[i]);
+        if (!src || !dst) st = cn_fail(CN_ENOMEM, "out of memory");
+        else if (access(src, F_OK) == 0 || errno != ENOENT) st = cn_copy_file(src, dst);
+        free(src), free(dst);
+    }
     return st;
 }
 

@@ -79,6 +79,15 @@ cn_status cn_mdir_generation(const char *dir, cn_mdir_gen *g);
  * goes into a model directory or a checkpoint. */
 cn_status cn_mdir_write_tokenizer(const char *dir, const char *path);
 
+/* The files a trained model takes over from the directory it started
+ * from, as transformers' save_pretrained keeps a model's generation config
+ * and its tokenizer's: generation_config.json, and tokenizer_config.json
+ * (chat template, special tokens), which describes a tokenizer and so goes
+ * only with that same tokenizer. Each is copied from `from` to `to` where
+ * `from` has it; from NULL, or the same directory as to, is nothing to do. */
+enum { CN_MDIR_CARRY_GENERATION = 1, CN_MDIR_CARRY_TOKCFG = 2 };
+cn_status cn_mdir_carry(const char *to, const char *from, int what);
+
 /* DIR/tokenizer_config.json naming a chat template, as transformers reads it. */
 typedef struct {
     const char *bos, *eos;        /* the BOS and EOS strings ("" for none) */

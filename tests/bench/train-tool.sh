@@ -11,6 +11,10 @@
 # medians of the rounds' ratios (the machine's noise is about +-15% a run):
 #   the tool within 5% of the core: tool / core >= 0.95
 #   the tool at least 1.6x PyTorch: tool / PyTorch >= 1.6
+# Beside them, what bounds the second: the core's step with its sgemm calls
+# timed (model_bench gemm, at the core's best policy), and the ratio to
+# PyTorch that a step of sgemm alone would have, everything else free (both
+# sides call the same OpenBLAS for their products).
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-5}
 cfg=$top/tests/data/bench/llama-small.json
@@ -23,6 +27,7 @@ echo "threads: $THREADS (cores $CPUS), $(blas_kernel); llama-small B=$b T=$t, $s
 
 # each side's seconds for the steps' tokens (b x t x steps)
 core() { OMP_WAIT_POLICY=$1 pin "$mb" train "$cfg" $b $t $steps; }
+gemm() { OMP_WAIT_POLICY=$1 pin "$mb" gemm "$cfg" $b $t $steps; }
 peer() {
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000 OMP_WAIT_POLICY=$1 pin /usr/bin/python3 "$top/tests/bench/torch_fast.py" \
         train "$cfg" $b $t $steps
@@ -40,6 +45,7 @@ for ((r = 0; r < ROUNDS; r++)); do
         tool $w >> "$work/tool-$w"
         core $w >> "$work/core-$w"
         peer $w >> "$work/peer-$w"
+        gemm $w >> "$work/gemm-$w"
     done
 done
 for f in "$work"/tool-* "$work"/core-* "$work"/peer-*; do
@@ -58,4 +64,12 @@ judge() {
 }
 judge "cn-pretrain ($(basename "$bt")) / core step ($(basename "$bc"))" "$(speedups "$bc" "$bt")" 0.95
 judge "cn-pretrain ($(basename "$bt")) / PyTorch step ($(basename "$bp"))" "$(speedups "$bp" "$bt")" 1.6
+# the bound: sgemm's seconds within the core's step, at the core's best policy
+bg=$work/gemm-${bc##*-}
+cut -d' ' -f2 "$bg" > "$work/sgemm"
+awk '{ print $2 / $1 }' "$bg" > "$work/share"
+read -r _ share _ < <(spread "$work/share")
+read -r lo med hi < <(speedups "$bp" "$work/sgemm")
+awk -v s="$share" -v lo="$lo" -v m="$med" -v hi="$hi" -v n=$((b * t * steps)) -v g="$(median < "$work/sgemm")" 'BEGIN {
+    printf "sgemm within the core step: %.0f%% of its time; a step of sgemm alone: %.1f tokens/s, %.2fx PyTorch (rounds %.2f-%.2f)\n", 100 * s, n / g, m, lo, hi }'
 finish

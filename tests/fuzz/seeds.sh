@@ -19,6 +19,10 @@ st() {
     { le32 ${#h}; le32 0; printf '%s' "$h"; head -c "$3" /dev/zero | tr '\0' '\1'; } > "$1"
 }
 case $target in
+fuzz_bpe_map)
+    printf '{"id": 650, "token": "clk", "base_ids": [3, 41]}\n{"id": 651, "base_ids": []}\n' > "$dir/map.jsonl"
+    printf '{"id": 4294967295, "base_ids": [0, 4294967295]}\n' > "$dir/edge.jsonl" ;;
+fuzz_mc) cp "$top"/tests/data/mc/*.jsonl "$dir/" ;;
 fuzz_chat) cp "$top"/tests/data/chat/*.jsonl "$dir/" ;;
 fuzz_config) for f in "$top"/tests/data/config/*.json "$top"/tests/data/model/*.json; do cp "$f" "$dir/"; done ;;
 fuzz_megatron)

@@ -1,6 +1,9 @@
 /* model_bench: libcore's side of make bench's training comparison.
  *   model_bench train CONFIG.json B T STEPS   steps of forward + backward + AdamW (LLaMA)
  *   model_bench encode CONFIG.json B T STEPS  forward passes (BERT)
+ *   model_bench gemm CONFIG.json B T STEPS    the training step as train, and the part of it
+ *                                             spent in sgemm (the backend's matmul timed at
+ *                                             each call): prints both, seconds
  *   model_bench peak                          OpenBLAS sgemm's best GFLOP/s: square sizes
  *                                             1024 to 4096, each warmed up, best of 5
  *   model_bench blas                          OpenBLAS's kernel for this CPU, and its build
@@ -37,6 +40,15 @@ static double sgemm_gflops(int n, int reps) {
     return 2.0 * n * n * n / best / 1e9;
 }
 
+/* the CPU backend with its matmul timed (model_bench gemm) */
+static cn_ops timed;
+static double gemm_s;
+static void timed_matmul(float *c, const float *a, const float *b, int m, int n, int k, int ta, int tb, float alpha, float beta) {
+    double t0 = now();
+    cn_ops_cpu()->matmul(c, a, b, m, n, k, ta, tb, alpha, beta);
+    gemm_s += now() - t0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "peak") == 0) {
         double best = 0;
@@ -61,7 +73,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc != 6) {
-        fprintf(stderr, "usage: model_bench train|encode CONFIG.json B T STEPS | peak | blas | memory CONFIG.json B T\n");
+        fprintf(stderr, "usage: model_bench train|gemm|encode CONFIG.json B T STEPS | peak | blas | memory CONFIG.json B T\n");
         return 2;
     }
     cn_config c;
@@ -69,8 +81,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "model_bench: %s\n", cn_errmsg());
         return 1;
     }
-    int b = atoi(argv[3]), t = atoi(argv[4]), steps = atoi(argv[5]), n = b * t, train = strcmp(argv[1], "train") == 0;
-    cn_model *m = cn_model_new(&c, cn_ops_cpu());
+    int b = atoi(argv[3]), t = atoi(argv[4]), steps = atoi(argv[5]), n = b * t, gemm = strcmp(argv[1], "gemm") == 0;
+    int train = gemm || strcmp(argv[1], "train") == 0;
+    timed = *cn_ops_cpu(), timed.matmul = timed_matmul;
+    cn_model *m = cn_model_new(&c, gemm ? &timed : cn_ops_cpu());
     if (!m || cn_model_batch(m, b, t)) {
         fprintf(stderr, "model_bench: %s\n", cn_errmsg());
         return 1;
@@ -84,7 +98,7 @@ int main(int argc, char **argv) {
     cn_batch bt = {ids, NULL, NULL, NULL, NULL, train ? tg : NULL};
     double t0 = 0, loss;
     for (int s = 0; s <= steps; s++) {
-        if (s == 1) t0 = now();
+        if (s == 1) t0 = now(), gemm_s = 0;
         if (train) {
             cn_model_zero_grad(m);
             if (cn_model_forward(m, &bt, &loss) || cn_model_backward(m, NULL) ||
@@ -97,7 +111,8 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    printf("%.4f\n", now() - t0);
+    if (gemm) printf("%.4f %.4f\n", now() - t0, gemm_s);
+    else printf("%.4f\n", now() - t0);
     cn_model_free(m);
     return 0;
 }
