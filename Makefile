@@ -218,7 +218,7 @@ $(BUILD)/samples/text2jsonl: $(BUILD)/samples/text2jsonl.o $(BUILD)/libcore.a
 
 # ---- dependencies (Debian packages; apt-get only what is missing) ----
 DEB_BUILD  := gcc make libc6-dev pkg-config libzstd-dev libcjson-dev libpcre2-dev libutf8proc-dev unicode-data \
-              libopenblas-openmp-dev zstd parallel python3-torch libopenmpi-dev openmpi-bin
+              libopenblas-openmp-dev zstd parallel python3-torch python3-faiss libopenmpi-dev openmpi-bin
 DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc fpga-icestorm \
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip perl

@@ -1,0 +1,169 @@
+/* encoder: texts to sentence vectors with a BERT model directory (encoder.h).
+ *   N texts, B batch, T time (the batch's longest), D hidden size */
+#include "encoder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "crc.h"
+#include "io.h"
+#include "tok.h"
+#include "vec.h"
+
+struct cn_encoder {
+    cn_mdir md;
+    cn_model *m;
+    int32_t cls, sep; /* put around each text */
+    int batch;
+    cn_encoder_progress progress;
+    void *progress_arg;
+    cn_tok_state **states; /* the tokenizer's, one a thread (cn_tok_encode_batch) */
+    int nstates;
+};
+
+cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
+    cn_encoder *e = calloc(1, sizeof *e);
+    if (!e) {
+        cn_fail(CN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    e->batch = 32;
+    if (cn_mdir_open(&e->md, dir, NULL, CN_MDIR_TOKENIZER)) {
+        free(e);
+        return NULL;
+    }
+    cn_status st = CN_OK;
+    if (e->md.c.arch != CN_ARCH_BERT)
+        st = cn_fail(CN_EFORMAT, "%s: an encoder needs a BERT-family model (%s given)", dir, e->md.c.architecture);
+    else if (e->md.bos < 0 || e->md.eos < 0)
+        st = cn_fail(CN_EFORMAT, "%s: the tokenizer's post-processor puts no [CLS] and [SEP] around a text", e->md.tok_path);
+    else if (!(e->m = cn_model_new(&e->md.c, ops)) || cn_model_load(e->m, e->md.weights))
+        st = cn_last_status();
+    if (st) {
+        cn_encoder_close(e);
+        return NULL;
+    }
+    e->cls = (int32_t)e->md.bos, e->sep = (int32_t)e->md.eos;
+    return e;
+}
+
+void cn_encoder_close(cn_encoder *e) {
+    if (!e) return;
+    cn_model_free(e->m);
+    cn_mdir_close(&e->md);
+    for (int i = 0; i < e->nstates; i++) cn_tok_state_free(e->states[i]);
+    free(e->states);
+    free(e);
+}
+
+int cn_encoder_dim(const cn_encoder *e) { return e->md.c.d_model; }
+const cn_mdir *cn_encoder_dir(const cn_encoder *e) { return &e->md; }
+cn_model *cn_encoder_model(cn_encoder *e) { return e->m; }
+void cn_encoder_set_batch(cn_encoder *e, int batch) { e->batch = batch > 0 ? batch : 32; }
+void cn_encoder_set_progress(cn_encoder *e, cn_encoder_progress fn, void *arg) { e->progress = fn, e->progress_arg = arg; }
+
+cn_status cn_encoder_sha256(const cn_encoder *e, uint8_t out[32]) {
+    cn_sha256 h;
+    cn_sha256_init(&h);
+    float *x = NULL;
+    size_t cap = 0;
+    cn_status st = CN_OK;
+    for (int i = 0; i < cn_model_nparams(e->m) && !st; i++) { /* each tensor's name, then its values */
+        const cn_param *p = cn_model_param(e->m, i);
+        if (p->lora) continue;
+        if (p->n > cap) {
+            free(x);
+            if (!(x = malloc((cap = p->n) * sizeof *x))) st = cn_fail(CN_ENOMEM, "out of memory");
+        }
+        if (!st && !(st = cn_model_get(e->m, i, x))) {
+            cn_sha256_update(&h, p->name, strlen(p->name) + 1);
+            cn_sha256_update(&h, x, p->n * sizeof *x);
+        }
+    }
+    free(x);
+    cn_sha256_final(&h, out);
+    return st;
+}
+
+/* the texts' order by token count (stable: ties keep the texts' order) */
+static const cn_ids *sort_ids;
+static int by_len(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    size_t lx = sort_ids[x].n, ly = sort_ids[y].n;
+    return lx < ly ? -1 : lx > ly ? 1 : (x > y) - (x < y);
+}
+
+cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const *texts, const size_t *lens, size_t n, float *out,
+                            size_t *truncated) {
+    if (truncated) *truncated = 0;
+    if (!n) return CN_OK;
+    size_t plen = prompt ? strlen(prompt) : 0, failed = 0;
+    int D = e->md.c.d_model, maxlen = e->md.c.max_pos - 2; /* the text's tokens, [CLS] and [SEP] around them */
+    char **full = calloc(n, sizeof *full);
+    size_t *order = malloc(n * sizeof *order);
+    cn_ids *ids = calloc(n, sizeof *ids);
+    cn_status st = full && order && ids ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && !st; i++) { /* the prompt, then the text */
+        if (!(full[i] = malloc(plen + lens[i] + 1))) st = cn_fail(CN_ENOMEM, "out of memory");
+        else memcpy(full[i], prompt, plen), memcpy(full[i] + plen, texts[i], lens[i]), full[i][plen + lens[i]] = 0;
+    }
+    size_t *flen = st ? NULL : malloc(n * sizeof *flen);
+    if (!st && !flen) st = cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && !st; i++) flen[i] = plen + lens[i];
+    if (!st && !e->states) {
+        int th = 1;
+#ifdef _OPENMP
+        th = omp_get_max_threads();
+#endif
+        if (!(e->states = calloc((size_t)th, sizeof *e->states))) st = cn_fail(CN_ENOMEM, "out of memory");
+        else e->nstates = th;
+    }
+    if (!st && (st = cn_tok_encode_batch(e->md.tok, e->states, e->nstates, (const char *const *)full, flen, n, 0, ids, &failed))) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", cn_errmsg());
+        st = cn_fail(st, "text %zu: %s", failed, why);
+    }
+    for (size_t i = 0; i < n && !st; i++) {
+        order[i] = i;
+        if (ids[i].n > (size_t)maxlen) ids[i].n = (size_t)maxlen, truncated && ++*truncated;
+    }
+    if (!st) sort_ids = ids, qsort(order, n, sizeof *order, by_len);
+    int B = e->batch;
+    int32_t *tok = NULL;
+    uint8_t *valid = NULL;
+    float *h = NULL, *v = NULL;
+    for (size_t b0 = 0; b0 < n && !st; b0 += (size_t)B) {
+        int nb = (int)(n - b0 < (size_t)B ? n - b0 : (size_t)B);
+        int T = (int)ids[order[b0 + nb - 1]].n + 2; /* the longest of the batch (sorted) */
+        T = (T + 7) & ~7; /* fewer shapes, fewer reallocations */
+        if (T > e->md.c.max_pos) T = e->md.c.max_pos;
+        free(tok), free(valid), free(h), free(v);
+        tok = calloc((size_t)nb * T, sizeof *tok), valid = calloc((size_t)nb * T, 1);
+        h = malloc((size_t)nb * T * D * sizeof *h), v = malloc((size_t)nb * D * sizeof *v);
+        if (!tok || !valid || !h || !v) {
+            st = cn_fail(CN_ENOMEM, "out of memory");
+            break;
+        }
+        for (int s = 0; s < nb; s++) { /* [CLS] text [SEP], then padding */
+            const cn_ids *x = &ids[order[b0 + s]];
+            int32_t *row = tok + (size_t)s * T;
+            row[0] = e->cls;
+            for (size_t j = 0; j < x->n; j++) row[1 + j] = (int32_t)x->v[j];
+            row[1 + x->n] = e->sep;
+            memset(valid + (size_t)s * T, 1, x->n + 2);
+        }
+        cn_batch bt = {tok, NULL, NULL, valid, NULL, NULL};
+        if ((st = cn_model_batch(e->m, nb, T)) || (st = cn_model_forward(e->m, &bt, NULL)) || (st = cn_model_hidden(e->m, h))) break;
+        cn_vec_pool(v, h, valid, nb, T, D);
+        for (int s = 0; s < nb; s++) memcpy(out + order[b0 + s] * D, v + (size_t)s * D, (size_t)D * sizeof *v);
+        if (e->progress) e->progress(e->progress_arg, b0 + (size_t)nb, n);
+    }
+    free(tok), free(valid), free(h), free(v);
+    for (size_t i = 0; full && i < n; i++) free(full[i]);
+    for (size_t i = 0; ids && i < n; i++) cn_ids_free(&ids[i]);
+    free(full), free(flen), free(order), free(ids);
+    return st;
+}

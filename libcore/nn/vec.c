@@ -1,0 +1,201 @@
+/* vec: pooling, FAISS's IndexFlatIP file, exact top-k search (vec.h).
+ *   B batch, T time, C channels, D dims, N rows, Q queries, K results */
+#include "vec.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cn_vec_pool(float *out, const float *h, const uint8_t *valid, int b, int t, int c) {
+    for (int i = 0; i < b; i++) {
+        float *o = out + (size_t)i * c; /* (C) */
+        memset(o, 0, (size_t)c * sizeof *o);
+        int count = 0;
+        for (int j = 0; j < t; j++) {
+            size_t r = (size_t)i * t + j;
+            if (valid && !valid[r]) continue;
+            const float *x = h + r * c; /* (C) */
+            for (int k = 0; k < c; k++) o[k] += x[k];
+            count++;
+        }
+        if (!count) continue;
+        double ss = 0;
+        for (int k = 0; k < c; k++) o[k] /= (float)count, ss += (double)o[k] * o[k];
+        float norm = (float)sqrt(ss);
+        if (norm < 1e-12f) norm = 1e-12f;
+        for (int k = 0; k < c; k++) o[k] /= norm;
+    }
+}
+
+/* ---- the file ---- */
+
+#define HEADER 45 /* "IxFI", d, ntotal, two unused i64, is_trained, metric_type (37 bytes), the float count: the rows follow */
+
+struct cn_vec_index {
+    void *map;
+    size_t size;
+    const unsigned char *rows; /* (N, D) floats at byte 45: not aligned, so read with memcpy or by BLAS */
+    int64_t n;
+    int d;
+};
+
+static void put(unsigned char **p, const void *v, size_t n) {
+    memcpy(*p, v, n);
+    *p += n;
+}
+
+cn_status cn_vec_write_header(cn_out *out, int64_t n, int d) {
+    unsigned char h[HEADER], *p = h;
+    int32_t d32 = d, metric = 0; /* METRIC_INNER_PRODUCT */
+    int64_t unused = 1 << 20;
+    uint64_t floats = (uint64_t)n * (uint64_t)d;
+    uint8_t trained = 1;
+    put(&p, "IxFI", 4), put(&p, &d32, 4), put(&p, &n, 8), put(&p, &unused, 8), put(&p, &unused, 8);
+    put(&p, &trained, 1), put(&p, &metric, 4), put(&p, &floats, 8);
+    return cn_out_write(out, h, (size_t)(p - h));
+}
+
+cn_vec_index *cn_vec_index_open(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cn_fail(CN_EIO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        cn_fail(CN_EIO, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    if (size < HEADER) {
+        cn_fail(CN_EFORMAT, "%s: %zu bytes, shorter than a FAISS IndexFlatIP header (%d)", path, size, HEADER);
+        close(fd);
+        return NULL;
+    }
+    void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        cn_fail(CN_EIO, "%s: mmap: %s", path, strerror(errno));
+        return NULL;
+    }
+    const unsigned char *b = map;
+    int32_t d, metric;
+    int64_t n;
+    uint64_t floats;
+    memcpy(&d, b + 4, 4), memcpy(&n, b + 8, 8), memcpy(&metric, b + 33, 4), memcpy(&floats, b + HEADER - 8, 8);
+    cn_status bad = CN_OK;
+    if (memcmp(b, "IxFI", 4) != 0)
+        bad = cn_fail(CN_EFORMAT, "%s: not a FAISS IndexFlatIP file (class %.4s)", path, (const char *)b);
+    else if (metric != 0)
+        bad = cn_fail(CN_EFORMAT, "%s: metric type %d, not inner product (0)", path, metric);
+    else if (d < 1 || n < 0 || floats != (uint64_t)n * (uint64_t)d)
+        bad = cn_fail(CN_EFORMAT, "%s: a header of %lld rows of %d dims holding %llu floats", path, (long long)n, d,
+                      (unsigned long long)floats);
+    else if ((uint64_t)(size - HEADER) != floats * 4)
+        bad = cn_fail(CN_EFORMAT, "%s: %lld rows of %d need %llu bytes, the file has %zu", path, (long long)n, d,
+                      (unsigned long long)(HEADER + floats * 4), size);
+    cn_vec_index *ix = bad ? NULL : malloc(sizeof *ix);
+    if (!ix) {
+        if (!bad) cn_fail(CN_ENOMEM, "out of memory");
+        munmap(map, size);
+        return NULL;
+    }
+    *ix = (cn_vec_index){map, size, b + HEADER, n, d};
+    return ix;
+}
+
+void cn_vec_index_close(cn_vec_index *ix) {
+    if (!ix) return;
+    munmap(ix->map, ix->size);
+    free(ix);
+}
+
+int64_t cn_vec_index_count(const cn_vec_index *ix) { return ix->n; }
+int cn_vec_index_dim(const cn_vec_index *ix) { return ix->d; }
+
+void cn_vec_index_row(const cn_vec_index *ix, int64_t i, float *dst) {
+    memcpy(dst, ix->rows + (size_t)i * ix->d * sizeof(float), (size_t)ix->d * sizeof(float));
+}
+
+/* ---- search ---- */
+
+#define BLOCK 4096 /* rows scored by one sgemm */
+
+/* whether (s, i) ranks below (t, j): a lower score, or the same and a higher row */
+static inline int worse(float s, int64_t i, float t, int64_t j) { return s < t || (s == t && i > j); }
+
+/* a min-heap of k by rank: its root is the worst kept */
+static void sift_down(float *s, int64_t *id, int k, int at) {
+    for (;;) {
+        int l = 2 * at + 1, r = l + 1, w = at;
+        if (l < k && worse(s[l], id[l], s[w], id[w])) w = l;
+        if (r < k && worse(s[r], id[r], s[w], id[w])) w = r;
+        if (w == at) return;
+        float ts = s[at];
+        int64_t ti = id[at];
+        s[at] = s[w], id[at] = id[w], s[w] = ts, id[w] = ti;
+        at = w;
+    }
+}
+
+cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores) {
+    int64_t n = ix->n;
+    int d = ix->d, kk = (int64_t)k < n ? k : (int)n; /* the heap's size */
+    for (size_t i = 0; i < (size_t)nq * k; i++) ids[i] = -1, scores[i] = -INFINITY;
+    int *filled = calloc((size_t)nq + 1, sizeof *filled);
+    float *s = malloc((size_t)nq * (n < BLOCK ? (size_t)n + 1 : BLOCK) * sizeof *s); /* (Q, block) */
+    if (!filled || !s) {
+        free(filled), free(s);
+        return cn_fail(CN_ENOMEM, "out of memory for the scores of %d queries", nq);
+    }
+    for (int64_t r0 = 0; r0 < n && kk > 0; r0 += BLOCK) {
+        int nb = (int)(n - r0 < BLOCK ? n - r0 : BLOCK);
+        const float *x = (const float *)(const void *)(ix->rows + (size_t)r0 * d * sizeof(float)); /* (nb, D), read by BLAS only */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nb, d, 1.0f, q, d, x, d, 0.0f, s, nb);
+#pragma omp parallel for schedule(static)
+        for (int qi = 0; qi < nq; qi++) {
+            float *hs = scores + (size_t)qi * k;
+            int64_t *hi = ids + (size_t)qi * k;
+            const float *row = s + (size_t)qi * nb;
+            for (int j = 0; j < nb; j++) {
+                int64_t id = r0 + j;
+                if (filled[qi] < kk) { /* filling: sift the new one up */
+                    int at = filled[qi]++;
+                    hs[at] = row[j], hi[at] = id;
+                    while (at > 0) {
+                        int up = (at - 1) / 2;
+                        if (!worse(hs[at], hi[at], hs[up], hi[up])) break;
+                        float ts = hs[at];
+                        int64_t ti = hi[at];
+                        hs[at] = hs[up], hi[at] = hi[up], hs[up] = ts, hi[up] = ti;
+                        at = up;
+                    }
+                } else if (worse(hs[0], hi[0], row[j], id)) {
+                    hs[0] = row[j], hi[0] = id;
+                    sift_down(hs, hi, kk, 0);
+                }
+            }
+        }
+    }
+    /* best first: pop the worst to the end */
+#pragma omp parallel for schedule(static)
+    for (int qi = 0; qi < nq; qi++) {
+        float *hs = scores + (size_t)qi * k;
+        int64_t *hi = ids + (size_t)qi * k;
+        for (int m = filled[qi]; m > 1; m--) {
+            float ts = hs[0];
+            int64_t ti = hi[0];
+            hs[0] = hs[m - 1], hi[0] = hi[m - 1], hs[m - 1] = ts, hi[m - 1] = ti;
+            sift_down(hs, hi, m - 1, 0);
+        }
+    }
+    free(filled), free(s);
+    return CN_OK;
+}

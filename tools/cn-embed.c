@@ -1,0 +1,502 @@
+/* cn-embed: a dense retriever's encoder at work (libcore encoder, vec, vindex).
+ *   encode  texts in, their vectors out (NumPy .npy)
+ *   index   documents cut into passages, encoded, written as an index directory
+ *   search  the best passages of an index for each query */
+#include <getopt.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "crc.h"
+#include "encoder.h"
+#include "io.h"
+#include "jsonl.h"
+#include "passage.h"
+#include "tok.h"
+#include "tool.h"
+#include "vec.h"
+#include "vindex.h"
+
+#define QUERY_PROMPT "query: "
+#define PASSAGE_PROMPT "passage: "
+
+static void usage(const char *cmd) __attribute__((noreturn));
+static void usage(const char *cmd) {
+    static const char *const names[] = {"encode", "index", "search"};
+    static const char *const line[] = {
+        "encode --model DIR [--as query|passage] [-o OUT.npy] [TEXTS.jsonl...]",
+        "index --model DIR -o INDEX [options] DOCS.jsonl...",
+        "search --index INDEX [--model DIR] (--query TEXT | QUERIES.jsonl...) [options]",
+    };
+    static const char *const text[] = {
+        "encode: the vectors of texts, one JSON object a line with a \"text\" field (plain\n"
+        "or zstd; stdin when no file is given), as a NumPy .npy file of float32 rows\n"
+        "(N, D) in the texts' order: each text after its prompt, mean-pooled and\n"
+        "L2-normalised, as sentence-transformers encodes with an e5 model.\n"
+        "  -m, --model DIR        a BERT-family model directory (config.json, safetensors,\n"
+        "                         tokenizer.json)\n"
+        "      --as KIND          query or passage (default): which prompt goes first\n"
+        "      --prompt TEXT      this prompt instead (\"\" for none)\n"
+        "      --field NAME       the text field (default text)\n"
+        "  -o, --output FILE      the .npy file (default stdout, not a terminal)\n",
+        "index: cuts each document (JSONL: \"text\", and \"_id\" or \"id\"; else FILE:LINE\n"
+        "names it) into passages of at most --chunk-chars characters, ending at a line,\n"
+        "else a sentence, else a word; encodes them after the passage prompt; writes\n"
+        "INDEX/index.faiss (FAISS's IndexFlatIP file: faiss.read_index loads it),\n"
+        "INDEX/passages.jsonl (id DOC#K, doc, source, start and end bytes, text) and\n"
+        "INDEX/meta.json (the encoder's and tokenizer's SHA-256, prompts, pooling,\n"
+        "dims, count), all three or none.\n"
+        "  -m, --model DIR        the encoder (a BERT-family model directory)\n"
+        "  -o, --output INDEX     the index directory (made when missing)\n"
+        "      --chunk-chars N    a passage's most characters (default 512)\n"
+        "      --overlap N        characters a passage repeats of the one before (default 0)\n"
+        "      --query-prompt T   recorded for search (default \"query: \")\n"
+        "      --passage-prompt T put before each passage (default \"passage: \")\n"
+        "      --overwrite        replace the index INDEX holds\n",
+        "search: the --top passages of INDEX for each query (QUERIES.jsonl in BEIR's\n"
+        "layout: \"_id\" and \"text\"; or one --query), by the inner product of their\n"
+        "vectors, exact. One JSON object a result,\n"
+        "  {\"query\": ID, \"rank\": R, \"id\": PASSAGE, \"row\": ROW, \"doc\": DOC, \"score\": S, \"text\": ...}\n"
+        "(ROW: the passage's row in index.faiss), or a table on a terminal. The queries\n"
+        "are encoded by the index's encoder (meta.json): another --model is refused.\n"
+        "  -i, --index INDEX      the index directory (cn-embed index)\n"
+        "  -m, --model DIR        the encoder (default: the one meta.json names)\n"
+        "      --query TEXT       one query (its id: \"query\")\n"
+        "  -k, --top K            results a query (default 10)\n"
+        "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
+        "      --table            a table even when stdout is not a terminal\n"
+        "      --json             JSON even on a terminal\n",
+    };
+    if (!cmd) {
+        printf("Usage: %s COMMAND [options]\n", cn_prog);
+        for (int i = 0; i < 3; i++) printf("       %s %s\n", cn_prog, line[i]);
+        printf("\nA dense retriever's encoder (e5-style: prompts, mean pooling, L2 norm): texts\n"
+               "to vectors, documents to an index, queries to passages. '%s COMMAND --help'\n"
+               "gives each command's options.\n",
+               cn_prog);
+    } else {
+        int i = 0;
+        while (strcmp(names[i], cmd)) i++;
+        printf("Usage: %s %s\n%s", cn_prog, line[i], text[i]);
+    }
+    printf("      --batch N          sequences a forward (default 32)\n"
+           "      --threads N        threads (default: all cores)\n" CN_DEVICE_HELP
+           "  -q, --quiet            no progress line\n"
+           "  -h, --help             this help\n"
+           "      --version          print the version\n");
+    exit(0);
+}
+
+/* ---- what the commands share ---- */
+
+enum { O_AS = 256, O_PROMPT, O_FIELD, O_CHUNK, O_OVERLAP, O_QPROMPT, O_PPROMPT, O_OVERWRITE, O_QUERY, O_TABLE, O_JSON,
+       O_BATCH, O_THREADS, O_DEVICE, O_VERSION };
+#define COMMON_LONGS                                                                                                          \
+    {"batch", required_argument, 0, O_BATCH}, {"threads", required_argument, 0, O_THREADS},                                 \
+        {"device", required_argument, 0, O_DEVICE}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},          \
+        {"version", no_argument, 0, O_VERSION}, {                                                                            \
+        0, 0, 0, 0                                                                                                            \
+    }
+
+typedef struct {
+    int batch, threads, quiet;
+    const char *device;
+} common;
+
+static cn_progress prog;
+
+/* an option every command takes: 1 when c was one */
+static int common_opt(int c, common *o, const char *cmd) {
+    switch (c) {
+    case O_BATCH: {
+        uint64_t v = cn_opt_u64("--batch", optarg);
+        if (v < 1 || v > 65536) cn_usage_error("option --batch: between 1 and 65536");
+        o->batch = (int)v;
+        return 1;
+    }
+    case O_THREADS: {
+        uint64_t v = cn_opt_u64("--threads", optarg);
+        if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
+        o->threads = (int)v;
+        return 1;
+    }
+    case O_DEVICE: o->device = cn_opt_device("--device", optarg); return 1;
+    case 'q': o->quiet = 1; return 1;
+    case 'h': usage(cmd);
+    case O_VERSION: cn_print_version();
+    default: return 0;
+    }
+}
+
+static void on_progress(void *arg, size_t done, size_t n) {
+    cn_progress_update(&prog, done == n, "%s: %s %zu of %zu, %.1f%%", cn_prog, (const char *)arg, done, n, 100.0 * (double)done / (double)n);
+}
+
+static cn_encoder *open_encoder(const char *dir, const common *o, const char *what) {
+    omp_set_num_threads(o->threads);
+    cn_encoder *e = cn_encoder_open(dir, cn_tool_device(o->device));
+    if (!e) cn_die_status();
+    cn_encoder_set_batch(e, o->batch);
+    cn_encoder_set_progress(e, on_progress, (void *)what);
+    return e;
+}
+
+/* texts read from JSONL files */
+typedef struct {
+    char **s;
+    size_t *len;
+    char **id;     /* "_id", else "id", else FILE:LINE */
+    char **where;  /* FILE:LINE */
+    size_t n, cap;
+} texts;
+
+static void texts_free(texts *t) {
+    for (size_t i = 0; i < t->n; i++) free(t->s[i]), free(t->id[i]), free(t->where[i]);
+    free(t->s), free(t->len), free(t->id), free(t->where);
+    memset(t, 0, sizeof *t);
+}
+
+static char *fmt_dup(const char *fmt, const char *a, unsigned long long b) {
+    size_t n = strlen(a) + 32;
+    char *s = malloc(n);
+    if (!s) cn_die("out of memory");
+    snprintf(s, n, fmt, a, b);
+    return s;
+}
+
+/* appends every record of path (field's text; empty or white-space text
+ * refused naming its line) */
+static void texts_read(texts *t, const char *path, const char *field, const char *what) {
+    cn_in *in = cn_in_open(path);
+    if (!in) cn_die_status();
+    cn_jsonl *j = cn_jsonl_new(in, 0);
+    if (!j) cn_die("out of memory");
+    cJSON *o;
+    cn_status st;
+    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
+        const char *s;
+        size_t n;
+        unsigned long long line = (unsigned long long)cn_jsonl_line(j);
+        if (cn_jsonl_text(j, field, &s, &n)) cn_die_status();
+        size_t k = 0;
+        while (k < n && strchr(" \t\r\n\f\v", s[k])) k++;
+        if (k == n) cn_die("%s:%llu: an empty %s", cn_in_name(in), line, what);
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            t->s = realloc(t->s, t->cap * sizeof *t->s), t->len = realloc(t->len, t->cap * sizeof *t->len);
+            t->id = realloc(t->id, t->cap * sizeof *t->id), t->where = realloc(t->where, t->cap * sizeof *t->where);
+            if (!t->s || !t->len || !t->id || !t->where) cn_die("out of memory");
+        }
+        const char *id = cn_jsonl_label(j, "_id");
+        if (!id) id = cn_jsonl_label(j, "id");
+        t->where[t->n] = fmt_dup("%s:%llu", cn_in_name(in), line);
+        t->id[t->n] = id ? strdup(id) : strdup(t->where[t->n]);
+        t->s[t->n] = strndup(s, n), t->len[t->n] = n;
+        if (!t->id[t->n] || !t->s[t->n]) cn_die("out of memory");
+        t->n++;
+    }
+    if (st != CN_EOF) cn_die_status();
+    cn_jsonl_free(j);
+    cn_in_close(in);
+}
+
+static void report_truncated(size_t truncated, size_t n, const char *what, int maxpos) {
+    if (truncated)
+        fprintf(stderr, "%s: %zu of %zu %s cut to the encoder's %d positions\n", cn_prog, truncated, n, what, maxpos);
+}
+
+/* ---- encode ---- */
+
+/* NumPy's .npy header (version 1.0) for float32 rows (n, d), padded so
+ * that the data starts at a multiple of 64 bytes */
+static cn_status npy_header(cn_out *out, size_t n, int d) {
+    char dict[128], h[192];
+    int k = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %d), }", n, d);
+    size_t total = 10 + (size_t)k + 1, pad = (64 - total % 64) % 64;
+    memcpy(h, "\x93NUMPY\x01\x00", 8);
+    uint16_t hl = (uint16_t)(k + pad + 1);
+    memcpy(h + 8, &hl, 2);
+    memcpy(h + 10, dict, (size_t)k);
+    memset(h + 10 + k, ' ', pad);
+    h[10 + k + pad] = '\n';
+    return cn_out_write(out, h, total + pad);
+}
+
+static int encode_main(int argc, char **argv) {
+    common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
+    const char *dir = NULL, *out_path = NULL, *prompt = PASSAGE_PROMPT, *field = "text";
+    int prompt_set = 0, as_set = 0;
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"as", required_argument, 0, O_AS}, {"prompt", required_argument, 0, O_PROMPT},
+        {"field", required_argument, 0, O_FIELD}, {"output", required_argument, 0, 'o'}, COMMON_LONGS,
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "m:o:qh", longs, NULL)) != -1) {
+        if (common_opt(c, &o, "encode")) continue;
+        switch (c) {
+        case 'm': dir = optarg; break;
+        case O_AS:
+            if (!strcmp(optarg, "query")) prompt = QUERY_PROMPT;
+            else if (!strcmp(optarg, "passage")) prompt = PASSAGE_PROMPT;
+            else cn_usage_error("option --as: query or passage");
+            as_set = 1;
+            break;
+        case O_PROMPT: prompt = optarg, prompt_set = 1; break;
+        case O_FIELD: field = optarg; break;
+        case 'o': out_path = optarg; break;
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!dir) cn_usage_error("no model: give --model DIR");
+    if (as_set && prompt_set) cn_usage_error("--as picks a prompt and --prompt gives one: not both");
+    cn_check_binary_stdout(out_path, 0);
+    texts t = {0};
+    if (optind == argc) texts_read(&t, "-", field, "text");
+    for (int f = optind; f < argc; f++) texts_read(&t, argv[f], field, "text");
+    cn_encoder *e = open_encoder(dir, &o, "texts");
+    int D = cn_encoder_dim(e);
+    float *v = malloc((t.n ? t.n : 1) * (size_t)D * sizeof *v);
+    if (!v) cn_die("out of memory");
+    size_t truncated;
+    cn_progress_begin(&prog, o.quiet);
+    if (cn_encoder_encode(e, prompt, (const char *const *)t.s, t.len, t.n, v, &truncated)) cn_die_status();
+    cn_progress_end(&prog);
+    report_truncated(truncated, t.n, "texts", cn_encoder_dir(e)->c.max_pos);
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out || npy_header(out, t.n, D) || cn_out_write(out, v, t.n * (size_t)D * sizeof *v) || cn_out_commit(out)) cn_die_status();
+    free(v);
+    texts_free(&t);
+    cn_encoder_close(e);
+    return 0;
+}
+
+/* ---- index ---- */
+
+static int index_main(int argc, char **argv) {
+    common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
+    const char *dir = NULL, *out_dir = NULL;
+    cn_vindex_meta meta = {.query_prompt = QUERY_PROMPT, .passage_prompt = PASSAGE_PROMPT, .chunk_chars = 512};
+    int overwrite = 0;
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'}, {"chunk-chars", required_argument, 0, O_CHUNK},
+        {"overlap", required_argument, 0, O_OVERLAP}, {"query-prompt", required_argument, 0, O_QPROMPT},
+        {"passage-prompt", required_argument, 0, O_PPROMPT}, {"overwrite", no_argument, 0, O_OVERWRITE}, COMMON_LONGS,
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "m:o:qh", longs, NULL)) != -1) {
+        if (common_opt(c, &o, "index")) continue;
+        switch (c) {
+        case 'm': dir = optarg; break;
+        case 'o': out_dir = optarg; break;
+        case O_CHUNK: {
+            uint64_t v = cn_opt_u64("--chunk-chars", optarg);
+            if (v < 16 || v > 1000000) cn_usage_error("option --chunk-chars: between 16 and 1000000");
+            meta.chunk_chars = (int)v;
+            break;
+        }
+        case O_OVERLAP: {
+            uint64_t v = cn_opt_u64("--overlap", optarg);
+            if (v > 1000000) cn_usage_error("option --overlap: at most 1000000");
+            meta.overlap = (int)v;
+            break;
+        }
+        case O_QPROMPT: meta.query_prompt = optarg; break;
+        case O_PPROMPT: meta.passage_prompt = optarg; break;
+        case O_OVERWRITE: overwrite = 1; break;
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!dir) cn_usage_error("no model: give --model DIR");
+    if (!out_dir) cn_usage_error("no index: give -o INDEX");
+    if (optind == argc) cn_usage_error("no documents: give JSONL files");
+    if (meta.overlap >= meta.chunk_chars / 2) cn_usage_error("option --overlap: under half of --chunk-chars (%d)", meta.chunk_chars);
+    char *mp = cn_path_join(out_dir, "meta.json");
+    if (!mp) cn_die("out of memory");
+    if (!overwrite && access(mp, F_OK) == 0) cn_die("%s: holds an index: give --overwrite to replace it", out_dir);
+    free(mp);
+    /* the documents, cut */
+    texts docs = {0};
+    for (int f = optind; f < argc; f++) texts_read(&docs, argv[f], "text", "document");
+    size_t np = 0, cap = 0;
+    cn_passage *p = NULL;
+    for (size_t d = 0; d < docs.n; d++) {
+        cn_span *sp;
+        size_t ns;
+        if (cn_passage_cut(docs.s[d], docs.len[d], meta.chunk_chars, meta.overlap, &sp, &ns)) cn_die_status();
+        for (size_t k = 0; k < ns; k++) {
+            if (np == cap && !(p = realloc(p, (cap = cap ? 2 * cap : 1024) * sizeof *p))) cn_die("out of memory");
+            const char *src = docs.where[d];
+            p[np] = (cn_passage){fmt_dup("%s#%llu", docs.id[d], k), docs.id[d], NULL, sp[k].start, sp[k].end, docs.s[d] + sp[k].start,
+                                 sp[k].end - sp[k].start};
+            p[np].source = (char *)src;
+            np++;
+        }
+        free(sp);
+    }
+    const char **ptext = malloc((np ? np : 1) * sizeof *ptext);
+    size_t *plen = malloc((np ? np : 1) * sizeof *plen);
+    if (!ptext || !plen) cn_die("out of memory");
+    for (size_t i = 0; i < np; i++) ptext[i] = p[i].text, plen[i] = p[i].len;
+    /* encoded */
+    cn_encoder *e = open_encoder(dir, &o, "passages");
+    int D = cn_encoder_dim(e);
+    float *v = malloc((np ? np : 1) * (size_t)D * sizeof *v);
+    if (!v) cn_die("out of memory");
+    size_t truncated;
+    cn_progress_begin(&prog, o.quiet);
+    if (cn_encoder_encode(e, meta.passage_prompt, ptext, plen, np, v, &truncated)) cn_die_status();
+    cn_progress_end(&prog);
+    report_truncated(truncated, np, "passages", cn_encoder_dir(e)->c.max_pos);
+    /* written */
+    uint8_t sha[32];
+    if (cn_encoder_sha256(e, sha)) cn_die_status();
+    cn_hex32(sha, meta.encoder_sha256);
+    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), meta.tokenizer_sha256);
+    meta.encoder = dir, meta.dim = D, meta.count = (int64_t)np, meta.truncated = (int64_t)truncated;
+    cn_vindex_writer *w = cn_vindex_create(out_dir, &meta);
+    if (!w) cn_die_status();
+    for (size_t i = 0; i < np; i++)
+        if (cn_vindex_add(w, &p[i], v + i * (size_t)D)) {
+            cn_vindex_abort(w);
+            cn_die_status();
+        }
+    if (cn_vindex_commit(w)) cn_die_status();
+    if (!o.quiet) fprintf(stderr, "%s: %s: %zu passages of %zu documents, %d dims\n", cn_prog, out_dir, np, docs.n, D);
+    for (size_t i = 0; i < np; i++) free(p[i].id);
+    free(p), free(ptext), free(plen), free(v);
+    texts_free(&docs);
+    cn_encoder_close(e);
+    return 0;
+}
+
+/* ---- search ---- */
+
+static void put_table(cn_out *out, const char *qid, int rank, const cn_passage *p, float score) {
+    char line[160];
+    size_t n = p->len < 72 ? p->len : 72, k = 0;
+    char snip[80];
+    for (size_t i = 0; i < n; i++) snip[k++] = p->text[i] == '\n' || p->text[i] == '\t' ? ' ' : p->text[i];
+    while (k && ((unsigned char)snip[k - 1] & 0xC0) == 0x80) k--; /* no character cut in two */
+    if (k && (unsigned char)snip[k - 1] >= 0xC0) k--;
+    snip[k] = 0;
+    int m = snprintf(line, sizeof line, "%-10.10s %3d %8.4f  %-18.18s %s%s\n", qid, rank, score, p->doc, snip, p->len > 72 ? "..." : "");
+    if (cn_out_write(out, line, (size_t)(m < (int)sizeof line ? m : (int)sizeof line - 1))) cn_die_status();
+}
+
+static void put_json(cn_out *out, const char *qid, int rank, int64_t row, const cn_passage *p, float score) {
+    char num[96];
+    cn_status st = cn_out_write(out, "{\"query\": ", 10);
+    if (!st) st = cn_json_write_string(out, qid, strlen(qid));
+    int m = snprintf(num, sizeof num, ", \"rank\": %d, \"id\": ", rank);
+    if (!st) st = cn_out_write(out, num, (size_t)m);
+    if (!st) st = cn_json_write_string(out, p->id, strlen(p->id));
+    m = snprintf(num, sizeof num, ", \"row\": %lld, \"doc\": ", (long long)row);
+    if (!st) st = cn_out_write(out, num, (size_t)m);
+    if (!st) st = cn_json_write_string(out, p->doc, strlen(p->doc));
+    m = snprintf(num, sizeof num, ", \"score\": %.9g, \"text\": ", score);
+    if (!st) st = cn_out_write(out, num, (size_t)m);
+    if (!st) st = cn_json_write_string(out, p->text, p->len);
+    if (!st) st = cn_out_write(out, "}\n", 2);
+    if (st) cn_die_status();
+}
+
+static int search_main(int argc, char **argv) {
+    common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
+    const char *ix_dir = NULL, *dir = NULL, *query = NULL, *out_path = NULL;
+    int k = 10, table = -1;
+    static const struct option longs[] = {
+        {"index", required_argument, 0, 'i'}, {"model", required_argument, 0, 'm'}, {"query", required_argument, 0, O_QUERY},
+        {"top", required_argument, 0, 'k'}, {"output", required_argument, 0, 'o'}, {"table", no_argument, 0, O_TABLE},
+        {"json", no_argument, 0, O_JSON}, COMMON_LONGS,
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "i:m:k:o:qh", longs, NULL)) != -1) {
+        if (common_opt(c, &o, "search")) continue;
+        switch (c) {
+        case 'i': ix_dir = optarg; break;
+        case 'm': dir = optarg; break;
+        case O_QUERY: query = optarg; break;
+        case 'k': {
+            uint64_t v = cn_opt_u64("--top", optarg);
+            if (v < 1 || v > 100000) cn_usage_error("option --top: between 1 and 100000");
+            k = (int)v;
+            break;
+        }
+        case 'o': out_path = optarg; break;
+        case O_TABLE: table = 1; break;
+        case O_JSON: table = 0; break;
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!ix_dir) cn_usage_error("no index: give --index INDEX");
+    if (!query == (optind == argc)) cn_usage_error("give one --query TEXT or QUERIES.jsonl files, not both");
+    if (table < 0) table = !out_path && isatty(1);
+    cn_vindex *ix = cn_vindex_open(ix_dir);
+    if (!ix) cn_die_status();
+    const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
+    texts q = {0};
+    if (query) {
+        size_t n = strlen(query), s = 0;
+        while (s < n && strchr(" \t\r\n\f\v", query[s])) s++;
+        if (s == n) cn_usage_error("option --query: an empty query");
+        q.s = malloc(sizeof *q.s), q.len = malloc(sizeof *q.len), q.id = malloc(sizeof *q.id), q.where = malloc(sizeof *q.where);
+        if (!q.s || !q.len || !q.id || !q.where) cn_die("out of memory");
+        q.s[0] = strdup(query), q.len[0] = n, q.id[0] = strdup("query"), q.where[0] = strdup("--query"), q.n = 1;
+    }
+    for (int f = optind; f < argc; f++) texts_read(&q, argv[f], "text", "query");
+    /* the index's encoder, or one with the same weights and tokenizer */
+    cn_encoder *e = open_encoder(dir ? dir : meta->encoder, &o, "queries");
+    uint8_t sha[32];
+    char hex[65];
+    if (cn_encoder_sha256(e, sha)) cn_die_status();
+    cn_hex32(sha, hex);
+    const char *given = dir ? dir : meta->encoder;
+    if (strcmp(hex, meta->encoder_sha256))
+        cn_die("%s: another encoder than the index's (%s/meta.json: weights SHA-256 %.12s..., this one's %.12s...): search with the encoder that made it",
+               given, ix_dir, meta->encoder_sha256, hex);
+    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), hex);
+    if (strcmp(hex, meta->tokenizer_sha256))
+        cn_die("%s: another tokenizer than the index's (%s/meta.json: SHA-256 %.12s..., this one's %.12s...)", given, ix_dir,
+               meta->tokenizer_sha256, hex);
+    int D = cn_encoder_dim(e);
+    if (D != meta->dim) cn_die("%s: %d dims, the index %d", given, D, meta->dim);
+    float *v = malloc((q.n ? q.n : 1) * (size_t)D * sizeof *v), *score = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *score);
+    int64_t *ids = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *ids);
+    if (!v || !score || !ids) cn_die("out of memory");
+    size_t truncated;
+    cn_progress_begin(&prog, o.quiet);
+    if (cn_encoder_encode(e, meta->query_prompt, (const char *const *)q.s, q.len, q.n, v, &truncated)) cn_die_status();
+    cn_progress_end(&prog);
+    report_truncated(truncated, q.n, "queries", cn_encoder_dir(e)->c.max_pos);
+    if (cn_vec_search(cn_vindex_vectors(ix), v, (int)q.n, k, ids, score)) cn_die_status();
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out) cn_die_status();
+    for (size_t i = 0; i < q.n; i++)
+        for (int r = 0; r < k; r++) {
+            int64_t row = ids[i * (size_t)k + r];
+            if (row < 0) break;
+            if (table) put_table(out, q.id[i], r + 1, cn_vindex_passage(ix, row), score[i * (size_t)k + r]);
+            else put_json(out, q.id[i], r + 1, row, cn_vindex_passage(ix, row), score[i * (size_t)k + r]);
+        }
+    if (cn_out_commit(out)) cn_die_status();
+    free(v), free(score), free(ids);
+    texts_free(&q);
+    cn_encoder_close(e);
+    cn_vindex_close(ix);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    cn_tool_init("cn-embed");
+    if (argc < 2) cn_usage_error("no command: give encode, index or search");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) usage(NULL);
+    if (!strcmp(cmd, "--version")) cn_print_version();
+    argv[1] = argv[0];
+    if (!strcmp(cmd, "encode")) return encode_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "index")) return index_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search")) return search_main(argc - 1, argv + 1);
+    cn_usage_error("unknown command '%s': give encode, index or search", cmd);
+}
