@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "bm25.h"
 #include "crc.h"
 #include "encoder.h"
 #include "io.h"
@@ -61,13 +62,18 @@ static void usage(const char *cmd) {
         "  {\"query\": ID, \"rank\": R, \"id\": PASSAGE, \"row\": ROW, \"doc\": DOC, \"score\": S, \"text\": ...}\n"
         "(ROW: the passage's row in index.faiss), or a table on a terminal. The queries\n"
         "are encoded by the index's encoder (meta.json): another --model is refused.\n"
+        "With --bm25 the same passages are ranked by Okapi BM25 instead (Lucene's\n"
+        "formula, Pyserini's k1 0.9 and b 0.4; lowercase words, no stemming), no\n"
+        "encoder used; only passages sharing a word with the query are given.\n"
         "  -i, --index INDEX      the index directory (cn-embed index)\n"
         "  -m, --model DIR        the encoder (default: the one meta.json names)\n"
         "      --query TEXT       one query (its id: \"query\")\n"
         "  -k, --top K            results a query (default 10)\n"
         "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
         "      --table            a table even when stdout is not a terminal\n"
-        "      --json             JSON even on a terminal\n",
+        "      --json             JSON even on a terminal\n"
+        "      --bm25             rank by BM25, not by the vectors\n"
+        "      --k1 F, --b F      BM25's parameters (default 0.9 and 0.4)\n",
     };
     if (!cmd) {
         printf("Usage: %s COMMAND [options]\n", cn_prog);
@@ -91,7 +97,7 @@ static void usage(const char *cmd) {
 
 /* ---- what the commands share ---- */
 
-enum { O_AS = 256, O_PROMPT, O_FIELD, O_CHUNK, O_OVERLAP, O_QPROMPT, O_PPROMPT, O_OVERWRITE, O_QUERY, O_TABLE, O_JSON,
+enum { O_AS = 256, O_PROMPT, O_FIELD, O_CHUNK, O_OVERLAP, O_QPROMPT, O_PPROMPT, O_OVERWRITE, O_QUERY, O_TABLE, O_JSON, O_BM25, O_K1, O_B,
        O_BATCH, O_THREADS, O_DEVICE, O_VERSION };
 #define COMMON_LONGS                                                                                                          \
     {"batch", required_argument, 0, O_BATCH}, {"threads", required_argument, 0, O_THREADS},                                 \
@@ -402,21 +408,84 @@ static void put_json(cn_out *out, const char *qid, int rank, int64_t row, const 
     if (st) cn_die_status();
 }
 
+/* the queries' best rows by their vectors: the index's encoder, or one with
+ * the same weights and tokenizer (another is refused) */
+static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir, const texts *q, const common *o, int k, int64_t *ids,
+                        float *score) {
+    const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
+    const char *given = dir ? dir : meta->encoder;
+    cn_encoder *e = open_encoder(given, o, "queries");
+    uint8_t sha[32];
+    char hex[65];
+    if (cn_encoder_sha256(e, sha)) cn_die_status();
+    cn_hex32(sha, hex);
+    if (strcmp(hex, meta->encoder_sha256))
+        cn_die("%s: another encoder than the index's (%s/meta.json: weights SHA-256 %.12s..., this one's %.12s...): search with the encoder that made it",
+               given, ix_dir, meta->encoder_sha256, hex);
+    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), hex);
+    if (strcmp(hex, meta->tokenizer_sha256))
+        cn_die("%s: another tokenizer than the index's (%s/meta.json: SHA-256 %.12s..., this one's %.12s...)", given, ix_dir,
+               meta->tokenizer_sha256, hex);
+    int D = cn_encoder_dim(e);
+    if (D != meta->dim) cn_die("%s: %d dims, the index %d", given, D, meta->dim);
+    float *v = malloc((q->n ? q->n : 1) * (size_t)D * sizeof *v);
+    if (!v) cn_die("out of memory");
+    size_t truncated;
+    cn_progress_begin(&prog, o->quiet);
+    if (cn_encoder_encode(e, meta->query_prompt, (const char *const *)q->s, q->len, q->n, v, &truncated)) cn_die_status();
+    cn_progress_end(&prog);
+    report_truncated(truncated, q->n, "queries", cn_encoder_dir(e)->c.max_pos);
+    if (cn_vec_search(cn_vindex_vectors(ix), v, (int)q->n, k, ids, score)) cn_die_status();
+    free(v);
+    cn_encoder_close(e);
+}
+
+/* the queries' best rows by BM25 over the index's passages */
+static void bm25_rank(const cn_vindex *ix, const texts *q, double k1, double b, int k, int64_t *ids, float *score, int quiet) {
+    int64_t n = cn_vindex_count(ix);
+    const char **text = malloc(((size_t)n + 1) * sizeof *text);
+    size_t *len = malloc(((size_t)n + 1) * sizeof *len);
+    if (!text || !len) cn_die("out of memory");
+    for (int64_t i = 0; i < n; i++) text[i] = cn_vindex_passage(ix, i)->text, len[i] = cn_vindex_passage(ix, i)->len;
+    cn_bm25 *bm = cn_bm25_new(text, len, (size_t)n, k1, b);
+    if (!bm) cn_die_status();
+    cn_progress_begin(&prog, quiet);
+    for (size_t i = 0; i < q->n; i++) {
+        if (cn_bm25_search(bm, q->s[i], q->len[i], k, ids + i * (size_t)k, score + i * (size_t)k)) cn_die_status();
+        on_progress((void *)"queries", i + 1, q->n);
+    }
+    cn_progress_end(&prog);
+    cn_bm25_free(bm);
+    free(text), free(len);
+}
+
 static int search_main(int argc, char **argv) {
     common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
     const char *ix_dir = NULL, *dir = NULL, *query = NULL, *out_path = NULL;
-    int k = 10, table = -1;
+    int k = 10, table = -1, bm25 = 0, bm25_set = 0, enc_set = 0;
+    double k1 = 0.9, b = 0.4;
     static const struct option longs[] = {
         {"index", required_argument, 0, 'i'}, {"model", required_argument, 0, 'm'}, {"query", required_argument, 0, O_QUERY},
         {"top", required_argument, 0, 'k'}, {"output", required_argument, 0, 'o'}, {"table", no_argument, 0, O_TABLE},
-        {"json", no_argument, 0, O_JSON}, COMMON_LONGS,
+        {"json", no_argument, 0, O_JSON}, {"bm25", no_argument, 0, O_BM25}, {"k1", required_argument, 0, O_K1},
+        {"b", required_argument, 0, O_B}, COMMON_LONGS,
     };
     int c;
     while ((c = getopt_long(argc, argv, "i:m:k:o:qh", longs, NULL)) != -1) {
+        if (c == O_BATCH || c == O_DEVICE) enc_set = 1;
         if (common_opt(c, &o, "search")) continue;
         switch (c) {
         case 'i': ix_dir = optarg; break;
-        case 'm': dir = optarg; break;
+        case 'm': dir = optarg, enc_set = 1; break;
+        case O_BM25: bm25 = 1; break;
+        case O_K1:
+            k1 = cn_opt_double("--k1", optarg), bm25_set = 1;
+            if (!(k1 >= 0 && k1 <= 100)) cn_usage_error("option --k1: from 0 to 100");
+            break;
+        case O_B:
+            b = cn_opt_double("--b", optarg), bm25_set = 1;
+            if (!(b >= 0 && b <= 1)) cn_usage_error("option --b: from 0 to 1");
+            break;
         case O_QUERY: query = optarg; break;
         case 'k': {
             uint64_t v = cn_opt_u64("--top", optarg);
@@ -433,9 +502,10 @@ static int search_main(int argc, char **argv) {
     if (!ix_dir) cn_usage_error("no index: give --index INDEX");
     if (!query == (optind == argc)) cn_usage_error("give one --query TEXT or QUERIES.jsonl files, not both");
     if (table < 0) table = !out_path && isatty(1);
+    if (bm25 && enc_set) cn_usage_error("--bm25 uses no encoder: no --model, --batch or --device with it");
+    if (!bm25 && bm25_set) cn_usage_error("--k1 and --b are BM25's: give --bm25 with them");
     cn_vindex *ix = cn_vindex_open(ix_dir);
     if (!ix) cn_die_status();
-    const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
     texts q = {0};
     if (query) {
         size_t n = strlen(query), s = 0;
@@ -446,31 +516,11 @@ static int search_main(int argc, char **argv) {
         q.s[0] = strdup(query), q.len[0] = n, q.id[0] = strdup("query"), q.where[0] = strdup("--query"), q.n = 1;
     }
     for (int f = optind; f < argc; f++) texts_read(&q, argv[f], "text", "query");
-    /* the index's encoder, or one with the same weights and tokenizer */
-    cn_encoder *e = open_encoder(dir ? dir : meta->encoder, &o, "queries");
-    uint8_t sha[32];
-    char hex[65];
-    if (cn_encoder_sha256(e, sha)) cn_die_status();
-    cn_hex32(sha, hex);
-    const char *given = dir ? dir : meta->encoder;
-    if (strcmp(hex, meta->encoder_sha256))
-        cn_die("%s: another encoder than the index's (%s/meta.json: weights SHA-256 %.12s..., this one's %.12s...): search with the encoder that made it",
-               given, ix_dir, meta->encoder_sha256, hex);
-    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), hex);
-    if (strcmp(hex, meta->tokenizer_sha256))
-        cn_die("%s: another tokenizer than the index's (%s/meta.json: SHA-256 %.12s..., this one's %.12s...)", given, ix_dir,
-               meta->tokenizer_sha256, hex);
-    int D = cn_encoder_dim(e);
-    if (D != meta->dim) cn_die("%s: %d dims, the index %d", given, D, meta->dim);
-    float *v = malloc((q.n ? q.n : 1) * (size_t)D * sizeof *v), *score = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *score);
+    float *score = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *score);
     int64_t *ids = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *ids);
-    if (!v || !score || !ids) cn_die("out of memory");
-    size_t truncated;
-    cn_progress_begin(&prog, o.quiet);
-    if (cn_encoder_encode(e, meta->query_prompt, (const char *const *)q.s, q.len, q.n, v, &truncated)) cn_die_status();
-    cn_progress_end(&prog);
-    report_truncated(truncated, q.n, "queries", cn_encoder_dir(e)->c.max_pos);
-    if (cn_vec_search(cn_vindex_vectors(ix), v, (int)q.n, k, ids, score)) cn_die_status();
+    if (!score || !ids) cn_die("out of memory");
+    if (bm25) bm25_rank(ix, &q, k1, b, k, ids, score, o.quiet);
+    else vector_rank(ix, ix_dir, dir, &q, &o, k, ids, score);
     cn_out *out = cn_out_open(out_path, 0);
     if (!out) cn_die_status();
     for (size_t i = 0; i < q.n; i++)
@@ -481,9 +531,8 @@ static int search_main(int argc, char **argv) {
             else put_json(out, q.id[i], r + 1, row, cn_vindex_passage(ix, row), score[i * (size_t)k + r]);
         }
     if (cn_out_commit(out)) cn_die_status();
-    free(v), free(score), free(ids);
+    free(score), free(ids);
     texts_free(&q);
-    cn_encoder_close(e);
     cn_vindex_close(ix);
     return 0;
 }

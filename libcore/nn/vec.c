@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "topk.h"
 
 void cn_vec_pool(float *out, const float *h, const uint8_t *valid, int b, int t, int c) {
     for (int i = 0; i < b; i++) {
@@ -128,74 +129,30 @@ void cn_vec_index_row(const cn_vec_index *ix, int64_t i, float *dst) {
 
 #define BLOCK 4096 /* rows scored by one sgemm */
 
-/* whether (s, i) ranks below (t, j): a lower score, or the same and a higher row */
-static inline int worse(float s, int64_t i, float t, int64_t j) { return s < t || (s == t && i > j); }
-
-/* a min-heap of k by rank: its root is the worst kept */
-static void sift_down(float *s, int64_t *id, int k, int at) {
-    for (;;) {
-        int l = 2 * at + 1, r = l + 1, w = at;
-        if (l < k && worse(s[l], id[l], s[w], id[w])) w = l;
-        if (r < k && worse(s[r], id[r], s[w], id[w])) w = r;
-        if (w == at) return;
-        float ts = s[at];
-        int64_t ti = id[at];
-        s[at] = s[w], id[at] = id[w], s[w] = ts, id[w] = ti;
-        at = w;
-    }
-}
-
 cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores) {
     int64_t n = ix->n;
-    int d = ix->d, kk = (int64_t)k < n ? k : (int)n; /* the heap's size */
-    for (size_t i = 0; i < (size_t)nq * k; i++) ids[i] = -1, scores[i] = -INFINITY;
-    int *filled = calloc((size_t)nq + 1, sizeof *filled);
+    int d = ix->d;
+    cn_topk *heap = malloc(((size_t)nq + 1) * sizeof *heap);
     float *s = malloc((size_t)nq * (n < BLOCK ? (size_t)n + 1 : BLOCK) * sizeof *s); /* (Q, block) */
-    if (!filled || !s) {
-        free(filled), free(s);
+    if (!heap || !s) {
+        free(heap), free(s);
         return cn_fail(CN_ENOMEM, "out of memory for the scores of %d queries", nq);
     }
-    for (int64_t r0 = 0; r0 < n && kk > 0; r0 += BLOCK) {
+    for (int qi = 0; qi < nq; qi++) heap[qi] = (cn_topk){scores + (size_t)qi * k, ids + (size_t)qi * k, k, 0};
+    for (int64_t r0 = 0; r0 < n; r0 += BLOCK) {
         int nb = (int)(n - r0 < BLOCK ? n - r0 : BLOCK);
         const float *x = (const float *)(const void *)(ix->rows + (size_t)r0 * d * sizeof(float)); /* (nb, D), read by BLAS only */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nb, d, 1.0f, q, d, x, d, 0.0f, s, nb);
 #pragma omp parallel for schedule(static)
         for (int qi = 0; qi < nq; qi++) {
-            float *hs = scores + (size_t)qi * k;
-            int64_t *hi = ids + (size_t)qi * k;
-            const float *row = s + (size_t)qi * nb;
-            for (int j = 0; j < nb; j++) {
-                int64_t id = r0 + j;
-                if (filled[qi] < kk) { /* filling: sift the new one up */
-                    int at = filled[qi]++;
-                    hs[at] = row[j], hi[at] = id;
-                    while (at > 0) {
-                        int up = (at - 1) / 2;
-                        if (!worse(hs[at], hi[at], hs[up], hi[up])) break;
-                        float ts = hs[at];
-                        int64_t ti = hi[at];
-                        hs[at] = hs[up], hi[at] = hi[up], hs[up] = ts, hi[up] = ti;
-                        at = up;
-                    }
-                } else if (worse(hs[0], hi[0], row[j], id)) {
-                    hs[0] = row[j], hi[0] = id;
-                    sift_down(hs, hi, kk, 0);
-                }
-            }
+            const float *row = s + (size_t)qi * nb; /* (nb) */
+            cn_topk *h = &heap[qi];
+            for (int j = 0; j < nb; j++)
+                if (h->filled < h->k || row[j] > h->score[0]) cn_topk_push(h, row[j], r0 + j); /* rows come in order: a tie ranks below */
         }
     }
-    /* best first: pop the worst to the end */
 #pragma omp parallel for schedule(static)
-    for (int qi = 0; qi < nq; qi++) {
-        float *hs = scores + (size_t)qi * k;
-        int64_t *hi = ids + (size_t)qi * k;
-        for (int m = filled[qi]; m > 1; m--) {
-            float ts = hs[0];
-            int64_t ti = hi[0];
-            hs[0] = hs[m - 1], hi[0] = hi[m - 1], hs[m - 1] = ts, hi[m - 1] = ti;
-            sift_down(hs, hi, m - 1, 0);
-        }
-    }
-    free(filled), free(s);
+    for (int qi = 0; qi < nq; qi++) cn_topk_sort(&heap[qi]);
+    free(heap), free(s);
     return CN_OK;
 }
