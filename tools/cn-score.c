@@ -3,7 +3,9 @@
  *           and document kind, and B's change against A
  *   ppl     a model's loss, perplexity and bits per byte
  *   unigram the unigram baseline
- *   mc      multiple-choice accuracy by log-likelihood (libcore eval) */
+ *   mc      multiple-choice accuracy by log-likelihood (libcore eval)
+ *   exact   the exact-match rate of generated answers
+ *   retrieval  a retriever's results against qrels (libcore eval_ir) */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <omp.h>
 #include "chat.h"
 #include "eval.h"
+#include "eval_ir.h"
 #include "io.h"
 #include "model.h"
 #include "shard.h"
@@ -30,6 +33,7 @@ static void usage(const char *cmd) {
     static const char *const line[] = {
         "tokens -t A.json [-t B.json] [options] DATA...", "ppl --model DIR [options] DATA...", "unigram --train SHARD [-q] SHARD...",
         "mc --model DIR [--shots K --dev FILE] [options] DATA...", "exact [-q] [-o FILE] ANSWERS...",
+        "retrieval --qrels QRELS [--compare B.jsonl] [options] RESULTS.jsonl",
     };
     static const char *const text[] = {
         "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
@@ -95,8 +99,23 @@ static void usage(const char *cmd) {
         "which counts; answer and reference compared with white space at both ends\n"
         "left out. Reports exact_match and empty (the share of empty answers), \"n\" the\n"
         "answers, one JSON object each.\n",
+        "retrieval: a retriever's results (cn-embed search's JSON lines: query, doc,\n"
+        "score) against relevance judgements (BEIR's qrels/test.tsv), as BEIR reports\n"
+        "them through pytrec_eval: hit@k (any relevant document in the first k, BEIR's\n"
+        "accuracy@k), recall@k, mrr@10 and ndcg@10, ranked by score with ties to the\n"
+        "higher document id (trec_eval), a document's passages as one (its best score).\n"
+        "Each is the mean over the judged queries (one without results scores 0) with a\n"
+        "95% percentile-bootstrap interval \"ci95\": [lo, hi]. With --compare, B's\n"
+        "metrics too, and for each its difference from RESULTS (B - A) with the\n"
+        "interval and the two-sided p of a paired bootstrap test (\"versus\": A).\n"
+        "  -r, --qrels FILE       the judgements: query-id, corpus-id, score (TSV, header)\n"
+        "  -k, --cutoffs LIST     hit@ and recall@ cut-offs (default 1,3,5,8,10)\n"
+        "      --compare FILE     the results of a second retriever, B\n"
+        "      --bootstrap N      resamples (default 1000)\n"
+        "      --seed N           the resamples' seed (default 1234)\n"
+        "      --details FILE     per query JSONL: each metric's value\n",
     };
-    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact"};
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval"};
     enum { NCMD = sizeof names / sizeof *names };
     int k = -1;
     for (int i = 0; cmd && i < NCMD; i++)
@@ -651,6 +670,102 @@ static int mc_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- retrieval ---- */
+
+/* the cut-offs of a list "1,3,5" */
+static int parse_cutoffs(const char *list, int *k) {
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 1000 || (*end && *end != ',')) cn_usage_error("option --cutoffs: numbers from 1 to 1000 separated by commas");
+        if (n == CN_IR_MAXK) cn_usage_error("option --cutoffs: at most %d", CN_IR_MAXK);
+        k[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    if (!n) cn_usage_error("option --cutoffs: at least one");
+    return n;
+}
+
+static int retrieval_main(int argc, char **argv) {
+    const char *qrels = NULL, *other = NULL, *out_path = NULL, *details_path = NULL, *cut = "1,3,5,8,10";
+    uint64_t seed = 1234, boot = 1000;
+    enum { O_COMPARE = 256, O_BOOT, O_SEED, O_DETAILS, O_VERSION };
+    static const struct option longs[] = {
+        {"qrels", required_argument, 0, 'r'}, {"cutoffs", required_argument, 0, 'k'}, {"compare", required_argument, 0, O_COMPARE},
+        {"bootstrap", required_argument, 0, O_BOOT}, {"seed", required_argument, 0, O_SEED}, {"details", required_argument, 0, O_DETAILS},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "r:k:o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'r': qrels = optarg; break;
+        case 'k': cut = optarg; break;
+        case O_COMPARE: other = optarg; break;
+        case O_BOOT:
+            boot = cn_opt_u64("--bootstrap", optarg);
+            if (boot < 100 || boot > 1000000) cn_usage_error("option --bootstrap: from 100 to 1000000");
+            break;
+        case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
+        case O_DETAILS: details_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'q': break; /* nothing is slow enough for a progress line */
+        case 'h': usage("retrieval");
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!qrels) cn_usage_error("no judgements: give --qrels QRELS.tsv");
+    if (optind + 1 != argc) cn_usage_error("give one RESULTS.jsonl (a second one with --compare)");
+    int k[CN_IR_MAXK], nk = parse_cutoffs(cut, k);
+    const char *run[2] = {argv[optind], other};
+    cn_ir_scores s[2];
+    for (int r = 0; r < 1 + !!other; r++) {
+        if (cn_ir_evaluate(qrels, run[r], k, nk, &s[r])) cn_die_status();
+        if (s[r].missing) fprintf(stderr, "%s: %s: %zu of %zu judged queries have no result (scored 0)\n", cn_prog, run[r], s[r].missing, s[r].nq);
+        if (s[r].unjudged) fprintf(stderr, "%s: %s: %zu queries not in %s (left out)\n", cn_prog, run[r], s[r].unjudged, qrels);
+    }
+    cn_out *out = cn_out_open(out_path, 0), *det = details_path ? cn_out_open(details_path, 0) : NULL;
+    if (!out || (details_path && !det)) cn_die_status();
+    char *data = jstr(qrels);
+    const char *fmt = "{\"task\": \"retrieval\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, \"ci95\": [%.17g, %.17g]";
+    for (int r = 0; r < 1 + !!other; r++) {
+        char *model = jstr(run[r]);
+        for (int m = 0; m < s[r].nmetric; m++) {
+            double mean, lo, hi;
+            cn_ir_bootstrap(s[r].v + m, s[r].nq, (size_t)s[r].nmetric, (int)boot, seed, &mean, &lo, &hi);
+            put(out, fmt, s[r].metric[m], mean, s[r].nq, model, data, lo, hi);
+            put(out, "}\n");
+        }
+        free(model);
+    }
+    if (other) { /* B - A, paired by query */
+        if (s[0].nq != s[1].nq) cn_die("%s and %s: judged queries differ", run[0], run[1]);
+        char *model = jstr(run[1]), *versus = jstr(run[0]);
+        for (int m = 0; m < s[0].nmetric; m++) {
+            double lo, hi, p, d = cn_ir_paired(s[0].v + m, s[1].v + m, s[0].nq, (size_t)s[0].nmetric, (int)boot, seed, &lo, &hi, &p);
+            put(out, fmt, s[0].metric[m], d, s[0].nq, model, data, lo, hi);
+            put(out, ", \"versus\": %s, \"p\": %.17g}\n", versus, p);
+        }
+        free(model), free(versus);
+    }
+    for (size_t i = 0; det && i < s[0].nq; i++) { /* per query: A's values (and B's) */
+        char *q = jstr(s[0].query[i]);
+        put(det, "{\"query\": %s", q);
+        for (int r = 0; r < 1 + !!other; r++)
+            for (int m = 0; m < s[r].nmetric; m++) put(det, ", \"%s%s\": %.17g", other ? (r ? "B " : "A ") : "", s[r].metric[m], s[r].v[i * (size_t)s[r].nmetric + m]);
+        put(det, "}\n");
+        free(q);
+    }
+    cn_out *outs[2] = {out, det};
+    if (cn_out_commit_all(outs, 2)) cn_die_status();
+    free(data);
+    for (int r = 0; r < 1 + !!other; r++) cn_ir_scores_free(&s[r]);
+    return 0;
+}
+
 /* ---- exact ---- */
 
 static int exact_main(int argc, char **argv) {
@@ -708,8 +823,9 @@ int main(int argc, char **argv) {
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
     if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
-                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0))
-        cn_usage_error("expected a command: tokens, ppl, unigram, mc or exact");
+                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0 && strcmp(argv[1], "retrieval") != 0))
+        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact or retrieval");
+    if (strcmp(argv[1], "retrieval") == 0) return retrieval_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "exact") == 0) return exact_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "mc") == 0) return mc_main(argc - 1, argv + 1);
