@@ -109,7 +109,8 @@ SAMPLE_BIN := $(BUILD)/samples/text2jsonl
 # the fuzz targets without libFuzzer (tests/fuzz/driver.c): make test runs
 # their seeds and kept crashers through them (tests/sh/fuzz-seeds.sh)
 FUZZ_RUN  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz-run/%,$(wildcard tests/fuzz/fuzz_*.c))
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench
+HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench \
+             $(BUILD)/tests/vec_bench
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
 .SECONDARY:
@@ -294,7 +295,7 @@ $(BUILD)/demo/demo.log: pipelines/demo.sh $(TOOLS) $(CORPUS) $(REF)/tok/gpt2.jso
 	BUILD=$(BUILD) pipelines/demo.sh > $@.tmp
 	@mv $@.tmp $@ && cat $@
 
-# BENCH=io, tok, vocab, train or decode runs one part
+# BENCH=io, tok, vocab, train, decode or search runs one part
 BENCH ?= all
 # the DAPT recipe at laptop scale (pipelines/dapt.mk; variables pass through)
 .PHONY: dapt
@@ -312,6 +313,7 @@ bench: deps
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train-tool.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = decode ]; then BUILD=$(BUILD) tests/bench/decode.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = search ]; then BUILD=$(BUILD) tests/bench/search.sh || st=1; fi; \
 	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----

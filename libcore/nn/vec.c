@@ -147,8 +147,20 @@ cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, i
         for (int qi = 0; qi < nq; qi++) {
             const float *row = s + (size_t)qi * nb; /* (nb) */
             cn_topk *h = &heap[qi];
-            for (int j = 0; j < nb; j++)
-                if (h->filled < h->k || row[j] > h->score[0]) cn_topk_push(h, row[j], r0 + j); /* rows come in order: a tie ranks below */
+            /* a score enters when the heap has room or it beats the worst kept (rows come in order: a tie ranks
+             * below); most do not, so eight at a time are first checked against that worst */
+            float worst = h->filled < h->k ? -INFINITY : h->score[0];
+            int j = 0;
+            for (; j + 8 <= nb; j += 8) {
+                int any = 0;
+                for (int u = 0; u < 8; u++) any |= row[j + u] > worst;
+                if (!any && h->filled == h->k) continue;
+                for (int u = 0; u < 8; u++)
+                    if (h->filled < h->k || row[j + u] > h->score[0]) cn_topk_push(h, row[j + u], r0 + j + u);
+                worst = h->filled < h->k ? -INFINITY : h->score[0];
+            }
+            for (; j < nb; j++)
+                if (h->filled < h->k || row[j] > h->score[0]) cn_topk_push(h, row[j], r0 + j);
         }
     }
 #pragma omp parallel for schedule(static)
