@@ -157,7 +157,7 @@ cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const
         }
         cn_batch bt = {tok, NULL, NULL, valid, NULL, NULL};
         if ((st = cn_model_batch(e->m, nb, T)) || (st = cn_model_forward(e->m, &bt, NULL)) || (st = cn_model_hidden(e->m, h))) break;
-        cn_vec_pool(v, h, valid, nb, T, D);
+        cn_vec_pool(v, NULL, h, valid, nb, T, D);
         for (int s = 0; s < nb; s++) memcpy(out + order[b0 + s] * D, v + (size_t)s * D, (size_t)D * sizeof *v);
         if (e->progress) e->progress(e->progress_arg, b0 + (size_t)nb, n);
     }

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "topk.h"
 
-void cn_vec_pool(float *out, const float *h, const uint8_t *valid, int b, int t, int c) {
+void cn_vec_pool(float *out, float *norm_out, const float *h, const uint8_t *valid, int b, int t, int c) {
     for (int i = 0; i < b; i++) {
         float *o = out + (size_t)i * c; /* (C) */
         memset(o, 0, (size_t)c * sizeof *o);
@@ -25,12 +25,35 @@ void cn_vec_pool(float *out, const float *h, const uint8_t *valid, int b, int t,
             for (int k = 0; k < c; k++) o[k] += x[k];
             count++;
         }
+        if (norm_out) norm_out[i] = 0;
         if (!count) continue;
         double ss = 0;
         for (int k = 0; k < c; k++) o[k] /= (float)count, ss += (double)o[k] * o[k];
         float norm = (float)sqrt(ss);
         if (norm < 1e-12f) norm = 1e-12f;
         for (int k = 0; k < c; k++) o[k] /= norm;
+        if (norm_out) norm_out[i] = norm;
+    }
+}
+
+void cn_vec_pool_bwd(float *dh, const float *dout, const float *out, const float *norm, const uint8_t *valid, int b, int t, int c) {
+    for (int i = 0; i < b; i++) {
+        const float *y = out + (size_t)i * c, *dy = dout + (size_t)i * c; /* (C) */
+        int count = 0;
+        for (int j = 0; j < t; j++) count += !valid || valid[(size_t)i * t + j];
+        /* through y = m / |m|: dm = (dy - y (y . dy)) / |m|; then the mean: dh = dm / count at each valid token */
+        double yd = 0;
+        for (int k = 0; k < c; k++) yd += (double)y[k] * dy[k];
+        float scale = count && norm[i] > 0 ? 1.0f / (norm[i] * (float)count) : 0.0f;
+        for (int j = 0; j < t; j++) {
+            size_t r = (size_t)i * t + j;
+            float *d = dh + r * c; /* (C) */
+            if (valid && !valid[r]) {
+                memset(d, 0, (size_t)c * sizeof *d);
+                continue;
+            }
+            for (int k = 0; k < c; k++) d[k] = (dy[k] - y[k] * (float)yd) * scale;
+        }
     }
 }
 

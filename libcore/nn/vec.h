@@ -23,9 +23,13 @@
 #include "log.h"
 
 /* out (B, C) = the mean of h (B*T, C) over the tokens whose valid (B*T) is
- * not 0 (NULL: all), then L2-normalised; a sequence with no valid token
- * gives zeros. */
-void cn_vec_pool(float *out, const float *h, const uint8_t *valid, int b, int t, int c);
+ * not 0 (NULL: all), then L2-normalised; norm (B, or NULL) keeps each mean's
+ * norm (at least 1e-12) for the backward. A sequence with no valid token
+ * gives zeros (its norm 0). */
+void cn_vec_pool(float *out, float *norm, const float *h, const uint8_t *valid, int b, int t, int c);
+/* Its backward: dh (B*T, C) = the gradient through the norm and the mean
+ * from dout (B, C), given the forward's out and norm; padding gets 0. */
+void cn_vec_pool_bwd(float *dh, const float *dout, const float *out, const float *norm, const uint8_t *valid, int b, int t, int c);
 
 /* ---- the index file ---- */
 

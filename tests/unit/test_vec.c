@@ -43,10 +43,10 @@ int main(void) {
     float h[2 * 3 * 2] = {3, 4, 100, 100, 1, 0, /* sequence 0: rows 0 and 2 valid */ 5, 5, 5, 5, 5, 5};
     uint8_t valid[6] = {1, 0, 1, 0, 0, 0};
     float out[4];
-    cn_vec_pool(out, h, valid, 2, 3, 2);
+    cn_vec_pool(out, NULL, h, valid, 2, 3, 2);
     CHECK(fabsf(out[0] - 2.0f / sqrtf(8.0f)) < 1e-6f && fabsf(out[1] - 2.0f / sqrtf(8.0f)) < 1e-6f);
     CHECK(out[2] == 0 && out[3] == 0);
-    cn_vec_pool(out, h, NULL, 1, 2, 2); /* NULL: every token */
+    cn_vec_pool(out, NULL, h, NULL, 1, 2, 2); /* NULL: every token */
     CHECK(fabsf(out[0] - 51.5f / hypotf(51.5f, 52.0f)) < 1e-6f);
 
     /* the file: its header is FAISS's (45 bytes before the rows) */
