@@ -271,7 +271,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     /* carried over: the sampling defaults, and the tokenizer's config where the tokenizer stays the init's own */
     cn_ckpt_side side = {o->tok, ckdir ? o->t.out : o->init, CN_MDIR_CARRY_GENERATION | (o->vmap ? 0 : CN_MDIR_CARRY_TOKCFG)};
     cn_train_hooks h = {&d, next_sample, o->no_cross, save_position, save_options, o->nval ? validate : NULL, save_final, side,
-                        describe_data};
+                        describe_data, NULL};
     cn_train_run(&o->t, m, &h, step0);
     cn_packer_free(d.pk);
     cn_model_free(m);

@@ -353,7 +353,7 @@ static int run(opts *o, int ndata, char **data_paths) {
     }
     /* carried over: the sampling defaults (tokenizer_config.json is the run's own, naming its template) */
     cn_ckpt_side side = {o->tok, o->init, CN_MDIR_CARRY_GENERATION};
-    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, side, describe_data};
+    cn_train_hooks h = {&r, next_sample, 1, save_position, save_options, o->val ? validate : NULL, save_final, side, describe_data, NULL};
     cn_train_run(&o->t, m, &h, step0);
     cn_sft_free(r.data);
     cn_sft_free(r.val);

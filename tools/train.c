@@ -105,6 +105,12 @@ static double opt_pos(const char *name, const char *v, int zero_ok) {
     return d;
 }
 
+int cn_train_given(const cn_train_opts *o, const char *name) {
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if (!strcmp(shared[i].name, name)) return (o->given >> (shared[i].val - T_STEPS)) & 1;
+    return 0;
+}
+
 int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     if (ch >= T_STEPS && ch < T_STEPS + 64) o->given |= 1ull << (ch - T_STEPS);
     switch (ch) {
@@ -207,7 +213,7 @@ static char *trainer_json(const cn_train_opts *o, const cn_train_hooks *h, uint6
     snprintf(t.o.schedule, sizeof t.o.schedule, "%s", o->schedule);
     if (h->save_options) h->save_options(h->ctx, &t);
     char *s = cn_trainer_to_json(&t);
-    t.o.log = NULL, t.sft = (cn_trainer_sft){0}; /* the options' and the tool's: not t's to free */
+    t.o.log = NULL, t.sft = (cn_trainer_sft){0}, t.retrain = (cn_trainer_retrain){0}; /* the options' and the tool's: not t's to free */
     cn_trainer_free(&t);
     if (!s) cn_die("out of memory");
     return s;
@@ -414,17 +420,26 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
         double loss = 0;
         if (rank == 0) free(before), before = trainer_json(o, h, step - 1, steps, (step - 1) * batch);
         for (int a = 0; a < accum; a++) {
-            for (int s = 0; s < B; s++) {
-                cn_status st = h->next(h->ctx, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
+            double l;
+            if (h->micro) { /* the tool's own micro-batch and loss: every rank reads it, the rank whose turn it is runs it */
+                cn_model_set_training(m, 1, o->seed * 1000003u + step * 4099u + (uint64_t)a);
+                if (a % nrank == rank) cn_model_zero_grad(m);
+                cn_status st = h->micro(h->ctx, a % nrank == rank ? m : NULL, a, &l);
                 if (st == CN_EOF) data_ended(o, m, h, log, &prog, step, steps, step0, before, zero);
                 if (st) cn_die_status();
+                if (a % nrank != rank) continue;
+            } else {
+                for (int s = 0; s < B; s++) {
+                    cn_status st = h->next(h->ctx, ids + (size_t)s * T, tg + (size_t)s * T, seg + (size_t)s * T, pos + (size_t)s * T);
+                    if (st == CN_EOF) data_ended(o, m, h, log, &prog, step, steps, step0, before, zero);
+                    if (st) cn_die_status();
+                }
+                if (a % nrank != rank) continue;
+                cn_batch bt = {ids, pos, h->use_segments ? seg : NULL, NULL, NULL, tg};
+                cn_model_zero_grad(m);
+                cn_model_set_training(m, 1, o->seed * 1000003u + step * 4099u + (uint64_t)a); /* LoRA dropout's masks */
+                if (cn_model_forward(m, &bt, &l) || cn_model_backward(m, NULL)) cn_die_status();
             }
-            if (a % nrank != rank) continue;
-            cn_batch bt = {ids, pos, h->use_segments ? seg : NULL, NULL, NULL, tg};
-            double l;
-            cn_model_zero_grad(m);
-            cn_model_set_training(m, 1, o->seed * 1000003u + step * 4099u + (uint64_t)a); /* LoRA dropout's masks */
-            if (cn_model_forward(m, &bt, &l) || cn_model_backward(m, NULL)) cn_die_status();
             if (accum > nrank && cn_model_accumulate(m, a < nrank)) cn_die_status();
             loss += l;
             mine = 1;

@@ -32,6 +32,8 @@ void cn_train_opts_init(cn_train_opts *o, double lr);
  * one of them (usage errors exit 2). Their values start at 1000. */
 struct option *cn_train_longopts(const struct option *tool);
 int cn_train_option(cn_train_opts *o, int ch, const char *arg);
+/* whether the shared option --name was given on the command line */
+int cn_train_given(const cn_train_opts *o, const char *name);
 /* the shared options' lines for --help */
 extern const char cn_train_help[];
 
@@ -65,6 +67,12 @@ typedef struct {
     /* the passes over the data so far, for the run's last line ("2.50
      * passes over the data"; malloc'd, NULL for none), or NULL */
     char *(*describe_data)(void *ctx);
+    /* a micro-batch's forward and backward done by the tool itself (a loss
+     * the model does not compute, as cn-retrain's), or NULL for next()'s
+     * samples through the model's own loss (next is then not called). The
+     * hook reads the micro-batch a of the step; with m NULL (another rank's
+     * turn) it only moves past it. CN_EOF when the data ended for good. */
+    cn_status (*micro)(void *ctx, cn_model *m, int a, double *loss);
 } cn_train_hooks;
 
 /* Trains from step0 (0, or a resumed checkpoint's step) to the last step;

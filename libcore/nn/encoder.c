@@ -167,3 +167,23 @@ cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const
     free(full), free(flen), free(order), free(ids);
     return st;
 }
+
+cn_status cn_encoder_row(cn_encoder *e, const char *prompt, const char *text, size_t n, int t, int32_t *ids, uint8_t *valid, int *cut) {
+    size_t plen = prompt ? strlen(prompt) : 0;
+    char *full = malloc(plen + n + 1);
+    if (!full) return cn_fail(CN_ENOMEM, "out of memory");
+    memcpy(full, prompt, plen), memcpy(full + plen, text, n), full[plen + n] = 0;
+    cn_ids x = {0};
+    cn_status st = cn_tok_encode(e->md.tok, full, plen + n, 0, &x);
+    free(full);
+    if (st) return st;
+    size_t keep = x.n > (size_t)t - 2 ? (size_t)t - 2 : x.n;
+    if (cut) *cut = keep < x.n;
+    memset(ids, 0, (size_t)t * sizeof *ids), memset(valid, 0, (size_t)t);
+    ids[0] = e->cls;
+    for (size_t j = 0; j < keep; j++) ids[1 + j] = (int32_t)x.v[j];
+    ids[1 + keep] = e->sep;
+    memset(valid, 1, keep + 2);
+    cn_ids_free(&x);
+    return CN_OK;
+}

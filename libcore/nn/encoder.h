@@ -49,4 +49,10 @@ void cn_encoder_set_progress(cn_encoder *e, cn_encoder_progress fn, void *arg);
  * its index), CN_ENOMEM; out is then undefined. */
 cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const *texts, const size_t *lens, size_t n, float *out,
                             size_t *truncated);
+
+/* One text as a model's input row of t tokens (t at most the positions):
+ * [CLS], the tokens of prompt + text cut to t - 2, [SEP], then padding
+ * (id 0, valid 0). *cut (may be NULL) is 1 when it was cut. For a caller
+ * batching its own rows (cn-retrain); one thread at a time. */
+cn_status cn_encoder_row(cn_encoder *e, const char *prompt, const char *text, size_t n, int t, int32_t *ids, uint8_t *valid, int *cut);
 #endif

@@ -136,6 +136,54 @@ cn_status cn_mdir_carry(const char *to, const char *from, int what) {
     return st;
 }
 
+cn_status cn_mdir_write_sentence_transformers(const char *dir, int dim, int max_seq, const char *query_prompt, const char *passage_prompt) {
+    char *pool = cn_path_join(dir, "1_Pooling"), *norm = cn_path_join(dir, "2_Normalize");
+    cn_status st = pool && norm ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    for (int i = 0; !st && i < 2; i++) {
+        const char *d = i ? norm : pool;
+        if (mkdir(d, 0755) != 0 && errno != EEXIST) st = cn_fail(CN_EIO, "%s: %s", d, strerror(errno));
+    }
+    cJSON *m = st ? NULL : cJSON_CreateArray();
+    static const char *const name[3] = {"0", "1", "2"}, *const path[3] = {"", "1_Pooling", "2_Normalize"},
+                             *const type[3] = {"sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+                                               "sentence_transformers.models.Normalize"};
+    for (int i = 0; m && i < 3; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "idx", i);
+        cJSON_AddStringToObject(e, "name", name[i]);
+        cJSON_AddStringToObject(e, "path", path[i]);
+        cJSON_AddStringToObject(e, "type", type[i]);
+        cJSON_AddItemToArray(m, e);
+    }
+    if (!st) st = m ? cn_json_write_file(dir, "modules.json", m) : cn_fail(CN_ENOMEM, "out of memory");
+    cJSON *p = st ? NULL : cJSON_CreateObject();
+    if (p) {
+        cJSON_AddNumberToObject(p, "word_embedding_dimension", dim);
+        cJSON_AddBoolToObject(p, "pooling_mode_cls_token", 0);
+        cJSON_AddBoolToObject(p, "pooling_mode_mean_tokens", 1);
+        cJSON_AddBoolToObject(p, "pooling_mode_max_tokens", 0);
+        cJSON_AddBoolToObject(p, "pooling_mode_mean_sqrt_len_tokens", 0);
+        cJSON_AddBoolToObject(p, "pooling_mode_weightedmean_tokens", 0);
+        cJSON_AddBoolToObject(p, "pooling_mode_lasttoken", 0);
+        cJSON_AddBoolToObject(p, "include_prompt", 1);
+    }
+    if (!st) st = p ? cn_json_write_file(pool, "config.json", p) : cn_fail(CN_ENOMEM, "out of memory");
+    cJSON *b = st ? NULL : cJSON_CreateObject();
+    if (b) cJSON_AddNumberToObject(b, "max_seq_length", max_seq), cJSON_AddBoolToObject(b, "do_lower_case", 0);
+    if (!st) st = b ? cn_json_write_file(dir, "sentence_bert_config.json", b) : cn_fail(CN_ENOMEM, "out of memory");
+    cJSON *c = st ? NULL : cJSON_CreateObject();
+    if (c) {
+        cJSON *pr = cJSON_AddObjectToObject(c, "prompts");
+        cJSON_AddStringToObject(pr, "query", query_prompt);
+        cJSON_AddStringToObject(pr, "passage", passage_prompt);
+        cJSON_AddNullToObject(c, "default_prompt_name");
+        cJSON_AddStringToObject(c, "similarity_fn_name", "cosine");
+    }
+    if (!st) st = c ? cn_json_write_file(dir, "config_sentence_transformers.json", c) : cn_fail(CN_ENOMEM, "out of memory");
+    free(pool), free(norm);
+    return st;
+}
+
 cn_status cn_mdir_write_tokenizer_config(const char *dir, const cn_mdir_tokcfg *tc) {
     cJSON *j = cJSON_CreateObject();
     if (!j) return cn_fail(CN_ENOMEM, "out of memory");

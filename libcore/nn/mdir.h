@@ -88,6 +88,13 @@ cn_status cn_mdir_write_tokenizer(const char *dir, const char *path);
 enum { CN_MDIR_CARRY_GENERATION = 1, CN_MDIR_CARRY_TOKCFG = 2 };
 cn_status cn_mdir_carry(const char *to, const char *from, int what);
 
+/* The files that make DIR a sentence-transformers model as well
+ * (SentenceTransformer(DIR) loads it): modules.json (Transformer, Pooling,
+ * Normalize), 1_Pooling/config.json (mean tokens), an empty 2_Normalize/,
+ * sentence_bert_config.json (max_seq_length) and
+ * config_sentence_transformers.json with the query and passage prompts. */
+cn_status cn_mdir_write_sentence_transformers(const char *dir, int dim, int max_seq, const char *query_prompt, const char *passage_prompt);
+
 /* DIR/tokenizer_config.json naming a chat template, as transformers reads it. */
 typedef struct {
     const char *bos, *eos;        /* the BOS and EOS strings ("" for none) */

@@ -14,6 +14,7 @@ void cn_trainer_free(cn_trainer *t) {
     cJSON_Delete(t->data);
     free(t->o.log);
     free(t->sft.init), free(t->sft.template_name), free(t->sft.lora_targets);
+    free(t->retrain.init), free(t->retrain.query_prompt), free(t->retrain.passage_prompt);
     memset(t, 0, sizeof *t);
 }
 
@@ -89,6 +90,16 @@ static cn_status parse_sft(const cJSON *h, const char *where, cn_trainer_sft *s)
     return st;
 }
 
+static cn_status parse_retrain(const cJSON *h, const char *where, cn_trainer_retrain *r) {
+    cn_status st = str(h, "init", where, &r->init);
+    if (!st) st = str(h, "query_prompt", where, &r->query_prompt);
+    if (!st) st = str(h, "passage_prompt", where, &r->passage_prompt);
+    if (!st) st = cn_json_int(h, "negatives", where, 0, 1 << 16, &r->negatives);
+    if (!st) st = cn_json_num(h, "temperature", where, &r->temperature);
+    if (!st && !(r->temperature > 0)) st = cn_fail(CN_EFORMAT, "%s: 'temperature' %g is not above 0", where, r->temperature);
+    return st;
+}
+
 cn_status cn_trainer_parse(const char *text, size_t n, const char *where, cn_trainer *t) {
     memset(t, 0, sizeof *t);
     cJSON *root = cJSON_ParseWithLength(text, n);
@@ -117,6 +128,7 @@ cn_status cn_trainer_parse(const char *text, size_t n, const char *where, cn_tra
     if (!st) st = parse_opts(h, where, &t->o);
     if (!st && strcmp(t->tool, "cn-pretrain") == 0) st = parse_pretrain(h, where, &t->pretrain);
     if (!st && strcmp(t->tool, "cn-sft") == 0) st = parse_sft(h, where, &t->sft);
+    if (!st && strcmp(t->tool, "cn-retrain") == 0) st = parse_retrain(h, where, &t->retrain);
     cJSON_Delete(root);
     if (st) cn_trainer_free(t);
     return st;
@@ -183,6 +195,13 @@ char *cn_trainer_to_json(const cn_trainer *t) {
         cJSON_AddBoolToObject(x, "merge", (int)s->merge);
         if (s->max_skip >= 0) num(x, "max_skip", (double)s->max_skip);
         num(x, "markers_added", (double)s->markers_added);
+    } else if (strcmp(t->tool, "cn-retrain") == 0) {
+        const cn_trainer_retrain *r = &t->retrain;
+        cJSON_AddStringToObject(x, "init", r->init);
+        cJSON_AddStringToObject(x, "query_prompt", r->query_prompt);
+        cJSON_AddStringToObject(x, "passage_prompt", r->passage_prompt);
+        num(x, "negatives", (double)r->negatives);
+        num(x, "temperature", r->temperature);
     }
     cJSON_AddItemToObject(j, "options", x);
     char *s = cJSON_Print(j);

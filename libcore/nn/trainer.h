@@ -46,13 +46,21 @@ typedef struct {
     int64_t markers_added; /* rows the template's markers added to the vocabulary */
 } cn_trainer_sft;
 
+/* cn-retrain's own (strings malloc'd) */
 typedef struct {
-    char tool[32];  /* "cn-pretrain", "cn-sft"; "" when a file does not say */
+    char *init, *query_prompt, *passage_prompt;
+    int64_t negatives;  /* hard negatives an example */
+    double temperature;
+} cn_trainer_retrain;
+
+typedef struct {
+    char tool[32];  /* "cn-pretrain", "cn-sft", "cn-retrain"; "" when a file does not say */
     int64_t step, steps, tokens, seed, threads;
     cJSON *data;    /* the data position (owned) */
     cn_trainer_opts o;
     cn_trainer_pretrain pretrain; /* tool cn-pretrain */
     cn_trainer_sft sft;           /* tool cn-sft */
+    cn_trainer_retrain retrain;   /* tool cn-retrain */
 } cn_trainer;
 
 /* Parses a trainer.json (text, n bytes; where names it in errors).

@@ -1,0 +1,41 @@
+# a short run: the loss falls; OUT is a BERT directory cn-embed indexes with
+# and a sentence-transformers directory (modules, mean pooling, Normalize,
+# the prompts); the same run gives the same bytes; bad examples name their
+# line
+. $TOP/tests/cli/cn-retrain/common.inc
+args=(-q --threads 2 --steps 60 --micro-batch 8 --seq-len 48 --lr 3e-3 --seed 3)
+cn-retrain --init enc --out rt --log rt.log "${args[@]}" pairs.jsonl
+/usr/bin/python3 - rt rt.log <<'PY'
+import json, os, sys
+d, log = sys.argv[1], sys.argv[2]
+rows = [json.loads(l) for l in open(log)]
+first, last = sum(r["loss"] for r in rows[:5]) / 5, sum(r["loss"] for r in rows[-5:]) / 5
+assert len(rows) == 60 and last < 0.6 * first, (first, last)
+m = json.load(open(d + "/modules.json"))
+assert [x["type"].split(".")[-1] for x in m] == ["Transformer", "Pooling", "Normalize"], m
+p = json.load(open(d + "/1_Pooling/config.json"))
+assert p["pooling_mode_mean_tokens"] is True and p["pooling_mode_cls_token"] is False and p["word_embedding_dimension"] == 32
+assert os.path.isdir(d + "/2_Normalize") and not os.listdir(d + "/2_Normalize")
+c = json.load(open(d + "/config_sentence_transformers.json"))
+assert c["prompts"] == {"query": "query: ", "passage": "passage: "}, c
+assert json.load(open(d + "/sentence_bert_config.json"))["max_seq_length"] == 48
+cfg = json.load(open(d + "/config.json"))
+assert cfg["model_type"] == "bert"
+PY
+cmp rt/tokenizer.json enc/tokenizer.json
+cn-embed index -q -m rt -o ix-rt --chunk-chars 200 $docs
+cn-embed search -i ix-rt --query "clock domain crossing" -k 3 > hits.jsonl
+[ "$(wc -l < hits.jsonl)" = 3 ]
+cn-retrain --init enc --out rt2 "${args[@]}" pairs.jsonl
+cmp rt/model.safetensors rt2/model.safetensors
+# --num-negatives 0: in-batch negatives only; more than the examples have: refused at the line
+cn-retrain --init enc --out rt0 "${args[@]}" --num-negatives 0 pairs.jsonl
+expect 1 cn-retrain --init enc --out rt3 "${args[@]}" --num-negatives 3 pairs.jsonl 2> err
+grep -qx "cn-retrain: pairs.jsonl:1: 3 hard negatives wanted (--num-negatives), fewer given" err
+[ ! -e rt3 ]
+printf '{"query": "a", "pos": ["x"], "neg": ["x"]}\n' > same.jsonl
+expect 1 cn-retrain --init enc --out rt3 "${args[@]}" same.jsonl 2> err
+grep -qx "cn-retrain: same.jsonl:1: negative 0 is the positive's text" err
+head -3 pairs.jsonl > few.jsonl
+expect 1 cn-retrain --init enc --out rt3 "${args[@]}" few.jsonl 2> err
+grep -q "^cn-retrain: few.jsonl: 3 examples cannot fill a micro-batch of 8 without a text twice" err
