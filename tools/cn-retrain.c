@@ -222,10 +222,7 @@ int main(int argc, char **argv) {
         }
     }
     free(longs);
-    if (o.t.resume && o.init) cn_usage_error("--resume continues a run: no --init with it");
-    if (!o.t.resume && !o.init) cn_usage_error("give --init ENCODER_DIR");
-    if (!o.t.out && !o.t.dry && !o.t.resume) cn_usage_error("no output: give --out DIR");
-    if (o.t.steps && o.t.tokens) cn_usage_error("give --steps or --tokens, not both");
+    cn_train_check_init(&o.t, o.init, "ENCODER_DIR");
     if (optind >= argc) cn_usage_error("no training data: give PAIRS.jsonl files");
     static const char *const unused[] = {"val-every", "val-batches"};
     for (int i = 0; i < 2; i++)

@@ -416,10 +416,7 @@ int main(int argc, char **argv) {
         }
     }
     free(longs);
-    if (o.t.resume && o.init) cn_usage_error("--resume continues a run: no --init with it");
-    if (!o.t.resume && !o.init) cn_usage_error("give --init MODEL_DIR");
-    if (!o.t.out && !o.t.dry && !o.t.resume) cn_usage_error("no output: give --out DIR");
-    if (o.t.steps && o.t.tokens) cn_usage_error("give --steps or --tokens, not both");
+    cn_train_check_init(&o.t, o.init, "MODEL_DIR");
     if (optind >= argc && !o.t.dry) cn_usage_error("no training data: give chat JSONL files");
     if (o.merge && !o.lora_rank && !o.t.resume) cn_usage_error("--merge goes with --lora-rank");
     if ((o.alpha_set || o.targets_set || o.dropout_set) && !o.lora_rank && !o.t.resume)

@@ -105,6 +105,13 @@ static double opt_pos(const char *name, const char *v, int zero_ok) {
     return d;
 }
 
+void cn_train_check_init(const cn_train_opts *o, const char *init, const char *what) {
+    if (o->resume && init) cn_usage_error("--resume continues a run: no --init with it");
+    if (!o->resume && !init) cn_usage_error("give --init %s", what);
+    if (!o->out && !o->dry && !o->resume) cn_usage_error("no output: give --out DIR");
+    if (o->steps && o->tokens) cn_usage_error("give --steps or --tokens, not both");
+}
+
 int cn_train_given(const cn_train_opts *o, const char *name) {
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
         if (!strcmp(shared[i].name, name)) return (o->given >> (shared[i].val - T_STEPS)) & 1;

@@ -32,6 +32,10 @@ void cn_train_opts_init(cn_train_opts *o, double lr);
  * one of them (usage errors exit 2). Their values start at 1000. */
 struct option *cn_train_longopts(const struct option *tool);
 int cn_train_option(cn_train_opts *o, int ch, const char *arg);
+/* The usage errors of a fine-tuner (cn-sft, cn-retrain): --init and
+ * --resume, one of them (what: the --init argument's name in the message);
+ * an --out unless resuming or a dry run; --steps or --tokens, not both. */
+void cn_train_check_init(const cn_train_opts *o, const char *init, const char *what);
 /* whether the shared option --name was given on the command line */
 int cn_train_given(const cn_train_opts *o, const char *name);
 /* the shared options' lines for --help */

@@ -85,7 +85,7 @@ static cn_status read_qrels(const char *path, triples *out) {
         p = nl ? nl + 1 : end;
     }
     free(text);
-    if (!st) {
+    if (!st && out->n) {
         qsort(out->t, out->n, sizeof *out->t, by_qd);
         for (size_t i = 1; i < out->n && !st; i++)
             if (!by_qd(&out->t[i - 1], &out->t[i]))
@@ -117,7 +117,7 @@ static cn_status read_results(const char *path, triples *out) {
     cn_jsonl_free(j);
     cn_in_close(in);
     if (st) return st;
-    qsort(out->t, out->n, sizeof *out->t, by_rank);
+    if (out->n) qsort(out->t, out->n, sizeof *out->t, by_rank);
     size_t w = 0; /* a document again: the first (best) kept; the rest freed */
     for (size_t i = 0; i < out->n; i++) {
         int seen = 0;

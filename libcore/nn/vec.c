@@ -119,7 +119,7 @@ cn_vec_index *cn_vec_index_open(const char *path) {
         bad = cn_fail(CN_EFORMAT, "%s: not a FAISS IndexFlatIP file (class %.4s)", path, (const char *)b);
     else if (metric != 0)
         bad = cn_fail(CN_EFORMAT, "%s: metric type %d, not inner product (0)", path, metric);
-    else if (d < 1 || n < 0 || floats != (uint64_t)n * (uint64_t)d)
+    else if (d < 1 || n < 0 || (uint64_t)n > (UINT64_MAX / 4) / (uint64_t)d || floats != (uint64_t)n * (uint64_t)d)
         bad = cn_fail(CN_EFORMAT, "%s: a header of %lld rows of %d dims holding %llu floats", path, (long long)n, d,
                       (unsigned long long)floats);
     else if ((uint64_t)(size - HEADER) != floats * 4)

@@ -22,6 +22,15 @@ case $target in
 fuzz_bpe_map)
     printf '{"id": 650, "token": "clk", "base_ids": [3, 41]}\n{"id": 651, "base_ids": []}\n' > "$dir/map.jsonl"
     printf '{"id": 4294967295, "base_ids": [0, 4294967295]}\n' > "$dir/edge.jsonl" ;;
+fuzz_vec)
+    if command -v /usr/bin/python3 > /dev/null && /usr/bin/python3 -c 'import faiss' 2> /dev/null; then
+        /usr/bin/python3 -c 'import faiss, numpy as np; i = faiss.IndexFlatIP(3); i.add(np.eye(3, dtype="float32")); faiss.write_index(i, "'"$dir"'/eye.faiss")'
+    fi
+    { printf 'IxFI'; le32 2; le32 1; le32 0; le32 1048576; le32 0; le32 1048576; le32 0; printf '\001'; le32 0; le32 2; le32 0; le32 1065353216; le32 0; } > "$dir/one.faiss" ;;
+fuzz_pairs)
+    printf '{"query": "q1", "pos": ["a"], "neg": ["b"]}\n{"query": "q2", "pos": ["c"], "neg": ["b"]}\n{"query": "q3", "pos": ["d"], "neg": ["e", "f"]}\n' > "$dir/p.jsonl" ;;
+fuzz_qrels)
+    printf 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\nq2\td3\t0\n' > "$dir/q.tsv" ;;
 fuzz_mc) cp "$top"/tests/data/mc/*.jsonl "$dir/" ;;
 fuzz_chat) cp "$top"/tests/data/chat/*.jsonl "$dir/" ;;
 fuzz_config) for f in "$top"/tests/data/config/*.json "$top"/tests/data/model/*.json; do cp "$f" "$dir/"; done ;;

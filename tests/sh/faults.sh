@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # timeout: 400
 # The fault matrix: every tool that writes files (cn-tokenize, cn-mix,
-# cn-shard, cn-vocab, cn-pretrain, cn-sft, cn-score, cn-rag), each against:
+# cn-shard, cn-vocab, cn-pretrain, cn-sft, cn-score, cn-rag, cn-embed encode,
+# cn-retrain), each against:
 #   /dev/full            output to a device with no space: exit 1
 #   full disk            output into a filesystem that fills up mid-write (a
 #                        4 KB tmpfs mounted here; where mounting is refused,
@@ -39,6 +40,16 @@ CFG
 cn-pretrain -q --config cfg.json -t "$tok" --out m --steps 2 --seq-len 32 big.tok
 printf '{"chat_template_name": "chatml", "bos_token": "<s>", "eos_token": "</s>"}\n' > m/tokenizer_config.json
 mkdir adir
+# a tiny BERT encoder and retriever examples (a document's first words, it, another)
+cat > enc.json <<'CFG'
+{"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+ "num_attention_heads": 4, "vocab_size": 465, "max_position_embeddings": 64, "type_vocab_size": 2, "hidden_act": "gelu"}
+CFG
+"$BUILD/tests/model_ref" init enc.json enc 7 1 8
+cp "$DATA/tok/tiny-bert.json" enc/tokenizer.json
+awk -F'"' 'NR <= 400 { split($4, w, " "); if (NR > 1) printf "{\"query\": \"%s %s %s %d\", \"pos\": [\"%s\"], \"neg\": [\"%s\"]}\n", w[1], w[2], w[3], NR, $4, prev; prev = $4 }' \
+    docs.jsonl > pairs.jsonl
+awk -F'"' '{ split($4, w, " "); printf "{\"text\": \"%s %s %s %s %s\"}\n", w[1], w[2], w[3], w[4], w[5] }' docs.jsonl > short.jsonl
 
 # ---- the commands, by tool: NAME OUT writes OUT (- for stdout); its input
 # is IN (a file, or - for stdin) ----
@@ -58,6 +69,8 @@ cmd() { # TOOL OUT
     cn-rag)      $EXEC cn-rag chat -q -m m --max-new-tokens 64 --min-new-tokens 64 --temperature 1 "${o[@]}" "$IN" ;;
     cn-pretrain) $EXEC cn-pretrain -q --config cfg.json -t "$tok" --out "$2" --steps 100000 --save-every 50 --seq-len 32 "$IN" ;;
     cn-sft)      $EXEC cn-sft -q --init m --out "$2" --steps 100000 --save-every 50 --seq-len 64 "$IN" ;;
+    cn-embed)    $EXEC cn-embed encode -q -m enc "${o[@]}" "$IN" ;;
+    cn-retrain)  $EXEC cn-retrain -q --init enc --out "$2" --steps 100000 --save-every 50 --micro-batch 4 --seq-len 32 "$IN" ;;
     esac
 }
 input() { # TOOL: its usual input
@@ -68,10 +81,12 @@ input() { # TOOL: its usual input
     cn-score) echo mc.jsonl ;;
     cn-rag) echo chats.jsonl ;;
     cn-sft) echo sft.jsonl ;;
+    cn-embed) echo short.jsonl ;;
+    cn-retrain) echo pairs.jsonl ;;
     esac
 }
-writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag cn-pretrain cn-sft"
-stdout_writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag"
+writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag cn-embed cn-pretrain cn-sft cn-retrain"
+stdout_writers="cn-tokenize cn-mix cn-shard cn-vocab cn-score cn-rag cn-embed"
 
 # one_line FILE PATTERN: FILE is one line matching PATTERN
 one_line() {
@@ -82,7 +97,7 @@ one_line() {
 # nothing_left DIR: no output, temporary or checkpoint left in DIR
 nothing_left() {
     local left
-    left=$(cd "$1" && ls -A | grep -Ev '^(docs.jsonl|big.tok|ids.jsonl|mc.jsonl|chats.jsonl|sft.jsonl|cfg.json|m|adir|err|small|rc|fed)$' || true)
+    left=$(cd "$1" && ls -A | grep -Ev '^(docs.jsonl|big.tok|ids.jsonl|mc.jsonl|chats.jsonl|sft.jsonl|cfg.json|m|adir|err|small|rc|fed|enc|enc.json|pairs.jsonl|short.jsonl)$' || true)
     if [ -n "$left" ]; then echo "left behind in $1: $left"; return 1; fi
 }
 
@@ -100,7 +115,7 @@ kept_answers() {
 # ---- /dev/full ----
 for t in $writers; do
     IN=$(input "$t")
-    case $t in cn-pretrain | cn-sft) continue ;; esac # they write directories: their logs below
+    case $t in cn-pretrain | cn-sft | cn-retrain) continue ;; esac # they write directories: their logs below
     expect 1 cmd "$t" /dev/full 2> err
     one_line err "^$t: /dev/full: write error: No space left on device$"
     expect 1 cmd "$t" - > /dev/full 2> err
@@ -112,8 +127,10 @@ expect 1 cn-pretrain -q --config cfg.json -t "$tok" --out lg --steps 4 --seq-len
 one_line err "^cn-pretrain: /dev/full: write error: No space left on device$"
 expect 1 cn-sft -q --init m --out lg2 --steps 4 --seq-len 64 --log /dev/full sft.jsonl 2> err
 one_line err "^cn-sft: /dev/full: write error: No space left on device$"
-rm -rf lg lg2
-echo "ok   cn-pretrain, cn-sft: --log /dev/full"
+expect 1 cn-retrain -q --init enc --out lg3 --steps 4 --micro-batch 4 --seq-len 32 --log /dev/full pairs.jsonl 2> err
+one_line err "^cn-retrain: /dev/full: write error: No space left on device$"
+rm -rf lg lg2 lg3
+echo "ok   cn-pretrain, cn-sft, cn-retrain: --log /dev/full"
 
 # ---- a filesystem that fills up mid-write ----
 fs=$PWD/small
@@ -172,7 +189,7 @@ for t in $writers; do
         src=$(input "$t")
         mkfifo in.fifo
         IN=in.fifo
-        [ $t = cn-sft ] && IN=$src # it reads its conversations whole before training
+        [ $t = cn-sft ] || [ $t = cn-retrain ] && IN=$src # they read their examples whole before training
         # the input, then the pipe held open: the tool waits for more
         rm -f fed
         { cat "$src"; touch fed; sleep 60; } > in.fifo &
@@ -185,8 +202,8 @@ for t in $writers; do
         # and it read what there was; cn-vocab and cn-score read their input
         # whole before they write, so for them the signal lands while they read
         started() {
-            [ -e fed ] || [ $t = cn-sft ] || return 1
-            [ $t = cn-vocab ] || [ $t = cn-score ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ] ||
+            [ -e fed ] || [ $t = cn-sft ] || [ $t = cn-retrain ] || return 1
+            [ $t = cn-vocab ] || [ $t = cn-score ] || [ $t = cn-embed ] || compgen -G 'out.tmp.*' > /dev/null || [ -e out/latest ] ||
                 { [ $t = cn-rag ] && [ -s out.part ]; }
         }
         for i in $(seq 2400); do
@@ -201,13 +218,13 @@ for t in $writers; do
         wait $feeder 2>/dev/null || true
         rm -f in.fifo
         case $t:$sig in
-        cn-pretrain:TERM | cn-sft:TERM)
+        cn-pretrain:TERM | cn-sft:TERM | cn-retrain:TERM)
             [ $st = 0 ] || { echo "$t: SIGTERM: exit $st, not 0"; cat err; exit 1; }
             [ -e out/latest ]
             [ -e "out/$(cat out/latest)/trainer.json" ]
             if compgen -G 'out/*.tmp*' > /dev/null; then echo "$t: SIGTERM left $(ls out)"; exit 1; fi
             rm -rf out ;;
-        cn-pretrain:INT | cn-sft:INT)
+        cn-pretrain:INT | cn-sft:INT | cn-retrain:INT)
             [ $st = 130 ] || { echo "$t: SIGINT: exit $st, not 130"; cat err; exit 1; }
             grep -q "^$t: interrupted after step [0-9]*; the last checkpoint is out/step-" err
             if compgen -G 'out/*.tmp*' > /dev/null; then echo "$t: SIGINT left $(ls out)"; exit 1; fi

@@ -119,6 +119,16 @@ int main(void) {
     fclose(f);
     CHECK(cn_vec_index_open("tiny.faiss") == NULL && strstr(cn_errmsg(), "shorter than"));
     CHECK(cn_vec_index_open("none.faiss") == NULL && cn_last_status() == CN_EIO);
+    /* a count whose n x d overflows to the float count given (0): refused, not searched (fuzz_vec found it) */
+    unsigned char hd[45] = "IxFI";
+    int32_t d256 = 256;
+    int64_t huge = (int64_t)1 << 57;
+    memcpy(hd + 4, &d256, 4), memcpy(hd + 8, &huge, 8), hd[32] = 1;
+    f = fopen("huge.faiss", "wb");
+    fwrite(hd, 1, sizeof hd, f);
+    fclose(f);
+    CHECK(cn_vec_index_open("huge.faiss") == NULL && strstr(cn_errmsg(), "holding 0 floats"));
+    unlink("huge.faiss");
     free(bytes), free(x), free(q);
     cn_vec_index_close(ix);
     unlink("v.faiss"), unlink("s.faiss"), unlink("cut.faiss"), unlink("l2.faiss"), unlink("m.faiss"), unlink("tiny.faiss");
