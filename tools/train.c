@@ -515,6 +515,7 @@ int cn_train_run(const cn_train_opts *o, cn_model *m, const cn_train_hooks *h, u
                         last ? "the last checkpoint is " : "no checkpoint was written", last ? last : "",
                         last ? "; continue with: " : "", last ? cmd : "");
             free(last), free(cmd);
+            free(ids), free(tg), free(seg), free(pos), free(before);
             exit(130);
         }
         if (stopped) {
