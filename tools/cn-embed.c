@@ -38,7 +38,8 @@ static void usage(const char *cmd) {
         "L2-normalised, as sentence-transformers encodes with an e5 model.\n"
         "  -m, --model DIR        a BERT-family model directory (config.json, safetensors,\n"
         "                         tokenizer.json)\n"
-        "      --as KIND          query or passage (default): which prompt goes first\n"
+        "      --as KIND          query or passage (default): which prompt goes first, the\n"
+        "                         one DIR/config_sentence_transformers.json names, else e5's\n"
         "      --prompt TEXT      this prompt instead (\"\" for none)\n"
         "      --field NAME       the text field (default text)\n"
         "  -o, --output FILE      the .npy file (default stdout, not a terminal)\n",
@@ -53,8 +54,9 @@ static void usage(const char *cmd) {
         "  -o, --output INDEX     the index directory (made when missing)\n"
         "      --chunk-chars N    a passage's most characters (default 512)\n"
         "      --overlap N        characters a passage repeats of the one before (default 0)\n"
-        "      --query-prompt T   recorded for search (default \"query: \")\n"
-        "      --passage-prompt T put before each passage (default \"passage: \")\n"
+        "      --query-prompt T   recorded for search (default: the encoder's, as\n"
+        "                         config_sentence_transformers.json names it, else \"query: \")\n"
+        "      --passage-prompt T put before each passage (default: the encoder's, else \"passage: \")\n"
         "      --overwrite        replace the index INDEX holds\n",
         "search: the --top passages of INDEX for each query (QUERIES.jsonl in BEIR's\n"
         "layout: \"_id\" and \"text\"; or one --query), by the inner product of their\n"
@@ -149,6 +151,13 @@ static cn_encoder *open_encoder(const char *dir, const common *o, const char *wh
     return e;
 }
 
+/* the encoder's prompt of that kind (config_sentence_transformers.json),
+ * else e5's */
+static const char *default_prompt(const cn_encoder *e, const char *kind) {
+    const char *p = cn_encoder_prompt(e, kind);
+    return p ? p : strcmp(kind, "query") ? PASSAGE_PROMPT : QUERY_PROMPT;
+}
+
 /* texts read from JSONL files */
 typedef struct {
     char **s;
@@ -232,7 +241,7 @@ static cn_status npy_header(cn_out *out, size_t n, int d) {
 
 static int encode_main(int argc, char **argv) {
     common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
-    const char *dir = NULL, *out_path = NULL, *prompt = PASSAGE_PROMPT, *field = "text";
+    const char *dir = NULL, *out_path = NULL, *prompt = NULL, *kind = "passage", *field = "text";
     int prompt_set = 0, as_set = 0;
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"as", required_argument, 0, O_AS}, {"prompt", required_argument, 0, O_PROMPT},
@@ -244,10 +253,8 @@ static int encode_main(int argc, char **argv) {
         switch (c) {
         case 'm': dir = optarg; break;
         case O_AS:
-            if (!strcmp(optarg, "query")) prompt = QUERY_PROMPT;
-            else if (!strcmp(optarg, "passage")) prompt = PASSAGE_PROMPT;
-            else cn_usage_error("option --as: query or passage");
-            as_set = 1;
+            if (strcmp(optarg, "query") && strcmp(optarg, "passage")) cn_usage_error("option --as: query or passage");
+            kind = optarg, as_set = 1;
             break;
         case O_PROMPT: prompt = optarg, prompt_set = 1; break;
         case O_FIELD: field = optarg; break;
@@ -262,6 +269,7 @@ static int encode_main(int argc, char **argv) {
     if (optind == argc) texts_read(&t, "-", field, "text");
     for (int f = optind; f < argc; f++) texts_read(&t, argv[f], field, "text");
     cn_encoder *e = open_encoder(dir, &o, "texts");
+    if (!prompt_set) prompt = default_prompt(e, kind);
     int D = cn_encoder_dim(e);
     float *v = malloc((t.n ? t.n : 1) * (size_t)D * sizeof *v);
     if (!v) cn_die("out of memory");
@@ -283,7 +291,7 @@ static int encode_main(int argc, char **argv) {
 static int index_main(int argc, char **argv) {
     common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
     const char *dir = NULL, *out_dir = NULL;
-    cn_vindex_meta meta = {.query_prompt = QUERY_PROMPT, .passage_prompt = PASSAGE_PROMPT, .chunk_chars = 512};
+    cn_vindex_meta meta = {.chunk_chars = 512}; /* the prompts: given, else the encoder's, else e5's */
     int overwrite = 0;
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'}, {"chunk-chars", required_argument, 0, O_CHUNK},
@@ -347,6 +355,8 @@ static int index_main(int argc, char **argv) {
     for (size_t i = 0; i < np; i++) ptext[i] = p[i].text, plen[i] = p[i].len;
     /* encoded */
     cn_encoder *e = open_encoder(dir, &o, "passages");
+    if (!meta.query_prompt) meta.query_prompt = default_prompt(e, "query");
+    if (!meta.passage_prompt) meta.passage_prompt = default_prompt(e, "passage");
     int D = cn_encoder_dim(e);
     float *v = malloc((np ? np : 1) * (size_t)D * sizeof *v);
     if (!v) cn_die("out of memory");

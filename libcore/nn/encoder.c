@@ -8,6 +8,8 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <unistd.h>
+#include <cjson/cJSON.h>
 #include "crc.h"
 #include "io.h"
 #include "tok.h"
@@ -20,9 +22,34 @@ struct cn_encoder {
     int batch;
     cn_encoder_progress progress;
     void *progress_arg;
+    char *prompt[2];       /* config_sentence_transformers.json's query and passage prompts, or NULL */
     cn_tok_state **states; /* the tokenizer's, one a thread (cn_tok_encode_batch) */
     int nstates;
 };
+
+static const char *const prompt_names[2] = {"query", "passage"};
+
+/* the prompts of DIR/config_sentence_transformers.json, where there is one */
+static cn_status read_prompts(cn_encoder *e, const char *dir) {
+    char *path = cn_path_join(dir, "config_sentence_transformers.json");
+    if (!path) return cn_fail(CN_ENOMEM, "out of memory");
+    if (access(path, F_OK) != 0) {
+        free(path);
+        return CN_OK;
+    }
+    size_t n;
+    char *text = cn_read_all(path, &n);
+    cJSON *j = text ? cJSON_ParseWithLength(text, n) : NULL;
+    cn_status st = !text ? cn_last_status() : cJSON_IsObject(j) ? CN_OK : cn_fail(CN_EFORMAT, "%s: not a JSON object", path);
+    const cJSON *pr = st ? NULL : cJSON_GetObjectItemCaseSensitive(j, "prompts");
+    for (int i = 0; cJSON_IsObject(pr) && i < 2 && !st; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(pr, prompt_names[i]);
+        if (cJSON_IsString(v) && !(e->prompt[i] = strdup(v->valuestring))) st = cn_fail(CN_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(j);
+    free(text), free(path);
+    return st;
+}
 
 cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
     cn_encoder *e = calloc(1, sizeof *e);
@@ -42,6 +69,7 @@ cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
         st = cn_fail(CN_EFORMAT, "%s: the tokenizer's post-processor puts no [CLS] and [SEP] around a text", e->md.tok_path);
     else if (!(e->m = cn_model_new(&e->md.c, ops)) || cn_model_load(e->m, e->md.weights))
         st = cn_last_status();
+    if (!st) st = read_prompts(e, dir);
     if (st) {
         cn_encoder_close(e);
         return NULL;
@@ -50,11 +78,18 @@ cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
     return e;
 }
 
+const char *cn_encoder_prompt(const cn_encoder *e, const char *name) {
+    for (int i = 0; i < 2; i++)
+        if (!strcmp(name, prompt_names[i])) return e->prompt[i];
+    return NULL;
+}
+
 void cn_encoder_close(cn_encoder *e) {
     if (!e) return;
     cn_model_free(e->m);
     cn_mdir_close(&e->md);
     for (int i = 0; i < e->nstates; i++) cn_tok_state_free(e->states[i]);
+    free(e->prompt[0]), free(e->prompt[1]);
     free(e->states);
     free(e);
 }

@@ -21,13 +21,18 @@ typedef struct cn_encoder cn_encoder;
 /* Opens the model directory dir (config.json of a BERT model, its
  * safetensors, its tokenizer.json) on the backend ops. NULL on failure
  * (cn_errmsg): the directory's errors (mdir), CN_EFORMAT when the model is
- * not BERT-family or the tokenizer puts no [CLS]/[SEP] around a text. */
+ * not BERT-family, the tokenizer puts no [CLS]/[SEP] around a text, or
+ * config_sentence_transformers.json is there but not a JSON object. */
 cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops);
 void cn_encoder_close(cn_encoder *e);
 /* the vectors' dims (the hidden size) */
 int cn_encoder_dim(const cn_encoder *e);
 /* the directory's model and tokenizer, as opened */
 const cn_mdir *cn_encoder_dir(const cn_encoder *e);
+/* The prompt named name ("query", "passage") in the directory's
+ * config_sentence_transformers.json (as cn-retrain writes it), or NULL when
+ * the file or the name is not there (owned by e). */
+const char *cn_encoder_prompt(const cn_encoder *e, const char *name);
 /* the model itself (cn-retrain trains it) */
 cn_model *cn_encoder_model(cn_encoder *e);
 /* SHA-256 of the weights as loaded: each tensor's name (with its NUL) and

@@ -39,3 +39,12 @@ grep -qx "cn-retrain: same.jsonl:1: negative 0 is the positive's text" err
 head -3 pairs.jsonl > few.jsonl
 expect 1 cn-retrain --init enc --out rt3 "${args[@]}" few.jsonl 2> err
 grep -q "^cn-retrain: few.jsonl: 3 examples cannot fill a micro-batch of 8 without a text twice" err
+# the prompts it was trained with are the ones cn-embed uses by default
+cn-retrain --init enc --out rtp "${args[@]}" --steps 2 --query-prompt "q: " --passage-prompt "p: " pairs.jsonl
+cn-embed index -q -m rtp -o ix-p --chunk-chars 200 $docs
+grep -q '"query_prompt":	"q: "' ix-p/meta.json && grep -q '"passage_prompt":	"p: "' ix-p/meta.json
+cn-embed index -q -m rtp -o ix-q --passage-prompt "x: " --chunk-chars 200 $docs
+grep -q '"passage_prompt":	"x: "' ix-q/meta.json
+printf '[1]\n' > rtp/config_sentence_transformers.json
+expect 1 cn-embed encode -q -m rtp -o v.npy $SAMPLES/docs/domain.jsonl 2> err
+grep -qx "cn-embed: rtp/config_sentence_transformers.json: not a JSON object" err
