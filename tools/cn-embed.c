@@ -390,14 +390,20 @@ static int index_main(int argc, char **argv) {
 /* ---- search ---- */
 
 static void put_table(cn_out *out, const char *qid, int rank, const cn_passage *p, float score) {
-    char line[160];
+    char line[192];
     size_t n = p->len < 72 ? p->len : 72, k = 0;
     char snip[80];
     for (size_t i = 0; i < n; i++) snip[k++] = p->text[i] == '\n' || p->text[i] == '\t' ? ' ' : p->text[i];
     while (k && ((unsigned char)snip[k - 1] & 0xC0) == 0x80) k--; /* no character cut in two */
     if (k && (unsigned char)snip[k - 1] >= 0xC0) k--;
     snip[k] = 0;
-    int m = snprintf(line, sizeof line, "%-10.10s %3d %8.4f  %-18.18s %s%s\n", qid, rank, score, p->doc, snip, p->len > 72 ? "..." : "");
+    const char *id = p->id; /* its end tells passages apart: "notes/cdc#0#1" */
+    size_t L = strlen(id);
+    if (L > 24) {
+        id += L - 24;
+        while (((unsigned char)*id & 0xC0) == 0x80) id++;
+    }
+    int m = snprintf(line, sizeof line, "%-10.10s %3d %8.4f  %-24s %s%s\n", qid, rank, score, id, snip, p->len > 72 ? "..." : "");
     if (cn_out_write(out, line, (size_t)(m < (int)sizeof line ? m : (int)sizeof line - 1))) cn_die_status();
 }
 
