@@ -2,6 +2,7 @@
  *   encode  texts in, their vectors out (NumPy .npy)
  *   index   documents cut into passages, encoded, written as an index directory
  *   search  the best passages of an index for each query */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -191,10 +192,10 @@ static void texts_read(texts *t, const char *path, const char *field, const char
     cJSON *o;
     cn_status st;
     while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
-        const char *s;
+        char *s;
         size_t n;
         unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-        if (cn_jsonl_text(j, field, &s, &n)) cn_die_status();
+        if (cn_jsonl_text_dup(j, field, &s, &n)) cn_die_status();
         size_t k = 0;
         while (k < n && strchr(" \t\r\n\f\v", s[k])) k++;
         if (k == n) cn_die("%s:%llu: an empty %s", cn_in_name(in), line, what);
@@ -204,12 +205,14 @@ static void texts_read(texts *t, const char *path, const char *field, const char
             t->id = realloc(t->id, t->cap * sizeof *t->id), t->where = realloc(t->where, t->cap * sizeof *t->where);
             if (!t->s || !t->len || !t->id || !t->where) cn_die("out of memory");
         }
-        const char *id = cn_jsonl_label(j, "_id");
-        if (!id) id = cn_jsonl_label(j, "id");
+        const char *key = cJSON_GetObjectItemCaseSensitive(o, "_id") ? "_id" : "id";
+        const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, key);
+        if (idv && !cJSON_IsString(idv)) cn_die("%s:%llu: '%s' is not a string (BEIR's ids are strings)", cn_in_name(in), line, key);
+        const char *id = idv ? idv->valuestring : NULL;
         t->where[t->n] = fmt_dup("%s:%llu", cn_in_name(in), line);
         t->id[t->n] = id ? strdup(id) : strdup(t->where[t->n]);
-        t->s[t->n] = strndup(s, n), t->len[t->n] = n;
-        if (!t->id[t->n] || !t->s[t->n]) cn_die("out of memory");
+        t->s[t->n] = s, t->len[t->n] = n;
+        if (!t->id[t->n]) cn_die("out of memory");
         t->n++;
     }
     if (st != CN_EOF) cn_die_status();
@@ -370,7 +373,9 @@ static int index_main(int argc, char **argv) {
     if (cn_encoder_sha256(e, sha)) cn_die_status();
     cn_hex32(sha, meta.encoder_sha256);
     cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), meta.tokenizer_sha256);
-    meta.encoder = dir, meta.dim = D, meta.count = (int64_t)np, meta.truncated = (int64_t)truncated;
+    char *abs = realpath(dir, NULL); /* a search from another directory finds it */
+    if (!abs) cn_die("%s: %s", dir, strerror(errno));
+    meta.encoder = abs, meta.dim = D, meta.count = (int64_t)np, meta.truncated = (int64_t)truncated;
     cn_vindex_writer *w = cn_vindex_create(out_dir, &meta);
     if (!w) cn_die_status();
     for (size_t i = 0; i < np; i++)
@@ -381,7 +386,7 @@ static int index_main(int argc, char **argv) {
     if (cn_vindex_commit(w)) cn_die_status();
     if (!o.quiet) fprintf(stderr, "%s: %s: %zu passages of %zu documents, %d dims\n", cn_prog, out_dir, np, docs.n, D);
     for (size_t i = 0; i < np; i++) free(p[i].id);
-    free(p), free(ptext), free(plen), free(v);
+    free(p), free(ptext), free(plen), free(v), free(abs);
     texts_free(&docs);
     cn_encoder_close(e);
     return 0;
@@ -389,21 +394,28 @@ static int index_main(int argc, char **argv) {
 
 /* ---- search ---- */
 
+/* n bytes of s into dst, each control character a space (a terminal shows them as they are) */
+static size_t printable(char *dst, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    dst[n] = 0;
+    return n;
+}
+
 static void put_table(cn_out *out, const char *qid, int rank, const cn_passage *p, float score) {
-    char line[192];
-    size_t n = p->len < 72 ? p->len : 72, k = 0;
-    char snip[80];
-    for (size_t i = 0; i < n; i++) snip[k++] = p->text[i] == '\n' || p->text[i] == '\t' ? ' ' : p->text[i];
+    char line[192], snip[80], q[16], id[32];
+    size_t k = printable(snip, p->text, p->len < 72 ? p->len : 72);
     while (k && ((unsigned char)snip[k - 1] & 0xC0) == 0x80) k--; /* no character cut in two */
     if (k && (unsigned char)snip[k - 1] >= 0xC0) k--;
     snip[k] = 0;
-    const char *id = p->id; /* its end tells passages apart: "notes/cdc#0#1" */
-    size_t L = strlen(id);
+    printable(q, qid, strnlen(qid, 10));
+    const char *pid = p->id; /* its end tells passages apart: "notes/cdc#0#1" */
+    size_t L = strlen(pid);
     if (L > 24) {
-        id += L - 24;
-        while (((unsigned char)*id & 0xC0) == 0x80) id++;
+        pid += L - 24;
+        while (((unsigned char)*pid & 0xC0) == 0x80) pid++;
     }
-    int m = snprintf(line, sizeof line, "%-10.10s %3d %8.4f  %-24s %s%s\n", qid, rank, score, id, snip, p->len > 72 ? "..." : "");
+    printable(id, pid, strlen(pid));
+    int m = snprintf(line, sizeof line, "%-10.10s %3d %8.4f  %-24s %s%s\n", q, rank, score, id, snip, p->len > 72 ? "..." : "");
     if (cn_out_write(out, line, (size_t)(m < (int)sizeof line ? m : (int)sizeof line - 1))) cn_die_status();
 }
 

@@ -144,6 +144,7 @@ static int run(opts *o, int ndata, char **data) {
     const cn_config *c = &cn_encoder_dir(e)->c;
     int B = (int)o->t.micro, T = (int)o->t.seq, accum, rows = B * (2 + o->negatives);
     uint64_t steps = cn_train_steps(&o->t, &accum);
+    if (T < 2) cn_usage_error("--seq-len %d: [CLS] and [SEP] need 2 tokens", T);
     if (T > c->max_pos) cn_usage_error("--seq-len %d: the encoder has %d positions", T, c->max_pos);
     if (o->t.dry) {
         char note[96];

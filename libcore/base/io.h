@@ -85,6 +85,12 @@ cn_status cn_out_commit(cn_out *out);
  * fsynced before any is renamed into place, so that a failure such as a full
  * disk leaves none of them. Frees them all, whatever the result. */
 cn_status cn_out_commit_all(cn_out **outs, int n);
+/* Commits the n files of a set whose last (outs[n - 1], none NULL) marks it
+ * whole: as cn_out_commit_all, and the marker's old file is removed before
+ * the others are renamed, the new one renamed last. A reader that finds the
+ * marker finds the set it belongs to; a set cut short between the renames
+ * has no marker. */
+cn_status cn_out_commit_set(cn_out **outs, int n);
 /* Discards everything written: removes the temporary file; frees out. */
 void cn_out_abort(cn_out *out);
 const char *cn_out_name(const cn_out *out);

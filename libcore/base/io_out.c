@@ -280,6 +280,18 @@ cn_status cn_out_commit_all(cn_out **outs, int n) {
     return st;
 }
 
+cn_status cn_out_commit_set(cn_out **outs, int n) {
+    cn_status st = CN_OK;
+    for (int i = 0; i < n && !st; i++) st = finish(outs[i]);
+    if (!st && unlink(outs[n - 1]->name) != 0 && errno != ENOENT) st = cn_fail_errno(CN_EIO, "%s: unlink", outs[n - 1]->name);
+    for (int i = 0; i < n; i++) {
+        if (st) cn_out_abort(outs[i]);
+        else st = cn_out_commit(outs[i]);
+        outs[i] = NULL;
+    }
+    return st;
+}
+
 cn_status cn_out_commit(cn_out *out) {
     cn_status st = finish(out);
     if (out->fd != 1 && close(out->fd) != 0 && !st) st = cn_fail_errno(CN_EIO, "%s: close", out->name);

@@ -25,6 +25,7 @@ static void sift_down(cn_topk *h, int m, int at) {
 }
 
 void cn_topk_push(cn_topk *h, float v, int64_t i) {
+    if (isnan(v)) return; /* ranks with nothing: never held */
     if (h->filled < h->k) { /* filling: sift the new one up */
         int at = h->filled++;
         h->score[at] = v, h->id[at] = i;

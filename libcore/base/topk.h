@@ -12,7 +12,7 @@ typedef struct {
 } cn_topk;
 
 /* offers (v, i): kept while fewer than k are held or when it ranks above the
- * worst held */
+ * worst held; a NaN score is never kept */
 void cn_topk_push(cn_topk *h, float v, int64_t i);
 /* orders what is held best first; the rest of the k slots get id -1 and
  * score -inf (as FAISS fills them) */

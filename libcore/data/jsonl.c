@@ -18,8 +18,8 @@ struct cn_jsonl {
     char *nulfix;   /* copy of a line with \u0000 escapes rewritten */
     size_t nulcap;
     uint32_t nul;   /* the character standing for NUL in this line, or 0 */
-    cJSON *nulfield; /* the field last turned back, and its length */
-    size_t nullen;
+    struct restored { const cJSON *v; size_t n; } *done; /* the strings turned back, and their lengths */
+    int ndone, capdone;
 };
 
 /* A \u0000 escape cannot live in cJSON's C strings. Such a line is parsed
@@ -68,6 +68,7 @@ void cn_jsonl_free(cn_jsonl *j) {
     cJSON_Delete(j->obj);
     free(j->fix);
     free(j->nulfix);
+    free(j->done);
     free(j);
 }
 
@@ -119,7 +120,7 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj) {
             text = j->fix;
         }
         j->nul = 0;
-        j->nulfield = NULL;
+        j->ndone = 0;
         if (has_nul_escape(text, len)) {
             for (uint32_t c = 0xFDD0; c <= 0xFDEF && !j->nul; c++)
                 if (!holds(text, len, c)) j->nul = c;
@@ -193,31 +194,65 @@ cn_status cn_jsonl_ids(cn_jsonl *j, uint64_t vocab, uint32_t **ids, size_t *cap,
     return CN_OK;
 }
 
+/* string value v's text and length, its stand-in characters turned back
+ * into NUL bytes (in place, once: the lengths are remembered) */
+static cn_status value_text(cn_jsonl *j, const cJSON *v, const char **s, size_t *n) {
+    *s = v->valuestring;
+    if (!j->nul) {
+        *n = strlen(v->valuestring);
+        return CN_OK;
+    }
+    for (int i = 0; i < j->ndone; i++)
+        if (j->done[i].v == v) {
+            *n = j->done[i].n;
+            return CN_OK;
+        }
+    if (j->ndone == j->capdone) {
+        struct restored *d = realloc(j->done, (size_t)(j->capdone = j->capdone ? 2 * j->capdone : 8) * sizeof *d);
+        if (!d) return cn_fail(CN_ENOMEM, "out of memory");
+        j->done = d;
+    }
+    const char raw[3] = {(char)0xEF, (char)(0x80 | ((j->nul >> 6) & 0x3F)), (char)(0x80 | (j->nul & 0x3F))};
+    char *r = v->valuestring, *w = r, *e = r + strlen(r);
+    while (r < e) {
+        if (e - r >= 3 && memcmp(r, raw, 3) == 0) {
+            *w++ = 0;
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    *n = (size_t)(w - v->valuestring);
+    j->done[j->ndone++] = (struct restored){v, *n};
+    return CN_OK;
+}
+
 cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n) {
     cJSON *v = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, field) : NULL;
     if (!cJSON_IsString(v))
         return cn_fail(CN_EFORMAT, "%s:%llu: %s field '%s'", cn_in_name(j->in), (unsigned long long)j->line,
                        v ? "non-string" : "missing", field);
-    *s = v->valuestring;
-    if (j->nul && v == j->nulfield) {
-        *n = j->nullen;
-    } else if (j->nul) { /* the stand-in character back to NUL bytes, in place */
-        const char raw[3] = {(char)0xEF, (char)(0x80 | ((j->nul >> 6) & 0x3F)), (char)(0x80 | (j->nul & 0x3F))};
-        char *r = v->valuestring, *w = r, *e = r + strlen(r);
-        while (r < e) {
-            if (e - r >= 3 && memcmp(r, raw, 3) == 0) {
-                *w++ = 0;
-                r += 3;
-            } else {
-                *w++ = *r++;
-            }
-        }
-        *w = 0;
-        j->nulfield = v;
-        j->nullen = *n = (size_t)(w - v->valuestring);
-    } else {
-        *n = strlen(v->valuestring);
+    return value_text(j, v, s, n);
+}
+
+cn_status cn_jsonl_item(cn_jsonl *j, const char *field, int i, const char **s, size_t *n) {
+    const cJSON *a = j->obj ? cJSON_GetObjectItemCaseSensitive(j->obj, field) : NULL;
+    const cJSON *v = cJSON_IsArray(a) && i >= 0 ? cJSON_GetArrayItem(a, i) : NULL;
+    if (!cJSON_IsString(v)) {
+        *s = NULL, *n = 0;
+        return CN_OK;
     }
+    return value_text(j, v, s, n);
+}
+
+cn_status cn_jsonl_text_dup(cn_jsonl *j, const char *field, char **out, size_t *n) {
+    const char *s;
+    cn_status st = cn_jsonl_text(j, field, &s, n);
+    if (st) return st;
+    if (!(*out = malloc(*n + 1))) return cn_fail(CN_ENOMEM, "out of memory");
+    memcpy(*out, s, *n);
+    (*out)[*n] = 0;
     return CN_OK;
 }
 

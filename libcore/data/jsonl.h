@@ -28,6 +28,15 @@ cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj);
  * or CN_EFORMAT naming the line when the field is missing or not a string. */
 cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n);
 
+/* The text of item i of array field `field`: CN_OK with *s and *n, or with
+ * *s NULL when the field, the item or its string is missing. */
+cn_status cn_jsonl_item(cn_jsonl *j, const char *field, int i, const char **s, size_t *n);
+
+/* The same text as a copy of its *n bytes plus a NUL (malloc'd; the caller
+ * frees it): a \u0000 in it stays a byte inside the copy, which only length-
+ * aware code may read. */
+cn_status cn_jsonl_text_dup(cn_jsonl *j, const char *field, char **out, size_t *n);
+
 /* The text of string field `field` of the current record, or NULL when it is
  * missing or not a string (an optional label). */
 const char *cn_jsonl_label(cn_jsonl *j, const char *field);

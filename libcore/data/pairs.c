@@ -19,7 +19,7 @@ struct cn_pairs {
     uint64_t seed;
     cn_pairs_pos pos;
     size_t *left, nleft; /* the epoch's examples not drawn yet, in its order */
-    uint64_t *hash;      /* [n * ncand] each candidate's hash */
+    uint64_t *hash;      /* [n * (1 + ncand)] the hash of each text: the query, then the candidates */
 };
 
 static char *keep(cn_pairs *p, const char *s, size_t n) {
@@ -33,16 +33,13 @@ static char *keep(cn_pairs *p, const char *s, size_t n) {
     return c;
 }
 
-/* a text of o's array field at index i, or NULL */
-static const char *at(const cJSON *o, const char *field, int i) {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, field), *e = cJSON_IsArray(a) ? cJSON_GetArrayItem(a, i) : NULL;
-    return cJSON_IsString(e) ? e->valuestring : NULL;
-}
-
 static int blank(const char *s) {
     while (*s && strchr(" \t\r\n\f\v", *s)) s++;
     return !*s;
 }
+
+/* example i's text c: 0 the query, then its candidates */
+static const char *text(const cn_pairs *p, size_t i, int c) { return c ? p->v[i].cand[c - 1] : p->v[i].query; }
 
 static uint64_t fnv(const char *s) {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -72,6 +69,10 @@ cn_pairs *cn_pairs_read(const char *const *paths, int n, int negatives) {
             const char *q, *w = paths[f];
             size_t qn;
             if ((st = cn_jsonl_text(j, "query", &q, &qn))) break;
+            if (strlen(q) != qn) {
+                st = cn_fail(CN_EFORMAT, "%s:%llu: the query holds a NUL byte (\\u0000)", w, line);
+                break;
+            }
             if (p->n == p->cap) {
                 cn_pair *x = realloc(p->v, (p->cap = p->cap ? 2 * p->cap : 1024) * sizeof *x);
                 if (!x) {
@@ -91,14 +92,17 @@ cn_pairs *cn_pairs_read(const char *const *paths, int n, int negatives) {
             p->n++;
             if (blank(e->query)) st = cn_fail(CN_EFORMAT, "%s:%llu: an empty query", w, line);
             for (int c = 0; !st && c < p->ncand; c++) {
-                const char *t = at(o, c ? "neg" : "pos", c ? c - 1 : 0);
+                const char *t;
+                size_t tn;
+                if ((st = cn_jsonl_item(j, c ? "neg" : "pos", c ? c - 1 : 0, &t, &tn))) break;
                 if (!t) st = c ? cn_fail(CN_EFORMAT, "%s:%llu: %d hard negatives wanted (--num-negatives), fewer given", w, line, negatives)
                                : cn_fail(CN_EFORMAT, "%s:%llu: no positive (\"pos\": [TEXT, ...])", w, line);
+                else if (strlen(t) != tn) st = cn_fail(CN_EFORMAT, "%s:%llu: a %s holds a NUL byte (\\u0000)", w, line, c ? "negative" : "positive");
                 else if (blank(t)) st = cn_fail(CN_EFORMAT, "%s:%llu: an empty %s", w, line, c ? "negative" : "positive");
                 else if (c && !strcmp(t, e->cand[0])) st = cn_fail(CN_EFORMAT, "%s:%llu: negative %d is the positive's text", w, line, c - 1);
                 for (int k = 1; !st && k < c; k++)
                     if (!strcmp(t, e->cand[k])) st = cn_fail(CN_EFORMAT, "%s:%llu: negatives %d and %d are the same text", w, line, k - 1, c - 1);
-                if (!st && !(e->cand[c] = keep(p, t, strlen(t)))) st = cn_fail(CN_ENOMEM, "out of memory");
+                if (!st && !(e->cand[c] = keep(p, t, tn))) st = cn_fail(CN_ENOMEM, "out of memory");
             }
         }
         if (st == CN_EOF) st = CN_OK;
@@ -106,9 +110,10 @@ cn_pairs *cn_pairs_read(const char *const *paths, int n, int negatives) {
         cn_in_close(in);
     }
     if (!st && !p->n) st = cn_fail(CN_EFORMAT, "%s: no examples", n ? paths[0] : "-");
-    if (!st && !(p->hash = malloc(p->n * (size_t)p->ncand * sizeof *p->hash))) st = cn_fail(CN_ENOMEM, "out of memory");
+    int w = 1 + p->ncand;
+    if (!st && !(p->hash = malloc(p->n * (size_t)w * sizeof *p->hash))) st = cn_fail(CN_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < p->n; i++)
-        for (int c = 0; c < p->ncand; c++) p->hash[i * p->ncand + c] = fnv(p->v[i].cand[c]);
+        for (int c = 0; c < w; c++) p->hash[i * w + c] = fnv(text(p, i, c));
     if (st) {
         cn_pairs_free(p);
         return NULL;
@@ -142,33 +147,44 @@ static void begin_epoch(cn_pairs *p) {
     p->nleft = p->n;
 }
 
-/* whether example e shares a candidate text with those taken (idx[0..k)) */
+/* whether example e shares a text (query or candidate) with those taken (idx[0..k)) */
 static int clashes(const cn_pairs *p, size_t e, const size_t *idx, int k) {
-    for (int a = 0; a < p->ncand; a++) {
-        uint64_t h = p->hash[e * p->ncand + a];
+    int w = 1 + p->ncand;
+    for (int a = 0; a < w; a++) {
+        uint64_t h = p->hash[e * w + a];
         for (int i = 0; i < k; i++)
-            for (int c = 0; c < p->ncand; c++)
-                if (p->hash[idx[i] * p->ncand + c] == h && !strcmp(p->v[e].cand[a], p->v[idx[i]].cand[c])) return 1;
+            for (int c = 0; c < w; c++)
+                if (p->hash[idx[i] * w + c] == h && !strcmp(text(p, e, a), text(p, idx[i], c))) return 1;
     }
     return 0;
 }
 
-/* draws from what is left of the epoch: 1 when b examples were taken (and removed), else 0 (nothing removed) */
+/* one pass over what is left of the epoch, taking each example that clashes
+ * with none taken before it; the examples taken leave the epoch whether or
+ * not they fill a micro-batch (a partial one is dropped). 1 when b were
+ * taken, 0 when fewer, -1 when out of memory. */
 static int draw(cn_pairs *p, size_t *idx) {
     int k = 0;
     size_t *took = malloc((size_t)p->b * sizeof *took);
     if (!took) return -1;
     for (size_t i = 0; i < p->nleft && k < p->b; i++)
         if (!clashes(p, p->left[i], idx, k)) took[k] = i, idx[k++] = p->left[i];
-    if (k == p->b) { /* remove them, the rest keeping their order */
-        size_t w = 0;
-        for (size_t i = 0, t = 0; i < p->nleft; i++)
-            if (t < (size_t)k && took[t] == i) t++;
-            else p->left[w++] = p->left[i];
-        p->nleft = w;
-    }
+    size_t w = 0; /* the rest keep their order */
+    for (size_t i = 0, t = 0; i < p->nleft; i++)
+        if (t < (size_t)k && took[t] == i) t++;
+        else p->left[w++] = p->left[i];
+    p->nleft = w;
     free(took);
     return k == p->b;
+}
+
+/* the epoch's next full micro-batch: 1, or 0 when the epoch ran out, -1 when out of memory */
+static int next_in_epoch(cn_pairs *p, size_t *idx) {
+    while (p->nleft) {
+        int ok = draw(p, idx);
+        if (ok) return ok;
+    }
+    return 0;
 }
 
 cn_status cn_pairs_start(cn_pairs *p, int b, uint64_t seed, cn_pairs_pos pos) {
@@ -180,25 +196,30 @@ cn_status cn_pairs_start(cn_pairs *p, int b, uint64_t seed, cn_pairs_pos pos) {
     }
     p->b = b, p->seed = seed, p->pos = (cn_pairs_pos){pos.epoch, 0};
     begin_epoch(p);
-    int ok = draw(p, idx); /* one micro-batch must be possible at all */
+    int ok = next_in_epoch(p, idx); /* one micro-batch must be possible at all */
     begin_epoch(p);
     cn_status st = ok == 1 ? CN_OK : ok < 0 ? cn_fail(CN_ENOMEM, "out of memory")
                                              : cn_fail(CN_EINVAL, "%zu examples cannot fill a micro-batch of %d without a text twice", p->n, b);
     for (int64_t i = 0; !st && i < pos.batches; i++) /* replay */
-        if (draw(p, idx) != 1) st = cn_fail(CN_EFORMAT, "epoch %lld has no micro-batch %lld", (long long)pos.epoch, (long long)i);
+        if ((ok = next_in_epoch(p, idx)) != 1)
+            st = ok < 0 ? cn_fail(CN_ENOMEM, "out of memory")
+                        : cn_fail(CN_EFORMAT, "epoch %lld has no micro-batch %lld", (long long)pos.epoch, (long long)i);
     if (!st) p->pos.batches = pos.batches;
     free(idx);
     return st;
 }
 
 cn_status cn_pairs_next(cn_pairs *p, size_t *idx) {
-    int ok = draw(p, idx);
-    if (ok < 0) return cn_fail(CN_ENOMEM, "out of memory");
-    if (!ok) { /* the epoch's rest cannot fill one: the next epoch */
+    int ok = next_in_epoch(p, idx);
+    if (!ok) { /* the epoch ran out: the next one */
         p->pos.epoch++, p->pos.batches = 0;
         begin_epoch(p);
-        if ((ok = draw(p, idx)) != 1) return cn_fail(CN_ENOMEM, "out of memory");
+        ok = next_in_epoch(p, idx);
+        if (!ok)
+            return cn_fail(CN_EINVAL, "epoch %lld's order yields no micro-batch of %d without a text twice (fewer distinct examples, or a smaller --micro-batch)",
+                           (long long)p->pos.epoch, p->b);
     }
+    if (ok < 0) return cn_fail(CN_ENOMEM, "out of memory");
     p->pos.batches++;
     return CN_OK;
 }

@@ -4,14 +4,14 @@
  *
  * An example is its query, its first positive and its first `negatives`
  * hard negatives (a line with fewer is refused, naming it). Micro-batches
- * are drawn as sentence-transformers' NoDuplicatesBatchSampler draws them:
- * each epoch shuffles the examples (seeded by the seed and the epoch), and a
- * micro-batch takes, in that order, the first examples none of whose
- * candidates (positive and negatives) is a text the micro-batch already
- * holds as a candidate; one that does not fit waits for a later one. When
- * what is left of an epoch cannot fill a micro-batch, the rest of it is
- * dropped and the next epoch begins. The position is the epoch and the
- * micro-batches drawn in it, which a resumed run replays. */
+ * are drawn as sentence-transformers' NoDuplicatesBatchSampler draws them
+ * with drop_last: each epoch shuffles the examples (seeded by the seed and
+ * the epoch); a pass over what is left of the epoch takes, in that order,
+ * each example none of whose texts (query, positive, negatives) the examples
+ * taken before it hold. The examples taken leave the epoch; when they fill a
+ * micro-batch it is drawn, and when they do not it is dropped and the next
+ * pass begins. The epoch ends when no example is left. The position is the
+ * epoch and the micro-batches drawn in it, which a resumed run replays. */
 #ifndef CN_PAIRS_H
 #define CN_PAIRS_H
 #include <stddef.h>

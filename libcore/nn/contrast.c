@@ -8,9 +8,9 @@
 #include <string.h>
 #include "vec.h"
 
-double cn_infonce(const float *q, const float *c, int nq, int nc, int d, float scale, float *dq, float *dc) {
+cn_status cn_infonce(const float *q, const float *c, int nq, int nc, int d, float scale, double *out, float *dq, float *dc) {
     float *s = malloc((size_t)nq * nc * sizeof *s); /* (Q, N) scores, then their gradient */
-    if (!s) return NAN;
+    if (!s) return cn_fail(CN_ENOMEM, "out of memory");
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nc, d, scale, q, d, c, d, 0.0f, s, nc);
     double loss = 0;
     for (int i = 0; i < nq; i++) {
@@ -29,7 +29,8 @@ double cn_infonce(const float *q, const float *c, int nq, int nc, int d, float s
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nc, d, nq, scale, s, nc, q, d, 0.0f, dc, d);
     }
     free(s);
-    return loss / nq;
+    *out = loss / nq;
+    return isfinite(loss) ? CN_OK : cn_fail(CN_ERANGE, "the contrastive loss is not finite (%g): the vectors hold a NaN or infinity", loss);
 }
 
 cn_status cn_contrast_step(cn_model *m, const cn_contrast_batch *b, float scale, int train, double *loss) {
@@ -44,8 +45,7 @@ cn_status cn_contrast_step(cn_model *m, const cn_contrast_batch *b, float scale,
     if (!st) {
         cn_vec_pool(v, norm, h, b->valid, n, T, D);
         const float *q = v, *c = v + (size_t)b->nq * D; /* (Q, D), (N, D) */
-        *loss = cn_infonce(q, c, b->nq, b->nc, D, scale, dv, dv ? dv + (size_t)b->nq * D : NULL);
-        if (isnan(*loss)) st = cn_fail(CN_ENOMEM, "out of memory");
+        st = cn_infonce(q, c, b->nq, b->nc, D, scale, loss, dv, dv ? dv + (size_t)b->nq * D : NULL);
     }
     if (!st && train) {
         cn_vec_pool_bwd(h, dv, v, norm, b->valid, n, T, D); /* h becomes d loss / d hidden */

@@ -12,9 +12,10 @@
 #include "log.h"
 #include "model.h"
 
-/* The loss of unit vectors q (Q, D) against c (N, D); with dq and dc (both
- * or neither) their gradients (Q, D) and (N, D). */
-double cn_infonce(const float *q, const float *c, int nq, int nc, int d, float scale, float *dq, float *dc);
+/* The loss of unit vectors q (Q, D) against c (N, D) into *loss; with dq
+ * and dc (both or neither) their gradients (Q, D) and (N, D). CN_ERANGE when
+ * the loss is not finite. */
+cn_status cn_infonce(const float *q, const float *c, int nq, int nc, int d, float scale, double *loss, float *dq, float *dc);
 
 /* A micro-batch of token sequences: the Q queries, then the N candidates,
  * each T tokens ([CLS] text [SEP] then padding, valid 0 on the padding). */

@@ -25,6 +25,9 @@ struct cn_encoder {
     char *prompt[2];       /* config_sentence_transformers.json's query and passage prompts, or NULL */
     cn_tok_state **states; /* the tokenizer's, one a thread (cn_tok_encode_batch) */
     int nstates;
+    const cn_ops *ops;
+    cn_model **rep; /* [nrep] with replicas: rep[0] is m, the rest copies */
+    int nrep;
 };
 
 static const char *const prompt_names[2] = {"query", "passage"};
@@ -65,11 +68,14 @@ cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
     cn_status st = CN_OK;
     if (e->md.c.arch != CN_ARCH_BERT)
         st = cn_fail(CN_EFORMAT, "%s: an encoder needs a BERT-family model (%s given)", dir, e->md.c.architecture);
+    else if (e->md.c.max_pos < 2)
+        st = cn_fail(CN_EFORMAT, "%s: max_position_embeddings %d: [CLS] and [SEP] need 2", dir, e->md.c.max_pos);
     else if (e->md.bos < 0 || e->md.eos < 0)
         st = cn_fail(CN_EFORMAT, "%s: the tokenizer's post-processor puts no [CLS] and [SEP] around a text", e->md.tok_path);
     else if (!(e->m = cn_model_new(&e->md.c, ops)) || cn_model_load(e->m, e->md.weights))
         st = cn_last_status();
     if (!st) st = read_prompts(e, dir);
+    e->ops = ops;
     if (st) {
         cn_encoder_close(e);
         return NULL;
@@ -86,6 +92,8 @@ const char *cn_encoder_prompt(const cn_encoder *e, const char *name) {
 
 void cn_encoder_close(cn_encoder *e) {
     if (!e) return;
+    for (int i = 1; i < e->nrep; i++) cn_model_free(e->rep[i]);
+    free(e->rep);
     cn_model_free(e->m);
     cn_mdir_close(&e->md);
     for (int i = 0; i < e->nstates; i++) cn_tok_state_free(e->states[i]);
@@ -98,6 +106,26 @@ int cn_encoder_dim(const cn_encoder *e) { return e->md.c.d_model; }
 const cn_mdir *cn_encoder_dir(const cn_encoder *e) { return &e->md; }
 cn_model *cn_encoder_model(cn_encoder *e) { return e->m; }
 void cn_encoder_set_batch(cn_encoder *e, int batch) { e->batch = batch > 0 ? batch : 32; }
+cn_status cn_encoder_set_replicas(cn_encoder *e, int n) {
+    if (n < 0 || n > 1024) return cn_fail(CN_EINVAL, "%d replicas", n);
+    for (int i = 1; i < e->nrep; i++) cn_model_free(e->rep[i]);
+    free(e->rep);
+    e->rep = NULL, e->nrep = 0;
+    if (!n) return CN_OK;
+    if (!(e->rep = calloc((size_t)n, sizeof *e->rep))) return cn_fail(CN_ENOMEM, "out of memory");
+    e->rep[0] = e->m, e->nrep = 1;
+    for (; e->nrep < n; e->nrep++) {
+        cn_model *m = cn_model_new(&e->md.c, e->ops);
+        if (!m || cn_model_load(m, e->md.weights)) {
+            cn_status st = cn_last_status();
+            cn_model_free(m);
+            return st;
+        }
+        e->rep[e->nrep] = m;
+    }
+    return CN_OK;
+}
+
 void cn_encoder_set_progress(cn_encoder *e, cn_encoder_progress fn, void *arg) { e->progress = fn, e->progress_arg = arg; }
 
 cn_status cn_encoder_sha256(const cn_encoder *e, uint8_t out[32]) {
@@ -124,11 +152,73 @@ cn_status cn_encoder_sha256(const cn_encoder *e, uint8_t out[32]) {
 }
 
 /* the texts' order by token count (stable: ties keep the texts' order) */
-static const cn_ids *sort_ids;
-static int by_len(const void *a, const void *b) {
+static int by_len(const void *a, const void *b, void *arg) {
+    const cn_ids *ids = arg;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    size_t lx = sort_ids[x].n, ly = sort_ids[y].n;
+    size_t lx = ids[x].n, ly = ids[y].n;
     return lx < ly ? -1 : lx > ly ? 1 : (x > y) - (x < y);
+}
+
+/* batches k, k + every, k + 2 every, ... of the sorted texts through model m
+ * into out; *stop (may be NULL), set by another thread's failure, ends it */
+static cn_status encode_batches(cn_encoder *e, cn_model *m, const cn_ids *ids, const size_t *order, size_t n, size_t k, size_t every,
+                                float *out, volatile int *stop) {
+    int B = e->batch, D = e->md.c.d_model;
+    int32_t *tok = NULL;
+    uint8_t *valid = NULL;
+    float *h = NULL, *v = NULL;
+    cn_status st = CN_OK;
+    for (size_t b0 = k * (size_t)B; b0 < n && !st && !(stop && *stop); b0 += every * (size_t)B) {
+        int nb = (int)(n - b0 < (size_t)B ? n - b0 : (size_t)B);
+        int T = (int)ids[order[b0 + nb - 1]].n + 2; /* the longest of the batch (sorted) */
+        T = (T + 7) & ~7; /* fewer shapes, fewer reallocations */
+        if (T > e->md.c.max_pos) T = e->md.c.max_pos;
+        free(tok), free(valid), free(h), free(v);
+        tok = calloc((size_t)nb * T, sizeof *tok), valid = calloc((size_t)nb * T, 1);
+        h = malloc((size_t)nb * T * D * sizeof *h), v = malloc((size_t)nb * D * sizeof *v);
+        if (!tok || !valid || !h || !v) {
+            st = cn_fail(CN_ENOMEM, "out of memory");
+            break;
+        }
+        for (int s = 0; s < nb; s++) { /* [CLS] text [SEP], then padding */
+            const cn_ids *x = &ids[order[b0 + s]];
+            int32_t *row = tok + (size_t)s * T;
+            row[0] = e->cls;
+            for (size_t j = 0; j < x->n; j++) row[1 + j] = (int32_t)x->v[j];
+            row[1 + x->n] = e->sep;
+            memset(valid + (size_t)s * T, 1, x->n + 2);
+        }
+        cn_batch bt = {tok, NULL, NULL, valid, NULL, NULL};
+        if ((st = cn_model_batch(m, nb, T)) || (st = cn_model_forward(m, &bt, NULL)) || (st = cn_model_hidden(m, h))) break;
+        cn_vec_pool(v, NULL, h, valid, nb, T, D);
+        for (int s = 0; s < nb; s++) memcpy(out + order[b0 + s] * D, v + (size_t)s * D, (size_t)D * sizeof *v);
+        if (e->progress && k == 0) e->progress(e->progress_arg, b0 + (size_t)nb, n);
+    }
+    free(tok), free(valid), free(h), free(v);
+    return st;
+}
+
+/* the batches dealt round-robin to the replicas, one a thread, each thread's
+ * BLAS and loops single-threaded (its own nthreads-var set to 1: OpenBLAS
+ * follows omp_get_max_threads()) */
+static cn_status encode_replicas(cn_encoder *e, const cn_ids *ids, const size_t *order, size_t n, float *out) {
+    volatile int stop = 0;
+    cn_status st = CN_OK;
+    char why[512] = "";
+#pragma omp parallel num_threads(e->nrep)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        omp_set_num_threads(1);
+#endif
+        cn_status s = encode_batches(e, e->rep[t], ids, order, n, (size_t)t, (size_t)e->nrep, out, &stop);
+        if (s) {
+#pragma omp critical(cn_encoder_fail)
+            if (!stop) stop = 1, st = s, snprintf(why, sizeof why, "%s", cn_errmsg());
+        }
+    }
+    return st ? cn_fail(st, "%s", why) : CN_OK;
 }
 
 cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const *texts, const size_t *lens, size_t n, float *out,
@@ -136,14 +226,18 @@ cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const
     if (truncated) *truncated = 0;
     if (!n) return CN_OK;
     size_t plen = prompt ? strlen(prompt) : 0, failed = 0;
-    int D = e->md.c.d_model, maxlen = e->md.c.max_pos - 2; /* the text's tokens, [CLS] and [SEP] around them */
+    int maxlen = e->md.c.max_pos - 2; /* the text's tokens, [CLS] and [SEP] around them */
     char **full = calloc(n, sizeof *full);
     size_t *order = malloc(n * sizeof *order);
     cn_ids *ids = calloc(n, sizeof *ids);
     cn_status st = full && order && ids ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !st; i++) { /* the prompt, then the text */
         if (!(full[i] = malloc(plen + lens[i] + 1))) st = cn_fail(CN_ENOMEM, "out of memory");
-        else memcpy(full[i], prompt, plen), memcpy(full[i] + plen, texts[i], lens[i]), full[i][plen + lens[i]] = 0;
+        else {
+            if (plen) memcpy(full[i], prompt, plen);
+            if (lens[i]) memcpy(full[i] + plen, texts[i], lens[i]);
+            full[i][plen + lens[i]] = 0;
+        }
     }
     size_t *flen = st ? NULL : malloc(n * sizeof *flen);
     if (!st && !flen) st = cn_fail(CN_ENOMEM, "out of memory");
@@ -165,38 +259,8 @@ cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const
         order[i] = i;
         if (ids[i].n > (size_t)maxlen) ids[i].n = (size_t)maxlen, truncated && ++*truncated;
     }
-    if (!st) sort_ids = ids, qsort(order, n, sizeof *order, by_len);
-    int B = e->batch;
-    int32_t *tok = NULL;
-    uint8_t *valid = NULL;
-    float *h = NULL, *v = NULL;
-    for (size_t b0 = 0; b0 < n && !st; b0 += (size_t)B) {
-        int nb = (int)(n - b0 < (size_t)B ? n - b0 : (size_t)B);
-        int T = (int)ids[order[b0 + nb - 1]].n + 2; /* the longest of the batch (sorted) */
-        T = (T + 7) & ~7; /* fewer shapes, fewer reallocations */
-        if (T > e->md.c.max_pos) T = e->md.c.max_pos;
-        free(tok), free(valid), free(h), free(v);
-        tok = calloc((size_t)nb * T, sizeof *tok), valid = calloc((size_t)nb * T, 1);
-        h = malloc((size_t)nb * T * D * sizeof *h), v = malloc((size_t)nb * D * sizeof *v);
-        if (!tok || !valid || !h || !v) {
-            st = cn_fail(CN_ENOMEM, "out of memory");
-            break;
-        }
-        for (int s = 0; s < nb; s++) { /* [CLS] text [SEP], then padding */
-            const cn_ids *x = &ids[order[b0 + s]];
-            int32_t *row = tok + (size_t)s * T;
-            row[0] = e->cls;
-            for (size_t j = 0; j < x->n; j++) row[1 + j] = (int32_t)x->v[j];
-            row[1 + x->n] = e->sep;
-            memset(valid + (size_t)s * T, 1, x->n + 2);
-        }
-        cn_batch bt = {tok, NULL, NULL, valid, NULL, NULL};
-        if ((st = cn_model_batch(e->m, nb, T)) || (st = cn_model_forward(e->m, &bt, NULL)) || (st = cn_model_hidden(e->m, h))) break;
-        cn_vec_pool(v, NULL, h, valid, nb, T, D);
-        for (int s = 0; s < nb; s++) memcpy(out + order[b0 + s] * D, v + (size_t)s * D, (size_t)D * sizeof *v);
-        if (e->progress) e->progress(e->progress_arg, b0 + (size_t)nb, n);
-    }
-    free(tok), free(valid), free(h), free(v);
+    if (!st) qsort_r(order, n, sizeof *order, by_len, ids);
+    if (!st) st = e->nrep ? encode_replicas(e, ids, order, n, out) : encode_batches(e, e->m, ids, order, n, 0, 1, out, NULL);
     for (size_t i = 0; full && i < n; i++) free(full[i]);
     for (size_t i = 0; ids && i < n; i++) cn_ids_free(&ids[i]);
     free(full), free(flen), free(order), free(ids);
@@ -204,10 +268,13 @@ cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const
 }
 
 cn_status cn_encoder_row(cn_encoder *e, const char *prompt, const char *text, size_t n, int t, int32_t *ids, uint8_t *valid, int *cut) {
+    if (t < 2) return cn_fail(CN_EINVAL, "a row of %d tokens: [CLS] and [SEP] need 2", t);
     size_t plen = prompt ? strlen(prompt) : 0;
     char *full = malloc(plen + n + 1);
     if (!full) return cn_fail(CN_ENOMEM, "out of memory");
-    memcpy(full, prompt, plen), memcpy(full + plen, text, n), full[plen + n] = 0;
+    if (plen) memcpy(full, prompt, plen);
+    if (n) memcpy(full + plen, text, n);
+    full[plen + n] = 0;
     cn_ids x = {0};
     cn_status st = cn_tok_encode(e->md.tok, full, plen + n, 0, &x);
     free(full);

@@ -43,6 +43,14 @@ cn_status cn_encoder_sha256(const cn_encoder *e, uint8_t out[32]);
 
 /* Sequences a batch (default 32). */
 void cn_encoder_set_batch(cn_encoder *e, int batch);
+/* With n >= 1, cn_encoder_encode deals its batches to n model replicas (the
+ * weights loaded n - 1 more times), one a thread, each thread's BLAS
+ * single-threaded: the vectors are then the same bytes whatever n, where
+ * one model on n threads gives OpenBLAS's n-thread sums (which differ in the
+ * last bits). 0 (the default) goes back to the one model. The replicas hold
+ * the weights as loaded: not for a model being trained. CN_EINVAL, the
+ * loading's errors. */
+cn_status cn_encoder_set_replicas(cn_encoder *e, int n);
 /* Called after each batch with the texts done so far of the n of a
  * cn_encoder_encode (a tool's progress line); NULL for none. */
 typedef void (*cn_encoder_progress)(void *arg, size_t done, size_t n);

@@ -152,7 +152,9 @@ void cn_vec_index_row(const cn_vec_index *ix, int64_t i, float *dst) {
 
 #define BLOCK 4096 /* rows scored by one sgemm */
 
-cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores) {
+#define QBLOCK 1024 /* queries scored at once: their score buffer is QBLOCK x BLOCK floats at most */
+
+static cn_status search_block(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores) {
     int64_t n = ix->n;
     int d = ix->d;
     cn_topk *heap = malloc(((size_t)nq + 1) * sizeof *heap);
@@ -190,4 +192,14 @@ cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, i
     for (int qi = 0; qi < nq; qi++) cn_topk_sort(&heap[qi]);
     free(heap), free(s);
     return CN_OK;
+}
+
+cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores) {
+    if (k < 1 || nq < 0) return cn_fail(CN_EINVAL, "a search for the best %d of %d queries", k, nq);
+    cn_status st = CN_OK;
+    for (int q0 = 0; q0 < nq && !st; q0 += QBLOCK) {
+        int m = nq - q0 < QBLOCK ? nq - q0 : QBLOCK;
+        st = search_block(ix, q + (size_t)q0 * ix->d, m, k, ids + (size_t)q0 * k, scores + (size_t)q0 * k);
+    }
+    return st;
 }

@@ -51,6 +51,8 @@ void cn_vec_index_row(const cn_vec_index *ix, int64_t i, float *dst);
 
 /* The K rows of highest inner product with each query q (Q, D), best first:
  * ids (Q, K) and their scores (Q, K); where the index has fewer than K rows,
- * the rest are id -1 and score -inf (as FAISS). CN_ENOMEM. */
+ * the rest are id -1 and score -inf (as FAISS); a NaN score is never kept.
+ * Queries are scored 1,024 at a time (memory: 1,024 x 4,096 scores at most).
+ * CN_EINVAL for K < 1, CN_ENOMEM. */
 cn_status cn_vec_search(const cn_vec_index *ix, const float *q, int nq, int k, int64_t *ids, float *scores);
 #endif

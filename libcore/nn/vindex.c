@@ -124,7 +124,7 @@ cn_status cn_vindex_commit(cn_vindex_writer *w) {
         cn_vindex_abort(w);
         return st;
     }
-    cn_status st = cn_out_commit_all(w->out, 3);
+    cn_status st = cn_out_commit_set(w->out, 3); /* meta.json last: the index is whole when it is there */
     for (int i = 0; i < 3; i++) w->out[i] = NULL;
     if (st) {
         cn_vindex_abort(w);
@@ -209,22 +209,18 @@ static cn_status read_passages(cn_vindex *ix, const char *path) {
             break;
         }
         cn_passage *p = &ix->p[ix->n];
-        const char *s;
         size_t n;
         double a, b;
         const char *keys[3] = {"id", "doc", "source"};
         char **dst[3] = {&p->id, &p->doc, &p->source};
-        for (int k = 0; k < 3 && !st; k++)
-            if (!(st = cn_jsonl_text(j, keys[k], &s, &n)) && !(*dst[k] = strndup(s, n))) st = cn_fail(CN_ENOMEM, "out of memory");
-        if (!st) st = cn_jsonl_text(j, "text", &s, &n);
-        if (!st && !(p->text = strndup(s, n))) st = cn_fail(CN_ENOMEM, "out of memory");
-        p->len = n;
+        for (int k = 0; k < 3 && !st; k++) st = cn_jsonl_text_dup(j, keys[k], dst[k], &n);
+        if (!st && !(st = cn_jsonl_text_dup(j, "text", &p->text, &n))) p->len = n;
         char *where = st ? NULL : malloc(strlen(path) + 24);
         if (where) sprintf(where, "%s:%llu", path, line);
         else if (!st) st = cn_fail(CN_ENOMEM, "out of memory");
         if (!st && !(st = cn_json_num(o, "start", where, &a)) && !(st = cn_json_num(o, "end", where, &b))) {
             if (a < 0 || b < a || b > (double)CN_JSON_INT_MAX || a != floor(a) || b != floor(b)) st = cn_fail(CN_EFORMAT, "%s: bytes %g to %g", where, a, b);
-            p->start = (size_t)a, p->end = (size_t)b;
+            else p->start = (size_t)a, p->end = (size_t)b;
         }
         free(where);
         ix->n++;
@@ -242,7 +238,10 @@ cn_vindex *cn_vindex_open(const char *dir) {
         return NULL;
     }
     char *mp = cn_path_join(dir, "meta.json"), *vp = cn_path_join(dir, "index.faiss"), *pp = cn_path_join(dir, "passages.jsonl");
-    cn_status st = mp && vp && pp ? read_meta(ix, mp) : cn_fail(CN_ENOMEM, "out of memory");
+    cn_status st = mp && vp && pp ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    if (!st && access(mp, F_OK) != 0 && access(vp, F_OK) == 0) /* the marker goes last (cn_out_commit_set) */
+        st = cn_fail(CN_EFORMAT, "%s: no meta.json beside index.faiss: an index cut short while written (build it again)", dir);
+    if (!st) st = read_meta(ix, mp);
     if (!st && !(ix->vec = cn_vec_index_open(vp))) st = cn_last_status();
     if (!st && (cn_vec_index_count(ix->vec) != ix->meta.count || cn_vec_index_dim(ix->vec) != ix->meta.dim))
         st = cn_fail(CN_EFORMAT, "%s: %lld vectors of %d dims, meta.json says %lld of %d", vp, (long long)cn_vec_index_count(ix->vec),

@@ -9,8 +9,9 @@
  *                    of its weights, cn_encoder_sha256), the tokenizer's
  *                    SHA-256, pooling, prompts, dims, count, the cutting
  *
- * Written as a whole or not at all (the three files committed together);
- * opened with the vectors mapped and the passages read. */
+ * Written as a whole or not at all (cn_out_commit_set: meta.json is removed
+ * first and renamed last, so a directory with meta.json holds the files that
+ * go with it); opened with the vectors mapped and the passages read. */
 #ifndef CN_VINDEX_H
 #define CN_VINDEX_H
 #include <stddef.h>

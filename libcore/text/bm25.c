@@ -93,7 +93,7 @@ cn_bm25 *cn_bm25_new(const char *const *text, const size_t *len, size_t n, doubl
         }
         if (!ok) break;
         ix->dl[d] = (uint32_t)nwd, total += (double)nwd;
-        qsort(words, nwd, sizeof *words, cmp_u32);
+        if (nwd > 1) qsort(words, nwd, sizeof *words, cmp_u32);
         for (size_t i = 0; i < nwd;) { /* each distinct word once, with its count */
             size_t j = i;
             while (j < nwd && words[j] == words[i]) j++;
@@ -171,6 +171,7 @@ cn_status cn_bm25_search(cn_bm25 *ix, const char *q, size_t n, int k, int64_t *i
                 if (nt == capt) {
                     uint32_t *x = realloc(touched, (capt = capt ? 2 * capt : 1024) * sizeof *x);
                     if (!x) {
+                        ix->acc[d] = 0; /* untracked: cleared here */
                         st = cn_fail(CN_ENOMEM, "out of memory");
                         break;
                     }

@@ -86,7 +86,8 @@ int main(void) {
      * not; a stand-in character already in the line is kept as it is */
     const char nul[] = "{\"text\": \"a\\\\u0000b\"}\n"
                        "{\"n\": 1, \"text\": \"a\\u0000b\\u0000\\uFDD0\xEF\xB7\x91\", \"x\": \"\\u0000\"}\n"
-                       "{\"text\": \"\\\\\\u0000\"}\n";
+                       "{\"text\": \"\\\\\\u0000\"}\n"
+                       "{\"a\": [\"x\", \"y\\u0000z\"]}\n";
     put("nul.jsonl", nul, sizeof nul - 1);
     {
         cn_in *in = cn_in_open("nul.jsonl");
@@ -100,8 +101,15 @@ int main(void) {
         CHECK_MSG(len == 10 && memcmp(s, "a\0b\0\xEF\xB7\x90\xEF\xB7\x91", 10) == 0, "len %zu", len);
         CHECK(cn_jsonl_text(j, "text", &s, &len) == CN_OK && len == 10); /* asked twice */
         CHECK(cn_jsonl_text(j, "x", &s, &len) == CN_OK && len == 1 && s[0] == 0);
+        CHECK(cn_jsonl_text(j, "text", &s, &len) == CN_OK && len == 10); /* after another field */
+        char *d;
+        CHECK(cn_jsonl_text_dup(j, "text", &d, &len) == CN_OK && len == 10 && memcmp(d, "a\0b\0", 4) == 0 && d[10] == 0);
+        free(d);
+        CHECK(cn_jsonl_item(j, "text", 0, &s, &len) == CN_OK && s == NULL); /* not an array */
         CHECK(cn_jsonl_next(j, &o) == CN_OK && cn_jsonl_text(j, "text", &s, &len) == CN_OK);
         CHECK(len == 2 && memcmp(s, "\\\0", 2) == 0);
+        CHECK(cn_jsonl_next(j, &o) == CN_OK && cn_jsonl_item(j, "a", 1, &s, &len) == CN_OK && len == 3 && memcmp(s, "y\0z", 3) == 0);
+        CHECK(cn_jsonl_item(j, "a", 0, &s, &len) == CN_OK && len == 1 && cn_jsonl_item(j, "a", 2, &s, &len) == CN_OK && !s);
         CHECK(cn_jsonl_next(j, &o) == CN_EOF);
         cn_jsonl_free(j);
         cn_in_close(in);

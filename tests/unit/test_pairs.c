@@ -4,6 +4,7 @@
  * at a position replays to the very micro-batches a run drawn straight on
  * had; the seed changes the order. */
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include "check.h"
 #include "pairs.h"
@@ -58,6 +59,37 @@ int main(void) {
     /* a micro-batch larger than the examples allow */
     CHECK(cn_pairs_start(t, 8, 8, (cn_pairs_pos){0, 0}) == CN_EINVAL && strstr(cn_errmsg(), "cannot fill a micro-batch of 8"));
     cn_pairs_free(p), cn_pairs_free(r), cn_pairs_free(s), cn_pairs_free(t);
+    /* as NoDuplicatesBatchSampler: a query counts as a text too */
+    put("q.jsonl", "{\"query\": \"a\", \"pos\": [\"x\"], \"neg\": [\"y\"]}\n{\"query\": \"x\", \"pos\": [\"b\"], \"neg\": [\"c\"]}\n");
+    const char *qp[1] = {"q.jsonl"};
+    cn_pairs *u = cn_pairs_read(qp, 1, 1);
+    CHECK(u && cn_pairs_start(u, 2, 1, (cn_pairs_pos){0, 0}) == CN_EINVAL);
+    cn_pairs_free(u);
+    /* a pass that cannot fill a micro-batch drops only what it took: a hub
+     * that shares a text with each of the three others never fits, and the
+     * three always give one micro-batch an epoch, even where the hub comes
+     * first in the order (a whole epoch's rest dropped would give none) */
+    put("h.jsonl", "{\"query\": \"hub\", \"pos\": [\"h\"], \"neg\": [\"hn\"]}\n"
+                   "{\"query\": \"o0\", \"pos\": [\"p0\"], \"neg\": [\"hub\"]}\n"
+                   "{\"query\": \"o1\", \"pos\": [\"p1\"], \"neg\": [\"h\"]}\n"
+                   "{\"query\": \"o2\", \"pos\": [\"p2\"], \"neg\": [\"hn\"]}\n");
+    const char *hp[1] = {"h.jsonl"};
+    int every_one = 1;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        cn_pairs *h = cn_pairs_read(hp, 1, 1);
+        CHECK(h && cn_pairs_start(h, 2, seed, (cn_pairs_pos){0, 0}) == CN_OK);
+        int per[12] = {0};
+        for (int b = 0; b < 20; b++) {
+            CHECK(cn_pairs_next(h, idx) == CN_OK);
+            CHECK(idx[0] != 0 && idx[1] != 0);
+            int64_t e = cn_pairs_position(h).epoch;
+            if (e < 12) per[e]++;
+        }
+        for (int e = 0; e < 9; e++) every_one &= per[e] == 1;
+        cn_pairs_free(h);
+    }
+    CHECK(every_one);
+    remove("q.jsonl"), remove("h.jsonl");
     /* bad examples name their line */
     put("b.jsonl", "{\"query\": \"a\", \"pos\": [\"x\"], \"neg\": [\"y\"]}\n{\"query\": \" \", \"pos\": [\"x\"], \"neg\": [\"y\"]}\n");
     const char *bp[1] = {"b.jsonl"};

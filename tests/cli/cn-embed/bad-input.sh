@@ -1,6 +1,7 @@
 # bad input is refused with exit 1, naming the file and line, and leaves no
 # output behind: an empty document or query, malformed query JSONL, an
-# index.faiss cut short or of another class, passages that disagree with
+# index.faiss cut short or of another class, an index without its meta.json,
+# a numeric query id, passages that disagree with
 # the vectors, an index searched with another encoder; a passage longer
 # than the encoder is cut to fit it and counted
 . $TOP/tests/cli/cn-embed/common.inc
@@ -34,6 +35,19 @@ grep -qx "cn-embed: l2/index.faiss: not a FAISS IndexFlatIP file (class IxF2)" e
 cp -r ix short && sed -i '$d' short/passages.jsonl
 expect 1 cn-embed search -i short --query "clock" 2> err
 grep -q "^cn-embed: short/passages.jsonl: .* passages, the vectors " err
+cp -r ix halfway && rm halfway/meta.json # an index cut short between its renames
+expect 1 cn-embed search -i halfway --query "clock" 2> err
+grep -qx "cn-embed: halfway: no meta.json beside index.faiss: an index cut short while written (build it again)" err
+printf '{"_id": 7, "text": "clock domain"}\n' > q-num.jsonl
+expect 1 cn-embed search -i ix -o out.jsonl q-num.jsonl 2> err
+grep -qx "cn-embed: q-num.jsonl:1: '_id' is not a string (BEIR's ids are strings)" err
+[ ! -e out.jsonl ]
+# a NUL byte in a document stays in its passage (and its JSON), read back whole
+printf '{"_id": "z", "text": "clock\\u0000domain crossing"}\n' > nul.jsonl
+cn-embed index -q -m enc -o ixz nul.jsonl
+grep -qF '"text": "clock\u0000domain crossing"' ixz/passages.jsonl
+cn-embed search -i ixz --query "clock" > z.jsonl
+grep -qF '"text": "clock\u0000domain crossing"' z.jsonl
 expect 1 cn-embed search -i nowhere --query "clock" 2> err
 grep -q "^cn-embed: nowhere/meta.json: " err
 # another encoder: refused, given or named by a meta.json that was edited

@@ -48,3 +48,11 @@ grep -q '"passage_prompt":	"x: "' ix-q/meta.json
 printf '[1]\n' > rtp/config_sentence_transformers.json
 expect 1 cn-embed encode -q -m rtp -o v.npy $SAMPLES/docs/domain.jsonl 2> err
 grep -qx "cn-embed: rtp/config_sentence_transformers.json: not a JSON object" err
+# a row needs [CLS] and [SEP]
+expect 2 cn-retrain --init enc --out rt4 "${args[@]}" --seq-len 1 pairs.jsonl 2> err
+grep -q -- "--seq-len 1: \[CLS\] and \[SEP\] need 2 tokens" err
+[ ! -e rt4 ]
+# a NUL byte in an example is refused, naming its line
+printf '{"query": "a", "pos": ["x\\u0000y"], "neg": ["z"]}\n' > nul.jsonl
+expect 1 cn-retrain --init enc --out rt5 "${args[@]}" nul.jsonl 2> err
+grep -qx 'cn-retrain: nul.jsonl:1: a positive holds a NUL byte (\\u0000)' err
