@@ -17,6 +17,7 @@
 #include "jsonl.h"
 #include "passage.h"
 #include "tok.h"
+#include "texts.h"
 #include "tool.h"
 #include "vec.h"
 #include "vindex.h"
@@ -159,21 +160,6 @@ static const char *default_prompt(const cn_encoder *e, const char *kind) {
     return p ? p : strcmp(kind, "query") ? PASSAGE_PROMPT : QUERY_PROMPT;
 }
 
-/* texts read from JSONL files */
-typedef struct {
-    char **s;
-    size_t *len;
-    char **id;     /* "_id", else "id", else FILE:LINE */
-    char **where;  /* FILE:LINE */
-    size_t n, cap;
-} texts;
-
-static void texts_free(texts *t) {
-    for (size_t i = 0; i < t->n; i++) free(t->s[i]), free(t->id[i]), free(t->where[i]);
-    free(t->s), free(t->len), free(t->id), free(t->where);
-    memset(t, 0, sizeof *t);
-}
-
 static char *fmt_dup(const char *fmt, const char *a, unsigned long long b) {
     size_t n = strlen(a) + 32;
     char *s = malloc(n);
@@ -182,42 +168,8 @@ static char *fmt_dup(const char *fmt, const char *a, unsigned long long b) {
     return s;
 }
 
-/* appends every record of path (field's text; empty or white-space text
- * refused naming its line) */
-static void texts_read(texts *t, const char *path, const char *field, const char *what) {
-    cn_in *in = cn_in_open(path);
-    if (!in) cn_die_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    if (!j) cn_die("out of memory");
-    cJSON *o;
-    cn_status st;
-    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
-        char *s;
-        size_t n;
-        unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-        if (cn_jsonl_text_dup(j, field, &s, &n)) cn_die_status();
-        size_t k = 0;
-        while (k < n && strchr(" \t\r\n\f\v", s[k])) k++;
-        if (k == n) cn_die("%s:%llu: an empty %s", cn_in_name(in), line, what);
-        if (t->n == t->cap) {
-            t->cap = t->cap ? 2 * t->cap : 256;
-            t->s = realloc(t->s, t->cap * sizeof *t->s), t->len = realloc(t->len, t->cap * sizeof *t->len);
-            t->id = realloc(t->id, t->cap * sizeof *t->id), t->where = realloc(t->where, t->cap * sizeof *t->where);
-            if (!t->s || !t->len || !t->id || !t->where) cn_die("out of memory");
-        }
-        const char *key = cJSON_GetObjectItemCaseSensitive(o, "_id") ? "_id" : "id";
-        const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (idv && !cJSON_IsString(idv)) cn_die("%s:%llu: '%s' is not a string (BEIR's ids are strings)", cn_in_name(in), line, key);
-        const char *id = idv ? idv->valuestring : NULL;
-        t->where[t->n] = fmt_dup("%s:%llu", cn_in_name(in), line);
-        t->id[t->n] = id ? strdup(id) : strdup(t->where[t->n]);
-        t->s[t->n] = s, t->len[t->n] = n;
-        if (!t->id[t->n]) cn_die("out of memory");
-        t->n++;
-    }
-    if (st != CN_EOF) cn_die_status();
-    cn_jsonl_free(j);
-    cn_in_close(in);
+static void texts_read(cn_texts *t, const char *path, const char *field, const char *what) {
+    if (cn_texts_read(t, path, field, what)) cn_die_status();
 }
 
 static void report_truncated(size_t truncated, size_t n, const char *what, int maxpos) {
@@ -268,7 +220,7 @@ static int encode_main(int argc, char **argv) {
     if (!dir) cn_usage_error("no model: give --model DIR");
     if (as_set && prompt_set) cn_usage_error("--as picks a prompt and --prompt gives one: not both");
     cn_check_binary_stdout(out_path, 0);
-    texts t = {0};
+    cn_texts t = {0};
     if (optind == argc) texts_read(&t, "-", field, "text");
     for (int f = optind; f < argc; f++) texts_read(&t, argv[f], field, "text");
     cn_encoder *e = open_encoder(dir, &o, "texts");
@@ -284,7 +236,7 @@ static int encode_main(int argc, char **argv) {
     cn_out *out = cn_out_open(out_path, 0);
     if (!out || npy_header(out, t.n, D) || cn_out_write(out, v, t.n * (size_t)D * sizeof *v) || cn_out_commit(out)) cn_die_status();
     free(v);
-    texts_free(&t);
+    cn_texts_free(&t);
     cn_encoder_close(e);
     return 0;
 }
@@ -334,7 +286,7 @@ static int index_main(int argc, char **argv) {
     if (!overwrite && access(mp, F_OK) == 0) cn_die("%s: holds an index: give --overwrite to replace it", out_dir);
     free(mp);
     /* the documents, cut */
-    texts docs = {0};
+    cn_texts docs = {0};
     for (int f = optind; f < argc; f++) texts_read(&docs, argv[f], "text", "document");
     size_t np = 0, cap = 0;
     cn_passage *p = NULL;
@@ -387,7 +339,7 @@ static int index_main(int argc, char **argv) {
     if (!o.quiet) fprintf(stderr, "%s: %s: %zu passages of %zu documents, %d dims\n", cn_prog, out_dir, np, docs.n, D);
     for (size_t i = 0; i < np; i++) free(p[i].id);
     free(p), free(ptext), free(plen), free(v), free(abs);
-    texts_free(&docs);
+    cn_texts_free(&docs);
     cn_encoder_close(e);
     return 0;
 }
@@ -438,7 +390,7 @@ static void put_json(cn_out *out, const char *qid, int rank, int64_t row, const 
 
 /* the queries' best rows by their vectors: the index's encoder, or one with
  * the same weights and tokenizer (another is refused) */
-static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir, const texts *q, const common *o, int k, int64_t *ids,
+static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir, const cn_texts *q, const common *o, int k, int64_t *ids,
                         float *score) {
     const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
     const char *given = dir ? dir : meta->encoder;
@@ -469,7 +421,7 @@ static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir
 }
 
 /* the queries' best rows by BM25 over the index's passages */
-static void bm25_rank(const cn_vindex *ix, const texts *q, double k1, double b, int k, int64_t *ids, float *score, int quiet) {
+static void bm25_rank(const cn_vindex *ix, const cn_texts *q, double k1, double b, int k, int64_t *ids, float *score, int quiet) {
     int64_t n = cn_vindex_count(ix);
     const char **text = malloc(((size_t)n + 1) * sizeof *text);
     size_t *len = malloc(((size_t)n + 1) * sizeof *len);
@@ -534,14 +486,12 @@ static int search_main(int argc, char **argv) {
     if (!bm25 && bm25_set) cn_usage_error("--k1 and --b are BM25's: give --bm25 with them");
     cn_vindex *ix = cn_vindex_open(ix_dir);
     if (!ix) cn_die_status();
-    texts q = {0};
+    cn_texts q = {0};
     if (query) {
         size_t n = strlen(query), s = 0;
         while (s < n && strchr(" \t\r\n\f\v", query[s])) s++;
         if (s == n) cn_usage_error("option --query: an empty query");
-        q.s = malloc(sizeof *q.s), q.len = malloc(sizeof *q.len), q.id = malloc(sizeof *q.id), q.where = malloc(sizeof *q.where);
-        if (!q.s || !q.len || !q.id || !q.where) cn_die("out of memory");
-        q.s[0] = strdup(query), q.len[0] = n, q.id[0] = strdup("query"), q.where[0] = strdup("--query"), q.n = 1;
+        if (cn_texts_add(&q, query, n, "query", "--query")) cn_die_status();
     }
     for (int f = optind; f < argc; f++) texts_read(&q, argv[f], "text", "query");
     float *score = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *score);
@@ -560,7 +510,7 @@ static int search_main(int argc, char **argv) {
         }
     if (cn_out_commit(out)) cn_die_status();
     free(score), free(ids);
-    texts_free(&q);
+    cn_texts_free(&q);
     cn_vindex_close(ix);
     return 0;
 }

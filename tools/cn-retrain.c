@@ -1,5 +1,6 @@
 /* cn-retrain: a dense retriever fine-tuned by contrastive learning (libcore
  * contrast, pairs, encoder) in the shared training loop (train.c). */
+#include <ctype.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -9,8 +10,14 @@
 #include "contrast.h"
 #include "dist.h"
 #include "encoder.h"
+#include "io.h"
+#include "jsonl.h"
 #include "mdir.h"
+#include "mine.h"
 #include "pairs.h"
+#include "rng.h"
+#include "structure.h"
+#include "texts.h"
 #include "tool.h"
 #include "train.h"
 
@@ -18,6 +25,7 @@ static void usage(void) __attribute__((noreturn));
 static void usage(void) {
     printf("Usage: %s --init ENCODER_DIR --out OUT [options] PAIRS.jsonl...\n"
            "       %s --resume OUT PAIRS.jsonl...\n"
+           "       %s pairs [options] DOCS.jsonl... -o PAIRS.jsonl (--help: its options)\n"
            "Fine-tunes a BERT-family encoder as a dense retriever on examples\n"
            "{\"query\": Q, \"pos\": [P, ...], \"neg\": [N, ...]} (plain or zstd): each query is\n"
            "scored against every candidate of its micro-batch (all its queries' positives\n"
@@ -41,7 +49,7 @@ static void usage(void) {
            "  (--micro-batch B: examples a micro-batch, default 16; --seq-len T: tokens a\n"
            "   text, default 128; --batch-tokens: examples x T a step)\n"
            "%s",
-           cn_prog, cn_prog, cn_train_help);
+           cn_prog, cn_prog, cn_prog, cn_train_help);
     exit(0);
 }
 
@@ -184,8 +192,367 @@ static int run(opts *o, int ndata, char **data) {
     return 0;
 }
 
+/* ---- pairs: training examples from unlabelled documents ---- */
+
+static void pairs_usage(void) __attribute__((noreturn));
+static void pairs_usage(void) {
+    printf("Usage: %s pairs [options] DOCS.jsonl... -o PAIRS.jsonl\n"
+           "Training examples {\"query\", \"pos\": [P], \"neg\": [N, ...], \"kind\", \"source\"} from\n"
+           "documents {\"text\", ...} (plain or zstd), as their layout states them: a\n"
+           "heading and its section, an option and its description, a usage line and its\n"
+           "help text, a comment and the code below it, a title and its first paragraph.\n"
+           "With --miner, each gets hard negatives mined as sentence-transformers'\n"
+           "mine_hard_negatives does: the other positives (distinct texts) ranked by\n"
+           "cosine to the query, ranks --range-min to --range-max, each at most the\n"
+           "positive's score less --relative-margin of its size, the best --num-negatives;\n"
+           "every positive of the same query is excluded, and random ones fill in when\n"
+           "too few remain. The output is the same bytes whatever --threads.\n\n"
+           "  -o, --output FILE        the examples (required; plain, or zstd by .zst)\n"
+           "      --chunk-chars N      a positive's characters at most (default 512)\n"
+           "      --kinds LIST         of heading,option,command,comment,title (default all)\n"
+           "      --exclude FILE       JSONL {\"text\"}: an example whose query or positive\n"
+           "                           holds one of these (white space aside) is dropped\n"
+           "      --max-pairs N        at most N examples, drawn by --seed (default all)\n"
+           "      --miner DIR          the encoder that mines hard negatives\n"
+           "      --num-negatives N    a query's hard negatives (default 3; needs --miner)\n"
+           "      --range-min N        candidates skipped at the top (default 0)\n"
+           "      --range-max N        candidates considered (default 50)\n"
+           "      --relative-margin F  default 0.05; none: no margin\n"
+           "      --no-fill            no random fill: an example short of negatives is dropped\n"
+           "      --query-prompt T     before each query (default the miner's, else \"query: \")\n"
+           "      --passage-prompt T   before each candidate (default the miner's, else \"passage: \")\n"
+           "      --seed N             random fill and --max-pairs (default 1)\n"
+           "      --threads N          threads (default all cores)\n"
+           "  -q, --quiet              no counts on stderr\n",
+           cn_prog);
+    exit(0);
+}
+
+typedef struct {
+    char *query, *pos;
+    int kind;
+    char *source;
+} ex;
+
+/* s with white space runs one space, trimmed (malloc'd) */
+static char *squeezed(const char *s) {
+    size_t n = strlen(s), k = 0;
+    char *o = malloc(n + 1);
+    if (!o) cn_die("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (isspace((unsigned char)s[i])) {
+            if (k && o[k - 1] != ' ') o[k++] = ' ';
+        } else {
+            o[k++] = s[i];
+        }
+    }
+    while (k && o[k - 1] == ' ') k--;
+    o[k] = 0;
+    return o;
+}
+
+static int by_str(const void *a, const void *b, void *arg) {
+    char *const *s = arg;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(s[x], s[y]);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* each string's class: the index of its first occurrence's class, classes
+ * numbered in order of first appearance; *nclass of them, first[k] the first
+ * string of class k */
+static size_t *classes(char **s, size_t n, size_t *nclass, size_t **first) {
+    size_t *order = malloc((n + 1) * sizeof *order), *cls = malloc((n + 1) * sizeof *cls), *f = malloc((n + 1) * sizeof *f);
+    if (!order || !cls || !f) cn_die("out of memory");
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    qsort_r(order, n, sizeof *order, by_str, s);
+    size_t *lead = malloc((n + 1) * sizeof *lead); /* each string's first equal one */
+    if (!lead) cn_die("out of memory");
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a; b < n && !strcmp(s[order[a]], s[order[b]]); b++) lead[order[b]] = order[a];
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lead[i] == i) cls[i] = k, f[k++] = i;
+        else cls[i] = cls[lead[i]];
+    }
+    free(order), free(lead);
+    *nclass = k, *first = f;
+    return cls;
+}
+
+static void put_json_str(cn_out *out, const char *key, const char *s, int comma) {
+    char head[64];
+    int m = snprintf(head, sizeof head, "%s\"%s\": ", comma ? ", " : "", key);
+    if (cn_out_write(out, head, (size_t)m) || cn_json_write_string(out, s, strlen(s))) cn_die_status();
+}
+
+static int pairs_main(int argc, char **argv) {
+    const char *out_path = NULL, *exclude = NULL, *miner = NULL, *qp = NULL, *pp = NULL;
+    int chunk = 512, kinds = (1 << CN_SP_KINDS) - 1, threads = 0, quiet = 0, mined_opt = 0;
+    uint64_t max_pairs = 0, seed = 1;
+    cn_mine_opts mo = {0, 50, 3, 0.05, 1, 1};
+    enum { O_CHUNK = 256, O_KINDS, O_EXCL, O_MAX, O_MINER, O_NUM, O_RMIN, O_RMAX, O_MARGIN, O_NOFILL, O_QP, O_PP, O_SEED, O_THREADS, O_VERSION };
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"chunk-chars", required_argument, 0, O_CHUNK}, {"kinds", required_argument, 0, O_KINDS},
+        {"exclude", required_argument, 0, O_EXCL}, {"max-pairs", required_argument, 0, O_MAX}, {"miner", required_argument, 0, O_MINER},
+        {"num-negatives", required_argument, 0, O_NUM}, {"range-min", required_argument, 0, O_RMIN},
+        {"range-max", required_argument, 0, O_RMAX}, {"relative-margin", required_argument, 0, O_MARGIN},
+        {"no-fill", no_argument, 0, O_NOFILL}, {"query-prompt", required_argument, 0, O_QP}, {"passage-prompt", required_argument, 0, O_PP},
+        {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out_path = optarg; break;
+        case O_CHUNK: {
+            uint64_t v = cn_opt_u64("--chunk-chars", optarg);
+            if (v < 64 || v > 1 << 20) cn_usage_error("option --chunk-chars: from 64 to 1Mi");
+            chunk = (int)v;
+            break;
+        }
+        case O_KINDS: {
+            kinds = 0;
+            char *list = strdup(optarg), *save = NULL;
+            if (!list) cn_die("out of memory");
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int k = 0;
+                while (k < CN_SP_KINDS && strcmp(t, cn_sp_kind_name[k])) k++;
+                if (k == CN_SP_KINDS) cn_usage_error("option --kinds: '%s' is not heading, option, command, comment or title", t);
+                kinds |= 1 << k;
+            }
+            free(list);
+            if (!kinds) cn_usage_error("option --kinds: none given");
+            break;
+        }
+        case O_EXCL: exclude = optarg; break;
+        case O_MAX:
+            max_pairs = cn_opt_u64("--max-pairs", optarg);
+            if (!max_pairs) cn_usage_error("option --max-pairs: at least 1");
+            break;
+        case O_MINER: miner = optarg; break;
+        case O_NUM: {
+            uint64_t v = cn_opt_u64("--num-negatives", optarg);
+            if (v < 1 || v > 64) cn_usage_error("option --num-negatives: from 1 to 64");
+            mo.num = (int)v, mined_opt = 1;
+            break;
+        }
+        case O_RMIN: {
+            uint64_t v = cn_opt_u64("--range-min", optarg);
+            if (v > 100000) cn_usage_error("option --range-min: at most 100000");
+            mo.range_min = (int)v, mined_opt = 1;
+            break;
+        }
+        case O_RMAX: {
+            uint64_t v = cn_opt_u64("--range-max", optarg);
+            if (v < 1 || v > 100000) cn_usage_error("option --range-max: from 1 to 100000");
+            mo.range_max = (int)v, mined_opt = 1;
+            break;
+        }
+        case O_MARGIN:
+            if (!strcmp(optarg, "none")) mo.margin = -1;
+            else {
+                mo.margin = cn_opt_double("--relative-margin", optarg);
+                if (!(mo.margin >= 0 && mo.margin < 1)) cn_usage_error("option --relative-margin: from 0 to under 1, or none");
+            }
+            mined_opt = 1;
+            break;
+        case O_NOFILL: mo.fill = 0, mined_opt = 1; break;
+        case O_QP: qp = optarg, mined_opt = 1; break;
+        case O_PP: pp = optarg, mined_opt = 1; break;
+        case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
+        case O_THREADS: {
+            uint64_t v = cn_opt_u64("--threads", optarg);
+            if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
+            threads = (int)v;
+            break;
+        }
+        case 'q': quiet = 1; break;
+        case 'h': pairs_usage();
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!out_path) cn_usage_error("no output: give -o PAIRS.jsonl");
+    if (optind >= argc) cn_usage_error("no documents: give DOCS.jsonl files");
+    if (mined_opt && !miner) cn_usage_error("the negatives' options need --miner DIR");
+    if (miner && mo.range_max <= mo.range_min) cn_usage_error("option --range-max: above --range-min (%d)", mo.range_min);
+    if (threads) omp_set_num_threads(threads);
+    mo.seed = seed;
+    /* the documents' pairs */
+    cn_texts docs = {0};
+    for (int f = optind; f < argc; f++)
+        if (cn_texts_read(&docs, argv[f], "text", "document")) cn_die_status();
+    ex *v = NULL;
+    size_t nv = 0, cap = 0, per[CN_SP_KINDS] = {0};
+    for (size_t d = 0; d < docs.n; d++) {
+        cn_sp *sp;
+        size_t ns;
+        if (cn_struct_pairs(docs.s[d], docs.len[d], chunk, &sp, &ns)) cn_die("%s: %s", docs.where[d], cn_errmsg());
+        for (size_t i = 0; i < ns; i++) {
+            if (!(kinds >> sp[i].kind & 1)) continue;
+            if (nv == cap && !(v = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof *v))) cn_die("out of memory");
+            char *pos = malloc(sp[i].end - sp[i].start + 1), *src = malloc(strlen(docs.where[d]) + 32);
+            if (!pos || !src) cn_die("out of memory");
+            memcpy(pos, docs.s[d] + sp[i].start, sp[i].end - sp[i].start), pos[sp[i].end - sp[i].start] = 0;
+            sprintf(src, "%s+%zu", docs.where[d], sp[i].line - 1);
+            v[nv++] = (ex){sp[i].query, pos, (int)sp[i].kind, src};
+            sp[i].query = NULL;
+        }
+        cn_sp_free(sp, ns);
+    }
+    size_t found = nv, dups = 0, excluded = 0;
+    /* the same query and positive once */
+    {
+        char **key = malloc((nv + 1) * sizeof *key);
+        if (!key) cn_die("out of memory");
+        for (size_t i = 0; i < nv; i++) {
+            size_t a = strlen(v[i].query), b = strlen(v[i].pos);
+            if (!(key[i] = malloc(a + b + 2))) cn_die("out of memory");
+            memcpy(key[i], v[i].query, a), key[i][a] = '\n', memcpy(key[i] + a + 1, v[i].pos, b + 1);
+        }
+        size_t nc, *first, *cls = classes(key, nv, &nc, &first);
+        size_t w = 0;
+        for (size_t i = 0; i < nv; i++) {
+            if (first[cls[i]] == i) v[w++] = v[i];
+            else free(v[i].query), free(v[i].pos), free(v[i].source), dups++;
+            free(key[i]);
+        }
+        nv = w;
+        free(key), free(cls), free(first);
+    }
+    /* the excluded texts */
+    if (exclude) {
+        cn_texts ex_t = {0};
+        if (cn_texts_read(&ex_t, exclude, "text", "text")) cn_die_status();
+        char **ex_s = malloc((ex_t.n + 1) * sizeof *ex_s);
+        if (!ex_s) cn_die("out of memory");
+        for (size_t i = 0; i < ex_t.n; i++) ex_s[i] = squeezed(ex_t.s[i]);
+        size_t w = 0;
+        for (size_t i = 0; i < nv; i++) {
+            char *q = squeezed(v[i].query), *p = squeezed(v[i].pos);
+            int hit = 0;
+            for (size_t k = 0; k < ex_t.n && !hit; k++) hit = strstr(q, ex_s[k]) || strstr(p, ex_s[k]);
+            free(q), free(p);
+            if (hit) free(v[i].query), free(v[i].pos), free(v[i].source), excluded++;
+            else v[w++] = v[i];
+        }
+        nv = w;
+        for (size_t i = 0; i < ex_t.n; i++) free(ex_s[i]);
+        free(ex_s);
+        cn_texts_free(&ex_t);
+    }
+    /* at most max_pairs, a seeded draw kept in the documents' order */
+    if (max_pairs && nv > max_pairs) {
+        size_t *idx = malloc(nv * sizeof *idx);
+        uint8_t *keep = calloc(nv, 1);
+        if (!idx || !keep) cn_die("out of memory");
+        for (size_t i = 0; i < nv; i++) idx[i] = i;
+        uint64_t key[2] = {seed, 0x70616972ull};
+        cn_rng r;
+        cn_rng_seed(&r, key, 2);
+        for (size_t i = 0; i < max_pairs; i++) { /* a partial Fisher-Yates shuffle */
+            size_t j = i + (size_t)cn_rng_below(&r, nv - i), t = idx[i];
+            idx[i] = idx[j], idx[j] = t;
+            keep[idx[i]] = 1;
+        }
+        size_t w = 0;
+        for (size_t i = 0; i < nv; i++) {
+            if (keep[i]) v[w++] = v[i];
+            else free(v[i].query), free(v[i].pos), free(v[i].source);
+        }
+        nv = w;
+        free(idx), free(keep);
+    }
+    for (size_t i = 0; i < nv; i++) per[v[i].kind]++;
+    /* hard negatives */
+    int64_t *neg = NULL, *cand_of = NULL;
+    size_t ncand = 0, *cand_first = NULL, dropped = 0;
+    cn_mine_stats ms = {0, 0, 0};
+    char **pos_s = malloc((nv + 1) * sizeof *pos_s);
+    if (!pos_s) cn_die("out of memory");
+    for (size_t i = 0; i < nv; i++) pos_s[i] = v[i].pos;
+    if (miner && nv) {
+        size_t *pc = classes(pos_s, nv, &ncand, &cand_first), nq, *qfirst;
+        char **q_s = malloc(nv * sizeof *q_s);
+        if (!q_s) cn_die("out of memory");
+        for (size_t i = 0; i < nv; i++) q_s[i] = v[i].query;
+        size_t *qc = classes(q_s, nv, &nq, &qfirst);
+        cn_encoder *e = cn_encoder_open(miner, cn_tool_device(NULL));
+        if (!e) cn_die_status();
+        int th = omp_get_max_threads();
+        if (cn_encoder_set_replicas(e, th)) cn_die_status();
+        if (!qp) qp = cn_encoder_prompt(e, "query") ? cn_encoder_prompt(e, "query") : "query: ";
+        if (!pp) pp = cn_encoder_prompt(e, "passage") ? cn_encoder_prompt(e, "passage") : "passage: ";
+        int D = cn_encoder_dim(e);
+        const char **ct = malloc((ncand + nq + 1) * sizeof *ct);
+        size_t *cl = malloc((ncand + nq + 1) * sizeof *cl);
+        float *cv = malloc((ncand + 1) * (size_t)D * sizeof *cv), *qv = malloc((nq + 1) * (size_t)D * sizeof *qv);
+        float *pq = malloc((nv + 1) * (size_t)D * sizeof *pq);
+        int64_t *pos = malloc((nv + 1) * sizeof *pos), *grp = malloc((nv + 1) * sizeof *grp);
+        neg = malloc((nv + 1) * (size_t)mo.num * sizeof *neg);
+        if (!ct || !cl || !cv || !qv || !pq || !pos || !grp || !neg) cn_die("out of memory");
+        size_t cut;
+        for (size_t k = 0; k < ncand; k++) ct[k] = pos_s[cand_first[k]], cl[k] = strlen(ct[k]);
+        if (cn_encoder_encode(e, pp, ct, cl, ncand, cv, &cut)) cn_die_status();
+        for (size_t k = 0; k < nq; k++) ct[k] = q_s[qfirst[k]], cl[k] = strlen(ct[k]);
+        if (cn_encoder_encode(e, qp, ct, cl, nq, qv, &cut)) cn_die_status();
+        for (size_t i = 0; i < nv; i++) {
+            memcpy(pq + i * D, qv + qc[i] * D, (size_t)D * sizeof *pq);
+            pos[i] = (int64_t)pc[i], grp[i] = (int64_t)qc[i];
+        }
+        if (cn_mine(pq, cv, nv, ncand, D, pos, grp, &mo, neg, &ms)) cn_die_status();
+        cand_of = (int64_t *)pc; /* kept: candidate k's text is pos_s[cand_first[k]] */
+        free(ct), free(cl), free(cv), free(qv), free(pq), free(pos), free(grp), free(q_s), free(qc), free(qfirst);
+        cn_encoder_close(e);
+    }
+    /* written */
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out) cn_die_status();
+    size_t written = 0;
+    for (size_t i = 0; i < nv; i++) {
+        if (neg) {
+            int shortfall = 0;
+            for (int k = 0; k < mo.num; k++) shortfall |= neg[i * mo.num + k] < 0;
+            if (shortfall) {
+                dropped++;
+                continue;
+            }
+        }
+        if (cn_out_write(out, "{", 1)) cn_die_status();
+        put_json_str(out, "query", v[i].query, 0);
+        if (cn_out_write(out, ", \"pos\": [", 10) || cn_json_write_string(out, v[i].pos, strlen(v[i].pos)) || cn_out_write(out, "], \"neg\": [", 11))
+            cn_die_status();
+        for (int k = 0; neg && k < mo.num; k++) {
+            const char *t = pos_s[cand_first[neg[i * mo.num + k]]];
+            if ((k && cn_out_write(out, ", ", 2)) || cn_json_write_string(out, t, strlen(t))) cn_die_status();
+        }
+        if (cn_out_write(out, "]", 1)) cn_die_status();
+        put_json_str(out, "kind", cn_sp_kind_name[v[i].kind], 1);
+        put_json_str(out, "source", v[i].source, 1);
+        if (cn_out_write(out, "}\n", 2)) cn_die_status();
+        written++;
+    }
+    if (cn_out_commit(out)) cn_die_status();
+    if (!quiet) {
+        fprintf(stderr, "%s pairs: %zu documents: %zu pairs found, %zu repeated, %zu excluded; %zu written (", cn_prog, docs.n, found, dups,
+                excluded, written);
+        for (int k = 0; k < CN_SP_KINDS; k++) fprintf(stderr, "%s%s %zu", k ? ", " : "", cn_sp_kind_name[k], per[k]);
+        fprintf(stderr, ")\n");
+        if (miner)
+            fprintf(stderr, "%s pairs: %zu candidates; negatives %zu mined, %zu filled at random; %zu pairs short of %d dropped\n", cn_prog,
+                    ncand, ms.mined, ms.filled, dropped, mo.num);
+    }
+    for (size_t i = 0; i < nv; i++) free(v[i].query), free(v[i].pos), free(v[i].source);
+    free(v), free(pos_s), free(neg), free(cand_of), free(cand_first);
+    cn_texts_free(&docs);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-retrain");
+    if (argc > 1 && !strcmp(argv[1], "pairs")) return pairs_main(argc - 1, argv + 1);
     if (cn_dist_init(&argc, &argv)) cn_die_status();
     opts o = {.qp = "query: ", .pp = "passage: ", .temperature = 0.05, .negatives = 1};
     cn_train_opts_init(&o.t, 2e-5);

@@ -29,6 +29,8 @@ fuzz_vec)
     { printf 'IxFI'; le32 2; le32 1; le32 0; le32 1048576; le32 0; le32 1048576; le32 0; printf '\001'; le32 0; le32 2; le32 0; le32 1065353216; le32 0; } > "$dir/one.faiss" ;;
 fuzz_pairs)
     printf '{"query": "q1", "pos": ["a"], "neg": ["b"]}\n{"query": "q2", "pos": ["c"], "neg": ["b"]}\n{"query": "q3", "pos": ["d"], "neg": ["e", "f"]}\n' > "$dir/p.jsonl" ;;
+fuzz_structure)
+    printf 'Title line\n=====\n\nA section of some words here.\n\n    cmd [options]\n\n    Help text for the command here.\n       -o file  Write the output to file now.\n# a comment of words\nx = 1\ny = 2\n' > "$dir/doc.txt" ;;
 fuzz_qrels)
     printf 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\nq2\td3\t0\n' > "$dir/q.tsv" ;;
 fuzz_mc) cp "$top"/tests/data/mc/*.jsonl "$dir/" ;;

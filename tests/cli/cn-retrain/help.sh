@@ -13,3 +13,4 @@ grep -q "no training data" err
 expect 2 cn-retrain --init e --out x --val-every 5 p.jsonl 2> err
 grep -q -- "--val-every: cn-retrain has no held-out loss" err
 expect 2 cn-retrain --init e --out x --temperature 0 p.jsonl 2> err
+cn-retrain pairs --help | grep -q -- "--relative-margin"
