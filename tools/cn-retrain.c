@@ -1,6 +1,5 @@
 /* cn-retrain: a dense retriever fine-tuned by contrastive learning (libcore
  * contrast, pairs, encoder) in the shared training loop (train.c). */
-#include <ctype.h>
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -236,18 +235,8 @@ typedef struct {
 
 /* s with white space runs one space, trimmed (malloc'd) */
 static char *squeezed(const char *s) {
-    size_t n = strlen(s), k = 0;
-    char *o = malloc(n + 1);
+    char *o = cn_squeeze(s, strlen(s));
     if (!o) cn_die("out of memory");
-    for (size_t i = 0; i < n; i++) {
-        if (isspace((unsigned char)s[i])) {
-            if (k && o[k - 1] != ' ') o[k++] = ' ';
-        } else {
-            o[k++] = s[i];
-        }
-    }
-    while (k && o[k - 1] == ' ') k--;
-    o[k] = 0;
     return o;
 }
 

@@ -45,8 +45,7 @@ static int words(const char *s, size_t n) {
     return w;
 }
 
-/* bytes s[0..n) with white space runs one space, trimmed */
-static char *squeeze(const char *s, size_t n) {
+char *cn_squeeze(const char *s, size_t n) {
     char *o = malloc(n + 1);
     if (!o) return NULL;
     size_t k = 0;
@@ -83,7 +82,7 @@ static void add(doc *d, cn_sp_kind kind, const char *ctx, size_t cn, const char 
     size_t k = 0;
     if (cn) memcpy(joined, ctx, cn), k = cn, joined[k++] = ' ';
     memcpy(joined + k, q, qn), k += qn;
-    char *query = squeeze(joined, k);
+    char *query = cn_squeeze(joined, k);
     free(joined);
     if (!query) {
         d->st = cn_fail(CN_ENOMEM, "out of memory");

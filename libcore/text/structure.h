@@ -41,4 +41,9 @@ typedef struct {
  * with cn_sp_free). CN_EINVAL for max_chars < 64, CN_ENOMEM. */
 cn_status cn_struct_pairs(const char *text, size_t n, int max_chars, cn_sp **out, size_t *count);
 void cn_sp_free(cn_sp *v, size_t count);
+
+/* n bytes of s with each run of white space one space, trimmed (malloc'd;
+ * NULL when out of memory): how queries are written, and how --exclude
+ * compares texts. */
+char *cn_squeeze(const char *s, size_t n);
 #endif
