@@ -456,7 +456,7 @@ static int pairs_main(int argc, char **argv) {
     }
     for (size_t i = 0; i < nv; i++) per[v[i].kind]++;
     /* hard negatives */
-    int64_t *neg = NULL, *cand_of = NULL;
+    int64_t *neg = NULL;
     size_t ncand = 0, *cand_first = NULL, dropped = 0;
     cn_mine_stats ms = {0, 0, 0};
     char **pos_s = malloc((nv + 1) * sizeof *pos_s);
@@ -492,8 +492,7 @@ static int pairs_main(int argc, char **argv) {
             pos[i] = (int64_t)pc[i], grp[i] = (int64_t)qc[i];
         }
         if (cn_mine(pq, cv, nv, ncand, D, pos, grp, &mo, neg, &ms)) cn_die_status();
-        cand_of = (int64_t *)pc; /* kept: candidate k's text is pos_s[cand_first[k]] */
-        free(ct), free(cl), free(cv), free(qv), free(pq), free(pos), free(grp), free(q_s), free(qc), free(qfirst);
+        free(pc), free(ct), free(cl), free(cv), free(qv), free(pq), free(pos), free(grp), free(q_s), free(qc), free(qfirst);
         cn_encoder_close(e);
     }
     /* written */
@@ -534,7 +533,7 @@ static int pairs_main(int argc, char **argv) {
                     ncand, ms.mined, ms.filled, dropped, mo.num);
     }
     for (size_t i = 0; i < nv; i++) free(v[i].query), free(v[i].pos), free(v[i].source);
-    free(v), free(pos_s), free(neg), free(cand_of), free(cand_first);
+    free(v), free(pos_s), free(neg), free(cand_first);
     cn_texts_free(&docs);
     return 0;
 }

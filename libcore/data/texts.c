@@ -50,22 +50,25 @@ cn_status cn_texts_read(cn_texts *t, const char *path, const char *field, const 
     cn_status st = j ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
     cJSON *o;
     while (!st && (st = cn_jsonl_next(j, &o)) == CN_OK) {
-        char *s, where[64 + 4096];
+        char *s, *where;
         size_t n;
-        unsigned long long line = (unsigned long long)cn_jsonl_line(j);
-        snprintf(where, sizeof where, "%s:%llu", cn_in_name(in), line);
-        if ((st = cn_jsonl_text_dup(j, field, &s, &n))) break;
+        if (asprintf(&where, "%s:%llu", cn_in_name(in), (unsigned long long)cn_jsonl_line(j)) < 0) {
+            st = cn_fail(CN_ENOMEM, "out of memory");
+            break;
+        }
+        if ((st = cn_jsonl_text_dup(j, field, &s, &n))) {
+            free(where);
+            break;
+        }
         size_t k = 0;
         while (k < n && strchr(" \t\r\n\f\v", s[k])) k++;
         const char *key = cJSON_GetObjectItemCaseSensitive(o, "_id") ? "_id" : "id";
         const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, key);
         if (k == n) st = cn_fail(CN_EFORMAT, "%s: an empty %s", where, what);
         else if (idv && !cJSON_IsString(idv)) st = cn_fail(CN_EFORMAT, "%s: '%s' is not a string (BEIR's ids are strings)", where, key);
-        if (st) {
-            free(s);
-            break;
-        }
-        st = put(t, s, n, idv ? idv->valuestring : where, where);
+        if (!st) st = put(t, s, n, idv ? idv->valuestring : where, where);
+        else free(s);
+        free(where);
     }
     if (st == CN_EOF) st = CN_OK;
     cn_jsonl_free(j);
