@@ -257,13 +257,14 @@ CORPUS_DIR := samples/data
 CORPUS := $(CORPUS_DIR)/domain-train.jsonl.zst $(CORPUS_DIR)/domain-heldout.jsonl.zst \
           $(CORPUS_DIR)/general-train.jsonl.zst $(CORPUS_DIR)/general-heldout.jsonl.zst
 QA := $(CORPUS_DIR)/chat-train.jsonl.zst $(CORPUS_DIR)/mc-dev.jsonl.zst $(CORPUS_DIR)/mc-test.jsonl.zst
+BEIR := $(addprefix $(CORPUS_DIR)/beir/,corpus.jsonl queries.jsonl qrels/test.tsv test-answers.jsonl templates.txt)
 
 corpus: deps
-	@$(MAKE) --no-print-directory $(SAMPLE_BIN) $(BUILD)/tests/jsonl_stats
+	@$(MAKE) --no-print-directory $(SAMPLE_BIN) $(BUILD)/tests/jsonl_stats $(BUILD)/bin/cn-embed
 	@$(MAKE) --no-print-directory corpus-files
 
 .PHONY: corpus-files
-corpus-files: $(CORPUS) $(QA)
+corpus-files: $(CORPUS) $(QA) $(BEIR)
 $(CORPUS) &: samples/corpus.sh | $(SAMPLE_BIN)
 	TEXT2JSONL=$(SAMPLE_BIN) samples/corpus.sh $(CORPUS_DIR)
 
@@ -271,6 +272,12 @@ $(CORPUS) &: samples/corpus.sh | $(SAMPLE_BIN)
 # multiple choice for cn-score mc (samples/qa.sh)
 $(QA) &: samples/qa.sh samples/corpus.sh
 	samples/qa.sh $(CORPUS_DIR)
+
+# the domain retrieval benchmark in BEIR's layout (samples/beir.sh): the
+# passages of the domain documents, the "what" questions of mc-test as
+# queries, the passages that state their answers
+$(BEIR) &: samples/beir.sh $(CORPUS) $(QA) | $(BUILD)/bin/cn-embed
+	CN_EMBED=$(BUILD)/bin/cn-embed samples/beir.sh $(CORPUS_DIR)
 
 # ---- tests, demo, bench ----
 test: deps
@@ -289,6 +296,7 @@ demo: deps
 	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
 	@$(MAKE) --no-print-directory $(BUILD)/demo/demo.log
 	@$(MAKE) --no-print-directory -f pipelines/dapt.mk BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory -f pipelines/retrieve.mk BUILD=$(BUILD) REF=$(REF)
 
 $(BUILD)/demo/demo.log: pipelines/demo.sh $(TOOLS) $(CORPUS) $(REF)/tok/gpt2.json
 	@mkdir -p $(dir $@)
@@ -302,6 +310,12 @@ BENCH ?= all
 dapt: deps
 	@$(MAKE) --no-print-directory all corpus-files
 	@$(MAKE) --no-print-directory -f pipelines/dapt.mk BUILD=$(BUILD)
+
+# the retriever at laptop scale alone (pipelines/retrieve.mk; variables pass through)
+.PHONY: retrieve
+retrieve: deps
+	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json
+	@$(MAKE) --no-print-directory -f pipelines/retrieve.mk BUILD=$(BUILD) REF=$(REF)
 
 bench: deps
 	$(call apt_missing,$(DEB_BENCH))

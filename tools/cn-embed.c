@@ -1,7 +1,8 @@
 /* cn-embed: a dense retriever's encoder at work (libcore encoder, vec, vindex).
  *   encode  texts in, their vectors out (NumPy .npy)
  *   index   documents cut into passages, encoded, written as an index directory
- *   search  the best passages of an index for each query */
+ *   search  the best passages of an index for each query
+ *   chunk   documents cut into passages, as index cuts them, as a BEIR corpus */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -27,11 +28,12 @@
 
 static void usage(const char *cmd) __attribute__((noreturn));
 static void usage(const char *cmd) {
-    static const char *const names[] = {"encode", "index", "search"};
+    static const char *const names[] = {"encode", "index", "search", "chunk"};
     static const char *const line[] = {
         "encode --model DIR [--as query|passage] [-o OUT.npy] [TEXTS.jsonl...]",
         "index --model DIR -o INDEX [options] DOCS.jsonl...",
         "search --index INDEX [--model DIR] (--query TEXT | QUERIES.jsonl...) [options]",
+        "chunk [--chunk-chars N] [--overlap N] [-o CORPUS.jsonl] DOCS.jsonl...",
     };
     static const char *const text[] = {
         "encode: the vectors of texts, one JSON object a line with a \"text\" field (plain\n"
@@ -78,10 +80,21 @@ static void usage(const char *cmd) {
         "      --json             JSON even on a terminal\n"
         "      --bm25             rank by BM25, not by the vectors\n"
         "      --k1 F, --b F      BM25's parameters (default 0.9 and 0.4)\n",
+        "chunk: cuts documents into passages as index does, without an encoder, and\n"
+        "writes them as a BEIR corpus, one JSON object a passage:\n"
+        "  {\"_id\": DOC#K, \"text\": ..., \"doc\": DOC, \"source\": FILE:LINE, \"start\": S, \"end\": E}\n"
+        "(bytes [S, E) of the document). Indexing that corpus with the same\n"
+        "--chunk-chars keeps each passage whole: its document id is then the _id, as\n"
+        "qrels name it.\n"
+        "      --chunk-chars N    a passage's most characters (default 512)\n"
+        "      --overlap N        characters a passage repeats of the one before (default 0)\n"
+        "  -o, --output FILE      write FILE (atomically; zstd by .zst) instead of stdout\n"
+        "  -q, --quiet            nothing on stderr but errors\n"
+        "  -h, --help             this help\n",
     };
     if (!cmd) {
         printf("Usage: %s COMMAND [options]\n", cn_prog);
-        for (int i = 0; i < 3; i++) printf("       %s %s\n", cn_prog, line[i]);
+        for (int i = 0; i < 4; i++) printf("       %s %s\n", cn_prog, line[i]);
         printf("\nA dense retriever's encoder (e5-style: prompts, mean pooling, L2 norm): texts\n"
                "to vectors, documents to an index, queries to passages. '%s COMMAND --help'\n"
                "gives each command's options.\n",
@@ -90,6 +103,7 @@ static void usage(const char *cmd) {
         int i = 0;
         while (strcmp(names[i], cmd)) i++;
         printf("Usage: %s %s\n%s", cn_prog, line[i], text[i]);
+        if (i == 3) exit(0); /* no encoder: none of the options below */
     }
     printf("      --batch N          sequences a forward (default 32)\n"
            "      --threads N        threads (default: all cores)\n" CN_DEVICE_HELP
@@ -243,6 +257,49 @@ static int encode_main(int argc, char **argv) {
 
 /* ---- index ---- */
 
+/* the documents of the n files, read into docs, cut into passages of at most
+ * chunk characters (*np of them; ids DOC#K, texts pointing into docs) */
+static cn_passage *cut_docs(cn_texts *docs, int n, char **files, int chunk, int overlap, size_t *np) {
+    for (int f = 0; f < n; f++) texts_read(docs, files[f], "text", "document");
+    size_t cap = 0;
+    cn_passage *p = NULL;
+    *np = 0;
+    for (size_t d = 0; d < docs->n; d++) {
+        cn_span *sp;
+        size_t ns;
+        if (cn_passage_cut(docs->s[d], docs->len[d], chunk, overlap, &sp, &ns)) cn_die_status();
+        for (size_t k = 0; k < ns; k++) {
+            if (*np == cap && !(p = realloc(p, (cap = cap ? 2 * cap : 1024) * sizeof *p))) cn_die("out of memory");
+            p[*np] = (cn_passage){fmt_dup("%s#%llu", docs->id[d], k), docs->id[d], (char *)docs->where[d], sp[k].start, sp[k].end,
+                                  docs->s[d] + sp[k].start, sp[k].end - sp[k].start};
+            (*np)++;
+        }
+        free(sp);
+    }
+    return p;
+}
+
+/* the --chunk-chars and --overlap options of index and chunk */
+static int chunk_opt(int c, int *chunk, int *overlap) {
+    if (c == O_CHUNK) {
+        uint64_t v = cn_opt_u64("--chunk-chars", optarg);
+        if (v < 16 || v > 1000000) cn_usage_error("option --chunk-chars: between 16 and 1000000");
+        *chunk = (int)v;
+        return 1;
+    }
+    if (c == O_OVERLAP) {
+        uint64_t v = cn_opt_u64("--overlap", optarg);
+        if (v > 1000000) cn_usage_error("option --overlap: at most 1000000");
+        *overlap = (int)v;
+        return 1;
+    }
+    return 0;
+}
+
+static void check_overlap(int chunk, int overlap) {
+    if (overlap >= chunk / 2) cn_usage_error("option --overlap: under half of --chunk-chars (%d)", chunk);
+}
+
 static int index_main(int argc, char **argv) {
     common o = {32, (int)sysconf(_SC_NPROCESSORS_ONLN), 0, NULL};
     const char *dir = NULL, *out_dir = NULL;
@@ -255,22 +312,10 @@ static int index_main(int argc, char **argv) {
     };
     int c;
     while ((c = getopt_long(argc, argv, "m:o:qh", longs, NULL)) != -1) {
-        if (common_opt(c, &o, "index")) continue;
+        if (common_opt(c, &o, "index") || chunk_opt(c, &meta.chunk_chars, &meta.overlap)) continue;
         switch (c) {
         case 'm': dir = optarg; break;
         case 'o': out_dir = optarg; break;
-        case O_CHUNK: {
-            uint64_t v = cn_opt_u64("--chunk-chars", optarg);
-            if (v < 16 || v > 1000000) cn_usage_error("option --chunk-chars: between 16 and 1000000");
-            meta.chunk_chars = (int)v;
-            break;
-        }
-        case O_OVERLAP: {
-            uint64_t v = cn_opt_u64("--overlap", optarg);
-            if (v > 1000000) cn_usage_error("option --overlap: at most 1000000");
-            meta.overlap = (int)v;
-            break;
-        }
         case O_QPROMPT: meta.query_prompt = optarg; break;
         case O_PPROMPT: meta.passage_prompt = optarg; break;
         case O_OVERWRITE: overwrite = 1; break;
@@ -280,30 +325,15 @@ static int index_main(int argc, char **argv) {
     if (!dir) cn_usage_error("no model: give --model DIR");
     if (!out_dir) cn_usage_error("no index: give -o INDEX");
     if (optind == argc) cn_usage_error("no documents: give JSONL files");
-    if (meta.overlap >= meta.chunk_chars / 2) cn_usage_error("option --overlap: under half of --chunk-chars (%d)", meta.chunk_chars);
+    check_overlap(meta.chunk_chars, meta.overlap);
     char *mp = cn_path_join(out_dir, "meta.json");
     if (!mp) cn_die("out of memory");
     if (!overwrite && access(mp, F_OK) == 0) cn_die("%s: holds an index: give --overwrite to replace it", out_dir);
     free(mp);
     /* the documents, cut */
     cn_texts docs = {0};
-    for (int f = optind; f < argc; f++) texts_read(&docs, argv[f], "text", "document");
-    size_t np = 0, cap = 0;
-    cn_passage *p = NULL;
-    for (size_t d = 0; d < docs.n; d++) {
-        cn_span *sp;
-        size_t ns;
-        if (cn_passage_cut(docs.s[d], docs.len[d], meta.chunk_chars, meta.overlap, &sp, &ns)) cn_die_status();
-        for (size_t k = 0; k < ns; k++) {
-            if (np == cap && !(p = realloc(p, (cap = cap ? 2 * cap : 1024) * sizeof *p))) cn_die("out of memory");
-            const char *src = docs.where[d];
-            p[np] = (cn_passage){fmt_dup("%s#%llu", docs.id[d], k), docs.id[d], NULL, sp[k].start, sp[k].end, docs.s[d] + sp[k].start,
-                                 sp[k].end - sp[k].start};
-            p[np].source = (char *)src;
-            np++;
-        }
-        free(sp);
-    }
+    size_t np;
+    cn_passage *p = cut_docs(&docs, argc - optind, argv + optind, meta.chunk_chars, meta.overlap, &np);
     const char **ptext = malloc((np ? np : 1) * sizeof *ptext);
     size_t *plen = malloc((np ? np : 1) * sizeof *plen);
     if (!ptext || !plen) cn_die("out of memory");
@@ -515,9 +545,60 @@ static int search_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- chunk ---- */
+
+static void put_field(cn_out *out, const char *key, const char *s, size_t n) {
+    char head[32];
+    int m = snprintf(head, sizeof head, "%s\"%s\": ", strcmp(key, "_id") ? ", " : "{", key);
+    if (cn_out_write(out, head, (size_t)m) || cn_json_write_string(out, s, n)) cn_die_status();
+}
+
+static int chunk_main(int argc, char **argv) {
+    const char *out_path = NULL;
+    int chunk = 512, overlap = 0, quiet = 0;
+    static const struct option longs[] = {
+        {"chunk-chars", required_argument, 0, O_CHUNK}, {"overlap", required_argument, 0, O_OVERLAP},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        if (chunk_opt(c, &chunk, &overlap)) continue;
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage("chunk");
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (optind == argc) cn_usage_error("no documents: give JSONL files");
+    check_overlap(chunk, overlap);
+    cn_texts docs = {0};
+    size_t np;
+    cn_passage *p = cut_docs(&docs, argc - optind, argv + optind, chunk, overlap, &np);
+    cn_out *out = cn_out_open(out_path, 0);
+    if (!out) cn_die_status();
+    for (size_t i = 0; i < np; i++) {
+        char tail[64];
+        put_field(out, "_id", p[i].id, strlen(p[i].id));
+        put_field(out, "text", p[i].text, p[i].len);
+        put_field(out, "doc", p[i].doc, strlen(p[i].doc));
+        put_field(out, "source", p[i].source, strlen(p[i].source));
+        int m = snprintf(tail, sizeof tail, ", \"start\": %zu, \"end\": %zu}\n", p[i].start, p[i].end);
+        if (cn_out_write(out, tail, (size_t)m)) cn_die_status();
+        free(p[i].id);
+    }
+    if (cn_out_commit(out)) cn_die_status();
+    if (!quiet) fprintf(stderr, "%s: %zu documents, %zu passages\n", cn_prog, docs.n, np);
+    free(p);
+    cn_texts_free(&docs);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-embed");
-    if (argc < 2) cn_usage_error("no command: give encode, index or search");
+    if (argc < 2) cn_usage_error("no command: give encode, index, search or chunk");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) usage(NULL);
     if (!strcmp(cmd, "--version")) cn_print_version();
@@ -525,5 +606,6 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "encode")) return encode_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "index")) return index_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "search")) return search_main(argc - 1, argv + 1);
-    cn_usage_error("unknown command '%s': give encode, index or search", cmd);
+    if (!strcmp(cmd, "chunk")) return chunk_main(argc - 1, argv + 1);
+    cn_usage_error("unknown command '%s': give encode, index, search or chunk", cmd);
 }

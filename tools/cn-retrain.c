@@ -22,7 +22,7 @@
 
 static void usage(void) __attribute__((noreturn));
 static void usage(void) {
-    printf("Usage: %s --init ENCODER_DIR --out OUT [options] PAIRS.jsonl...\n"
+    printf("Usage: %s (--init ENCODER_DIR | --config config.json -t tokenizer.json) --out OUT [options] PAIRS.jsonl...\n"
            "       %s --resume OUT PAIRS.jsonl...\n"
            "       %s pairs [options] DOCS.jsonl... -o PAIRS.jsonl (--help: its options)\n"
            "Fine-tunes a BERT-family encoder as a dense retriever on examples\n"
@@ -40,6 +40,9 @@ static void usage(void) {
            "also a sentence-transformers one (modules.json, 1_Pooling, 2_Normalize,\n"
            "sentence_bert_config.json, config_sentence_transformers.json with the prompts).\n\n"
            "  -i, --init DIR         the encoder to start from\n"
+           "  -c, --config FILE      or: start from random weights of this BERT config.json\n"
+           "  -t, --tokenizer FILE   --config: the WordPiece tokenizer.json (copied to OUT)\n"
+           "      --init-std F       --config: normal weights of this deviation (0.02)\n"
            "  -o, --out DIR          the output directory (required)\n"
            "      --temperature F    the scores' temperature (default 0.05, scale 20; e5: 0.01)\n"
            "      --num-negatives N  hard negatives an example (default 1; 0: in-batch only)\n"
@@ -53,9 +56,9 @@ static void usage(void) {
 }
 
 typedef struct {
-    const char *init, *qp, *pp;
-    double temperature;
-    int negatives, temp_set, neg_set, qp_set, pp_set;
+    const char *init, *config, *tok, *qp, *pp;
+    double temperature, init_std;
+    int negatives, temp_set, neg_set, qp_set, pp_set, std_set;
     cn_train_opts t;
 } opts;
 
@@ -102,7 +105,8 @@ static void save_position(void *ctx, cJSON *d) {
 
 static void save_options(void *ctx, cn_trainer *t) {
     const opts *o = ((run_ctx *)ctx)->o;
-    t->retrain = (cn_trainer_retrain){(char *)o->init, (char *)o->qp, (char *)o->pp, o->negatives, o->temperature};
+    /* a run from random weights records no init ("") */
+    t->retrain = (cn_trainer_retrain){(char *)(o->init ? o->init : ""), (char *)o->qp, (char *)o->pp, o->negatives, o->temperature};
 }
 
 static cn_status save_final(void *ctx, cn_model *m, const char *dir) {
@@ -141,12 +145,18 @@ static int run(opts *o, int ndata, char **data) {
         if (o->neg_set && o->negatives != h->negatives) differs_num("--num-negatives", o->negatives, (double)h->negatives);
         if (o->qp_set && strcmp(o->qp, h->query_prompt)) cn_train_differs("--query-prompt", o->qp, h->query_prompt);
         if (o->pp_set && strcmp(o->pp, h->passage_prompt)) cn_train_differs("--passage-prompt", o->pp, h->passage_prompt);
-        o->init = h->init, o->qp = h->query_prompt, o->pp = h->passage_prompt;
+        o->init = *h->init ? h->init : NULL, o->qp = h->query_prompt, o->pp = h->passage_prompt;
         o->temperature = h->temperature, o->negatives = (int)h->negatives;
     }
     cn_pairs *pairs = cn_pairs_read((const char *const *)data, ndata, o->negatives);
     if (!pairs) cn_die_status();
-    cn_encoder *e = cn_encoder_open(o->init, cn_tool_device(o->t.device));
+    /* from random weights: the config and tokenizer given, or on resuming the
+       checkpoint's (its tokenizer copied into --out: --keep may remove the
+       checkpoint), whose loading then sets the weights */
+    const cn_ops *ops = cn_tool_device(o->t.device);
+    char *tokcopy = ckdir && !o->init ? cn_train_resume_tokenizer(&o->t, ckdir, NULL) : NULL;
+    cn_encoder *e = o->init ? cn_encoder_open(o->init, ops)
+                            : cn_encoder_new(ckdir ? ckdir : o->config, ckdir ? tokcopy : o->tok, o->t.seed, (float)o->init_std, ops);
     if (!e) cn_die_status();
     const cn_config *c = &cn_encoder_dir(e)->c;
     int B = (int)o->t.micro, T = (int)o->t.seq, accum, rows = B * (2 + o->negatives);
@@ -157,7 +167,7 @@ static int run(opts *o, int ndata, char **data) {
         char note[96];
         snprintf(note, sizeof note, "; each micro-batch %d sequences (queries, positives, negatives)", rows);
         cn_train_print_plan(&o->t, c, 1, note);
-        cn_encoder_close(e), cn_pairs_free(pairs);
+        cn_encoder_close(e), cn_pairs_free(pairs), free(tokcopy);
         return 0;
     }
     cn_pairs_pos pos = {0, 0};
@@ -187,7 +197,7 @@ static int run(opts *o, int ndata, char **data) {
     cn_encoder_close(e);
     cn_pairs_free(pairs);
     cn_trainer_free(&trainer);
-    free(ckdir);
+    free(ckdir), free(tokcopy);
     return 0;
 }
 
@@ -210,7 +220,8 @@ static void pairs_usage(void) {
            "      --chunk-chars N      a positive's characters at most (default 512)\n"
            "      --kinds LIST         of heading,option,command,comment,title (default all)\n"
            "      --exclude FILE       JSONL {\"text\"}: an example whose query or positive\n"
-           "                           holds one of these (white space aside) is dropped\n"
+           "                           holds one of these (white space and ASCII case\n"
+           "                           aside) is dropped\n"
            "      --max-pairs N        at most N examples, drawn by --seed (default all)\n"
            "      --miner DIR          the encoder that mines hard negatives\n"
            "      --num-negatives N    a query's hard negatives (default 3; needs --miner)\n"
@@ -233,9 +244,9 @@ typedef struct {
     char *source;
 } ex;
 
-/* s with white space runs one space, trimmed (malloc'd) */
-static char *squeezed(const char *s) {
-    char *o = cn_squeeze(s, strlen(s));
+/* s as --exclude compares it: no white space, lowercase (malloc'd) */
+static char *folded(const char *s) {
+    char *o = cn_fold(s, strlen(s));
     if (!o) cn_die("out of memory");
     return o;
 }
@@ -417,10 +428,10 @@ static int pairs_main(int argc, char **argv) {
         if (cn_texts_read(&ex_t, exclude, "text", "text")) cn_die_status();
         char **ex_s = malloc((ex_t.n + 1) * sizeof *ex_s);
         if (!ex_s) cn_die("out of memory");
-        for (size_t i = 0; i < ex_t.n; i++) ex_s[i] = squeezed(ex_t.s[i]);
+        for (size_t i = 0; i < ex_t.n; i++) ex_s[i] = folded(ex_t.s[i]); /* none empty: cn_texts_read refuses those */
         size_t w = 0;
         for (size_t i = 0; i < nv; i++) {
-            char *q = squeezed(v[i].query), *p = squeezed(v[i].pos);
+            char *q = folded(v[i].query), *p = folded(v[i].pos);
             int hit = 0;
             for (size_t k = 0; k < ex_t.n && !hit; k++) hit = strstr(q, ex_s[k]) || strstr(p, ex_s[k]);
             free(q), free(p);
@@ -542,22 +553,29 @@ int main(int argc, char **argv) {
     cn_tool_init("cn-retrain");
     if (argc > 1 && !strcmp(argv[1], "pairs")) return pairs_main(argc - 1, argv + 1);
     if (cn_dist_init(&argc, &argv)) cn_die_status();
-    opts o = {.qp = "query: ", .pp = "passage: ", .temperature = 0.05, .negatives = 1};
+    opts o = {.qp = "query: ", .pp = "passage: ", .temperature = 0.05, .negatives = 1, .init_std = 0.02};
     cn_train_opts_init(&o.t, 2e-5);
     o.t.seq = 128, o.t.micro = 16;
-    enum { O_TEMP = 256, O_NEG, O_QP, O_PP, O_VERSION };
+    enum { O_TEMP = 256, O_NEG, O_QP, O_PP, O_STD, O_VERSION };
     static const struct option own[] = {
-        {"init", required_argument, 0, 'i'}, {"out", required_argument, 0, 'o'}, {"temperature", required_argument, 0, O_TEMP},
+        {"init", required_argument, 0, 'i'}, {"config", required_argument, 0, 'c'}, {"tokenizer", required_argument, 0, 't'},
+        {"init-std", required_argument, 0, O_STD}, {"out", required_argument, 0, 'o'}, {"temperature", required_argument, 0, O_TEMP},
         {"num-negatives", required_argument, 0, O_NEG}, {"query-prompt", required_argument, 0, O_QP},
         {"passage-prompt", required_argument, 0, O_PP}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     struct option *longs = cn_train_longopts(own);
     int ch;
-    while ((ch = getopt_long(argc, argv, "i:o:qh", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "i:c:t:o:qh", longs, NULL)) != -1) {
         if (cn_train_option(&o.t, ch, optarg)) continue;
         switch (ch) {
         case 'i': o.init = optarg; break;
+        case 'c': o.config = optarg; break;
+        case 't': o.tok = optarg; break;
+        case O_STD:
+            o.init_std = cn_opt_double("--init-std", optarg), o.std_set = 1;
+            if (!(o.init_std > 0 && o.init_std <= 10)) cn_usage_error("option --init-std: above 0, at most 10");
+            break;
         case 'o': o.t.out = optarg; break;
         case O_TEMP:
             o.temperature = cn_opt_double("--temperature", optarg), o.temp_set = 1;
@@ -578,7 +596,12 @@ int main(int argc, char **argv) {
         }
     }
     free(longs);
-    cn_train_check_init(&o.t, o.init, "ENCODER_DIR");
+    if (o.t.resume && o.config) cn_usage_error("--resume continues a run: no --config with it");
+    if (o.init && o.config) cn_usage_error("give one of --init ENCODER_DIR or --config config.json, not both");
+    if (o.config && !o.tok) cn_usage_error("--config needs -t tokenizer.json: a BERT's WordPiece vocabulary");
+    if (o.tok && !o.config) cn_usage_error("-t gives --config's tokenizer: an --init or resumed encoder has its own");
+    if (o.std_set && !o.config) cn_usage_error("--init-std sets --config's random weights: not with --init or --resume");
+    cn_train_check_init(&o.t, o.init ? o.init : o.config, "ENCODER_DIR (or --config config.json -t tokenizer.json)");
     if (optind >= argc) cn_usage_error("no training data: give PAIRS.jsonl files");
     static const char *const unused[] = {"val-every", "val-batches"};
     for (int i = 0; i < 2; i++)

@@ -54,14 +54,16 @@ static cn_status read_prompts(cn_encoder *e, const char *dir) {
     return st;
 }
 
-cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
+/* dir opened (config and tokenizer), then its weights loaded, or random ones
+ * of deviation std drawn with seed when random is set */
+static cn_encoder *open_encoder(const char *dir, const char *tokenizer, int random, uint64_t seed, float std, const cn_ops *ops) {
     cn_encoder *e = calloc(1, sizeof *e);
     if (!e) {
         cn_fail(CN_ENOMEM, "out of memory");
         return NULL;
     }
     e->batch = 32;
-    if (cn_mdir_open(&e->md, dir, NULL, CN_MDIR_TOKENIZER)) {
+    if (cn_mdir_open(&e->md, dir, tokenizer, CN_MDIR_TOKENIZER)) {
         free(e);
         return NULL;
     }
@@ -72,9 +74,13 @@ cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
         st = cn_fail(CN_EFORMAT, "%s: max_position_embeddings %d: [CLS] and [SEP] need 2", dir, e->md.c.max_pos);
     else if (e->md.bos < 0 || e->md.eos < 0)
         st = cn_fail(CN_EFORMAT, "%s: the tokenizer's post-processor puts no [CLS] and [SEP] around a text", e->md.tok_path);
-    else if (!(e->m = cn_model_new(&e->md.c, ops)) || cn_model_load(e->m, e->md.weights))
+    else if (!(e->m = cn_model_new(&e->md.c, ops)))
         st = cn_last_status();
-    if (!st) st = read_prompts(e, dir);
+    else if (random)
+        cn_model_init_random(e->m, seed, std);
+    else if (cn_model_load(e->m, e->md.weights))
+        st = cn_last_status();
+    if (!st && !random) st = read_prompts(e, dir);
     e->ops = ops;
     if (st) {
         cn_encoder_close(e);
@@ -82,6 +88,12 @@ cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) {
     }
     e->cls = (int32_t)e->md.bos, e->sep = (int32_t)e->md.eos;
     return e;
+}
+
+cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops) { return open_encoder(dir, NULL, 0, 0, 0, ops); }
+
+cn_encoder *cn_encoder_new(const char *config, const char *tokenizer, uint64_t seed, float std, const cn_ops *ops) {
+    return open_encoder(config, tokenizer, 1, seed, std, ops);
 }
 
 const char *cn_encoder_prompt(const cn_encoder *e, const char *name) {
@@ -106,6 +118,25 @@ int cn_encoder_dim(const cn_encoder *e) { return e->md.c.d_model; }
 const cn_mdir *cn_encoder_dir(const cn_encoder *e) { return &e->md; }
 cn_model *cn_encoder_model(cn_encoder *e) { return e->m; }
 void cn_encoder_set_batch(cn_encoder *e, int batch) { e->batch = batch > 0 ? batch : 32; }
+/* to's weights made from's (the same config) */
+static cn_status copy_weights(cn_model *to, const cn_model *from) {
+    float *x = NULL;
+    size_t cap = 0;
+    cn_status st = CN_OK;
+    for (int i = 0; i < cn_model_nparams(from) && !st; i++) {
+        const cn_param *p = cn_model_param(from, i);
+        if (p->n > cap) {
+            float *y = realloc(x, p->n * sizeof *x);
+            if (!y) st = cn_fail(CN_ENOMEM, "out of memory");
+            else x = y, cap = p->n;
+        }
+        if (!st) st = cn_model_get(from, i, x);
+        if (!st) st = cn_model_set(to, i, x);
+    }
+    free(x);
+    return st;
+}
+
 cn_status cn_encoder_set_replicas(cn_encoder *e, int n) {
     if (n < 0 || n > 1024) return cn_fail(CN_EINVAL, "%d replicas", n);
     for (int i = 1; i < e->nrep; i++) cn_model_free(e->rep[i]);
@@ -116,8 +147,8 @@ cn_status cn_encoder_set_replicas(cn_encoder *e, int n) {
     e->rep[0] = e->m, e->nrep = 1;
     for (; e->nrep < n; e->nrep++) {
         cn_model *m = cn_model_new(&e->md.c, e->ops);
-        if (!m || cn_model_load(m, e->md.weights)) {
-            cn_status st = cn_last_status();
+        cn_status st = m ? copy_weights(m, e->m) : cn_last_status();
+        if (st) {
             cn_model_free(m);
             return st;
         }

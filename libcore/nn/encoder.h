@@ -24,6 +24,11 @@ typedef struct cn_encoder cn_encoder;
  * not BERT-family, the tokenizer puts no [CLS]/[SEP] around a text, or
  * config_sentence_transformers.json is there but not a JSON object. */
 cn_encoder *cn_encoder_open(const char *dir, const cn_ops *ops);
+/* A new encoder of random weights (normal of deviation std, norms near one;
+ * seed), for one to be trained from scratch: the shape of the BERT config.json
+ * at config, the tokenizer.json at tokenizer; no prompts of its own. NULL on
+ * failure, as cn_encoder_open. */
+cn_encoder *cn_encoder_new(const char *config, const char *tokenizer, uint64_t seed, float std, const cn_ops *ops);
 void cn_encoder_close(cn_encoder *e);
 /* the vectors' dims (the hidden size) */
 int cn_encoder_dim(const cn_encoder *e);
@@ -44,12 +49,12 @@ cn_status cn_encoder_sha256(const cn_encoder *e, uint8_t out[32]);
 /* Sequences a batch (default 32). */
 void cn_encoder_set_batch(cn_encoder *e, int batch);
 /* With n >= 1, cn_encoder_encode deals its batches to n model replicas (the
- * weights loaded n - 1 more times), one a thread, each thread's BLAS
+ * weights copied n - 1 times), one a thread, each thread's BLAS
  * single-threaded: the vectors are then the same bytes whatever n, where
  * one model on n threads gives OpenBLAS's n-thread sums (which differ in the
  * last bits). 0 (the default) goes back to the one model. The replicas hold
- * the weights as loaded: not for a model being trained. CN_EINVAL, the
- * loading's errors. */
+ * the weights as they are now: not for a model being trained. CN_EINVAL,
+ * CN_ENOMEM. */
 cn_status cn_encoder_set_replicas(cn_encoder *e, int n);
 /* Called after each batch with the texts done so far of the n of a
  * cn_encoder_encode (a tool's progress line); NULL for none. */

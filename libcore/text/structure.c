@@ -45,6 +45,16 @@ static int words(const char *s, size_t n) {
     return w;
 }
 
+char *cn_fold(const char *s, size_t n) {
+    char *o = malloc(n + 1);
+    if (!o) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isspace((unsigned char)s[i])) o[k++] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    o[k] = 0;
+    return o;
+}
+
 char *cn_squeeze(const char *s, size_t n) {
     char *o = malloc(n + 1);
     if (!o) return NULL;

@@ -43,7 +43,11 @@ cn_status cn_struct_pairs(const char *text, size_t n, int max_chars, cn_sp **out
 void cn_sp_free(cn_sp *v, size_t count);
 
 /* n bytes of s with each run of white space one space, trimmed (malloc'd;
- * NULL when out of memory): how queries are written, and how --exclude
- * compares texts. */
+ * NULL when out of memory): how queries are written. */
 char *cn_squeeze(const char *s, size_t n);
+/* n bytes of s without white space, ASCII letters lowercased (malloc'd;
+ * NULL when out of memory): how cn-retrain pairs --exclude compares texts,
+ * whatever their line wrapping or the spaces that PDF text extraction puts
+ * inside words. */
+char *cn_fold(const char *s, size_t n);
 #endif

@@ -107,10 +107,14 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert rows and all(len(r["neg"]) == 3 and len(set(r["neg"])) == 3 and r["pos"][0] not in r["neg"] for r in rows)
 PY
-# --exclude drops a pair whose positive holds the text; --max-pairs keeps that many
-printf '{"text": "Slack is the   margin between"}\n' > excl.jsonl
+# --exclude drops a pair whose positive holds the text, white space and case
+# aside (a space inside a word, as PDF text has them); --max-pairs keeps that many
+printf '{"text": "SLACK is the   mar gin between"}\n' > excl.jsonl
 cn-retrain pairs -q --exclude excl.jsonl layout.jsonl -o ex.jsonl
 [ "$(wc -l < ex.jsonl)" = 5 ] && ! grep -q "Slack" ex.jsonl
+printf '{"text": "x"}\n{"text": " \\n "}\n' > blank-ex.jsonl
+expect 1 cn-retrain pairs -q --exclude blank-ex.jsonl layout.jsonl -o x.jsonl 2> err
+grep -q "blank-ex.jsonl:2: an empty text" err  # it would exclude every pair
 cn-retrain pairs -q --max-pairs 3 --seed 4 layout.jsonl -o mp.jsonl
 [ "$(wc -l < mp.jsonl)" = 3 ]
 cn-retrain pairs -q --kinds option,comment layout.jsonl -o k.jsonl

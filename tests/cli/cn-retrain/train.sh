@@ -56,3 +56,42 @@ grep -q -- "--seq-len 1: \[CLS\] and \[SEP\] need 2 tokens" err
 printf '{"query": "a", "pos": ["x\\u0000y"], "neg": ["z"]}\n' > nul.jsonl
 expect 1 cn-retrain --init enc --out rt5 "${args[@]}" nul.jsonl 2> err
 grep -qx 'cn-retrain: nul.jsonl:1: a positive holds a NUL byte (\\u0000)' err
+# from random weights (--config, -t): the loss falls; the same seed gives the
+# same bytes, another seed others; the tokenizer is copied in; a run killed
+# by --steps then resumed equals the run straight through
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rc --log rc.log "${args[@]}" pairs.jsonl
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rc2 "${args[@]}" pairs.jsonl
+cmp rc/model.safetensors rc2/model.safetensors
+cmp rc/tokenizer.json "$DATA/tok/tiny-bert.json"
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rc3 "${args[@]}" --seed 4 pairs.jsonl
+if cmp -s rc/model.safetensors rc3/model.safetensors; then echo "another --seed gave the same weights"; exit 1; fi
+/usr/bin/python3 - rc.log <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+first, last = sum(r["loss"] for r in rows[:5]) / 5, sum(r["loss"] for r in rows[-5:]) / 5
+assert len(rows) == 60 and last < 0.8 * first, (first, last)
+PY
+# resumed from its step-20 checkpoint (latest set back, the final model
+# removed), a run from random weights ends as the run straight through
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rcr "${args[@]}" --save-every 20 --keep 0 pairs.jsonl
+cmp rc/model.safetensors rcr/model.safetensors
+[ -d rcr/step-20 ] && echo step-20 > rcr/latest && rm rcr/model.safetensors rcr/tokenizer.json
+cn-retrain -q --threads 2 --resume rcr pairs.jsonl
+cmp rc/model.safetensors rcr/model.safetensors
+cmp rc/tokenizer.json rcr/tokenizer.json
+# the init std differs: other weights
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rc1 "${args[@]}" --steps 1 pairs.jsonl
+cn-retrain --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rcs "${args[@]}" --steps 1 --init-std 0.5 pairs.jsonl
+if cmp -s rc1/model.safetensors rcs/model.safetensors; then echo "--init-std changed nothing"; exit 1; fi
+# usage errors
+expect 2 cn-retrain --config enc-cfg.json --out rx "${args[@]}" pairs.jsonl 2> err
+grep -q -- "--config needs -t tokenizer.json" err
+expect 2 cn-retrain --init enc -t "$DATA/tok/tiny-bert.json" --out rx "${args[@]}" pairs.jsonl 2> err
+grep -q -- "-t gives --config's tokenizer" err
+expect 2 cn-retrain --init enc --config enc-cfg.json -t "$DATA/tok/tiny-bert.json" --out rx "${args[@]}" pairs.jsonl 2> err
+grep -q -- "give one of --init ENCODER_DIR or --config config.json, not both" err
+expect 2 cn-retrain --init enc --init-std 0.1 --out rx "${args[@]}" pairs.jsonl 2> err
+grep -q -- "--init-std sets --config's random weights" err
+expect 2 cn-retrain --resume rc --config enc-cfg.json pairs.jsonl 2> err
+grep -q -- "--resume continues a run: no --config with it" err
+[ ! -e rx ]
