@@ -71,8 +71,13 @@ $(W)/base/model.safetensors: $(W)/encoder-config.json $(W)/general-pairs.jsonl $
 	$(TRAIN) --config $< -t $(TOKENIZER) --seed $(call strip_v,$(BASE_SEED)) --num-negatives 0 \
 	  --steps $(call strip_v,$(BASE_STEPS)) --lr $(call strip_v,$(BASE_LR)) --warmup 20 --log $(W)/base.log --out $(W)/base $(W)/general-pairs.jsonl
 
-# 2. the domain pairs: the test answers and the test wordings kept out
-PAIRS_ARGS = --exclude $(BEIR)/test-answers.jsonl $(DATA)/domain-train.jsonl.zst
+# 2. the domain pairs: the test answers and the test wordings kept out;
+# GENERATOR=DIR (a LLaMA-class model, e.g. $(BUILD)/dapt/sft-aug) adds the
+# queries it writes for GENERATE passages (cn-retrain pairs --generator)
+GENERATOR  =
+GENERATE   = 2000
+PAIRS_ARGS = --exclude $(BEIR)/test-answers.jsonl $(if $(strip $(GENERATOR)),--generator $(strip $(GENERATOR)) --generate $(strip $(GENERATE))) \
+             $(DATA)/domain-train.jsonl.zst
 NO_TEMPLATES = pipelines/drop-queries.sh $(BEIR)/templates.txt
 $(W)/domain-pairs.jsonl: $(DATA)/domain-train.jsonl.zst $(BEIR)/test-answers.jsonl $(BEIR)/templates.txt
 	@mkdir -p $(W)

@@ -14,6 +14,8 @@
 #include "mdir.h"
 #include "mine.h"
 #include "pairs.h"
+#include "passage.h"
+#include "qgen.h"
 #include "rng.h"
 #include "structure.h"
 #include "texts.h"
@@ -209,7 +211,9 @@ static void pairs_usage(void) {
            "Training examples {\"query\", \"pos\": [P], \"neg\": [N, ...], \"kind\", \"source\"} from\n"
            "documents {\"text\", ...} (plain or zstd), as their layout states them: a\n"
            "heading and its section, an option and its description, a usage line and its\n"
-           "help text, a comment and the code below it, a title and its first paragraph.\n"
+           "help text, a comment and the code below it, a title and its first paragraph;\n"
+           "with --generator, also passages (cut as cn-embed index cuts them) and the\n"
+           "query a causal LM writes for each (ChipNeMo's synthetic queries).\n"
            "With --miner, each gets hard negatives mined as sentence-transformers'\n"
            "mine_hard_negatives does: the other positives (distinct texts) ranked by\n"
            "cosine to the query, ranks --range-min to --range-max, each at most the\n"
@@ -218,7 +222,15 @@ static void pairs_usage(void) {
            "too few remain. The output is the same bytes whatever --threads.\n\n"
            "  -o, --output FILE        the examples (required; plain, or zstd by .zst)\n"
            "      --chunk-chars N      a positive's characters at most (default 512)\n"
-           "      --kinds LIST         of heading,option,command,comment,title (default all)\n"
+           "      --kinds LIST         of heading,option,command,comment,title,generated\n"
+           "                           (default all; generated needs --generator)\n"
+           "      --generator DIR      a LLaMA-class model that writes a query a passage\n"
+           "                           answers: the first line with text of its greedy\n"
+           "                           continuation, within --generator-tokens\n"
+           "      --generate N         passages it writes for, drawn by --seed (default all)\n"
+           "      --generator-prompt T the prompt, \"{passage}\" where the passage goes\n"
+           "                           (default \"Passage: {passage}\\nA question it answers:\")\n"
+           "      --generator-tokens N a query's tokens at most (default 32)\n"
            "      --exclude FILE       JSONL {\"text\"}: an example whose query or positive\n"
            "                           holds one of these (white space and ASCII case\n"
            "                           aside) is dropped\n"
@@ -240,9 +252,97 @@ static void pairs_usage(void) {
 
 typedef struct {
     char *query, *pos;
-    int kind;
+    int kind; /* a structure.h kind, or GENERATED */
     char *source;
 } ex;
+
+enum { GENERATED = CN_SP_KINDS, NKINDS };
+static const char *kind_name(int k) { return k == GENERATED ? "generated" : cn_sp_kind_name[k]; }
+
+/* the line (0-based) of byte at in s */
+static size_t line_of(const char *s, size_t at) {
+    size_t l = 0;
+    for (size_t i = 0; i < at; i++) l += s[i] == '\n';
+    return l;
+}
+
+/* which k of n (k < n) a seeded draw keeps: a mask (malloc'd) */
+static uint8_t *drawn(size_t n, uint64_t k, uint64_t seed, uint64_t salt) {
+    size_t *idx = malloc(n * sizeof *idx);
+    uint8_t *keep = calloc(n, 1);
+    if (!idx || !keep) cn_die("out of memory");
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    uint64_t key[2] = {seed, salt};
+    cn_rng r;
+    cn_rng_seed(&r, key, 2);
+    for (size_t i = 0; i < k; i++) { /* a partial Fisher-Yates shuffle */
+        size_t j = i + (size_t)cn_rng_below(&r, n - i), t = idx[i];
+        idx[i] = idx[j], idx[j] = t;
+        keep[idx[i]] = 1;
+    }
+    free(idx);
+    return keep;
+}
+
+static cn_progress gen_prog;
+static void on_generated(void *arg, size_t done, size_t n) {
+    (void)arg;
+    cn_progress_update(&gen_prog, done == n, "%s pairs: queries written %zu of %zu", cn_prog, done, n);
+}
+
+/* Appends to v the generated examples: the documents cut into passages of
+ * chunk characters, n_gen of them (0: all) drawn by seed, each with the
+ * query the generator writes; *empty counts those it wrote nothing for. */
+static void generated_pairs(const cn_texts *docs, const char *dir, const char *tmpl, int max_new, int chunk, uint64_t n_gen,
+                            uint64_t seed, int quiet, ex **v, size_t *nv, size_t *cap, size_t *empty) {
+    size_t np = 0, pcap = 0;
+    struct psg {
+        size_t doc, start, end;
+    } *p = NULL;
+    for (size_t d = 0; d < docs->n; d++) {
+        cn_span *sp;
+        size_t ns;
+        if (cn_passage_cut(docs->s[d], docs->len[d], chunk, 0, &sp, &ns)) cn_die("%s: %s", docs->where[d], cn_errmsg());
+        for (size_t k = 0; k < ns; k++) {
+            if (np == pcap && !(p = realloc(p, (pcap = pcap ? 2 * pcap : 1024) * sizeof *p))) cn_die("out of memory");
+            p[np++] = (struct psg){d, sp[k].start, sp[k].end};
+        }
+        free(sp);
+    }
+    if (n_gen && n_gen < np) { /* a seeded draw, kept in the documents' order */
+        uint8_t *keep = drawn(np, n_gen, seed, 0x67656e71ull);
+        size_t w = 0;
+        for (size_t i = 0; i < np; i++)
+            if (keep[i]) p[w++] = p[i];
+        np = w;
+        free(keep);
+    }
+    const char **t = malloc((np + 1) * sizeof *t);
+    size_t *len = malloc((np + 1) * sizeof *len), cut;
+    char **q = malloc((np + 1) * sizeof *q);
+    if (!t || !len || !q) cn_die("out of memory");
+    for (size_t i = 0; i < np; i++) t[i] = docs->s[p[i].doc] + p[i].start, len[i] = p[i].end - p[i].start;
+    cn_qgen *g = cn_qgen_open(dir, cn_tool_device(NULL), omp_get_max_threads());
+    if (!g) cn_die_status();
+    cn_progress_begin(&gen_prog, quiet);
+    if (cn_qgen_run(g, tmpl, t, len, np, max_new, q, &cut, on_generated, NULL)) cn_die("%s: %s", dir, cn_errmsg());
+    cn_progress_end(&gen_prog);
+    cn_qgen_close(g);
+    if (cut && !quiet) fprintf(stderr, "%s pairs: %zu of %zu passages cut to fit the generator's prompt\n", cn_prog, cut, np);
+    for (size_t i = 0; i < np; i++) {
+        if (!*q[i]) {
+            free(q[i]), (*empty)++;
+            continue;
+        }
+        if (*nv == *cap && !(*v = realloc(*v, (*cap = *cap ? 2 * *cap : 1024) * sizeof **v))) cn_die("out of memory");
+        char *pos = malloc(len[i] + 1), *src = NULL;
+        const struct psg *x = &p[i];
+        if (!pos || asprintf(&src, "%s+%zu", docs->where[x->doc], line_of(docs->s[x->doc], x->start)) < 0) cn_die("out of memory");
+        memcpy(pos, t[i], len[i]), pos[len[i]] = 0;
+        (*v)[(*nv)++] = (ex){q[i], pos, GENERATED, src};
+    }
+    free(t), free(len), free(q), free(p);
+}
 
 /* s as --exclude compares it: no white space, lowercase (malloc'd) */
 static char *folded(const char *s) {
@@ -288,11 +388,13 @@ static void put_json_str(cn_out *out, const char *key, const char *s, int comma)
 }
 
 static int pairs_main(int argc, char **argv) {
-    const char *out_path = NULL, *exclude = NULL, *miner = NULL, *qp = NULL, *pp = NULL;
-    int chunk = 512, kinds = (1 << CN_SP_KINDS) - 1, threads = 0, quiet = 0, mined_opt = 0;
-    uint64_t max_pairs = 0, seed = 1;
+    const char *out_path = NULL, *exclude = NULL, *miner = NULL, *qp = NULL, *pp = NULL, *generator = NULL;
+    const char *gen_prompt = "Passage: {passage}\nA question it answers:";
+    int chunk = 512, kinds = (1 << NKINDS) - 1, kinds_set = 0, threads = 0, quiet = 0, mined_opt = 0, gen_opt = 0, gen_tokens = 32;
+    uint64_t max_pairs = 0, seed = 1, n_gen = 0;
     cn_mine_opts mo = {0, 50, 3, 0.05, 1, 1};
-    enum { O_CHUNK = 256, O_KINDS, O_EXCL, O_MAX, O_MINER, O_NUM, O_RMIN, O_RMAX, O_MARGIN, O_NOFILL, O_QP, O_PP, O_SEED, O_THREADS, O_VERSION };
+    enum { O_CHUNK = 256, O_KINDS, O_EXCL, O_MAX, O_MINER, O_NUM, O_RMIN, O_RMAX, O_MARGIN, O_NOFILL, O_QP, O_PP, O_SEED, O_THREADS,
+           O_GEN, O_NGEN, O_GPROMPT, O_GTOK, O_VERSION };
     static const struct option longs[] = {
         {"output", required_argument, 0, 'o'}, {"chunk-chars", required_argument, 0, O_CHUNK}, {"kinds", required_argument, 0, O_KINDS},
         {"exclude", required_argument, 0, O_EXCL}, {"max-pairs", required_argument, 0, O_MAX}, {"miner", required_argument, 0, O_MINER},
@@ -300,6 +402,8 @@ static int pairs_main(int argc, char **argv) {
         {"range-max", required_argument, 0, O_RMAX}, {"relative-margin", required_argument, 0, O_MARGIN},
         {"no-fill", no_argument, 0, O_NOFILL}, {"query-prompt", required_argument, 0, O_QP}, {"passage-prompt", required_argument, 0, O_PP},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"generator", required_argument, 0, O_GEN}, {"generate", required_argument, 0, O_NGEN},
+        {"generator-prompt", required_argument, 0, O_GPROMPT}, {"generator-tokens", required_argument, 0, O_GTOK},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
     };
     int ch;
@@ -313,13 +417,13 @@ static int pairs_main(int argc, char **argv) {
             break;
         }
         case O_KINDS: {
-            kinds = 0;
+            kinds = 0, kinds_set = 1;
             char *list = strdup(optarg), *save = NULL;
             if (!list) cn_die("out of memory");
             for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 int k = 0;
-                while (k < CN_SP_KINDS && strcmp(t, cn_sp_kind_name[k])) k++;
-                if (k == CN_SP_KINDS) cn_usage_error("option --kinds: '%s' is not heading, option, command, comment or title", t);
+                while (k < NKINDS && strcmp(t, kind_name(k))) k++;
+                if (k == NKINDS) cn_usage_error("option --kinds: '%s' is not heading, option, command, comment, title or generated", t);
                 kinds |= 1 << k;
             }
             free(list);
@@ -362,6 +466,18 @@ static int pairs_main(int argc, char **argv) {
         case O_QP: qp = optarg, mined_opt = 1; break;
         case O_PP: pp = optarg, mined_opt = 1; break;
         case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
+        case O_GEN: generator = optarg; break;
+        case O_NGEN:
+            n_gen = cn_opt_u64("--generate", optarg), gen_opt = 1;
+            if (!n_gen) cn_usage_error("option --generate: at least 1");
+            break;
+        case O_GPROMPT: gen_prompt = optarg, gen_opt = 1; break;
+        case O_GTOK: {
+            uint64_t v = cn_opt_u64("--generator-tokens", optarg);
+            if (v < 1 || v > 4096) cn_usage_error("option --generator-tokens: from 1 to 4096");
+            gen_tokens = (int)v, gen_opt = 1;
+            break;
+        }
         case O_THREADS: {
             uint64_t v = cn_opt_u64("--threads", optarg);
             if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
@@ -377,6 +493,11 @@ static int pairs_main(int argc, char **argv) {
     if (!out_path) cn_usage_error("no output: give -o PAIRS.jsonl");
     if (optind >= argc) cn_usage_error("no documents: give DOCS.jsonl files");
     if (mined_opt && !miner) cn_usage_error("the negatives' options need --miner DIR");
+    if (gen_opt && !generator) cn_usage_error("the generator's options need --generator DIR");
+    if (kinds_set && (kinds >> GENERATED & 1) && !generator) cn_usage_error("option --kinds: generated needs --generator DIR");
+    if (generator && !(kinds >> GENERATED & 1)) cn_usage_error("--generator: --kinds leaves generated out, so no query would be written");
+    if (!generator) kinds &= ~(1 << GENERATED);
+    if (generator && !strstr(gen_prompt, "{passage}")) cn_usage_error("option --generator-prompt: no \"{passage}\" in it");
     if (miner && mo.range_max <= mo.range_min) cn_usage_error("option --range-max: above --range-min (%d)", mo.range_min);
     if (threads) omp_set_num_threads(threads);
     mo.seed = seed;
@@ -385,7 +506,7 @@ static int pairs_main(int argc, char **argv) {
     for (int f = optind; f < argc; f++)
         if (cn_texts_read(&docs, argv[f], "text", "document")) cn_die_status();
     ex *v = NULL;
-    size_t nv = 0, cap = 0, per[CN_SP_KINDS] = {0};
+    size_t nv = 0, cap = 0, per[NKINDS] = {0}, empty = 0;
     for (size_t d = 0; d < docs.n; d++) {
         cn_sp *sp;
         size_t ns;
@@ -402,6 +523,7 @@ static int pairs_main(int argc, char **argv) {
         }
         cn_sp_free(sp, ns);
     }
+    if (kinds >> GENERATED & 1) generated_pairs(&docs, generator, gen_prompt, gen_tokens, chunk, n_gen, seed, quiet, &v, &nv, &cap, &empty);
     size_t found = nv, dups = 0, excluded = 0;
     /* the same query and positive once */
     {
@@ -445,25 +567,14 @@ static int pairs_main(int argc, char **argv) {
     }
     /* at most max_pairs, a seeded draw kept in the documents' order */
     if (max_pairs && nv > max_pairs) {
-        size_t *idx = malloc(nv * sizeof *idx);
-        uint8_t *keep = calloc(nv, 1);
-        if (!idx || !keep) cn_die("out of memory");
-        for (size_t i = 0; i < nv; i++) idx[i] = i;
-        uint64_t key[2] = {seed, 0x70616972ull};
-        cn_rng r;
-        cn_rng_seed(&r, key, 2);
-        for (size_t i = 0; i < max_pairs; i++) { /* a partial Fisher-Yates shuffle */
-            size_t j = i + (size_t)cn_rng_below(&r, nv - i), t = idx[i];
-            idx[i] = idx[j], idx[j] = t;
-            keep[idx[i]] = 1;
-        }
+        uint8_t *keep = drawn(nv, max_pairs, seed, 0x70616972ull);
         size_t w = 0;
         for (size_t i = 0; i < nv; i++) {
             if (keep[i]) v[w++] = v[i];
             else free(v[i].query), free(v[i].pos), free(v[i].source);
         }
         nv = w;
-        free(idx), free(keep);
+        free(keep);
     }
     for (size_t i = 0; i < nv; i++) per[v[i].kind]++;
     /* hard negatives */
@@ -528,7 +639,7 @@ static int pairs_main(int argc, char **argv) {
             if ((k && cn_out_write(out, ", ", 2)) || cn_json_write_string(out, t, strlen(t))) cn_die_status();
         }
         if (cn_out_write(out, "]", 1)) cn_die_status();
-        put_json_str(out, "kind", cn_sp_kind_name[v[i].kind], 1);
+        put_json_str(out, "kind", kind_name(v[i].kind), 1);
         put_json_str(out, "source", v[i].source, 1);
         if (cn_out_write(out, "}\n", 2)) cn_die_status();
         written++;
@@ -537,8 +648,10 @@ static int pairs_main(int argc, char **argv) {
     if (!quiet) {
         fprintf(stderr, "%s pairs: %zu documents: %zu pairs found, %zu repeated, %zu excluded; %zu written (", cn_prog, docs.n, found, dups,
                 excluded, written);
-        for (int k = 0; k < CN_SP_KINDS; k++) fprintf(stderr, "%s%s %zu", k ? ", " : "", cn_sp_kind_name[k], per[k]);
+        for (int k = 0; k < NKINDS; k++)
+            if (k < CN_SP_KINDS || generator) fprintf(stderr, "%s%s %zu", k ? ", " : "", kind_name(k), per[k]);
         fprintf(stderr, ")\n");
+        if (empty) fprintf(stderr, "%s pairs: the generator wrote nothing for %zu passages\n", cn_prog, empty);
         if (miner)
             fprintf(stderr, "%s pairs: %zu candidates; negatives %zu mined, %zu filled at random; %zu pairs short of %d dropped\n", cn_prog,
                     ncand, ms.mined, ms.filled, dropped, mo.num);

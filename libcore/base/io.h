@@ -91,6 +91,11 @@ cn_status cn_out_commit_all(cn_out **outs, int n);
  * marker finds the set it belongs to; a set cut short between the renames
  * has no marker. */
 cn_status cn_out_commit_set(cn_out **outs, int n);
+/* dir (NULL: none; kept by the caller until it clears it) is a directory
+ * made for the outputs being written: on exit or SIGINT, SIGTERM or SIGHUP
+ * it is removed with their temporary files when that leaves it empty. One at
+ * a time. */
+void cn_out_own_dir(const char *dir);
 /* Discards everything written: removes the temporary file; frees out. */
 void cn_out_abort(cn_out *out);
 const char *cn_out_name(const cn_out *out);

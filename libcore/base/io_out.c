@@ -45,11 +45,15 @@ static int level = 3;
 
 void cn_out_set_level(int l) { level = l; }
 
+static const char *volatile tmp_dir; /* a directory made for the outputs: removed with them when left empty */
+
 static void remove_tmps(void) {
     for (int i = 0; i < MAXTMP; i++) {
         char *t = tmps[i];
         if (t) unlink(t);
     }
+    const char *d = tmp_dir;
+    if (d) rmdir(d);
 }
 
 static void on_signal(int sig) {
@@ -74,6 +78,11 @@ static void install_cleanup(void) {
             sigaction(sigs[i], &sa, NULL);
         }
     }
+}
+
+void cn_out_own_dir(const char *dir) {
+    install_cleanup();
+    tmp_dir = dir;
 }
 
 static void release(cn_out *out) {

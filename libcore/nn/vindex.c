@@ -57,7 +57,7 @@ cn_vindex_writer *cn_vindex_create(const char *dir, const cn_vindex_meta *meta) 
         return NULL;
     }
     w->count = meta->count, w->dim = meta->dim;
-    if (mkdir(dir, 0755) == 0) w->made = 1;
+    if (mkdir(dir, 0755) == 0) w->made = 1, cn_out_own_dir(w->dir);
     else if (errno != EEXIST) {
         cn_fail(CN_EIO, "%s: %s", dir, strerror(errno));
         free(text);
@@ -130,6 +130,7 @@ cn_status cn_vindex_commit(cn_vindex_writer *w) {
         cn_vindex_abort(w);
         return st;
     }
+    if (w->made) cn_out_own_dir(NULL);
     free(w->dir), free(w->line), free(w);
     return CN_OK;
 }
@@ -138,7 +139,7 @@ void cn_vindex_abort(cn_vindex_writer *w) {
     if (!w) return;
     for (int i = 0; i < 3; i++)
         if (w->out[i]) cn_out_abort(w->out[i]);
-    if (w->made) rmdir(w->dir);
+    if (w->made) rmdir(w->dir), cn_out_own_dir(NULL);
     free(w->dir), free(w->line), free(w);
 }
 

@@ -11,6 +11,7 @@
 
 struct cn_bm25 {
     size_t n;          /* passages */
+    size_t nword;      /* passages with a word: Lucene's docCount, the N of idf and of the mean length */
     uint32_t *dl;      /* [n] each one's words */
     double avgdl, k1, b;
     char **str;        /* [nw] the words (lowercased), owned */
@@ -92,7 +93,7 @@ cn_bm25 *cn_bm25_new(const char *const *text, const size_t *len, size_t n, doubl
             else words[nwd++] = (uint32_t)id;
         }
         if (!ok) break;
-        ix->dl[d] = (uint32_t)nwd, total += (double)nwd;
+        ix->dl[d] = (uint32_t)nwd, total += (double)nwd, ix->nword += nwd > 0;
         if (nwd > 1) qsort(words, nwd, sizeof *words, cmp_u32);
         for (size_t i = 0; i < nwd;) { /* each distinct word once, with its count */
             size_t j = i;
@@ -127,7 +128,7 @@ cn_bm25 *cn_bm25_new(const char *const *text, const size_t *len, size_t n, doubl
             for (size_t i = 0; i < np; i++) ix->pdoc[fill[pw[i]]] = pd[i], ix->ptf[fill[pw[i]]++] = pt[i];
         }
         free(fill);
-        ix->avgdl = n ? total / (double)n : 0;
+        ix->avgdl = ix->nword ? total / (double)ix->nword : 0;
     }
     free(words), free(pw), free(pd), free(pt), free(buf);
     if (!ok) {
@@ -161,7 +162,7 @@ cn_status cn_bm25_search(cn_bm25 *ix, const char *q, size_t n, int k, int64_t *i
         }
         int64_t w = tok_map_get(&ix->map, ix->str, ix->len, buf, wl);
         if (w < 0) continue; /* in no passage */
-        double df = (double)(ix->start[w + 1] - ix->start[w]), N = (double)ix->n;
+        double df = (double)(ix->start[w + 1] - ix->start[w]), N = (double)ix->nword;
         double idf = log(1 + (N - df + 0.5) / (df + 0.5));
         for (size_t p = ix->start[w]; p < ix->start[w + 1]; p++) {
             uint32_t d = ix->pdoc[p];

@@ -159,6 +159,14 @@ for t in $writers; do
     echo "ok   $t: a full disk: $(cat err)"
 done
 
+# cn-embed index makes its directory: gone again when the disk fills up while
+# the passages are written
+expect 1 full cn-embed index -q -m enc -o "$fs/ix" docs.jsonl 2> err
+sed -i "/passages cut to the encoder's/d" err
+one_line err "^cn-embed: $fs/ix/[^:]*: .*$nospace"
+nothing_left "$fs"
+echo "ok   cn-embed index: a full disk: $(cat err)"
+
 # ---- a closed pipe: quietly, 0 or 141 ----
 for t in $stdout_writers; do
     IN=$(input "$t")

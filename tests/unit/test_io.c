@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -185,6 +187,32 @@ int main(void) {
     waitpid(pid, &ws, 0);
     CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM);
     CHECK(nfiles() == before);
+
+    /* a directory made for the outputs (cn_out_own_dir) goes with them on
+       SIGINT mid-write; one that other files keep stays */
+    for (int keep = 0; keep < 2; keep++) {
+        CHECK(mkdir("owned", 0755) == 0);
+        if (keep) close(open("owned/other", O_WRONLY | O_CREAT, 0644));
+        pid = fork();
+        if (pid == 0) {
+            cn_out_own_dir("owned");
+            cn_out *c = cn_out_open("owned/part", 0);
+            cn_out_write(c, data, 10);
+            cn_out_flush(c);
+            CHECK(write(fds[1], "x", 1) == 1);
+            pause();
+            _exit(0);
+        }
+        CHECK(read(fds[0], &x, 1) == 1);
+        struct stat sb;
+        CHECK(stat("owned", &sb) == 0); /* it landed mid-write: the temporary is there */
+        CHECK(nfiles() == before + 1);
+        kill(pid, SIGINT);
+        waitpid(pid, &ws, 0);
+        CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGINT);
+        CHECK((stat("owned", &sb) == 0) == keep);
+        if (keep) CHECK(unlink("owned/other") == 0 && rmdir("owned") == 0);
+    }
 
     /* copied and referenced pieces come out in order, whatever their sizes */
     {

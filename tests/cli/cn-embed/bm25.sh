@@ -1,10 +1,12 @@
 # search --bm25 ranks an index's passages by Okapi BM25 as Lucene scores it
-# (k1 0.9, b 0.4 by default): the scores and ranks of a scorer written here
+# (k1 0.9, b 0.4 by default; N and the mean length over the passages with a
+# word, Lucene's docCount): the scores and ranks of a scorer written here
 # in Python from the formula, for every query, ties to the lower row; only
 # passages sharing a word; the encoder's options are refused with it and
 # BM25's without it
 . $TOP/tests/cli/cn-embed/common.inc
-cn-embed index -q -m enc -o ix --chunk-chars 160 $docs
+printf '%s\n' '{"_id": "punct", "text": "--- *** ---"}' > punct.jsonl  # a passage without a word
+cn-embed index -q -m enc -o ix --chunk-chars 160 $docs punct.jsonl
 printf '%s\n' '{"_id": "a", "text": "Two-flop synchronizer: CLOCK domain crossing"}' '{"_id": "b", "text": "the the the of"}' \
     '{"_id": "c", "text": "yosys opt_clean removes unused cells"}' '{"_id": "d", "text": "zzzz qqqq"}' \
     '{"_id": "e", "text": "caf\u00e9 r\u00e9sum\u00e9 setup hold setup"}' > q.jsonl
@@ -17,7 +19,10 @@ pf, qf, of, k1, b = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), f
 words = lambda s: [w.lower() for w in re.findall(rb"[0-9A-Za-z_\x80-\xff]+", s.encode())]
 docs = [Counter(words(json.loads(l)["text"])) for l in open(pf, encoding="utf-8")]
 dl = [sum(d.values()) for d in docs]
-N, avg = len(docs), sum(dl) / len(docs)
+# Lucene's docCount: the passages with a word (the one without counts in neither N nor the mean)
+N = sum(1 for x in dl if x)
+avg = sum(dl) / N
+assert N == len(docs) - 1
 df = Counter(w for d in docs for w in d)
 got = {}
 for l in open(of):
