@@ -173,7 +173,35 @@ static int numbered(const doc *d, size_t i) {
     return k < n && isupper((unsigned char)s[k]) && s[n - 1] != '.' && !isdigit((unsigned char)s[n - 1]);
 }
 
-static int is_heading(const doc *d, size_t i) { return underlined(d, i) || atx(d, i) || numbered(d, i); }
+/* a reference entry's title at the margin, "name – what it does" (an en or em
+ * dash, as PDF manuals set a command reference): the name's length, or 0 */
+static size_t dash_title(const doc *d, size_t i) {
+    if (blank(d, i) || d->l[i].indent || len(d, i) > 120) return 0;
+    const char *s = at(d, i);
+    size_t n = len(d, i), k = 0;
+    while (k < n && (isalnum((unsigned char)s[k]) || strchr("_.+-", s[k]))) k++;
+    if (k == 0 || k > 40 || k + 5 >= n || s[k] != ' ') return 0;
+    const unsigned char *u = (const unsigned char *)s + k + 1;
+    if (u[0] != 0xe2 || u[1] != 0x80 || (u[2] != 0x93 && u[2] != 0x94) || u[3] != ' ') return 0;
+    return has_alpha(s + k + 5, n - k - 5) ? k : 0;
+}
+
+static int is_heading(const doc *d, size_t i) { return underlined(d, i) || atx(d, i) || numbered(d, i) || dash_title(d, i); }
+
+/* an option at the margin as PDF text sets one: "-name ..." or "- name ..."
+ * (a space after the dash), at most 40 bytes; the length of "-name" written
+ * without that space into o (of 41 bytes), or 0 */
+static size_t margin_option(const doc *d, size_t i, char *o) {
+    if (blank(d, i) || d->l[i].indent || len(d, i) > 40) return 0;
+    const char *s = at(d, i);
+    size_t n = len(d, i), k = 1;
+    if (s[0] != '-') return 0;
+    if (k < n && s[k] == ' ') k++;
+    if (k >= n || !isalpha((unsigned char)s[k])) return 0;
+    o[0] = '-';
+    memcpy(o + 1, s + k, n - k);
+    return 1 + n - k;
+}
 
 /* mostly words: no code's punctuation, two words of letters */
 static int prose(const char *s, size_t n) {
@@ -231,11 +259,13 @@ static int about_licence(const char *s, size_t n) {
 static void scan(doc *d) {
     const char *ctx = NULL; /* the command or title options belong to */
     size_t cn = 0;
+    int in_entry = 0; /* within a reference entry (dash_title): options at the margin count */
     size_t first = next_text(d, 0, (int)d->nl);
     for (size_t i = 0; i < d->nl && !d->st; i++) {
         if (blank(d, i)) continue;
         const char *s = at(d, i);
         size_t n = len(d, i);
+        if (is_heading(d, i) && !dash_title(d, i)) in_entry = 0; /* another section: its margin lines are prose */
         if (i == first) { /* title: not a man page's "NAME(1) ..." header */
             const char *p = memchr(s, '(', n);
             int man = p && p > s && p + 1 < s + n && isdigit((unsigned char)p[1]);
@@ -258,6 +288,21 @@ static void scan(doc *d) {
         if (underlined(d, i)) {
             add(d, CN_SP_HEADING, NULL, 0, s, n, begin(d, i + 2), section_end(d, i + 2));
             i++;
+            continue;
+        }
+        size_t tn = dash_title(d, i);
+        if (tn) { /* the entry's title and its text; the name the context of its options */
+            add(d, CN_SP_HEADING, NULL, 0, s, n, begin(d, i + 1), section_end(d, i + 1));
+            ctx = s, cn = tn, in_entry = 1;
+            continue;
+        }
+        char mo[41];
+        size_t mn = in_entry ? margin_option(d, i, mo) : 0;
+        if (mn) { /* the description: the lines below, to a blank line, an option or a title */
+            char other[41];
+            size_t j = i + 1;
+            while (j < d->nl && !blank(d, j) && !margin_option(d, j, other) && !dash_title(d, j)) j++;
+            if (j > i + 1) add(d, CN_SP_OPTION, ctx, cn, mo, mn, d->l[i].at, d->l[j - 1].end);
             continue;
         }
         if (atx(d, i) || numbered(d, i)) {

@@ -6,11 +6,17 @@
  *   heading  a heading and the text of its section: a line underlined by
  *            a run of = - ~ ^ * + # at least as long (reST, setext), a
  *            "#" to "######" line (Markdown), a numbered line "2.3 Title"
- *            before a blank line (manuals as text)
+ *            before a blank line (manuals as text), a reference entry's
+ *            "name – what it does" at the margin (an en or em dash: a PDF
+ *            manual's command reference as pdftotext gives it)
  *   option   an option and its description: an indented line that starts
  *            with -X, --name or +name, the description after two spaces on
- *            that line or in the lines indented deeper below it; the query
- *            is the nearest command or title above, then the option
+ *            that line or in the lines indented deeper below it; within a
+ *            reference entry also a line at the margin "-name ..." or
+ *            "- name ..." (PDF text's space after the dash, dropped from
+ *            the query) and the lines below it to a blank line, option or
+ *            entry; the query is the nearest command, entry or title
+ *            above, then the option
  *   command  a usage line and its help text: an indented line "name ARGS"
  *            whose arguments hold [...] or <...>, the paragraph after it
  *   comment  a comment and the code below it: a block of //, #, --, ;

@@ -1,4 +1,5 @@
-# cn-retrain pairs: the five layouts give the pairs worked out by hand; the
+# cn-retrain pairs: the five layouts, and a command reference as PDF text
+# sets it, give the pairs worked out by hand; the
 # hard negatives are those the definition gives (PyTorch, float64 scores on
 # the vectors cn-embed encode gives for the same texts), the same bytes with
 # 1 and 2 threads; --exclude and --max-pairs drop what they say; options of
@@ -29,6 +30,30 @@ want = [
     ("option", "sta -threads count", "-threads count\n              Use count threads for the path search of each check.", [], "layout.jsonl:3+5"),
     ("command", "opt_clean [options] [selection]", "This pass removes unused cells and wires from the selected design.", [], "layout.jsonl:4+4"),
     ("comment", "compute the parity of the eight data bits", "p = 0\nfor b in bits:\n    p ^= b", [], "layout.jsonl:5+2"),
+]
+assert got == want, "\n".join(map(repr, got))
+PY
+# a command reference as PDF text sets it: "name – what it does" at the margin,
+# options at the margin ("- name" with a space after the dash) with their text
+# below; margin lines after another heading are prose again
+/usr/bin/python3 - > ref.jsonl <<'PY'
+import json
+t = ("C.77\n\nfsm_export \u2013 exporting FSMs to KISS2 files\n\nfsm_export [ - noauto ] [ - o filename ]\n"
+     "This pass creates a KISS2 file for every selected FSM.\n- noauto\nonly export FSMs that have the attribute set\n"
+     "-o filename\nfilename of the first exported FSM\n\nNotes\n=====\n\n- first a list item at the margin\nand its second line of prose\n")
+print(json.dumps({"_id": "r", "text": t}))
+PY
+cn-retrain pairs -q ref.jsonl -o ref-pairs.jsonl
+/usr/bin/python3 - ref-pairs.jsonl <<'PY'
+import json, sys
+got = [(r["kind"], r["query"], r["pos"][0], r["source"]) for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))]
+want = [
+    ("heading", "fsm_export \u2013 exporting FSMs to KISS2 files",
+     "fsm_export [ - noauto ] [ - o filename ]\nThis pass creates a KISS2 file for every selected FSM.\n- noauto\n"
+     "only export FSMs that have the attribute set\n-o filename\nfilename of the first exported FSM", "ref.jsonl:1+4"),
+    ("option", "fsm_export -noauto", "- noauto\nonly export FSMs that have the attribute set", "ref.jsonl:1+6"),
+    ("option", "fsm_export -o filename", "-o filename\nfilename of the first exported FSM", "ref.jsonl:1+8"),
+    ("heading", "Notes", "- first a list item at the margin\nand its second line of prose", "ref.jsonl:1+14"),
 ]
 assert got == want, "\n".join(map(repr, got))
 PY
