@@ -30,7 +30,9 @@ fuzz_vec)
 fuzz_pairs)
     printf '{"query": "q1", "pos": ["a"], "neg": ["b"]}\n{"query": "q2", "pos": ["c"], "neg": ["b"]}\n{"query": "q3", "pos": ["d"], "neg": ["e", "f"]}\n' > "$dir/p.jsonl" ;;
 fuzz_structure)
-    printf 'Title line\n=====\n\nA section of some words here.\n\n    cmd [options]\n\n    Help text for the command here.\n       -o file  Write the output to file now.\n# a comment of words\nx = 1\ny = 2\n' > "$dir/doc.txt" ;;
+    printf 'Title line\n=====\n\nA section of some words here.\n\n    cmd [options]\n\n    Help text for the command here.\n       -o file  Write the output to file now.\n# a comment of words\nx = 1\ny = 2\n' > "$dir/doc.txt"
+    # a PDF manual's reference entry: "name – what it does", options at the margin
+    printf 'C.77\n\nfsm_export \342\200\223 exporting FSMs\n\nfsm_export [ - noauto ]\n- noauto\nonly export some FSMs\n-o file\nthe first file\n' > "$dir/pdf.txt" ;;
 fuzz_qrels)
     printf 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\nq2\td3\t0\n' > "$dir/q.tsv" ;;
 fuzz_mc) cp "$top"/tests/data/mc/*.jsonl "$dir/" ;;
