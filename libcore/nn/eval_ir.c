@@ -46,6 +46,13 @@ static int by_qd(const void *x, const void *y) {
     return c ? c : strcmp(a->d, b->d);
 }
 
+/* by query and document, then score (high first) */
+static int by_qd_best(const void *x, const void *y) {
+    const triple *a = x, *b = y;
+    int c = by_qd(a, b);
+    return c ? c : (a->v < b->v) - (a->v > b->v);
+}
+
 /* by query, then score (high first), then document (high first: trec_eval) */
 static int by_rank(const void *x, const void *y) {
     const triple *a = x, *b = y;
@@ -117,19 +124,15 @@ static cn_status read_results(const char *path, triples *out) {
     cn_jsonl_free(j);
     cn_in_close(in);
     if (st) return st;
-    if (out->n) qsort(out->t, out->n, sizeof *out->t, by_rank);
-    size_t w = 0; /* a document again: the first (best) kept; the rest freed */
+    /* a document again (its passages): the best score kept, the rest freed */
+    if (out->n) qsort(out->t, out->n, sizeof *out->t, by_qd_best);
+    size_t w = 0;
     for (size_t i = 0; i < out->n; i++) {
-        int seen = 0;
-        for (size_t k = w; k-- > 0 && !strcmp(out->t[k].q, out->t[i].q);)
-            if (!strcmp(out->t[k].d, out->t[i].d)) {
-                seen = 1;
-                break;
-            }
-        if (seen) free(out->t[i].q), free(out->t[i].d);
+        if (w && !by_qd(&out->t[w - 1], &out->t[i])) free(out->t[i].q), free(out->t[i].d);
         else out->t[w++] = out->t[i];
     }
     out->n = w;
+    if (out->n) qsort(out->t, out->n, sizeof *out->t, by_rank);
     return CN_OK;
 }
 
