@@ -261,21 +261,17 @@ static int encode_main(int argc, char **argv) {
  * chunk characters (*np of them; ids DOC#K, texts pointing into docs) */
 static cn_passage *cut_docs(cn_texts *docs, int n, char **files, int chunk, int overlap, size_t *np) {
     for (int f = 0; f < n; f++) texts_read(docs, files[f], "text", "document");
-    size_t cap = 0;
-    cn_passage *p = NULL;
-    *np = 0;
-    for (size_t d = 0; d < docs->n; d++) {
-        cn_span *sp;
-        size_t ns;
-        if (cn_passage_cut(docs->s[d], docs->len[d], chunk, overlap, &sp, &ns)) cn_die_status();
-        for (size_t k = 0; k < ns; k++) {
-            if (*np == cap && !(p = realloc(p, (cap = cap ? 2 * cap : 1024) * sizeof *p))) cn_die("out of memory");
-            p[*np] = (cn_passage){fmt_dup("%s#%llu", docs->id[d], k), docs->id[d], (char *)docs->where[d], sp[k].start, sp[k].end,
-                                  docs->s[d] + sp[k].start, sp[k].end - sp[k].start};
-            (*np)++;
-        }
-        free(sp);
+    cn_text_span *sp;
+    if (cn_passage_cut_all((const char *const *)docs->s, docs->len, docs->n, chunk, overlap, &sp, np)) cn_die_status();
+    cn_passage *p = malloc((*np ? *np : 1) * sizeof *p);
+    if (!p) cn_die("out of memory");
+    for (size_t i = 0, k = 0; i < *np; i++) {
+        size_t d = sp[i].text;
+        k = i && sp[i - 1].text == d ? k + 1 : 0; /* the passage's number in its document */
+        p[i] = (cn_passage){fmt_dup("%s#%llu", docs->id[d], k), docs->id[d], (char *)docs->where[d], sp[i].start, sp[i].end,
+                            docs->s[d] + sp[i].start, sp[i].end - sp[i].start};
     }
+    free(sp);
     return p;
 }
 

@@ -295,20 +295,9 @@ static void on_generated(void *arg, size_t done, size_t n) {
  * query the generator writes; *empty counts those it wrote nothing for. */
 static void generated_pairs(const cn_texts *docs, const char *dir, const char *tmpl, int max_new, int chunk, uint64_t n_gen,
                             uint64_t seed, int quiet, ex **v, size_t *nv, size_t *cap, size_t *empty) {
-    size_t np = 0, pcap = 0;
-    struct psg {
-        size_t doc, start, end;
-    } *p = NULL;
-    for (size_t d = 0; d < docs->n; d++) {
-        cn_span *sp;
-        size_t ns;
-        if (cn_passage_cut(docs->s[d], docs->len[d], chunk, 0, &sp, &ns)) cn_die("%s: %s", docs->where[d], cn_errmsg());
-        for (size_t k = 0; k < ns; k++) {
-            if (np == pcap && !(p = realloc(p, (pcap = pcap ? 2 * pcap : 1024) * sizeof *p))) cn_die("out of memory");
-            p[np++] = (struct psg){d, sp[k].start, sp[k].end};
-        }
-        free(sp);
-    }
+    cn_text_span *p;
+    size_t np;
+    if (cn_passage_cut_all((const char *const *)docs->s, docs->len, docs->n, chunk, 0, &p, &np)) cn_die("%s", cn_errmsg());
     if (n_gen && n_gen < np) { /* a seeded draw, kept in the documents' order */
         uint8_t *keep = drawn(np, n_gen, seed, 0x67656e71ull);
         size_t w = 0;
@@ -321,7 +310,7 @@ static void generated_pairs(const cn_texts *docs, const char *dir, const char *t
     size_t *len = malloc((np + 1) * sizeof *len), cut;
     char **q = malloc((np + 1) * sizeof *q);
     if (!t || !len || !q) cn_die("out of memory");
-    for (size_t i = 0; i < np; i++) t[i] = docs->s[p[i].doc] + p[i].start, len[i] = p[i].end - p[i].start;
+    for (size_t i = 0; i < np; i++) t[i] = docs->s[p[i].text] + p[i].start, len[i] = p[i].end - p[i].start;
     cn_qgen *g = cn_qgen_open(dir, cn_tool_device(NULL), omp_get_max_threads());
     if (!g) cn_die_status();
     cn_progress_begin(&gen_prog, quiet);
@@ -336,8 +325,8 @@ static void generated_pairs(const cn_texts *docs, const char *dir, const char *t
         }
         if (*nv == *cap && !(*v = realloc(*v, (*cap = *cap ? 2 * *cap : 1024) * sizeof **v))) cn_die("out of memory");
         char *pos = malloc(len[i] + 1), *src = NULL;
-        const struct psg *x = &p[i];
-        if (!pos || asprintf(&src, "%s+%zu", docs->where[x->doc], line_of(docs->s[x->doc], x->start)) < 0) cn_die("out of memory");
+        const cn_text_span *x = &p[i];
+        if (!pos || asprintf(&src, "%s+%zu", docs->where[x->text], line_of(docs->s[x->text], x->start)) < 0) cn_die("out of memory");
         memcpy(pos, t[i], len[i]), pos[len[i]] = 0;
         (*v)[(*nv)++] = (ex){q[i], pos, GENERATED, src};
     }

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include "crc.h"
 #include "io.h"
+#include "par.h"
 #include "tok.h"
 #include "vec.h"
 
@@ -229,27 +230,24 @@ static cn_status encode_batches(cn_encoder *e, cn_model *m, const cn_ids *ids, c
     return st;
 }
 
-/* the batches dealt round-robin to the replicas, one a thread, each thread's
- * BLAS and loops single-threaded (its own nthreads-var set to 1: OpenBLAS
- * follows omp_get_max_threads()) */
+typedef struct {
+    cn_encoder *e;
+    const cn_ids *ids;
+    const size_t *order;
+    size_t n;
+    float *out;
+} replicas_job;
+
+static cn_status replica_part(void *arg, int t, volatile int *stop) {
+    replicas_job *j = arg;
+    return encode_batches(j->e, j->e->rep[t], j->ids, j->order, j->n, (size_t)t, (size_t)j->e->nrep, j->out, stop);
+}
+
+/* the batches dealt round-robin to the replicas, one a thread (par.h: the
+ * same vectors whatever the count) */
 static cn_status encode_replicas(cn_encoder *e, const cn_ids *ids, const size_t *order, size_t n, float *out) {
-    volatile int stop = 0;
-    cn_status st = CN_OK;
-    char why[512] = "";
-#pragma omp parallel num_threads(e->nrep)
-    {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        omp_set_num_threads(1);
-#endif
-        cn_status s = encode_batches(e, e->rep[t], ids, order, n, (size_t)t, (size_t)e->nrep, out, &stop);
-        if (s) {
-#pragma omp critical(cn_encoder_fail)
-            if (!stop) stop = 1, st = s, snprintf(why, sizeof why, "%s", cn_errmsg());
-        }
-    }
-    return st ? cn_fail(st, "%s", why) : CN_OK;
+    replicas_job j = {e, ids, order, n, out};
+    return cn_par_run(e->nrep, replica_part, &j);
 }
 
 cn_status cn_encoder_encode(cn_encoder *e, const char *prompt, const char *const *texts, const size_t *lens, size_t n, float *out,

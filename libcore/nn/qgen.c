@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "gen.h"
 #include "mdir.h"
 #include "model.h"
+#include "par.h"
 
 struct cn_qgen {
     cn_mdir md;
@@ -122,6 +120,53 @@ static cn_status prompt_ids(cn_qgen *q, const char *tmpl, size_t at, const cn_id
     return st;
 }
 
+/* the query for one prompt, on thread t's decoder, into *out (malloc'd) */
+static cn_status write_one(cn_qgen *q, const cn_gen_opts *go, const cn_ids *prompt, int t, char **out) {
+    buf b = {0};
+    int32_t *ids = malloc((prompt->n ? prompt->n : 1) * sizeof *ids);
+    cn_status st = ids ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t k = 0; !st && k < prompt->n; k++) ids[k] = (int32_t)prompt->v[k];
+    cn_gen_stats gs;
+    if (!st) st = cn_gen_run(q->g[t], q->md.tok, ids, prompt->n, go, NULL, 0, on_text, &b, &gs);
+    if (!st && b.failed) st = cn_fail(CN_ENOMEM, "out of memory");
+    if (!st && !b.s && !(b.s = calloc(1, 1))) st = cn_fail(CN_ENOMEM, "out of memory");
+    free(ids);
+    if (st) free(b.s);
+    else *out = trimmed(b.s);
+    return st;
+}
+
+typedef struct {
+    cn_qgen *q;
+    const cn_gen_opts *go;
+    const cn_ids *prompts;
+    size_t n;
+    char **out;
+    size_t done;
+    void (*progress)(void *arg, size_t done, size_t n);
+    void *arg;
+} qgen_job;
+
+/* a thread's share of the prompts, handed out one at a time */
+static cn_status qgen_part(void *arg, int t, volatile int *stop) {
+    qgen_job *j = arg;
+    cn_status st = CN_OK;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t i = 0; i < j->n; i++) {
+        if (st || *stop) continue;
+        if ((st = write_one(j->q, j->go, &j->prompts[i], t, &j->out[i])) != CN_OK) {
+            st = cn_fail(st, "passage %zu: %s", i, cn_errmsg());
+            continue;
+        }
+#pragma omp critical(cn_qgen_progress)
+        {
+            j->done++;
+            if (j->progress) j->progress(j->arg, j->done, j->n);
+        }
+    }
+    return st;
+}
+
 cn_status cn_qgen_run(cn_qgen *q, const char *tmpl, const char *const *texts, const size_t *lens, size_t n, int max_new, char **out,
                       size_t *cut, void (*progress)(void *arg, size_t done, size_t n), void *arg) {
     *cut = 0;
@@ -146,48 +191,12 @@ cn_status cn_qgen_run(cn_qgen *q, const char *tmpl, const char *const *texts, co
     cn_gen_opts go = {0};
     go.max_new_tokens = max_new, go.stop_ids = stop_ids, go.nstop_ids = q->md.eos >= 0 ? 2 : 1;
     if (q->md.eos < 0) stop_ids[0] = stop_ids[1];
-    volatile int stop = st != CN_OK;
-    size_t done = 0;
-    char why[512] = "";
-#pragma omp parallel num_threads(q->nt)
-    {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        omp_set_num_threads(1);
-#endif
-#pragma omp for schedule(dynamic, 1)
-        for (size_t i = 0; i < n; i++) {
-            if (stop) continue;
-            buf b = {0};
-            int32_t *ids = malloc((prompts[i].n ? prompts[i].n : 1) * sizeof *ids);
-            cn_status s = ids ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
-            for (size_t k = 0; !s && k < prompts[i].n; k++) ids[k] = (int32_t)prompts[i].v[k];
-            cn_gen_stats gs;
-            if (!s) s = cn_gen_run(q->g[t], q->md.tok, ids, prompts[i].n, &go, NULL, 0, on_text, &b, &gs);
-            if (!s && b.failed) s = cn_fail(CN_ENOMEM, "out of memory");
-            if (!s && !b.s && !(b.s = calloc(1, 1))) s = cn_fail(CN_ENOMEM, "out of memory");
-            free(ids);
-            if (s) {
-                free(b.s);
-#pragma omp critical(cn_qgen_fail)
-                if (!stop) stop = 1, st = s, snprintf(why, sizeof why, "passage %zu: %s", i, cn_errmsg());
-                continue;
-            }
-            out[i] = trimmed(b.s);
-#pragma omp critical(cn_qgen_progress)
-            {
-                done++;
-                if (progress) progress(arg, done, n);
-            }
-        }
-    }
+    qgen_job j = {q, &go, prompts, n, out, 0, progress, arg};
+    if (!st) st = cn_par_run(q->nt, qgen_part, &j);
     for (size_t i = 0; i < n; i++) cn_ids_free(&prompts[i]);
     free(prompts);
     cn_ids_free(&head), cn_ids_free(&tail);
-    if (st) {
+    if (st)
         for (size_t i = 0; i < n; i++) free(out[i]), out[i] = NULL;
-        return why[0] ? cn_fail(st, "%s", why) : st;
-    }
-    return CN_OK;
+    return st;
 }

@@ -71,3 +71,32 @@ cn_status cn_passage_cut(const char *text, size_t n, int max_chars, int overlap,
     }
     return CN_OK;
 }
+
+cn_status cn_passage_cut_all(const char *const *texts, const size_t *lens, size_t n, int max_chars, int overlap, cn_text_span **spans,
+                             size_t *count) {
+    cn_text_span *v = NULL;
+    size_t nv = 0, cap = 0;
+    cn_status st = CN_OK;
+    for (size_t t = 0; t < n && !st; t++) {
+        cn_span *sp;
+        size_t ns;
+        if ((st = cn_passage_cut(texts[t], lens[t], max_chars, overlap, &sp, &ns)) != CN_OK) {
+            st = cn_fail(st, "text %zu: %s", t, cn_errmsg());
+            break;
+        }
+        if (nv + ns > cap) {
+            size_t c = 2 * (nv + ns) + 64;
+            cn_text_span *x = realloc(v, c * sizeof *x);
+            if (!x) st = cn_fail(CN_ENOMEM, "out of memory");
+            else v = x, cap = c;
+        }
+        for (size_t k = 0; !st && k < ns; k++) v[nv++] = (cn_text_span){t, sp[k].start, sp[k].end};
+        free(sp);
+    }
+    if (st) {
+        free(v);
+        v = NULL, nv = 0;
+    }
+    *spans = v, *count = nv;
+    return st;
+}

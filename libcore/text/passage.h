@@ -22,4 +22,15 @@ typedef struct {
  * them; NULL and 0 for a text of white space only). overlap < max_chars.
  * CN_EINVAL for bad sizes, CN_ENOMEM. */
 cn_status cn_passage_cut(const char *text, size_t n, int max_chars, int overlap, cn_span **spans, size_t *count);
+
+typedef struct {
+    size_t text;       /* which of the texts */
+    size_t start, end; /* its bytes [start, end) */
+} cn_text_span;
+
+/* The passages of n texts (texts[i], lens[i] bytes), text after text, into
+ * *spans (malloc'd, *count of them), each cut as cn_passage_cut cuts it.
+ * Its errors, naming the text's index; *spans is then NULL. */
+cn_status cn_passage_cut_all(const char *const *texts, const size_t *lens, size_t n, int max_chars, int overlap, cn_text_span **spans,
+                             size_t *count);
 #endif
