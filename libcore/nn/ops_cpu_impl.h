@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exp_fast.h"
 #include "ops.h"
 
 #define CAT2(a, b) a##b
@@ -20,6 +21,31 @@
  * (in elements): a decoding step's single row is done faster by one thread
  * than by waking the others (row results do not depend on it) */
 #define PAR_MIN (1 << 14)
+
+/* e^x for the softmaxes: exp_fast in fp32 (it vectorizes; 0 at -inf), exp in
+ * the double-precision test build */
+static inline REAL K(expn)(REAL x) { return sizeof(REAL) == sizeof(float) ? (REAL)exp_fast((float)x) : exp(x); }
+
+/* the element-wise loops in the widest vectors the CPU has (one build for
+ * any x86-64: the loader picks the clone); the sums' order follows the
+ * vector width, so bits may differ between CPUs, never between runs */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SIMD_CLONES
+#endif
+
+/* row[0..n) becomes its softmax after the row's maximum m (finite) is
+ * taken off; returns the sum of the exponentials */
+SIMD_CLONES static REAL K(softmax_row)(REAL *row, int n, REAL m) {
+    REAL l = 0;
+#pragma omp simd reduction(+ : l)
+    for (int j = 0; j < n; j++) l += (row[j] = K(expn)(row[j] - m));
+    REAL il = 1 / l;
+#pragma omp simd
+    for (int j = 0; j < n; j++) row[j] *= il;
+    return l;
+}
 
 static __attribute__((unused)) void K(matmul)(REAL *c, const REAL *a, const REAL *b, int m, int n, int k, int ta, int tb, REAL alpha, REAL beta) {
     GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, ta ? m : k, b,
@@ -174,8 +200,8 @@ static inline int K(sees)(const cn_attn_mask *mk, int b, int t, int i, int j) {
 static REAL K(mask_row)(REAL *s, const cn_attn_mask *mk, int b, int t, int i, int tk) {
     REAL m = -INFINITY;
     if (!mk->causal && !mk->segment && !mk->valid) { /* nothing masked */
-        for (int j = 0; j < tk; j++)
-            if (s[j] > m) m = s[j];
+#pragma omp simd reduction(max : m)
+        for (int j = 0; j < tk; j++) m = s[j] > m ? s[j] : m;
         return m;
     }
     if (mk->causal && !mk->segment && !mk->valid) {
@@ -224,14 +250,7 @@ static __attribute__((unused)) void K(attn_fwd)(REAL *o, REAL *lse, const REAL *
                         lse[(size_t)bh * t + i] = INFINITY;
                         continue;
                     }
-                    REAL l = 0;
-                    for (int j = 0; j < tk; j++) {
-                        REAL p = row[j] == -INFINITY ? 0 : exp(row[j] - m);
-                        row[j] = p;
-                        l += p;
-                    }
-                    for (int j = 0; j < tk; j++) row[j] /= l;
-                    lse[(size_t)bh * t + i] = m + log(l);
+                    lse[(size_t)bh * t + i] = m + log(K(softmax_row)(row, tk, m));
                 }
                 GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, d, tk, 1, s, tk, vh, ks, 0, oh + (size_t)i0 * qs, qs);
             }
@@ -273,7 +292,11 @@ static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, co
                     for (int i = 0; i < nr; i++) {
                         REAL *row = p + (size_t)i * tk, s = 0, li = L[i0 + i];
                         K(mask_row)(row, mk, bb, t, i0 + i, tk);
-                        for (int j = 0; j < tk; j++) row[j] = (row[j] == -INFINITY || li == INFINITY) ? 0 : exp(row[j] - li);
+                        if (li == INFINITY) memset(row, 0, (size_t)tk * sizeof *row);
+                        else {
+#pragma omp simd
+                            for (int j = 0; j < tk; j++) row[j] = K(expn)(row[j] - li);
+                        }
                         for (int e = 0; e < d; e++) s += doh[(size_t)i * qs + e] * oh[(size_t)i * qs + e];
                         di[i] = s;
                     }
@@ -296,7 +319,7 @@ static __attribute__((unused)) void K(attn_bwd)(REAL *dq, REAL *dk, REAL *dv, co
 static __attribute__((unused)) void K(swiglu_fwd)(REAL *h, const REAL *g, const REAL *u, size_t n) {
 #pragma omp parallel for schedule(static) if (n * 4 >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
-        REAL sg = 1 / (1 + exp(-g[i]));
+        REAL sg = 1 / (1 + K(expn)(-g[i]));
         h[i] = g[i] * sg * u[i];
     }
 }
@@ -304,7 +327,7 @@ static __attribute__((unused)) void K(swiglu_fwd)(REAL *h, const REAL *g, const 
 static __attribute__((unused)) void K(swiglu_bwd)(REAL *dg, REAL *du, const REAL *dh, const REAL *g, const REAL *u, size_t n) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
-        REAL sg = 1 / (1 + exp(-g[i])), silu = g[i] * sg;
+        REAL sg = 1 / (1 + K(expn)(-g[i])), silu = g[i] * sg;
         dg[i] = dh[i] * u[i] * sg * (1 + g[i] * (1 - sg));
         du[i] = dh[i] * silu;
     }
@@ -317,16 +340,22 @@ static __attribute__((unused)) void K(swiglu_bwd)(REAL *dg, REAL *du, const REAL
 #define ERF(x) erf(x)
 #endif
 
-static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
-#pragma omp parallel for schedule(static) if (n * 4 >= PAR_MIN)
+SIMD_CLONES static void K(gelu_span)(REAL *restrict y, const REAL *restrict x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = (REAL)0.5 * x[i] * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
+}
+
+/* in spans of 4,096 (the clones are called per span, not per element) */
+static __attribute__((unused)) void K(gelu_fwd)(REAL *y, const REAL *x, size_t n) {
+    size_t ns = (n + 4095) / 4096;
+#pragma omp parallel for schedule(static) if (n * 4 >= PAR_MIN)
+    for (size_t k = 0; k < ns; k++) K(gelu_span)(y + k * 4096, x + k * 4096, k + 1 < ns ? 4096 : n - k * 4096);
 }
 
 static __attribute__((unused)) void K(gelu_bwd)(REAL *dx, const REAL *dy, const REAL *x, size_t n) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         REAL cdf = (REAL)0.5 * (1 + ERF(x[i] * (REAL)0.70710678118654752440));
-        REAL pdf = exp((REAL)-0.5 * x[i] * x[i]) * (REAL)0.39894228040143267794;
+        REAL pdf = K(expn)((REAL)-0.5 * x[i] * x[i]) * (REAL)0.39894228040143267794;
         dx[i] = dy[i] * (cdf + x[i] * pdf);
     }
 }
@@ -364,7 +393,8 @@ static inline REAL K(row_lse)(const REAL *x, int v) {
     for (int j = 1; j < v; j++)
         if (x[j] > m) m = x[j];
     REAL s = 0;
-    for (int j = 0; j < v; j++) s += exp(x[j] - m);
+#pragma omp simd reduction(+ : s)
+    for (int j = 0; j < v; j++) s += K(expn)(x[j] - m);
     return m + log(s);
 }
 
@@ -380,7 +410,8 @@ static __attribute__((unused)) double K(xent_fwd_bwd)(REAL *logits, REAL *loss, 
         }
         REAL lse = K(row_lse)(x, v);
         loss[i] = lse - x[tg];
-        for (int j = 0; j < v; j++) x[j] = exp(x[j] - lse) * scale;
+#pragma omp simd
+        for (int j = 0; j < v; j++) x[j] = K(expn)(x[j] - lse) * scale;
         x[tg] -= scale;
     }
     double total = 0;
@@ -482,7 +513,8 @@ static __attribute__((unused)) void K(attn_cached_fwd)(REAL *o, const REAL *q, c
                 for (int h = 0; h < nh; h++) {
                     REAL *sh = s + (size_t)h * t, mx = -INFINITY, sum = 0;
                     for (int j = 0; j < seen; j++) mx = sh[j] > mx ? sh[j] : mx;
-                    for (int j = 0; j < seen; j++) sum += (sh[j] = exp(sh[j] - mx));
+#pragma omp simd reduction(+ : sum)
+                    for (int j = 0; j < seen; j++) sum += (sh[j] = K(expn)(sh[j] - mx));
                     l[h] = sum;
                     for (int e = 0; e < d; e++) oi[(size_t)(h0 + h) * d + e] = 0;
                 }
@@ -511,12 +543,11 @@ static __attribute__((unused)) void K(attn_cached_fwd)(REAL *o, const REAL *q, c
             const REAL *qh = q + (size_t)h * d, *kh = kc + (size_t)g * d, *vh = vc + (size_t)g * d;
             GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, t, d, scale, qh, qs, kh, ks, 0, s, t);
             for (int i = 0; i < n; i++) {
-                REAL *row = s + (size_t)i * t, m = -INFINITY, l = 0;
+                REAL *row = s + (size_t)i * t, m = -INFINITY;
                 int seen = past + i + 1;
                 for (int j = 0; j < seen; j++)
                     if (row[j] > m) m = row[j];
-                for (int j = 0; j < seen; j++) l += (row[j] = exp(row[j] - m));
-                for (int j = 0; j < seen; j++) row[j] /= l;
+                K(softmax_row)(row, seen, m);
                 for (int j = seen; j < t; j++) row[j] = 0;
             }
             GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, t, 1, s, t, vh, ks, 0, o + (size_t)h * d, qs);

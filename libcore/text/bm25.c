@@ -24,15 +24,45 @@ struct cn_bm25 {
     uint8_t *hit;      /* [n] touched by the query */
 };
 
-static int word_byte(unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+/* the code point of the UTF-8 sequence at s[i] (its bytes into *w); a byte
+ * that starts no valid sequence is taken alone as a word byte */
+static uint32_t code_point(const unsigned char *s, size_t n, size_t i, size_t *w) {
+    unsigned char c = s[i];
+    size_t k = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    const uint32_t bad = 0x110000; /* no code point: a word byte */
+    if (k == 1) return *w = 1, c;
+    if (k == 0 || i + k > n) return *w = 1, bad;
+    uint32_t u = c & (0x7F >> k);
+    for (size_t j = 1; j < k; j++) {
+        if ((s[i + j] & 0xC0) != 0x80) return *w = 1, bad;
+        u = u << 6 | (s[i + j] & 0x3F);
+    }
+    return *w = k, u;
+}
 
-/* the next word of s from *at: its bytes lowercased into buf (grown), its
- * length; 0 at the end */
+/* 1 for the characters of words: ASCII letters, digits and '_', and any
+ * other character but the white space, punctuation and symbols of Latin-1,
+ * General Punctuation (dashes, quotes, spaces), CJK punctuation, the
+ * full-width ASCII punctuation and the byte-order mark */
+static int word_char(uint32_t u) {
+    if (u < 0x80) return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_';
+    if (u >= 0x80 && u <= 0xBF) return u == 0xAA || u == 0xB2 || u == 0xB3 || u == 0xB5 || u == 0xB9 || u == 0xBA || u == 0xBC ||
+                                       u == 0xBD || u == 0xBE;
+    if (u == 0xD7 || u == 0xF7) return 0;
+    if (u >= 0x2000 && u <= 0x206F) return 0;
+    if (u >= 0x3000 && u <= 0x303F) return 0;
+    if ((u >= 0xFF01 && u <= 0xFF0F) || (u >= 0xFF1A && u <= 0xFF20) || (u >= 0xFF3B && u <= 0xFF40) || (u >= 0xFF5B && u <= 0xFF65)) return 0;
+    return u != 0xFEFF;
+}
+
+/* the next word of s from *at: its bytes, ASCII lowercased, into buf
+ * (grown), its length; 0 at the end */
 static size_t next_word(const char *s, size_t n, size_t *at, char **buf, size_t *cap) {
-    size_t i = *at;
-    while (i < n && !word_byte((unsigned char)s[i])) i++;
+    const unsigned char *us = (const unsigned char *)s;
+    size_t i = *at, w = 1;
+    while (i < n && !word_char(code_point(us, n, i, &w))) i += w;
     size_t j = i;
-    while (j < n && word_byte((unsigned char)s[j])) j++;
+    while (j < n && word_char(code_point(us, n, j, &w))) j += w;
     *at = j;
     if (j == i) return 0;
     if (j - i > *cap) {

@@ -1,9 +1,12 @@
 /* bm25: the classic lexical retriever, Okapi BM25 as Lucene (and so
  * Pyserini) scores it, over a set of passages held in memory.
  *
- * Words: runs of ASCII letters, digits and '_' and of any non-ASCII bytes
- * (UTF-8 letters of other scripts), ASCII lowercased: no tokenizer, stemmer
- * or stop words, the same split for passages and queries. A passage's score
+ * Words: runs of ASCII letters, digits and '_' and of the UTF-8 characters
+ * of other scripts, ASCII lowercased; the white space, punctuation and
+ * symbols of Latin-1, General Punctuation (en and em dashes, curly quotes,
+ * the typographic spaces), CJK punctuation and full-width ASCII split words
+ * as ASCII punctuation does. No tokenizer, stemmer or stop words, the same
+ * split for passages and queries. A passage's score
  * for a query is the sum over the query's words w (each as often as it
  * occurs in the query) of
  *   idf(w) * tf / (tf + k1 * (1 - b + b * dl / avgdl)),

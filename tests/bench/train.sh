@@ -78,7 +78,7 @@ run() { # MODE CONFIG B T STEPS TARGET
 
 run train llama-small 8 256 3 1.4
 run train llama-124m 4 256 2 1.4
-run encode bert-small 32 128 4 1.3
+run encode bert-small 32 128 4 1.5
 # peak RSS of a training run against the estimate (parameters, gradients,
 # moments, activations)
 for name in llama-small:8 llama-124m:4; do

@@ -2,21 +2,29 @@
 # (k1 0.9, b 0.4 by default; N and the mean length over the passages with a
 # word, Lucene's docCount): the scores and ranks of a scorer written here
 # in Python from the formula, for every query, ties to the lower row; only
-# passages sharing a word; the encoder's options are refused with it and
-# BM25's without it
+# passages sharing a word; words split at Unicode punctuation and spaces (en
+# dash, curly quotes, no-break space) as at ASCII ones; the encoder's options
+# are refused with it and BM25's without it
 . $TOP/tests/cli/cn-embed/common.inc
-printf '%s\n' '{"_id": "punct", "text": "--- *** ---"}' > punct.jsonl  # a passage without a word
+printf '%s\n' '{"_id": "punct", "text": "--- *** \u2014 \u00ab\u00bb ---"}' > punct.jsonl  # a passage without a word
+# words joined by an en dash, curly quotes and a no-break space
+printf '%s\n' '{"_id": "typo", "text": "setup\u2013hold \u201cmetastability\u201d\u00a0window"}' >> punct.jsonl
 cn-embed index -q -m enc -o ix --chunk-chars 160 $docs punct.jsonl
 printf '%s\n' '{"_id": "a", "text": "Two-flop synchronizer: CLOCK domain crossing"}' '{"_id": "b", "text": "the the the of"}' \
     '{"_id": "c", "text": "yosys opt_clean removes unused cells"}' '{"_id": "d", "text": "zzzz qqqq"}' \
-    '{"_id": "e", "text": "caf\u00e9 r\u00e9sum\u00e9 setup hold setup"}' > q.jsonl
+    '{"_id": "e", "text": "caf\u00e9 r\u00e9sum\u00e9 setup hold setup"}' '{"_id": "f", "text": "\u2018metastability\u2019 window"}' > q.jsonl
 # check RESULTS K1 B: the ranks and scores of the formula
 check() {
 /usr/bin/python3 - ix/passages.jsonl q.jsonl "$@" <<'PY'
 import json, math, re, sys
 from collections import Counter
 pf, qf, of, k1, b = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
-words = lambda s: [w.lower() for w in re.findall(rb"[0-9A-Za-z_\x80-\xff]+", s.encode())]
+# word characters: ASCII letters, digits, '_'; any other character but
+# Latin-1's punctuation and symbols, U+2000-206F, U+3000-303F, the full-width
+# ASCII punctuation and U+FEFF
+wc = ("0-9A-Za-z_\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff"
+      "\u2070-\u2fff\u3040-\ufefe\uff00\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\U0010ffff")
+words = lambda s: [w.lower().encode() for w in re.findall("[" + wc + "]+", s)]
 docs = [Counter(words(json.loads(l)["text"])) for l in open(pf, encoding="utf-8")]
 dl = [sum(d.values()) for d in docs]
 # Lucene's docCount: the passages with a word (the one without counts in neither N nor the mean)
@@ -52,6 +60,10 @@ check ours2.jsonl 1.2 0.75
 # no word shared: no result
 awk '/"query": "d"/ { n++ } END { exit n > 0 }' ours.jsonl
 awk '/"query": "a"/ { n++ } END { exit n != 8 }' ours.jsonl
+# the passage of curly-quoted words first for them, and only it
+grep '"query": "f"' ours.jsonl > f.jsonl
+test "$(wc -l < f.jsonl)" = 1
+grep -q '"rank": 1, "id": "typo' f.jsonl
 expect 2 cn-embed search -i ix --bm25 -m enc --query x 2> err
 grep -q "no --model, --batch or --device" err
 expect 2 cn-embed search -i ix --k1 1.2 --query x 2> err
