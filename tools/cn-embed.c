@@ -421,19 +421,8 @@ static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir
     const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
     const char *given = dir ? dir : meta->encoder;
     cn_encoder *e = open_encoder(given, o, "queries");
-    uint8_t sha[32];
-    char hex[65];
-    if (cn_encoder_sha256(e, sha)) cn_die_status();
-    cn_hex32(sha, hex);
-    if (strcmp(hex, meta->encoder_sha256))
-        cn_die("%s: another encoder than the index's (%s/meta.json: weights SHA-256 %.12s..., this one's %.12s...): search with the encoder that made it",
-               given, ix_dir, meta->encoder_sha256, hex);
-    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), hex);
-    if (strcmp(hex, meta->tokenizer_sha256))
-        cn_die("%s: another tokenizer than the index's (%s/meta.json: SHA-256 %.12s..., this one's %.12s...)", given, ix_dir,
-               meta->tokenizer_sha256, hex);
+    if (cn_vindex_check_encoder(ix, ix_dir, e, given)) cn_die_status();
     int D = cn_encoder_dim(e);
-    if (D != meta->dim) cn_die("%s: %d dims, the index %d", given, D, meta->dim);
     float *v = malloc((q->n ? q->n : 1) * (size_t)D * sizeof *v);
     if (!v) cn_die("out of memory");
     size_t truncated;

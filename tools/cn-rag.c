@@ -1,7 +1,9 @@
 /* cn-rag: generation with a LLaMA-class model directory (libcore gen): a
  * continuation of a prompt (--no-retrieval), an interactive chat on a
- * terminal, or an answer to each JSONL conversation. Retrieval (chunking, the
- * vector index, prompt assembly, map-reduce summaries) is a later issue. */
+ * terminal, or an answer to each JSONL conversation; with --index, each
+ * question first retrieves passages (cn-embed's index, libcore vindex and
+ * encoder) put before it under the prompt's token budget (libcore ragctx);
+ * ask answers JSONL questions so. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,18 +16,23 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "chat.h"
+#include "encoder.h"
 #include "gen.h"
 #include "io.h"
 #include "jsonl.h"
 #include "mdir.h"
+#include "ragctx.h"
 #include "sft.h"
 #include "tok.h"
 #include "tool.h"
+#include "utf8.h"
+#include "vindex.h"
 
 static void usage(void) __attribute__((noreturn));
 static void usage(void) {
     printf("Usage: %s --no-retrieval --model DIR [options] [--prompt TEXT]\n"
-           "       %s chat --model DIR [options] [CHATS.jsonl...]\n"
+           "       %s chat --model DIR [--index INDEX] [options] [CHATS.jsonl...]\n"
+           "       %s ask --model DIR --index INDEX [options] (--question TEXT | QUESTIONS.jsonl...)\n"
            "\n"
            "--no-retrieval: continues TEXT (or all of stdin, less one final newline),\n"
            "streaming the continuation to stdout as it is generated, then a newline.\n"
@@ -36,6 +43,19 @@ static void usage(void) {
            "{\"messages\": [..., {\"role\": \"user\", \"content\": ...}]}, written back with the\n"
            "answer appended: {\"messages\": [..., {\"role\": \"assistant\", \"content\": ANSWER}]}.\n"
            "\n"
+           "--index INDEX (a cn-embed index): each question (the last user message)\n"
+           "retrieves --passages passages with the index's encoder (or --embed DIR, the\n"
+           "same weights), numbered [1]..[k] in the user's message before it, as many\n"
+           "as fit the context less --max-new-tokens (the rest dropped from the lowest\n"
+           "rank; one that does not fit whole is cut at a line; repeats left out). chat\n"
+           "adds {\"rag\": {\"passages\": [{\"n\", \"id\", \"doc\", \"source\", \"row\", \"score\",\n"
+           "\"cut\"}...], \"cited\": [n...]}} to each conversation (n: its number in the\n"
+           "prompt, null when it did not fit; cited: the numbers the answer gives as\n"
+           "[n]); on a terminal /sources lists them. ask writes a line a question,\n"
+           "{\"id\", \"question\", \"answer\", \"passages\", \"cited\"}; its questions are\n"
+           "{\"question\": Q} or BEIR's {\"_id\", \"text\"} (the id kept); --question on a\n"
+           "terminal streams the answer and lists its sources.\n"
+           "\n"
            "The sampling defaults come from DIR/generation_config.json as transformers'\n"
            "generate reads it (greedy unless it says do_sample; top-k 50 when sampling);\n"
            "the options override it. The processors apply in transformers' order:\n"
@@ -43,6 +63,10 @@ static void usage(void) {
            "  -m, --model DIR            config.json, model.safetensors, tokenizer.json\n"
            "  -p, --prompt TEXT          the text to continue (--no-retrieval)\n"
            "      --no-retrieval         generate from the prompt alone\n"
+           "      --index INDEX          chat, ask: passages from this cn-embed index\n"
+           "      --embed DIR            the questions' encoder (default: the index's)\n"
+           "      --passages K           passages a question retrieves (default 4)\n"
+           "      --question TEXT        ask: this one question\n"
            "      --max-new-tokens N     at most N tokens (default 256)\n"
            "      --min-new-tokens N     no end of text before N tokens (default 0)\n"
            "      --temperature T        0: greedy; above: sampling at T\n"
@@ -56,7 +80,7 @@ static void usage(void) {
            "                             at most 4096)\n"
            "      --template NAME        chat: llama2, chatml or chipnemo (default: the one\n"
            "                             DIR/tokenizer_config.json names)\n"
-           "      --system TEXT          chat on a terminal: a system message\n"
+           "      --system TEXT          chat on a terminal, ask: a system message\n"
            "      --echo                 --no-retrieval: print the prompt before its continuation\n"
            "      --threads N            threads (default: all cores)\n"
            "      --device D             cpu (default), cuda (the first GPU) or cuda:N\n"
@@ -69,7 +93,7 @@ static void usage(void) {
            "  -q, --quiet                no progress or speed line on stderr\n"
            "  -h, --help                 this help\n"
            "      --version              print the version\n",
-           cn_prog, cn_prog);
+           cn_prog, cn_prog, cn_prog);
     exit(0);
 }
 
@@ -78,7 +102,8 @@ static void usage(void) {
 
 typedef struct {
     const char *dir, *prompt, *template_name, *system, *out_path, *device;
-    int retrieval_off, chat, echo, quiet, bf16, threads, context, resume;
+    const char *index, *embed, *question; /* retrieval: the index, its encoder, ask's one question */
+    int retrieval_off, chat, ask, echo, quiet, bf16, threads, context, resume, passages;
     /* -1 / NaN: not given (generation_config.json or the default then) */
     long max_new, min_new, top_k;
     double temperature, top_p, rep;
@@ -98,6 +123,14 @@ typedef struct {
     const char *stop[MAX_STOP + 2];
     int64_t bos, eos;
     cn_chat_template tpl;
+    /* --index: the passages; the encoder of the questions; the last
+     * question's retrieval (rows, scores: passages of them) and prompt */
+    cn_vindex *ix;
+    cn_encoder *enc;
+    int k;
+    int64_t *rows;
+    float *scores;
+    cn_ragctx ctx;
 } engine;
 
 static void add_stop_id(engine *e, int64_t id) {
@@ -258,18 +291,143 @@ static int continue_main(const opts *o) {
     return 0;
 }
 
-/* ---- chat ---- */
+/* ---- retrieval (--index) ---- */
 
-/* generates the answer to conversation c (its last message the user's)
- * into k; the stats in st. 1 when the conversation does not fit. */
-static int answer(engine *e, const opts *o, const cn_chat *c, uint64_t stream, sink *k, cn_gen_stats *st) {
+static void rag_open(engine *e, const opts *o) {
+    if (!(e->ix = cn_vindex_open(o->index))) cn_die_status();
+    const char *dir = o->embed ? o->embed : cn_vindex_meta_of(e->ix)->encoder;
+    if (!(e->enc = cn_encoder_open(dir, cn_tool_device(o->device)))) cn_die_status();
+    if (cn_vindex_check_encoder(e->ix, o->index, e->enc, dir)) cn_die_status();
+    int64_t n = cn_vindex_count(e->ix);
+    e->k = (int64_t)o->passages < n ? o->passages : (int)n;
+    e->rows = malloc(((size_t)e->k + 1) * sizeof *e->rows);
+    e->scores = malloc(((size_t)e->k + 1) * sizeof *e->scores);
+    if (!e->rows || !e->scores) cn_die("out of memory");
+    if (e->go.max_new_tokens >= cn_gen_capacity(e->g))
+        cn_usage_error("--max-new-tokens %d leaves no room for the passages in the context of %d", e->go.max_new_tokens, cn_gen_capacity(e->g));
+}
+
+static void rag_close(engine *e) {
+    cn_ragctx_free(&e->ctx);
+    cn_encoder_close(e->enc);
+    cn_vindex_close(e->ix);
+    free(e->rows), free(e->scores);
+}
+
+/* the prompt's ids for conversation c, its last (the user's) message
+ * replaced by msg when msg is given */
+static cn_status encode_chat(engine *e, const cn_chat *c, const char *msg, size_t len, cn_ids *ids) {
     const char *bos = e->bos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->bos) : NULL;
     const char *eos = e->eos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->eos) : NULL;
+    cn_chat *d = NULL;
+    cn_status st = CN_OK;
+    if (msg) {
+        if (!(d = cn_chat_new())) return cn_fail(CN_ENOMEM, "out of memory");
+        for (size_t i = 0; i + 1 < c->n && !st; i++) st = cn_chat_add(d, c->msg[i].role, c->msg[i].text, c->msg[i].len);
+        if (!st) st = cn_chat_add(d, CN_CHAT_USER, msg, len);
+    }
     cn_chat_pieces p;
-    if (cn_chat_render(c, e->tpl, bos, eos, CN_CHAT_GEN_PROMPT, &p)) cn_die_status();
-    cn_ids ids;
-    if (cn_sft_encode(e->tok, &p, &ids, NULL)) cn_die_status(); /* as cn-sft trains it */
-    cn_chat_pieces_free(&p);
+    if (!st) st = cn_chat_render(d ? d : c, e->tpl, bos, eos, CN_CHAT_GEN_PROMPT, &p);
+    if (!st) {
+        st = cn_sft_encode(e->tok, &p, ids, NULL); /* as cn-sft trains it */
+        cn_chat_pieces_free(&p);
+    }
+    cn_chat_free(d);
+    return st;
+}
+
+typedef struct {
+    engine *e;
+    const cn_chat *c;
+} prompt_of;
+
+static cn_status count_tokens(void *arg, const char *msg, size_t len, size_t *tokens) {
+    prompt_of *a = arg;
+    cn_ids ids = {0};
+    cn_status st = encode_chat(a->e, a->c, msg, len, &ids);
+    *tokens = ids.n;
+    cn_ids_free(&ids);
+    return st;
+}
+
+/* the passages for the last message of c, fitted before it into e->ctx
+ * under the context less --max-new-tokens; 1 when the conversation does
+ * not fit even without them */
+static int retrieve(engine *e, const cn_chat *c) {
+    const cn_chat_msg *q = &c->msg[c->n - 1];
+    const cn_vindex_meta *meta = cn_vindex_meta_of(e->ix);
+    float *v = malloc((size_t)meta->dim * sizeof *v);
+    const char **text = malloc(((size_t)e->k + 1) * sizeof *text);
+    size_t *len = malloc(((size_t)e->k + 1) * sizeof *len), truncated;
+    if (!v || !text || !len) cn_die("out of memory");
+    const char *qt = q->text;
+    if (cn_encoder_encode(e->enc, meta->query_prompt, &qt, &q->len, 1, v, &truncated) ||
+        cn_vec_search(cn_vindex_vectors(e->ix), v, 1, e->k, e->rows, e->scores))
+        cn_die_status();
+    for (int i = 0; i < e->k; i++) {
+        const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
+        text[i] = p->text, len[i] = p->len;
+    }
+    cn_ragctx_free(&e->ctx);
+    prompt_of a = {e, c};
+    size_t budget = (size_t)(cn_gen_capacity(e->g) - e->go.max_new_tokens);
+    cn_status st = cn_ragctx_fit(q->text, q->len, text, len, e->k, budget, count_tokens, &a, &e->ctx);
+    free(v), free(text), free(len);
+    if (st == CN_ERANGE) return 1;
+    if (st) cn_die_status();
+    return 0;
+}
+
+/* {"passages": [{"n" (its number in the prompt, null when it did not fit),
+ * "id", "doc", "source", "row", "score", "cut"}...], "cited": [n...]} of
+ * the last retrieval and its answer */
+static cJSON *rag_json(const engine *e, const char *answer) {
+    cJSON *o = cJSON_CreateObject(), *ps = cJSON_AddArrayToObject(o, "passages"), *ci = cJSON_AddArrayToObject(o, "cited");
+    if (!ci) cn_die("out of memory");
+    for (int i = 0; i < e->k; i++) {
+        const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
+        int n = 0;
+        for (int j = 0; j < e->ctx.n; j++)
+            if (e->ctx.from[j] == i) n = j + 1;
+        cJSON *x = cJSON_CreateObject();
+        if (!x || !cJSON_AddItemToArray(ps, x)) cn_die("out of memory");
+        if (n) cJSON_AddNumberToObject(x, "n", n);
+        else cJSON_AddNullToObject(x, "n");
+        cJSON_AddStringToObject(x, "id", p->id);
+        cJSON_AddStringToObject(x, "doc", p->doc);
+        cJSON_AddStringToObject(x, "source", p->source);
+        cJSON_AddNumberToObject(x, "row", (double)e->rows[i]);
+        cJSON_AddNumberToObject(x, "score", e->scores[i]);
+        if (!cJSON_AddBoolToObject(x, "cut", n && e->ctx.bytes[n - 1] < p->len)) cn_die("out of memory");
+    }
+    int *cited = malloc(((size_t)e->ctx.n + 1) * sizeof *cited);
+    if (!cited) cn_die("out of memory");
+    int m = cn_ragctx_cited(answer, strlen(answer), e->ctx.n, cited);
+    for (int i = 0; i < m; i++)
+        if (!cJSON_AddItemToArray(ci, cJSON_CreateNumber(cited[i]))) cn_die("out of memory");
+    free(cited);
+    return o;
+}
+
+/* the passages of the last answer, a line each (a terminal's /sources) */
+static void show_sources(const engine *e) {
+    if (!e->ctx.n) fprintf(stderr, "%s: no passage went into the last answer's prompt\n", cn_prog);
+    for (int j = 0; j < e->ctx.n; j++) {
+        int i = e->ctx.from[j];
+        const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
+        fprintf(stderr, "[%d] %.4f %s (%s)%s\n", j + 1, e->scores[i], p->id, p->source, e->ctx.bytes[j] < p->len ? ", cut" : "");
+    }
+}
+
+/* ---- chat ---- */
+
+/* generates the answer to conversation c (its last message the user's,
+ * with the passages it retrieves before it under --index) into k; the stats
+ * in st. 1 when the conversation does not fit. */
+static int answer(engine *e, const opts *o, const cn_chat *c, uint64_t stream, sink *k, cn_gen_stats *st) {
+    if (e->ix && retrieve(e, c)) return 1;
+    cn_ids ids = {0};
+    if (encode_chat(e, c, e->ix ? e->ctx.msg : NULL, e->ctx.len, &ids)) cn_die_status();
     if (ids.n + 1 > (size_t)cn_gen_capacity(e->g)) {
         cn_ids_free(&ids);
         return 1;
@@ -281,6 +439,17 @@ static int answer(engine *e, const opts *o, const cn_chat *c, uint64_t stream, s
     k->len = 0;
     if (k->text) k->text[0] = 0;
     if (cn_gen_run(e->g, e->tok, v, ids.n, &e->go, &r, 0, on_text, k, st)) cn_die_status();
+    /* a JSON string holds valid UTF-8: bytes of no character (byte tokens
+     * a model put together wrongly) become U+FFFD, as transformers decodes */
+    if (k->keep && k->len && cn_utf8_check(k->text, k->len) != k->len) {
+        size_t cap = 3 * k->len + 1;
+        char *x = malloc(cap);
+        if (!x) cn_die("out of memory");
+        k->len = cn_utf8_repair(x, k->text, k->len);
+        x[k->len] = 0;
+        free(k->text);
+        k->text = x, k->cap = cap;
+    }
     /* chipnemo: "{answer}\n<extra_id_1>": the newline is the marker's */
     if (st->end == CN_GEN_END_STOP_ID && e->tpl == CN_CHAT_CHIPNEMO && k->keep && k->len && k->text[k->len - 1] == '\n')
         k->text[--k->len] = 0;
@@ -310,8 +479,8 @@ static void chat_terminal(engine *e, const opts *o) {
     size_t cap = 0;
     uint64_t turn = 0;
     if (!o->quiet)
-        fprintf(stderr, "%s: chatting with %s (template %s; /reset starts over, Ctrl-D ends)\n", cn_prog, o->dir,
-                cn_chat_template_name(e->tpl));
+        fprintf(stderr, "%s: chatting with %s (template %s%s; /reset starts over, Ctrl-D ends)\n", cn_prog, o->dir,
+                cn_chat_template_name(e->tpl), e->ix ? "; passages from the index, /sources lists the last answer's" : "");
     for (;;) {
         fputs("> ", stderr);
         fflush(stderr);
@@ -323,6 +492,11 @@ static void chat_terminal(engine *e, const opts *o) {
         }
         if (n && line[n - 1] == '\n') line[--n] = 0;
         if (n == 0) continue;
+        if (strcmp(line, "/sources") == 0) {
+            if (e->ix) show_sources(e);
+            else fprintf(stderr, "%s: /sources: no --index, no passages\n", cn_prog);
+            continue;
+        }
         if (strcmp(line, "/reset") == 0) {
             cn_chat_free(c);
             if (!(c = cn_chat_new())) cn_die("out of memory");
@@ -393,6 +567,10 @@ static char *run_header(const engine *e, const opts *o) {
     cn_json_settings_bool(h, "bf16", o->bf16);
     cn_json_settings_str(h, "device", o->device ? o->device : "cpu");
     cn_json_settings_num(h, "threads", omp_get_max_threads());
+    char *ix = o->index ? realpath(o->index, NULL) : NULL;
+    cn_json_settings_str(h, "index", o->index ? (ix ? ix : o->index) : "");
+    free(ix);
+    cn_json_settings_num(h, "passages", o->index ? e->k : 0);
     char *text = cn_json_settings_print(h);
     if (!text) cn_die("out of memory");
     return text;
@@ -407,7 +585,7 @@ static char *settings_differ(const cn_part *pt, const char *mine, int *usage) {
         {"temperature", "--temperature"}, {"top_k", "--top-k"}, {"top_p", "--top-p"},
         {"repetition_penalty", "--repetition-penalty"}, {"max_new_tokens", "--max-new-tokens"},
         {"min_new_tokens", "--min-new-tokens"}, {"stop", "--stop"}, {"seed", "--seed"}, {"context", "--context"},
-        {"bf16", "--bf16"}, {"device", "--device"}, {"threads", "--threads"},
+        {"bf16", "--bf16"}, {"device", "--device"}, {"threads", "--threads"}, {"index", "--index"}, {"passages", "--passages"},
     };
     const char *name = cn_part_name(pt), *keys[sizeof opt / sizeof opt[0]];
     int nkeys = (int)(sizeof opt / sizeof opt[0]), i;
@@ -535,19 +713,12 @@ static void check_kept(const cn_part *pt, size_t i, const cJSON *rec, const char
     }
 }
 
-/* JSONL conversations in, each with its answer appended out: to stdout (or
- * a device) as they come, or to FILE.part, moved onto FILE at the end */
-static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int argc, char **argv) {
-    cn_part *pt = o->out_path && answers_to_file(o->out_path) ? answers_open(e, o, nfiles, argc, argv) : NULL;
-    cn_out *out = pt ? NULL : cn_out_open(o->out_path, 0);
-    if (!pt && !out) cn_die_status();
-    size_t kept = pt ? cn_part_kept(pt) : 0;
-    sink k = {NULL, 0, NULL, 0, 0, 1, NULL};
+/* calls fn on each record of the JSONL files (plain or zstd; stdin when
+ * none) with its "FILE:LINE" */
+typedef void (*record_fn)(void *arg, cJSON *rec, const char *where);
+static void each_record(int nfiles, char **files, record_fn fn, void *arg) {
     static char *stdin_only[] = {"-"};
     if (!nfiles) nfiles = 1, files = stdin_only;
-    uint64_t conv = 0, tokens = 0;
-    double secs = 0;
-    cn_progress_begin(&prog, o->quiet);
     for (int f = 0; f < nfiles; f++) {
         cn_in *in = cn_in_open(files[f]);
         if (!in) cn_die_status();
@@ -557,53 +728,163 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
         while ((s = cn_jsonl_next(j, &rec)) == CN_OK) {
             char *where;
             if (asprintf(&where, "%s:%llu", cn_in_name(in), (unsigned long long)cn_jsonl_line(j)) < 0) cn_die("out of memory");
-            cn_chat *c;
-            if (cn_chat_parse(rec, where, &c)) cn_die_status();
-            if (c->msg[c->n - 1].role != CN_CHAT_USER) cn_die("%s: the last message is not the user's: nothing to answer", where);
-            if (conv < kept) { /* answered by the run that began FILE.part */
-                check_kept(pt, conv++, rec, where);
-                cn_chat_free(c), free(where);
-                cn_progress_update(&prog, 0, "%s: %llu conversations answered before", cn_prog, (unsigned long long)conv);
-                continue;
-            }
-            cn_gen_stats st;
-            if (answer(e, o, c, conv, &k, &st)) cn_die("%s: the conversation does not fit the context of %d", where, cn_gen_capacity(e->g));
-            size_t n;
-            char *line = cn_chat_answer_line(rec, k.text ? k.text : "", &n);
-            if (!line) cn_die("out of memory");
-            if (pt && cn_part_write(pt, line, n)) cn_die_status();
-            if (out) put(out, line, n);
-            free(line);
-            cn_chat_free(c), free(where);
-            conv++, tokens += (uint64_t)st.generated, secs += st.decode_s;
-            cn_progress_update(&prog, 0, "%s: %llu conversations, %.1f tokens/s", cn_prog, (unsigned long long)conv,
-                               secs > 0 ? tokens / secs : 0.0);
+            fn(arg, rec, where);
+            free(where);
         }
         if (s != CN_EOF) cn_die_status();
         cn_jsonl_free(j);
         cn_in_close(in);
     }
+}
+
+typedef struct {
+    engine *e;
+    const opts *o;
+    cn_part *pt;
+    cn_out *out;
+    size_t kept;
+    sink k;
+    uint64_t conv, tokens;
+    double secs;
+} chat_run;
+
+static void chat_record(void *arg, cJSON *rec, const char *where) {
+    chat_run *r = arg;
+    cn_chat *c;
+    if (cn_chat_parse(rec, where, &c)) cn_die_status();
+    if (c->msg[c->n - 1].role != CN_CHAT_USER) cn_die("%s: the last message is not the user's: nothing to answer", where);
+    if (r->conv < r->kept) { /* answered by the run that began FILE.part */
+        check_kept(r->pt, r->conv++, rec, where);
+        cn_chat_free(c);
+        cn_progress_update(&prog, 0, "%s: %llu conversations answered before", cn_prog, (unsigned long long)r->conv);
+        return;
+    }
+    cn_gen_stats st;
+    if (answer(r->e, r->o, c, r->conv, &r->k, &st)) cn_die("%s: the conversation does not fit the context of %d", where, cn_gen_capacity(r->e->g));
+    size_t n;
+    const char *a = r->k.text ? r->k.text : "";
+    if (r->e->ix && !cJSON_AddItemToObject(rec, "rag", rag_json(r->e, a))) cn_die("out of memory");
+    char *line = cn_chat_answer_line(rec, a, &n);
+    if (!line) cn_die("out of memory");
+    if (r->pt && cn_part_write(r->pt, line, n)) cn_die_status();
+    if (r->out) put(r->out, line, n);
+    free(line);
+    cn_chat_free(c);
+    r->conv++, r->tokens += (uint64_t)st.generated, r->secs += st.decode_s;
+    cn_progress_update(&prog, 0, "%s: %llu conversations, %.1f tokens/s", cn_prog, (unsigned long long)r->conv,
+                       r->secs > 0 ? r->tokens / r->secs : 0.0);
+}
+
+/* JSONL conversations in, each with its answer appended out: to stdout (or
+ * a device) as they come, or to FILE.part, moved onto FILE at the end */
+static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int argc, char **argv) {
+    chat_run r = {e, o, NULL, NULL, 0, {NULL, 0, NULL, 0, 0, 1, NULL}, 0, 0, 0};
+    r.pt = o->out_path && answers_to_file(o->out_path) ? answers_open(e, o, nfiles, argc, argv) : NULL;
+    r.out = r.pt ? NULL : cn_out_open(o->out_path, 0);
+    if (!r.pt && !r.out) cn_die_status();
+    r.kept = r.pt ? cn_part_kept(r.pt) : 0;
+    cn_progress_begin(&prog, o->quiet);
+    each_record(nfiles, files, chat_record, &r);
     cn_progress_end(&prog);
-    if (conv < kept) {
+    if (r.conv < r.kept) {
         live = NULL;
         cn_die("%s: holds %zu answers, but the conversations are %llu: not these conversations? remove it to start again",
-               cn_part_name(pt), kept, (unsigned long long)conv);
+               cn_part_name(r.pt), r.kept, (unsigned long long)r.conv);
     }
-    if (pt) answers_commit(pt);
-    else if (cn_out_commit(out)) cn_die_status();
+    if (r.pt) answers_commit(r.pt);
+    else if (cn_out_commit(r.out)) cn_die_status();
+    free(r.k.text);
+}
+
+/* ---- ask: questions answered from the index ---- */
+
+/* one question: its line of JSONL, or on a terminal (--question) the
+ * answer as it streams and its sources */
+static void ask_one(engine *e, const opts *o, cn_out *out, const char *id, const char *q, size_t qlen, uint64_t stream, const char *where,
+                    uint64_t *tokens, double *secs) {
+    int show = o->question && !o->out_path && isatty(STDOUT_FILENO);
+    cn_chat *c = cn_chat_new();
+    if (!c) cn_die("out of memory");
+    if ((o->system && cn_chat_add(c, CN_CHAT_SYSTEM, o->system, strlen(o->system))) || cn_chat_add(c, CN_CHAT_USER, q, qlen))
+        cn_die("%s: %s", where, cn_errmsg());
+    sink k = {show ? out : NULL, show, NULL, 0, 0, 1, NULL};
+    cn_gen_stats st;
+    if (answer(e, o, c, stream, &k, &st))
+        cn_die("%s: the question does not fit the context of %d less --max-new-tokens %d", where, cn_gen_capacity(e->g), e->go.max_new_tokens);
+    const char *a = k.text ? k.text : "";
+    if (show) {
+        put(out, "\n", 1);
+        show_sources(e);
+    } else {
+        cJSON *rec = rag_json(e, a);
+        if (id) cJSON_AddStringToObject(rec, "id", id);
+        cJSON_AddStringToObject(rec, "question", q);
+        if (!cJSON_AddStringToObject(rec, "answer", a)) cn_die("out of memory");
+        /* the question and answer first, as a person reads the line */
+        const char *order[] = {"id", "question", "answer", "passages", "cited"};
+        cJSON *line = cJSON_CreateObject();
+        for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+            cJSON *x = cJSON_DetachItemFromObjectCaseSensitive(rec, order[i]);
+            if (x) cJSON_AddItemToObject(line, order[i], x);
+        }
+        char *txt = cJSON_PrintUnformatted(line);
+        if (!txt) cn_die("out of memory");
+        put(out, txt, strlen(txt));
+        put(out, "\n", 1);
+        cJSON_free(txt), cJSON_Delete(line), cJSON_Delete(rec);
+    }
+    *tokens += (uint64_t)st.generated, *secs += st.decode_s;
+    speed(o, &st);
     free(k.text);
+    cn_chat_free(c);
+}
+
+typedef struct {
+    engine *e;
+    const opts *o;
+    cn_out *out;
+    uint64_t n, tokens;
+    double secs;
+} ask_run;
+
+static void ask_record(void *arg, cJSON *rec, const char *where) {
+    ask_run *r = arg;
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(rec, "question");
+    if (!q) q = cJSON_GetObjectItemCaseSensitive(rec, "text");
+    if (!cJSON_IsString(q)) cn_die("%s: no \"question\" (or BEIR's \"text\") string", where);
+    if (!*q->valuestring) cn_die("%s: an empty question", where);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    if (!id) id = cJSON_GetObjectItemCaseSensitive(rec, "_id");
+    if (id && !cJSON_IsString(id)) cn_die("%s: \"%s\" is not a string", where, id->string);
+    ask_one(r->e, r->o, r->out, id ? id->valuestring : NULL, q->valuestring, strlen(q->valuestring), r->n++, where, &r->tokens, &r->secs);
+    cn_progress_update(&prog, 0, "%s: %llu questions, %.1f tokens/s", cn_prog, (unsigned long long)r->n, r->secs > 0 ? r->tokens / r->secs : 0.0);
+}
+
+/* --question, or each line of the JSONL files (stdin): {"question": Q} or
+ * BEIR's {"_id", "text"}, an "id" kept */
+static void ask_main(engine *e, const opts *o, int nfiles, char **files) {
+    ask_run r = {e, o, cn_out_open(o->out_path, 0), 0, 0, 0};
+    if (!r.out) cn_die_status();
+    if (o->question) ask_one(e, o, r.out, NULL, o->question, strlen(o->question), 0, "--question", &r.tokens, &r.secs);
+    else {
+        cn_progress_begin(&prog, o->quiet);
+        each_record(nfiles, files, ask_record, &r);
+        cn_progress_end(&prog);
+    }
+    if (cn_out_commit(r.out)) cn_die_status();
 }
 
 int main(int argc, char **argv) {
     cn_tool_init("cn-rag");
     int argc0 = argc;
     char **argv0 = argv;
-    opts o = {.max_new = -1, .min_new = -1, .top_k = -1, .temperature = NAN, .top_p = NAN, .rep = NAN};
+    opts o = {.max_new = -1, .min_new = -1, .top_k = -1, .temperature = NAN, .top_p = NAN, .rep = NAN, .passages = -1};
     int first = 1;
     if (argc >= 2 && strcmp(argv[1], "chat") == 0) o.chat = 1, first = 2;
+    if (argc >= 2 && strcmp(argv[1], "ask") == 0) o.ask = 1, first = 2;
     argc -= first - 1, argv += first - 1;
     enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO,
-           O_THREADS, O_DEVICE, O_RESUME, O_VERSION };
+           O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'}, {"no-retrieval", no_argument, 0, O_NORET},
         {"max-new-tokens", required_argument, 0, O_MAXNEW}, {"min-new-tokens", required_argument, 0, O_MINNEW},
@@ -613,7 +894,8 @@ int main(int argc, char **argv) {
         {"context", required_argument, 0, O_CTX}, {"template", required_argument, 0, O_TPL},
         {"system", required_argument, 0, O_SYS}, {"echo", no_argument, 0, O_ECHO}, {"threads", required_argument, 0, O_THREADS},
         {"device", required_argument, 0, O_DEVICE}, {"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, O_RESUME}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+        {"version", no_argument, 0, O_VERSION}, {"index", required_argument, 0, O_INDEX}, {"embed", required_argument, 0, O_EMBED},
+        {"passages", required_argument, 0, O_PASSAGES}, {"question", required_argument, 0, O_QUESTION}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "m:p:o:qh", longs, NULL)) != -1) {
@@ -647,20 +929,48 @@ int main(int argc, char **argv) {
         case O_DEVICE: o.device = cn_opt_device("--device", optarg); break;
         case 'o': o.out_path = optarg; break;
         case O_RESUME: o.resume = 1; break;
+        case O_INDEX: o.index = optarg; break;
+        case O_EMBED: o.embed = optarg; break;
+        case O_PASSAGES: {
+            uint64_t v = cn_opt_u64("--passages", optarg);
+            if (v < 1 || v > 1000) cn_usage_error("option --passages: between 1 and 1000");
+            o.passages = (int)v;
+            break;
+        }
+        case O_QUESTION: o.question = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
     }
-    if (!o.chat && !o.retrieval_off) cn_usage_error("retrieval is not there yet: give --no-retrieval, or the chat command");
+    if (!o.chat && !o.ask && !o.retrieval_off) cn_usage_error("no mode: give ask or chat (with --index), or --no-retrieval");
     if (!o.dir) cn_usage_error("no model: give --model DIR");
+    if (o.retrieval_off && (o.chat || o.ask)) cn_usage_error("--no-retrieval is the continuation mode: chat without --index is the chat without retrieval");
+    if (o.retrieval_off && o.index) cn_usage_error("--index and --no-retrieval: give one");
+    if (o.ask && !o.index) cn_usage_error("ask answers from passages: give --index INDEX");
+    if (!o.index && (o.embed || o.passages >= 0)) cn_usage_error("--embed and --passages are for retrieval: give --index INDEX");
+    if (o.question && !o.ask) cn_usage_error("--question is ask's (chat reads conversations)");
+    if (o.passages < 0) o.passages = 4;
     if (o.temperature == o.temperature && o.temperature < 0) cn_usage_error("--temperature must be 0 (greedy) or above");
     if (o.top_p == o.top_p && (o.top_p < 0 || o.top_p > 1)) cn_usage_error("--top-p must be between 0 and 1");
     if (o.rep == o.rep && !(o.rep > 0)) cn_usage_error("--repetition-penalty must be above 0");
     if (o.max_new == 0) cn_usage_error("--max-new-tokens must be at least 1");
     if (o.max_new > 1 << 30 || o.min_new > 1 << 30 || o.top_k > 1 << 30) cn_usage_error("a token count beyond 2^30");
     if (o.context < 0 || o.context > 1 << 24) cn_usage_error("--context: at most 2^24");
+    if (o.ask) {
+        if (o.resume) cn_usage_error("--resume is for chat's answers to JSONL conversations (-o FILE)");
+        if (o.prompt || o.echo) cn_usage_error("--prompt and --echo are for --no-retrieval; ask reads questions");
+        if (o.question && optind < argc) cn_usage_error("--question and question files '%s': give one", argv[optind]);
+        engine e;
+        load(&e, &o);
+        chat_setup(&e, &o);
+        rag_open(&e, &o);
+        ask_main(&e, &o, argc - optind, argv + optind);
+        rag_close(&e);
+        unload(&e);
+        return 0;
+    }
     if (!o.chat) {
         if (o.resume) cn_usage_error("--resume is for chat's answers to JSONL conversations (-o FILE)");
         if (optind < argc) cn_usage_error("unexpected argument '%s' (the prompt goes in --prompt or stdin)", argv[optind]);
@@ -674,8 +984,10 @@ int main(int argc, char **argv) {
     engine e;
     load(&e, &o);
     chat_setup(&e, &o);
+    if (o.index) rag_open(&e, &o);
     if (terminal) chat_terminal(&e, &o);
     else chat_jsonl(&e, &o, argc - optind, argv + optind, argc0, argv0);
+    if (o.index) rag_close(&e);
     unload(&e);
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "crc.h"
+#include "encoder.h"
 #include "io.h"
 #include "jsonl.h"
 
@@ -269,3 +271,21 @@ const cn_vindex_meta *cn_vindex_meta_of(const cn_vindex *ix) { return &ix->meta;
 const cn_vec_index *cn_vindex_vectors(const cn_vindex *ix) { return ix->vec; }
 int64_t cn_vindex_count(const cn_vindex *ix) { return ix->n; }
 const cn_passage *cn_vindex_passage(const cn_vindex *ix, int64_t row) { return &ix->p[row]; }
+
+cn_status cn_vindex_check_encoder(const cn_vindex *ix, const char *ix_dir, const cn_encoder *e, const char *dir) {
+    const cn_vindex_meta *meta = cn_vindex_meta_of(ix);
+    uint8_t sha[32];
+    char hex[65];
+    cn_status st = cn_encoder_sha256(e, sha);
+    if (st) return st;
+    cn_hex32(sha, hex);
+    if (strcmp(hex, meta->encoder_sha256))
+        return cn_fail(CN_EINVAL, "%s: another encoder than the index's (%s/meta.json: weights SHA-256 %.12s..., this one's %.12s...): "
+                                  "search with the encoder that made it", dir, ix_dir, meta->encoder_sha256, hex);
+    cn_hex32(cn_tok_sha256(cn_encoder_dir(e)->tok), hex);
+    if (strcmp(hex, meta->tokenizer_sha256))
+        return cn_fail(CN_EINVAL, "%s: another tokenizer than the index's (%s/meta.json: SHA-256 %.12s..., this one's %.12s...)", dir,
+                       ix_dir, meta->tokenizer_sha256, hex);
+    if (cn_encoder_dim(e) != meta->dim) return cn_fail(CN_EINVAL, "%s: %d dims, the index %d", dir, cn_encoder_dim(e), meta->dim);
+    return CN_OK;
+}

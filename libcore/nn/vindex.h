@@ -62,4 +62,10 @@ const cn_vindex_meta *cn_vindex_meta_of(const cn_vindex *ix);
 const cn_vec_index *cn_vindex_vectors(const cn_vindex *ix);
 int64_t cn_vindex_count(const cn_vindex *ix);
 const cn_passage *cn_vindex_passage(const cn_vindex *ix, int64_t row);
+
+/* Whether encoder e (opened from dir) is the one that made the index in
+ * ix_dir: the same weights and tokenizer (their SHA-256) and dims; CN_EINVAL
+ * naming both otherwise ("DIR: another encoder than the index's ..."). */
+struct cn_encoder;
+cn_status cn_vindex_check_encoder(const cn_vindex *ix, const char *ix_dir, const struct cn_encoder *e, const char *dir);
 #endif
