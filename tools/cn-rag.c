@@ -16,12 +16,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "chat.h"
-#include "encoder.h"
 #include "gen.h"
 #include "io.h"
 #include "jsonl.h"
 #include "mdir.h"
 #include "ragctx.h"
+#include "retr.h"
 #include "sft.h"
 #include "tok.h"
 #include "tool.h"
@@ -125,8 +125,8 @@ typedef struct {
     cn_chat_template tpl;
     /* --index: the passages; the encoder of the questions; the last
      * question's retrieval (rows, scores: passages of them) and prompt */
-    cn_vindex *ix;
-    cn_encoder *enc;
+    cn_retr *rt;
+    const cn_vindex *ix;
     int k;
     int64_t *rows;
     float *scores;
@@ -294,10 +294,8 @@ static int continue_main(const opts *o) {
 /* ---- retrieval (--index) ---- */
 
 static void rag_open(engine *e, const opts *o) {
-    if (!(e->ix = cn_vindex_open(o->index))) cn_die_status();
-    const char *dir = o->embed ? o->embed : cn_vindex_meta_of(e->ix)->encoder;
-    if (!(e->enc = cn_encoder_open(dir, cn_tool_device(o->device)))) cn_die_status();
-    if (cn_vindex_check_encoder(e->ix, o->index, e->enc, dir)) cn_die_status();
+    if (!(e->rt = cn_retr_open(o->index, o->embed, cn_tool_device(o->device)))) cn_die_status();
+    e->ix = cn_retr_index(e->rt);
     int64_t n = cn_vindex_count(e->ix);
     e->k = (int64_t)o->passages < n ? o->passages : (int)n;
     e->rows = malloc(((size_t)e->k + 1) * sizeof *e->rows);
@@ -309,8 +307,7 @@ static void rag_open(engine *e, const opts *o) {
 
 static void rag_close(engine *e) {
     cn_ragctx_free(&e->ctx);
-    cn_encoder_close(e->enc);
-    cn_vindex_close(e->ix);
+    cn_retr_close(e->rt);
     free(e->rows), free(e->scores);
 }
 
@@ -355,15 +352,10 @@ static cn_status count_tokens(void *arg, const char *msg, size_t len, size_t *to
  * not fit even without them */
 static int retrieve(engine *e, const cn_chat *c) {
     const cn_chat_msg *q = &c->msg[c->n - 1];
-    const cn_vindex_meta *meta = cn_vindex_meta_of(e->ix);
-    float *v = malloc((size_t)meta->dim * sizeof *v);
     const char **text = malloc(((size_t)e->k + 1) * sizeof *text);
-    size_t *len = malloc(((size_t)e->k + 1) * sizeof *len), truncated;
-    if (!v || !text || !len) cn_die("out of memory");
-    const char *qt = q->text;
-    if (cn_encoder_encode(e->enc, meta->query_prompt, &qt, &q->len, 1, v, &truncated) ||
-        cn_vec_search(cn_vindex_vectors(e->ix), v, 1, e->k, e->rows, e->scores))
-        cn_die_status();
+    size_t *len = malloc(((size_t)e->k + 1) * sizeof *len);
+    if (!text || !len) cn_die("out of memory");
+    if (cn_retr_search(e->rt, q->text, q->len, e->k, e->rows, e->scores)) cn_die_status();
     for (int i = 0; i < e->k; i++) {
         const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
         text[i] = p->text, len[i] = p->len;
@@ -372,7 +364,7 @@ static int retrieve(engine *e, const cn_chat *c) {
     prompt_of a = {e, c};
     size_t budget = (size_t)(cn_gen_capacity(e->g) - e->go.max_new_tokens);
     cn_status st = cn_ragctx_fit(q->text, q->len, text, len, e->k, budget, count_tokens, &a, &e->ctx);
-    free(v), free(text), free(len);
+    free(text), free(len);
     if (st == CN_ERANGE) return 1;
     if (st) cn_die_status();
     return 0;

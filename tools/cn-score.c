@@ -23,6 +23,8 @@
 #include "shard.h"
 #include "jsonl.h"
 #include "mdir.h"
+#include "ragctx.h"
+#include "retr.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -92,7 +94,14 @@ static void usage(const char *cmd) {
         "                         answer that follows the generation prompt, its own tokens\n"
         "                         after the prompt's (as cn-sft trains an answer)\n"
         "      --device D         cpu (default), cuda (the first GPU) or cuda:N\n"
-        "      --precision P      fp32 (default) or bf16 (products in bf16, fp32 sums)\n",
+        "      --precision P      fp32 (default) or bf16 (products in bf16, fp32 sums)\n"
+        "      --rag INDEX        each question asked after the passages it retrieves from\n"
+        "                         this cn-embed index (cn-rag's prompt: \"Answer from these\n"
+        "                         passages, citing them as [1]:\", \"[1] TEXT\"..., then\n"
+        "                         \"Question: Q\"), as many as fit the model's window with\n"
+        "                         the longest choice (libcore ragctx); --details lists them\n"
+        "      --passages K       --rag: passages a question retrieves (default 4)\n"
+        "      --embed DIR        --rag: the questions' encoder (default: the index's)\n",
         "exact: the exact-match rate of generated answers: each ANSWERS line a chat\n"
         "record whose last message is the answer (as cn-rag chat writes it, keeping the\n"
         "question's other keys) with a \"reference\" string, or a list of strings any of\n"
@@ -499,6 +508,12 @@ typedef struct {
     int tokens, pad;   /* cn_eval_loglik's batch */
     cn_out *details;
     const char *model;
+    /* --rag: the retriever, passages a question, and the current file's
+     * passages in each prompt (k rows a question, the first used[i] in it) */
+    cn_retr *rt;
+    int k;
+    int64_t *rows;
+    int *used;
 } mc_run;
 
 typedef struct {
@@ -526,11 +541,65 @@ static void mc_detail(const mc_run *o, const cn_mc_item *it, size_t i, const cn_
     for (int k = 0; k < it->nch; k++) put(d, "%s%s", k ? ", " : "", res[k].greedy ? "true" : "false");
     put(d, "], \"shots\": [");
     for (int k = 0; k < o->q.shots; k++) put(d, "%s%zu", k ? ", " : "", shots[k]);
-    put(d, "], \"truncated\": %s}\n", p->truncated ? "true" : "false");
+    put(d, "], \"truncated\": %s", p->truncated ? "true" : "false");
+    if (o->rt) {
+        put(d, ", \"passages\": [");
+        for (int k = 0; k < o->used[i]; k++) put(d, "%s%lld", k ? ", " : "", (long long)o->rows[i * (size_t)o->k + (size_t)k]);
+        put(d, "]");
+    }
+    put(d, "}\n");
+}
+
+typedef struct {
+    const mc_run *o;
+    cn_mc_set *set;
+    size_t i;
+} mc_asking;
+
+/* the tokens of question i's longest request asked as msg */
+static cn_status mc_count(void *arg, const char *msg, size_t len, size_t *tokens) {
+    mc_asking *a = arg;
+    cn_mc_item *it = &a->set->v[a->i];
+    it->asked = (char *)msg, it->askedlen = len;
+    cn_status st = cn_mc_longest(&a->o->q, a->set, a->i, tokens);
+    it->asked = NULL, it->askedlen = 0;
+    return st;
+}
+
+/* --rag: each question of set asked after the passages that fit the window */
+static void mc_retrieve(mc_run *o, cn_mc_set *set) {
+    free(o->rows), free(o->used);
+    o->rows = malloc((set->n * (size_t)o->k + 1) * sizeof *o->rows), o->used = calloc(set->n + 1, sizeof *o->used);
+    float *score = malloc(((size_t)o->k + 1) * sizeof *score);
+    const char **text = malloc(((size_t)o->k + 1) * sizeof *text);
+    size_t *len = malloc(((size_t)o->k + 1) * sizeof *len);
+    if (!o->rows || !o->used || !score || !text || !len) cn_die("out of memory");
+    const cn_vindex *ix = cn_retr_index(o->rt);
+    for (size_t i = 0; i < set->n; i++) {
+        cn_mc_item *it = &set->v[i];
+        int64_t *rows = o->rows + i * (size_t)o->k;
+        if (cn_retr_search(o->rt, it->q, it->qlen, o->k, rows, score)) cn_die("%s:%llu: %s", set->path, (unsigned long long)it->line, cn_errmsg());
+        for (int k = 0; k < o->k; k++) text[k] = cn_vindex_passage(ix, rows[k])->text, len[k] = cn_vindex_passage(ix, rows[k])->len;
+        mc_asking a = {o, set, i};
+        cn_ragctx c;
+        cn_status st = cn_ragctx_fit(it->q, it->qlen, text, len, o->k, (size_t)o->q.window, mc_count, &a, &c);
+        if (st == CN_ERANGE) continue; /* asked plainly: truncated from the left, as without --rag */
+        if (st) cn_die("%s:%llu: %s", set->path, (unsigned long long)it->line, cn_errmsg());
+        /* the prompt's passages, in its order (rank order, repeats left
+         * out: from[k] >= k, so in place) */
+        for (int k = 0; k < c.n; k++) rows[k] = rows[c.from[k]];
+        o->used[i] = c.n;
+        if (c.n) it->asked = c.msg, it->askedlen = c.len, c.msg = NULL;
+        cn_ragctx_free(&c);
+        mc_prog pg = {set->path, i, 1, set->n};
+        mc_progress(&pg, 1, 1);
+    }
+    free(score), free(text), free(len);
 }
 
 /* scores one file's questions and prints its three lines */
-static void mc_score(const mc_run *o, const cn_mc_set *set, cn_out *out) {
+static void mc_score(mc_run *o, cn_mc_set *set, cn_out *out) {
+    if (o->rt) mc_retrieve(o, set);
     cn_mc_tally t = {0};
     char *data = jstr(set->path), *model = jstr(o->model);
     for (size_t c0 = 0; c0 < set->n; c0 += MC_CHUNK) {
@@ -574,7 +643,10 @@ static int mc_main(int argc, char **argv) {
     mc_run o = {.q.seed = 1234, .tokens = 2048};
     o.q.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (o.q.threads < 1) o.q.threads = 1;
-    enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_PREC, O_VERSION };
+    enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_PREC, O_VERSION,
+           O_RAG, O_PASSAGES, O_EMBED };
+    const char *rag = NULL, *embed = NULL;
+    int passages = -1;
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"shots", required_argument, 0, O_SHOTS}, {"dev", required_argument, 0, O_DEV},
         {"chat", no_argument, 0, O_CHAT},
@@ -583,12 +655,21 @@ static int mc_main(int argc, char **argv) {
         {"details", required_argument, 0, O_DETAILS}, {"literal-special", no_argument, 0, O_LITERAL},
         {"device", required_argument, 0, O_DEVICE}, {"precision", required_argument, 0, O_PREC},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+        {"version", no_argument, 0, O_VERSION}, {"rag", required_argument, 0, O_RAG}, {"passages", required_argument, 0, O_PASSAGES},
+        {"embed", required_argument, 0, O_EMBED}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "m:o:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'm': dir = optarg; break;
+        case O_RAG: rag = optarg; break;
+        case O_EMBED: embed = optarg; break;
+        case O_PASSAGES: {
+            uint64_t v = cn_opt_u64("--passages", optarg);
+            if (v < 1 || v > 64) cn_usage_error("option --passages: between 1 and 64");
+            passages = (int)v;
+            break;
+        }
         case O_SHOTS: {
             uint64_t v = cn_opt_u64("--shots", optarg);
             if (v > 1000) cn_usage_error("option --shots: at most 1000");
@@ -629,6 +710,7 @@ static int mc_main(int argc, char **argv) {
     if (optind >= argc) cn_usage_error("no data: give JSONL files of questions");
     if (o.q.chat && literal) cn_usage_error("--chat needs the template's special tokens: no --literal-special with it");
     if (o.q.shots && !dev_path) cn_usage_error("--shots needs --dev FILE, the examples to draw from");
+    if (!rag && (embed || passages >= 0)) cn_usage_error("--embed and --passages are for retrieval: give --rag INDEX");
     omp_set_num_threads(o.q.threads);
     /* every input read and checked before the model is loaded */
     cn_mc_set dev = {0}, *sets = calloc((size_t)(argc - optind), sizeof *sets);
@@ -651,6 +733,12 @@ static int mc_main(int argc, char **argv) {
     if (!(o.q.st = calloc((size_t)o.q.threads, sizeof *o.q.st))) cn_die("out of memory");
     o.q.flags = literal ? CN_TOK_LITERAL_SPECIAL : 0;
     o.model = dir;
+    if (rag) {
+        if (!(o.rt = cn_retr_open(rag, embed, cn_tool_device(device)))) cn_die_status();
+        int64_t n = cn_vindex_count(cn_retr_index(o.rt));
+        o.k = passages < 0 ? 4 : passages;
+        if (o.k > n) o.k = (int)n;
+    }
     cn_progress_begin(&prog, quiet);
     cn_out *out = cn_out_open(out_path, 0);
     if (!out) cn_die_status();
@@ -667,6 +755,8 @@ static int mc_main(int argc, char **argv) {
     free(o.q.st);
     cn_mdir_close(&md);
     cn_model_free(o.m);
+    cn_retr_close(o.rt);
+    free(o.rows), free(o.used);
     return 0;
 }
 

@@ -87,6 +87,9 @@ typedef struct {
     size_t *chlen; /* [nch] their bytes */
     int nch, answer;
     uint64_t line; /* in the file */
+    char *asked;   /* NULL, or the question as asked instead of "Question: Q"
+                      (retrieved passages and the question: ragctx.h), owned */
+    size_t askedlen;
 } cn_mc_item;
 
 typedef struct {
@@ -136,6 +139,9 @@ typedef struct {
  * the file and line of the question; ch is then freed. */
 cn_status cn_mc_chunk_build(const cn_mc_opts *o, const cn_mc_set *set, cn_mc_chunk *ch);
 void cn_mc_chunk_free(cn_mc_chunk *ch);
+/* The tokens of question qi's longest request (BOS, shots, prompt, choice),
+ * as cn_mc_chunk_build makes it: what must fit the model's window. */
+cn_status cn_mc_longest(const cn_mc_opts *o, const cn_mc_set *set, size_t qi, size_t *tokens);
 
 /* The predictions for one question from its choices' results (res[nch]). */
 typedef struct {

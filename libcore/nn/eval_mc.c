@@ -14,7 +14,7 @@
 void cn_mc_free(cn_mc_set *set) {
     for (size_t i = 0; i < set->n; i++) {
         for (int k = 0; k < set->v[i].nch; k++) free(set->v[i].ch[k]);
-        free(set->v[i].ch), free(set->v[i].chlen), free(set->v[i].q);
+        free(set->v[i].ch), free(set->v[i].chlen), free(set->v[i].q), free(set->v[i].asked);
     }
     free(set->v);
     memset(set, 0, sizeof *set);
@@ -145,7 +145,7 @@ static cn_status prompt(const cn_mc_opts *o, const cn_mc_item *it, const size_t 
             const cn_mc_item *d = &o->dev->v[shots[k]];
             if (!(st = cn_chat_add(c, CN_CHAT_USER, d->q, d->qlen))) st = cn_chat_add(c, CN_CHAT_ASSISTANT, d->ch[d->answer], d->chlen[d->answer]);
         }
-        if (!st) st = cn_chat_add(c, CN_CHAT_USER, it->q, it->qlen);
+        if (!st) st = it->asked ? cn_chat_add(c, CN_CHAT_USER, it->asked, it->askedlen) : cn_chat_add(c, CN_CHAT_USER, it->q, it->qlen);
         cn_chat_pieces p = {0};
         int rendered = 0;
         if (!st) st = cn_chat_render(c, o->tpl, o->bos_s, o->eos_s, CN_CHAT_GEN_PROMPT, &p), rendered = !st;
@@ -160,7 +160,9 @@ static cn_status prompt(const cn_mc_opts *o, const cn_mc_item *it, const size_t 
         LIT(b, "Question: "), cat(b, d->q, d->qlen), LIT(b, "\nAnswer: ");
         cat(b, d->ch[d->answer], d->chlen[d->answer]), LIT(b, "\n\n");
     }
-    LIT(b, "Question: "), cat(b, it->q, it->qlen), LIT(b, "\nAnswer:");
+    if (it->asked) cat(b, it->asked, it->askedlen);
+    else LIT(b, "Question: "), cat(b, it->q, it->qlen);
+    LIT(b, "\nAnswer:");
     return b->nomem ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
 }
 
@@ -263,6 +265,17 @@ cn_status cn_mc_chunk_build(const cn_mc_opts *o, const cn_mc_set *set, cn_mc_chu
     free(texts), free(lens), free(ids), free(pool);
     if (st) cn_mc_chunk_free(ch);
     return st;
+}
+
+cn_status cn_mc_longest(const cn_mc_opts *o, const cn_mc_set *set, size_t qi, size_t *tokens) {
+    cn_mc_chunk ch = {.c0 = qi, .nq = 1};
+    cn_status st = cn_mc_chunk_build(o, set, &ch);
+    if (st) return st;
+    *tokens = 0;
+    for (size_t r = 0; r < ch.nr; r++)
+        if (ch.req[r].n > *tokens) *tokens = ch.req[r].n;
+    cn_mc_chunk_free(&ch);
+    return CN_OK;
 }
 
 /* ---- predictions and tallies ---- */

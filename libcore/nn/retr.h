@@ -1,0 +1,23 @@
+/* retr: a question's best passages from a retrieval index (vindex.h) with
+ * the encoder that made it: the one the index names, or another directory
+ * with the same weights and tokenizer (a different one is refused). */
+#ifndef CN_RETR_H
+#define CN_RETR_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ops.h"
+#include "vindex.h"
+
+typedef struct cn_retr cn_retr;
+
+/* Opens the index in index_dir and its encoder (encoder_dir, NULL: the one
+ * meta.json names) on ops; NULL on failure (cn_errmsg). */
+cn_retr *cn_retr_open(const char *index_dir, const char *encoder_dir, const cn_ops *ops);
+void cn_retr_close(cn_retr *r);
+const cn_vindex *cn_retr_index(const cn_retr *r);
+
+/* The k best rows of the index for query q (len bytes, the index's query
+ * prompt before it), best first: rows[k], scores[k]; k at most the index's
+ * count. */
+cn_status cn_retr_search(cn_retr *r, const char *q, size_t len, int k, int64_t *rows, float *scores);
+#endif
