@@ -35,7 +35,7 @@ static void usage(const char *cmd) {
     static const char *const line[] = {
         "tokens -t A.json [-t B.json] [options] DATA...", "ppl --model DIR [options] DATA...", "unigram --train SHARD [-q] SHARD...",
         "mc --model DIR [--shots K --dev FILE] [options] DATA...", "exact [-q] [-o FILE] ANSWERS...",
-        "retrieval --qrels QRELS [--compare B.jsonl] [options] RESULTS.jsonl",
+        "retrieval --qrels QRELS [--compare B.jsonl] [options] RESULTS.jsonl", "gen [options] ANSWERS...",
     };
     static const char *const text[] = {
         "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
@@ -123,8 +123,22 @@ static void usage(const char *cmd) {
         "      --bootstrap N      resamples (default 1000)\n"
         "      --seed N           the resamples' seed (default 1234)\n"
         "      --details FILE     per query JSONL: each metric's value\n",
+        "gen: generated answers against their references: exact_match, token_f1 and\n"
+        "rouge_l, each the best over an answer's references. Each ANSWERS line is\n"
+        "cn-rag ask's {\"answer\"} or cn-rag chat's record (the answer its last message)\n"
+        "with a \"reference\" string or list of strings. Words as the rouge-score\n"
+        "package makes them: lowercase, every run of characters outside [a-z0-9] a\n"
+        "space, no stemming. exact_match: the same words in order; token_f1: SQuAD's\n"
+        "F1 of the words as multisets (both sides empty: 1); rouge_l: the F-measure of\n"
+        "the longest common subsequence of words (a side empty: 0). Each is the mean\n"
+        "over the answers with a 95% percentile-bootstrap interval \"ci95\".\n"
+        "      --details FILE     per answer JSONL: data, line and the three scores\n"
+        "      --bootstrap N      resamples (default 1000)\n"
+        "      --seed N           the resamples' seed (default 1234)\n"
+        "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
+        "  -q, --quiet            no progress line\n",
     };
-    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval"};
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval", "gen"};
     enum { NCMD = sizeof names / sizeof *names };
     int k = -1;
     for (int i = 0; cmd && i < NCMD; i++)
@@ -231,6 +245,13 @@ static void measure(enc *e, const char *file, const char *field, tallies *t) {
     for (int i = 0; i < BATCH; i++) cn_ids_free(&ids[i]);
     cn_jsonl_free(j);
     cn_in_close(in);
+}
+
+/* --bootstrap's resamples: from 100 (an interval of fewer means little) */
+static uint64_t opt_bootstrap(const char *arg) {
+    uint64_t b = cn_opt_u64("--bootstrap", arg);
+    if (b < 100 || b > 1000000) cn_usage_error("option --bootstrap: from 100 to 1000000");
+    return b;
 }
 
 static void put(cn_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -794,10 +815,7 @@ static int retrieval_main(int argc, char **argv) {
         case 'r': qrels = optarg; break;
         case 'k': cut = optarg; break;
         case O_COMPARE: other = optarg; break;
-        case O_BOOT:
-            boot = cn_opt_u64("--bootstrap", optarg);
-            if (boot < 100 || boot > 1000000) cn_usage_error("option --bootstrap: from 100 to 1000000");
-            break;
+        case O_BOOT: boot = opt_bootstrap(optarg); break;
         case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
         case O_DETAILS: details_path = optarg; break;
         case 'o': out_path = optarg; break;
@@ -908,13 +926,92 @@ static int exact_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- gen: generated answers against references (libcore eval_gen) ---- */
+
+static int gen_main(int argc, char **argv) {
+    const char *out_path = NULL, *details_path = NULL;
+    int quiet = 0;
+    uint64_t boot = 1000, seed = 1234;
+    enum { O_DETAILS = 256, O_BOOT, O_SEED, O_VERSION };
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"details", required_argument, 0, O_DETAILS}, {"bootstrap", required_argument, 0, O_BOOT}, {"seed", required_argument, 0, O_SEED},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case O_DETAILS: details_path = optarg; break;
+        case O_BOOT: boot = opt_bootstrap(optarg); break;
+        case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
+        case 'h': usage("gen");
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (optind >= argc) cn_usage_error("no answers: give the JSONL files cn-rag ask or chat wrote");
+    cn_progress_begin(&prog, quiet);
+    cn_out *out = cn_out_open(out_path, 0), *det = NULL;
+    if (!out || (details_path && !(det = cn_out_open(details_path, 0)))) cn_die_status();
+    static const char *const metric[3] = {"exact_match", "token_f1", "rouge_l"};
+    for (int f = optind; f < argc; f++) {
+        cn_in *in = cn_in_open(argv[f]);
+        if (!in) cn_die_status();
+        cn_jsonl *j = cn_jsonl_new(in, 0);
+        cJSON *o;
+        cn_status st;
+        double *v = NULL;
+        size_t n = 0, cap = 0;
+        char *data = jstr(argv[f]);
+        while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
+            char *where;
+            if (asprintf(&where, "%s:%llu", argv[f], (unsigned long long)cn_jsonl_line(j)) < 0) cn_die("out of memory");
+            const char *a;
+            const cJSON *refs;
+            cn_textsim t;
+            if (cn_eval_answer(o, where, &a, &refs) || cn_eval_textsim(a, refs, &t)) cn_die_status();
+            free(where);
+            if (n == cap) {
+                double *x = realloc(v, (cap = cap ? 2 * cap : 256) * 3 * sizeof *v);
+                if (!x) cn_die("out of memory");
+                v = x;
+            }
+            v[3 * n] = t.exact_match, v[3 * n + 1] = t.token_f1, v[3 * n + 2] = t.rouge_l;
+            if (det)
+                put(det, "{\"data\": %s, \"line\": %llu, \"exact_match\": %.17g, \"token_f1\": %.17g, \"rouge_l\": %.17g}\n", data,
+                    (unsigned long long)cn_jsonl_line(j), t.exact_match, t.token_f1, t.rouge_l);
+            n++;
+            cn_progress_update(&prog, 0, "cn-score: %s: %zu answers", argv[f], n);
+        }
+        if (st != CN_EOF) cn_die_status();
+        cn_jsonl_free(j);
+        cn_in_close(in);
+        if (!n) cn_die("%s: no answers", argv[f]);
+        for (int m = 0; m < 3; m++) {
+            double mean, lo, hi;
+            cn_ir_bootstrap(v + m, n, 3, (int)boot, seed, &mean, &lo, &hi);
+            put(out, "{\"task\": \"gen\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %zu, \"data\": %s, \"ci95\": [%.17g, %.17g]}\n",
+                metric[m], mean, n, data, lo, hi);
+        }
+        free(v), free(data);
+    }
+    cn_progress_end(&prog);
+    cn_out *outs[2] = {out, det};
+    if (cn_out_commit_all(outs, det ? 2 : 1)) cn_die_status();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
     if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
-                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0 && strcmp(argv[1], "retrieval") != 0))
-        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact or retrieval");
+                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0 && strcmp(argv[1], "retrieval") != 0 &&
+                     strcmp(argv[1], "gen") != 0))
+        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact, retrieval or gen");
+    if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "retrieval") == 0) return retrieval_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "exact") == 0) return exact_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);

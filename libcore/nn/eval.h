@@ -159,11 +159,32 @@ void cn_mc_tally_add(cn_mc_tally *t, const cn_mc_item *it, const cn_mc_pred *p);
 
 /* ---- exact match (eval_exact.c) ----
  * An answer record as cn-rag chat writes it, {"messages": [..., {"role":
- * "assistant", "content": A}], "reference": R or [R...]}: hit when A equals
- * one of the references, both without white space at either end (SQuAD's
- * exact match before its normalisation); empty when A is. CN_EFORMAT naming
- * where ("FILE:LINE") for a record without an answer last or a reference. */
+ * "assistant", "content": A}], "reference": R or [R...]} (or cn-rag ask's
+ * {"answer": A, ...}: cn_eval_answer): hit when A equals one of the
+ * references, both without white space at either end (SQuAD's exact match
+ * before its normalisation); empty when A is. CN_EFORMAT naming where
+ * ("FILE:LINE") for a record without an answer or a reference. */
 cn_status cn_eval_exact(const cJSON *rec, const char *where, int *hit, int *empty);
+
+/* ---- generated text against references (eval_gen.c) ----
+ * The answer of a record: its "answer" string (cn-rag ask), else its last
+ * message's content when that is the assistant's (cn-rag chat); the
+ * references: "reference", a string or a non-empty list of strings.
+ * CN_EFORMAT naming where otherwise. */
+cn_status cn_eval_answer(const cJSON *rec, const char *where, const char **answer, const cJSON **refs);
+
+/* Three scores of an answer against its references, each the best over
+ * them. Words as the rouge-score package makes them: ASCII lowercased, every
+ * run of other characters than [a-z0-9] a separator, no stemming.
+ *   exact_match: the same words in the same order (two empty sides: 1);
+ *   token_f1: SQuAD's F1 of the words' multisets (two empty sides: 1, one: 0);
+ *   rouge_l: rouge-score's ROUGE-L F-measure, 2PR/(P+R) with P and R the
+ *            longest common subsequence over the answer's and the
+ *            reference's words (an empty side: 0). */
+typedef struct {
+    double exact_match, token_f1, rouge_l;
+} cn_textsim;
+cn_status cn_eval_textsim(const char *answer, const cJSON *refs, cn_textsim *out);
 
 /* ---- the unigram baseline (eval_mc.c) ----
  * Token frequencies of training data with add-one smoothing over the

@@ -28,7 +28,7 @@ grep -q '^cn-score: c.jsonl:1: no "reference"' err
 [ ! -e x.jsonl ]
 printf '{"messages": [%s], "reference": "x"}\n' "$u" > d.jsonl
 expect 1 cn-score exact d.jsonl 2> err
-grep -q '^cn-score: d.jsonl:1: the last message is not an assistant' err
+grep -q '^cn-score: d.jsonl:1: no answer (an "answer" string, or an assistant' err
 : > e.jsonl
 expect 1 cn-score exact e.jsonl 2> err
 grep -q 'e.jsonl: no answers' err
