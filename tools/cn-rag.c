@@ -23,6 +23,7 @@
 #include "ragctx.h"
 #include "retr.h"
 #include "sft.h"
+#include "summ.h"
 #include "tok.h"
 #include "tool.h"
 #include "utf8.h"
@@ -33,6 +34,7 @@ static void usage(void) {
     printf("Usage: %s --no-retrieval --model DIR [options] [--prompt TEXT]\n"
            "       %s chat --model DIR [--index INDEX] [options] [CHATS.jsonl...]\n"
            "       %s ask --model DIR --index INDEX [options] (--question TEXT | QUESTIONS.jsonl...)\n"
+           "       %s summarize --model DIR [--style S] [options] [TEXTS.jsonl...]\n"
            "\n"
            "--no-retrieval: continues TEXT (or all of stdin, less one final newline),\n"
            "streaming the continuation to stdout as it is generated, then a newline.\n"
@@ -56,6 +58,15 @@ static void usage(void) {
            "{\"question\": Q} or BEIR's {\"_id\", \"text\"} (the id kept); --question on a\n"
            "terminal streams the answer and lists its sources.\n"
            "\n"
+           "summarize: the summary of each JSONL record's --field text, map-reduce: the\n"
+           "text cut into chunks whose prompts fit the context less --max-new-tokens (at\n"
+           "lines, else spaces, else characters), each summarised, the summaries joined\n"
+           "and cut again, until one chunk is left (at most --max-depth levels). Runs of\n"
+           "[A-Za-z0-9_./:-] longer than --alias-len (paths, hierarchical names) become\n"
+           "short aliases (ID1, ...) in the prompts and are put back in the summary. Each\n"
+           "record is written back with \"summary\", \"levels\", \"chunks\" (a level's\n"
+           "chunks) and \"aliases\" (how many).\n"
+           "\n"
            "The sampling defaults come from DIR/generation_config.json as transformers'\n"
            "generate reads it (greedy unless it says do_sample; top-k 50 when sampling);\n"
            "the options override it. The processors apply in transformers' order:\n"
@@ -67,6 +78,11 @@ static void usage(void) {
            "      --embed DIR            the questions' encoder (default: the index's)\n"
            "      --passages K           passages a question retrieves (default 4)\n"
            "      --question TEXT        ask: this one question\n"
+           "      --style S              summarize: technical (default) or managerial\n"
+           "      --field F              summarize: the records' text (default text)\n"
+           "      --max-depth D          summarize: levels at most (default 4)\n"
+           "      --alias-len N          summarize: aliases for runs longer than N (default 24;\n"
+           "                             0: none)\n"
            "      --max-new-tokens N     at most N tokens (default 256)\n"
            "      --min-new-tokens N     no end of text before N tokens (default 0)\n"
            "      --temperature T        0: greedy; above: sampling at T\n"
@@ -80,7 +96,7 @@ static void usage(void) {
            "                             at most 4096)\n"
            "      --template NAME        chat: llama2, chatml or chipnemo (default: the one\n"
            "                             DIR/tokenizer_config.json names)\n"
-           "      --system TEXT          chat on a terminal, ask: a system message\n"
+           "      --system TEXT          chat on a terminal, ask, summarize: a system message\n"
            "      --echo                 --no-retrieval: print the prompt before its continuation\n"
            "      --threads N            threads (default: all cores)\n"
            "      --device D             cpu (default), cuda (the first GPU) or cuda:N\n"
@@ -93,7 +109,7 @@ static void usage(void) {
            "  -q, --quiet                no progress or speed line on stderr\n"
            "  -h, --help                 this help\n"
            "      --version              print the version\n",
-           cn_prog, cn_prog, cn_prog);
+           cn_prog, cn_prog, cn_prog, cn_prog);
     exit(0);
 }
 
@@ -103,7 +119,8 @@ static void usage(void) {
 typedef struct {
     const char *dir, *prompt, *template_name, *system, *out_path, *device;
     const char *index, *embed, *question; /* retrieval: the index, its encoder, ask's one question */
-    int retrieval_off, chat, ask, echo, quiet, bf16, threads, context, resume, passages;
+    const char *field, *style;            /* summarize */
+    int retrieval_off, chat, ask, summarize, echo, quiet, bf16, threads, context, resume, passages, max_depth, alias_len;
     /* -1 / NaN: not given (generation_config.json or the default then) */
     long max_new, min_new, top_k;
     double temperature, top_p, rep;
@@ -866,17 +883,96 @@ static void ask_main(engine *e, const opts *o, int nfiles, char **files) {
     if (cn_out_commit(r.out)) cn_die_status();
 }
 
+/* ---- summarize: hierarchical summaries (libcore summ) ---- */
+
+typedef struct {
+    engine *e;
+    const opts *o;
+    cn_out *out;
+    uint64_t rec, calls; /* the record, the prompts so far: each its own random stream */
+    uint64_t tokens;
+    double secs;
+} summ_run;
+
+static cn_status summ_count(void *arg, const char *p, size_t len, size_t *tokens) {
+    summ_run *r = arg;
+    cn_chat *c = cn_chat_new();
+    cn_status st = c ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    if (!st && r->o->system) st = cn_chat_add(c, CN_CHAT_SYSTEM, r->o->system, strlen(r->o->system));
+    if (!st) st = cn_chat_add(c, CN_CHAT_USER, p, len);
+    cn_ids ids = {0};
+    if (!st) st = encode_chat(r->e, c, NULL, 0, &ids);
+    *tokens = ids.n + 1; /* the first new token's position too, as answer() asks */
+    cn_ids_free(&ids);
+    cn_chat_free(c);
+    return st;
+}
+
+static cn_status summ_gen(void *arg, const char *p, size_t len, char **out) {
+    summ_run *r = arg;
+    cn_chat *c = cn_chat_new();
+    if (!c) cn_die("out of memory");
+    if ((r->o->system && cn_chat_add(c, CN_CHAT_SYSTEM, r->o->system, strlen(r->o->system))) || cn_chat_add(c, CN_CHAT_USER, p, len))
+        cn_die_status();
+    sink k = {NULL, 0, NULL, 0, 0, 1, NULL};
+    cn_gen_stats st;
+    if (answer(r->e, r->o, c, r->rec << 24 | r->calls++, &k, &st)) cn_die("a summary's prompt does not fit (cannot happen: it was counted)");
+    r->tokens += (uint64_t)st.generated, r->secs += st.decode_s;
+    cn_chat_free(c);
+    *out = k.text ? k.text : strdup("");
+    return *out ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+}
+
+static void summ_record(void *arg, cJSON *rec, const char *where) {
+    summ_run *r = arg;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, r->o->field);
+    if (!cJSON_IsString(t)) cn_die("%s: no \"%s\" string (--field)", where, r->o->field);
+    const char *text = t->valuestring;
+    char *aliased = NULL;
+    cn_summ_aliases al = {0};
+    if (r->o->alias_len) {
+        if (cn_summ_alias(text, strlen(text), (size_t)r->o->alias_len, &aliased, &al)) cn_die("%s: %s", where, cn_errmsg());
+        text = aliased;
+    }
+    cn_summ_opts so = {CN_SUMM_TECHNICAL, r->o->max_depth, (size_t)(cn_gen_capacity(r->e->g) - r->e->go.max_new_tokens), summ_count,
+                       summ_gen, r, NULL};
+    if (cn_summ_style_parse(r->o->style, &so.style)) cn_die_status();
+    char *sum;
+    int levels, chunks[64];
+    r->calls = 0;
+    if (cn_summ_run(&so, text, strlen(text), &sum, &levels, chunks)) cn_die("%s: %s", where, cn_errmsg());
+    char *back = r->o->alias_len ? cn_summ_restore(&al, sum) : sum;
+    if (!back) cn_die("out of memory");
+    cJSON *ch = cJSON_AddArrayToObject(rec, "chunks");
+    for (int l = 0; ch && l < levels; l++) cJSON_AddItemToArray(ch, cJSON_CreateNumber(chunks[l]));
+    if (!ch || !cJSON_AddStringToObject(rec, "summary", back) || !cJSON_AddNumberToObject(rec, "levels", levels) ||
+        (r->o->alias_len && !cJSON_AddNumberToObject(rec, "aliases", (double)al.n)))
+        cn_die("out of memory");
+    char *line = cJSON_PrintUnformatted(rec);
+    if (!line) cn_die("out of memory");
+    put(r->out, line, strlen(line));
+    put(r->out, "\n", 1);
+    cJSON_free(line);
+    if (back != sum) free(back);
+    free(sum), free(aliased);
+    cn_summ_aliases_free(&al);
+    r->rec++;
+    cn_progress_update(&prog, 0, "%s: %llu texts summarised, %.1f tokens/s", cn_prog, (unsigned long long)r->rec, r->secs > 0 ? r->tokens / r->secs : 0.0);
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-rag");
     int argc0 = argc;
     char **argv0 = argv;
-    opts o = {.max_new = -1, .min_new = -1, .top_k = -1, .temperature = NAN, .top_p = NAN, .rep = NAN, .passages = -1};
+    opts o = {.max_new = -1, .min_new = -1, .top_k = -1, .temperature = NAN, .top_p = NAN, .rep = NAN, .passages = -1, .max_depth = -1,
+              .alias_len = -1};
     int first = 1;
     if (argc >= 2 && strcmp(argv[1], "chat") == 0) o.chat = 1, first = 2;
     if (argc >= 2 && strcmp(argv[1], "ask") == 0) o.ask = 1, first = 2;
+    if (argc >= 2 && strcmp(argv[1], "summarize") == 0) o.summarize = 1, first = 2;
     argc -= first - 1, argv += first - 1;
     enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO,
-           O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION };
+           O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION, O_FIELD, O_STYLE, O_DEPTH, O_ALIAS };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'}, {"no-retrieval", no_argument, 0, O_NORET},
         {"max-new-tokens", required_argument, 0, O_MAXNEW}, {"min-new-tokens", required_argument, 0, O_MINNEW},
@@ -887,7 +983,9 @@ int main(int argc, char **argv) {
         {"system", required_argument, 0, O_SYS}, {"echo", no_argument, 0, O_ECHO}, {"threads", required_argument, 0, O_THREADS},
         {"device", required_argument, 0, O_DEVICE}, {"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, O_RESUME}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {"index", required_argument, 0, O_INDEX}, {"embed", required_argument, 0, O_EMBED},
-        {"passages", required_argument, 0, O_PASSAGES}, {"question", required_argument, 0, O_QUESTION}, {0, 0, 0, 0},
+        {"passages", required_argument, 0, O_PASSAGES}, {"question", required_argument, 0, O_QUESTION},
+        {"field", required_argument, 0, O_FIELD}, {"style", required_argument, 0, O_STYLE}, {"max-depth", required_argument, 0, O_DEPTH},
+        {"alias-len", required_argument, 0, O_ALIAS}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "m:p:o:qh", longs, NULL)) != -1) {
@@ -930,13 +1028,34 @@ int main(int argc, char **argv) {
             break;
         }
         case O_QUESTION: o.question = optarg; break;
+        case O_FIELD: o.field = optarg; break;
+        case O_STYLE: {
+            cn_summ_style st;
+            if (cn_summ_style_parse(optarg, &st)) cn_usage_error("--style: %s", cn_errmsg());
+            o.style = optarg;
+            break;
+        }
+        case O_DEPTH: {
+            uint64_t v = cn_opt_u64("--max-depth", optarg);
+            if (v < 1 || v > 64) cn_usage_error("option --max-depth: between 1 and 64");
+            o.max_depth = (int)v;
+            break;
+        }
+        case O_ALIAS: {
+            uint64_t v = cn_opt_u64("--alias-len", optarg);
+            if (v > 4096) cn_usage_error("option --alias-len: at most 4096 (0: no aliases)");
+            o.alias_len = (int)v;
+            break;
+        }
         case 'q': o.quiet = 1; break;
         case 'h': usage();
         case O_VERSION: cn_print_version();
         default: cn_usage_error("unknown option");
         }
     }
-    if (!o.chat && !o.ask && !o.retrieval_off) cn_usage_error("no mode: give ask or chat (with --index), or --no-retrieval");
+    if (!o.chat && !o.ask && !o.summarize && !o.retrieval_off) cn_usage_error("no mode: give ask or chat (with --index), summarize, or --no-retrieval");
+    if (!o.summarize && (o.field || o.style || o.max_depth >= 0 || o.alias_len >= 0))
+        cn_usage_error("--field, --style, --max-depth and --alias-len are summarize's");
     if (!o.dir) cn_usage_error("no model: give --model DIR");
     if (o.retrieval_off && (o.chat || o.ask)) cn_usage_error("--no-retrieval is the continuation mode: chat without --index is the chat without retrieval");
     if (o.retrieval_off && o.index) cn_usage_error("--index and --no-retrieval: give one");
@@ -944,6 +1063,28 @@ int main(int argc, char **argv) {
     if (!o.index && (o.embed || o.passages >= 0)) cn_usage_error("--embed and --passages are for retrieval: give --index INDEX");
     if (o.question && !o.ask) cn_usage_error("--question is ask's (chat reads conversations)");
     if (o.passages < 0) o.passages = 4;
+    if (o.summarize) {
+        if (o.index || o.question) cn_usage_error("summarize does not retrieve: no --index or --question");
+        if (o.retrieval_off) cn_usage_error("--no-retrieval is the continuation mode, not summarize's");
+        if (o.resume || o.prompt || o.echo) cn_usage_error("--resume, --prompt and --echo are not summarize's");
+        if (!o.field) o.field = "text";
+        if (!o.style) o.style = "technical";
+        if (o.max_depth < 0) o.max_depth = 4;
+        if (o.alias_len < 0) o.alias_len = 24;
+        engine e;
+        load(&e, &o);
+        chat_setup(&e, &o);
+        if (e.go.max_new_tokens >= cn_gen_capacity(e.g))
+            cn_usage_error("--max-new-tokens %d leaves no room for the text in the context of %d", e.go.max_new_tokens, cn_gen_capacity(e.g));
+        summ_run r = {&e, &o, cn_out_open(o.out_path, 0), 0, 0, 0, 0};
+        if (!r.out) cn_die_status();
+        cn_progress_begin(&prog, o.quiet);
+        each_record(argc - optind, argv + optind, summ_record, &r);
+        cn_progress_end(&prog);
+        if (cn_out_commit(r.out)) cn_die_status();
+        unload(&e);
+        return 0;
+    }
     if (o.temperature == o.temperature && o.temperature < 0) cn_usage_error("--temperature must be 0 (greedy) or above");
     if (o.top_p == o.top_p && (o.top_p < 0 || o.top_p > 1)) cn_usage_error("--top-p must be between 0 and 1");
     if (o.rep == o.rep && !(o.rep > 0)) cn_usage_error("--repetition-penalty must be above 0");
