@@ -26,7 +26,6 @@
 #include "summ.h"
 #include "tok.h"
 #include "tool.h"
-#include "utf8.h"
 #include "vindex.h"
 
 static void usage(void) __attribute__((noreturn));
@@ -448,17 +447,6 @@ static int answer(engine *e, const opts *o, const cn_chat *c, uint64_t stream, s
     k->len = 0;
     if (k->text) k->text[0] = 0;
     if (cn_gen_run(e->g, e->tok, v, ids.n, &e->go, &r, 0, on_text, k, st)) cn_die_status();
-    /* a JSON string holds valid UTF-8: bytes of no character (byte tokens
-     * a model put together wrongly) become U+FFFD, as transformers decodes */
-    if (k->keep && k->len && cn_utf8_check(k->text, k->len) != k->len) {
-        size_t cap = 3 * k->len + 1;
-        char *x = malloc(cap);
-        if (!x) cn_die("out of memory");
-        k->len = cn_utf8_repair(x, k->text, k->len);
-        x[k->len] = 0;
-        free(k->text);
-        k->text = x, k->cap = cap;
-    }
     /* chipnemo: "{answer}\n<extra_id_1>": the newline is the marker's */
     if (st->end == CN_GEN_END_STOP_ID && e->tpl == CN_CHAT_CHIPNEMO && k->keep && k->len && k->text[k->len - 1] == '\n')
         k->text[--k->len] = 0;

@@ -537,6 +537,9 @@ cn_gen_stream *cn_gen_stream_new(const cn_tok *tok, const int32_t *ctx, size_t n
     s->ids = malloc(s->cap * sizeof *s->ids);
     s->stop = calloc((size_t)nstop + 1, sizeof *s->stop);
     int bad = !s->ids || !s->stop;
+    /* the context less a run of byte tokens at its end: the first new byte
+     * would join that run and could rewrite its text */
+    while (n && cn_tok_is_byte(tok, (uint32_t)ctx[n - 1])) n--;
     for (size_t i = 0; i < n && !bad; i++) s->ids[i] = (uint32_t)ctx[i];
     s->n = s->read = n;
     for (int i = 0; i < nstop && !bad; i++) {
@@ -560,8 +563,12 @@ void cn_gen_stream_free(cn_gen_stream *s) {
 static int ends_incomplete(const char *t, size_t n) { return n >= 3 && memcmp(t + n - 3, "\xEF\xBF\xBD", 3) == 0; }
 
 /* decodes ids[prefix, n): the text after ids[prefix, read) goes to pend when
- * it is longer and does not end in U+FFFD (or always, at the end) */
+ * it is longer and does not end in U+FFFD (or always, at the end). Not while
+ * the last token is a byte token: the next byte may make its run invalid,
+ * which turns every byte of the run into U+FFFD, text already released
+ * included (as transformers decodes it) */
 static cn_status stream_decode(cn_gen_stream *s, int final) {
+    if (!final && cn_tok_is_byte(s->tok, s->ids[s->n - 1])) return CN_OK;
     char *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
     cn_status st = cn_tok_decode(s->tok, s->ids + s->prefix, s->read - s->prefix, 1, &a, &na);

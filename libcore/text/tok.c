@@ -933,6 +933,13 @@ static cn_status set_str(strs *v, size_t i, const char *s, size_t n) {
     return CN_OK;
 }
 
+static int byte_token(const char *s, size_t n, unsigned *b);
+
+int cn_tok_is_byte(const cn_tok *t, uint32_t id) {
+    unsigned b;
+    return id < t->size && byte_token(t->str[id], t->len[id], &b);
+}
+
 static int byte_token(const char *s, size_t n, unsigned *b) {
     if (n != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>') return 0;
     unsigned v = 0;

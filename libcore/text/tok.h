@@ -53,6 +53,10 @@ uint32_t cn_tok_vocab_size(const cn_tok *t);
 int64_t cn_tok_id(const cn_tok *t, const char *token, size_t n);
 /* The string of an id (NUL-terminated, owned by t), or NULL. */
 const char *cn_tok_token(const cn_tok *t, uint32_t id);
+/* 1 when id is a byte-fallback token ("<0xXX>"): the decoder turns a run of
+ * them into their bytes when those are UTF-8, else into one U+FFFD a byte,
+ * so a byte token can change the text of the run before it. */
+int cn_tok_is_byte(const cn_tok *t, uint32_t id);
 /* 1 when token (n bytes) is one of t's added tokens: matched in the raw
  * text as a whole before anything else runs (a template's marker must be). */
 int cn_tok_is_added(const cn_tok *t, const char *token, size_t n);

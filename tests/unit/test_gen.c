@@ -106,6 +106,44 @@ static void check_stream(const cn_tok *tok, const char *text, size_t nctx) {
     cn_gen_stream_free(s);
 }
 
+/* byte tokens whose run turns invalid after part of it was whole ("D", then
+ * the lone byte 0xBF: the decoder makes the run one U+FFFD a byte): every
+ * piece is valid UTF-8 and together they are the decode of what the stream
+ * decodes after (the context less its byte tokens) */
+static void check_stream_bytes(const cn_tok *tok, int ctx_bytes) {
+    int64_t d = cn_tok_id(tok, "<0x44>", 6), bf = cn_tok_id(tok, "<0xBF>", 6), the = cn_tok_id(tok, "\xE2\x96\x81the", 6);
+    CHECK(d >= 0 && bf >= 0 && the >= 0 && cn_tok_is_byte(tok, (uint32_t)d) && !cn_tok_is_byte(tok, (uint32_t)the));
+    if (d < 0 || bf < 0 || the < 0) return;
+    /* context: "the" (and a "D" byte when ctx_bytes); pushed: D, 0xBF, the, D, D, the */
+    int32_t ctx[2] = {(int32_t)the, (int32_t)d}, push[6] = {(int32_t)d, (int32_t)bf, (int32_t)the, (int32_t)d, (int32_t)d, (int32_t)the};
+    cn_gen_stream *s = cn_gen_stream_new(tok, ctx, ctx_bytes ? 2 : 1, NULL, 0);
+    char got[256] = "";
+    size_t n = 0;
+    int valid = 1;
+    for (int i = 0; i < 6; i++) {
+        const char *t;
+        size_t len;
+        int stopped;
+        CHECK(cn_gen_stream_push(s, push[i], &t, &len, &stopped) == CN_OK && !stopped);
+        valid &= cn_utf8_check(t, len) == len;
+        memcpy(got + n, t, len), n += len;
+    }
+    const char *t;
+    size_t len;
+    CHECK(cn_gen_stream_end(s, &t, &len) == CN_OK);
+    valid &= cn_utf8_check(t, len) == len;
+    memcpy(got + n, t, len), n += len;
+    uint32_t all[7] = {(uint32_t)the, (uint32_t)d, (uint32_t)bf, (uint32_t)the, (uint32_t)d, (uint32_t)d, (uint32_t)the};
+    char *want, *head;
+    size_t nw, nh;
+    CHECK(cn_tok_decode(tok, all, 7, 1, &want, &nw) == CN_OK && cn_tok_decode(tok, all, 1, 1, &head, &nh) == CN_OK);
+    CHECK_MSG(valid, "byte tokens (context bytes %d): a piece of streamed text is not valid UTF-8", ctx_bytes);
+    CHECK_MSG(n + nh == nw && memcmp(got, want + nh, n) == 0, "byte tokens (context bytes %d): streamed '%.*s', decoded '%s'", ctx_bytes,
+              (int)n, got, want + nh);
+    free(want), free(head);
+    cn_gen_stream_free(s);
+}
+
 /* the text streamed for text's tokens (all pushed) with stop strings; *stop_at: the push that stopped */
 static void stream_stop(const cn_tok *tok, const char *text, const char *const *stop, int nstop, char *got, int *stop_at,
                         int *max_held) {
@@ -492,6 +530,8 @@ int main(void) {
     check_stream(tok, "The cat sat on the mat.", 1);
     check_stream(tok, "The cat sat on the mat.", 3);
     check_stream(tok, "  two  spaces \xE2\x82\xAC", 2);
+    check_stream_bytes(tok, 0);
+    check_stream_bytes(tok, 1);
     /* stop strings: the text before the first, across tokens, held back until decided */
     {
         char got[512];
