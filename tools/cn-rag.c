@@ -368,19 +368,10 @@ static cn_status count_tokens(void *arg, const char *msg, size_t len, size_t *to
  * not fit even without them */
 static int retrieve(engine *e, const cn_chat *c) {
     const cn_chat_msg *q = &c->msg[c->n - 1];
-    const char **text = malloc(((size_t)e->k + 1) * sizeof *text);
-    size_t *len = malloc(((size_t)e->k + 1) * sizeof *len);
-    if (!text || !len) cn_die("out of memory");
-    if (cn_retr_search(e->rt, q->text, q->len, e->k, e->rows, e->scores)) cn_die_status();
-    for (int i = 0; i < e->k; i++) {
-        const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
-        text[i] = p->text, len[i] = p->len;
-    }
     cn_ragctx_free(&e->ctx);
     prompt_of a = {e, c};
     size_t budget = (size_t)(cn_gen_capacity(e->g) - e->go.max_new_tokens);
-    cn_status st = cn_ragctx_fit(q->text, q->len, text, len, e->k, budget, count_tokens, &a, &e->ctx);
-    free(text), free(len);
+    cn_status st = cn_retr_fit(e->rt, q->text, q->len, e->k, budget, count_tokens, &a, e->rows, e->scores, &e->ctx);
     if (st == CN_ERANGE) return 1;
     if (st) cn_die_status();
     return 0;
@@ -795,15 +786,25 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
 
 /* ---- ask: questions answered from the index ---- */
 
+/* a conversation of --system (when given) and one user message; NULL on
+ * failure (text not UTF-8, out of memory: cn_errmsg) */
+static cn_chat *one_turn(const opts *o, const char *text, size_t len) {
+    cn_chat *c = cn_chat_new();
+    if (!c) return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    if ((o->system && cn_chat_add(c, CN_CHAT_SYSTEM, o->system, strlen(o->system))) || cn_chat_add(c, CN_CHAT_USER, text, len)) {
+        cn_chat_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* one question: its line of JSONL, or on a terminal (--question) the
  * answer as it streams and its sources */
 static void ask_one(engine *e, const opts *o, cn_out *out, const char *id, const char *q, size_t qlen, uint64_t stream, const char *where,
                     uint64_t *tokens, double *secs) {
     int show = o->question && !o->out_path && isatty(STDOUT_FILENO);
-    cn_chat *c = cn_chat_new();
-    if (!c) cn_die("out of memory");
-    if ((o->system && cn_chat_add(c, CN_CHAT_SYSTEM, o->system, strlen(o->system))) || cn_chat_add(c, CN_CHAT_USER, q, qlen))
-        cn_die("%s: %s", where, cn_errmsg());
+    cn_chat *c = one_turn(o, q, qlen);
+    if (!c) cn_die("%s: %s", where, cn_errmsg());
     sink k = {show ? out : NULL, show, NULL, 0, 0, 1, NULL};
     cn_gen_stats st;
     if (answer(e, o, c, stream, &k, &st))
@@ -884,10 +885,8 @@ typedef struct {
 
 static cn_status summ_count(void *arg, const char *p, size_t len, size_t *tokens) {
     summ_run *r = arg;
-    cn_chat *c = cn_chat_new();
-    cn_status st = c ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
-    if (!st && r->o->system) st = cn_chat_add(c, CN_CHAT_SYSTEM, r->o->system, strlen(r->o->system));
-    if (!st) st = cn_chat_add(c, CN_CHAT_USER, p, len);
+    cn_chat *c = one_turn(r->o, p, len);
+    cn_status st = c ? CN_OK : cn_last_status();
     cn_ids ids = {0};
     if (!st) st = encode_chat(r->e, c, NULL, 0, &ids);
     *tokens = ids.n + 1; /* the first new token's position too, as answer() asks */
@@ -898,10 +897,8 @@ static cn_status summ_count(void *arg, const char *p, size_t len, size_t *tokens
 
 static cn_status summ_gen(void *arg, const char *p, size_t len, char **out) {
     summ_run *r = arg;
-    cn_chat *c = cn_chat_new();
-    if (!c) cn_die("out of memory");
-    if ((r->o->system && cn_chat_add(c, CN_CHAT_SYSTEM, r->o->system, strlen(r->o->system))) || cn_chat_add(c, CN_CHAT_USER, p, len))
-        cn_die_status();
+    cn_chat *c = one_turn(r->o, p, len);
+    if (!c) cn_die_status();
     sink k = {NULL, 0, NULL, 0, 0, 1, NULL};
     cn_gen_stats st;
     if (answer(r->e, r->o, c, r->rec << 24 | r->calls++, &k, &st)) cn_die("a summary's prompt does not fit (cannot happen: it was counted)");

@@ -592,18 +592,13 @@ static void mc_retrieve(mc_run *o, cn_mc_set *set) {
     free(o->rows), free(o->used);
     o->rows = malloc((set->n * (size_t)o->k + 1) * sizeof *o->rows), o->used = calloc(set->n + 1, sizeof *o->used);
     float *score = malloc(((size_t)o->k + 1) * sizeof *score);
-    const char **text = malloc(((size_t)o->k + 1) * sizeof *text);
-    size_t *len = malloc(((size_t)o->k + 1) * sizeof *len);
-    if (!o->rows || !o->used || !score || !text || !len) cn_die("out of memory");
-    const cn_vindex *ix = cn_retr_index(o->rt);
+    if (!o->rows || !o->used || !score) cn_die("out of memory");
     for (size_t i = 0; i < set->n; i++) {
         cn_mc_item *it = &set->v[i];
         int64_t *rows = o->rows + i * (size_t)o->k;
-        if (cn_retr_search(o->rt, it->q, it->qlen, o->k, rows, score)) cn_die("%s:%llu: %s", set->path, (unsigned long long)it->line, cn_errmsg());
-        for (int k = 0; k < o->k; k++) text[k] = cn_vindex_passage(ix, rows[k])->text, len[k] = cn_vindex_passage(ix, rows[k])->len;
         mc_asking a = {o, set, i};
         cn_ragctx c;
-        cn_status st = cn_ragctx_fit(it->q, it->qlen, text, len, o->k, (size_t)o->q.window, mc_count, &a, &c);
+        cn_status st = cn_retr_fit(o->rt, it->q, it->qlen, o->k, (size_t)o->q.window, mc_count, &a, rows, score, &c);
         if (st == CN_ERANGE) continue; /* asked plainly: truncated from the left, as without --rag */
         if (st) cn_die("%s:%llu: %s", set->path, (unsigned long long)it->line, cn_errmsg());
         /* the prompt's passages, in its order (rank order, repeats left
@@ -615,7 +610,7 @@ static void mc_retrieve(mc_run *o, cn_mc_set *set) {
         mc_prog pg = {set->path, i, 1, set->n};
         mc_progress(&pg, 1, 1);
     }
-    free(score), free(text), free(len);
+    free(score);
 }
 
 /* scores one file's questions and prints its three lines */

@@ -42,3 +42,19 @@ cn_status cn_retr_search(cn_retr *r, const char *q, size_t len, int k, int64_t *
     cn_status st = cn_encoder_encode(r->enc, cn_vindex_meta_of(r->ix)->query_prompt, &q, &len, 1, r->v, &truncated);
     return st ? st : cn_vec_search(cn_vindex_vectors(r->ix), r->v, 1, k, rows, scores);
 }
+
+cn_status cn_retr_fit(cn_retr *r, const char *q, size_t len, int k, size_t budget, cn_ragctx_count_fn count, void *arg, int64_t *rows,
+                      float *scores, cn_ragctx *ctx) {
+    cn_status st = cn_retr_search(r, q, len, k, rows, scores);
+    if (st) return st;
+    const char **text = malloc(((size_t)k + 1) * sizeof *text);
+    size_t *n = malloc(((size_t)k + 1) * sizeof *n);
+    if (!text || !n) st = cn_fail(CN_ENOMEM, "out of memory");
+    for (int i = 0; !st && i < k; i++) {
+        const cn_passage *p = cn_vindex_passage(r->ix, rows[i]);
+        text[i] = p->text, n[i] = p->len;
+    }
+    if (!st) st = cn_ragctx_fit(q, len, text, n, k, budget, count, arg, ctx);
+    free(text), free(n);
+    return st;
+}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ops.h"
+#include "ragctx.h"
 #include "vindex.h"
 
 typedef struct cn_retr cn_retr;
@@ -20,4 +21,10 @@ const cn_vindex *cn_retr_index(const cn_retr *r);
  * prompt before it), best first: rows[k], scores[k]; k at most the index's
  * count. */
 cn_status cn_retr_search(cn_retr *r, const char *q, size_t len, int k, int64_t *rows, float *scores);
+
+/* The k best rows for q (as cn_retr_search), their passages then fitted
+ * before q under budget tokens into *ctx (cn_ragctx_fit, count counting a
+ * prompt; its from[] index rows[]). CN_ERANGE when q alone does not fit. */
+cn_status cn_retr_fit(cn_retr *r, const char *q, size_t len, int k, size_t budget, cn_ragctx_count_fn count, void *arg, int64_t *rows,
+                      float *scores, cn_ragctx *ctx);
 #endif

@@ -56,14 +56,16 @@ cn_status cn_ragctx_fit(const char *q, size_t qlen, const char *const *text, con
     size_t *ends = NULL;
     cn_status st = c->from && c->bytes ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
     int fits = 0, n = 0;
+    size_t kept = 0; /* the tokens of the prompt with what is kept so far */
     if (!st) st = try_fit(q, qlen, text, c, 0, budget, count, arg, &fits);
     if (!st && !fits) st = cn_fail(CN_ERANGE, "the question alone is %zu tokens of prompt, over the budget of %zu", c->tokens, budget);
+    kept = c->tokens;
     for (int i = 0; i < np && !st; i++) {
         if (!len[i] || repeats(text, len, c, n, i)) continue;
         c->from[n] = i, c->bytes[n] = len[i];
         if ((st = try_fit(q, qlen, text, c, n + 1, budget, count, arg, &fits))) break;
         if (fits) {
-            n++;
+            n++, kept = c->tokens;
             continue;
         }
         /* cut after a line: the longest prefix ending before a newline that fits */
@@ -75,20 +77,20 @@ cn_status cn_ragctx_fit(const char *q, size_t qlen, const char *const *text, con
         }
         for (size_t k = 1; k < len[i]; k++)
             if (text[i][k] == '\n' && text[i][k - 1] != '\n') ends[ne++] = k;
-        size_t lo = 0, hi = ne, best = 0; /* ends[0..lo) fit, ends[hi..) do not (prompts grow with the cut) */
+        size_t lo = 0, hi = ne, best = 0, best_tok = 0; /* ends[0..lo) fit, ends[hi..) do not (prompts grow with the cut) */
         while (lo < hi && !st) {
             size_t mid = lo + (hi - lo) / 2;
             c->bytes[n] = ends[mid];
             if ((st = try_fit(q, qlen, text, c, n + 1, budget, count, arg, &fits))) break;
-            if (fits) lo = mid + 1, best = ends[mid];
+            if (fits) lo = mid + 1, best = ends[mid], best_tok = c->tokens;
             else hi = mid;
         }
-        if (!st && best) c->bytes[n++] = best;
+        if (!st && best) c->bytes[n++] = best, kept = best_tok;
         break;
     }
-    /* the message of what was kept, counted once more: what the caller gets is what fitted */
-    if (!st) st = try_fit(q, qlen, text, c, n, budget, count, arg, &fits);
-    if (!st && !fits) st = cn_fail(CN_ERANGE, "the prompt is %zu tokens, over the budget of %zu", c->tokens, budget);
+    /* the message of what was kept (the last try may have been one that did not fit) */
+    if (!st) st = render(q, qlen, text, c->from, c->bytes, n, &c->msg, &c->len);
+    c->tokens = kept;
     free(ends);
     c->n = n;
     if (st) cn_ragctx_free(c);

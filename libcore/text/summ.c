@@ -48,8 +48,9 @@ static cn_status fits(ctx *c, const char *s, size_t n, int *ok, size_t *tokens) 
 }
 
 /* the longest of the candidate ends e[0..ne) (ascending) whose prefix
- * s[0..e) fits: its index, or -1 (prompts grow with the prefix) */
-static cn_status longest(ctx *c, const char *s, const size_t *e, size_t ne, long *best) {
+ * s[0..e) fits: its index, or -1 (prompts grow with the prefix); its
+ * prompt's tokens in *best_tok */
+static cn_status longest(ctx *c, const char *s, const size_t *e, size_t ne, long *best, size_t *best_tok) {
     size_t lo = 0, hi = ne, tok;
     int ok;
     *best = -1;
@@ -57,28 +58,28 @@ static cn_status longest(ctx *c, const char *s, const size_t *e, size_t ne, long
         size_t mid = lo + (hi - lo) / 2;
         cn_status st = fits(c, s, e[mid], &ok, &tok);
         if (st) return st;
-        if (ok) *best = (long)mid, lo = mid + 1;
+        if (ok) *best = (long)mid, *best_tok = tok, lo = mid + 1;
         else hi = mid;
     }
     return CN_OK;
 }
 
 /* the end of the next chunk of s[0..n): after its last line that fits,
- * else its last word, else its last character */
-static cn_status next_chunk(ctx *c, const char *s, size_t n, size_t *end) {
+ * else its last word, else its last character; its prompt's tokens */
+static cn_status next_chunk(ctx *c, const char *s, size_t n, size_t *end, size_t *tokens) {
     size_t *e = malloc((n + 1) * sizeof *e), ne = 0;
     if (!e) return cn_fail(CN_ENOMEM, "out of memory");
     long b;
     for (size_t i = 1; i < n; i++)
         if (s[i] == '\n' && s[i - 1] != '\n') e[ne++] = i;
     e[ne++] = n;
-    cn_status st = longest(c, s, e, ne, &b);
+    cn_status st = longest(c, s, e, ne, &b, tokens);
     size_t line = e[0]; /* the first line: cut at a space, else a character */
     for (int pass = 0; !st && b < 0 && pass < 2; pass++) {
         ne = 0;
         for (size_t i = 1; i < line; i++)
             if (pass ? ((unsigned char)s[i] & 0xC0) != 0x80 : s[i] == ' ' && s[i - 1] != ' ') e[ne++] = i;
-        if (ne) st = longest(c, s, e, ne, &b);
+        if (ne) st = longest(c, s, e, ne, &b, tokens);
     }
     if (!st && b < 0) st = cn_fail(CN_ERANGE, "not even a character of the text fits the prompt's budget of %zu tokens", c->o->budget);
     if (!st) *end = e[b];
@@ -100,11 +101,8 @@ cn_status cn_summ_run(const cn_summ_opts *o, const char *text, size_t len, char 
         while (!st && at < n) {
             while (at < n && (cur[at] == '\n' || cur[at] == ' ')) at++;
             if (at == n) break;
-            size_t end = 0, plen, tok;
-            int ok;
-            if ((st = next_chunk(&c, cur + at, n - at, &end))) break;
-            if ((st = fits(&c, cur + at, end, &ok, &tok))) break; /* the prompt of that chunk, again, for gen */
-            prompt(&c, cur + at, end, &plen);
+            size_t end = 0, plen, tok = 0;
+            if ((st = next_chunk(&c, cur + at, n - at, &end, &tok)) || (st = prompt(&c, cur + at, end, &plen))) break;
             if (o->seen) o->seen(o->arg, level, c.p, plen, tok);
             char *s = NULL;
             if ((st = o->gen(o->arg, c.p, plen, &s))) break;
