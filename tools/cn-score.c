@@ -5,7 +5,10 @@
  *   unigram the unigram baseline
  *   mc      multiple-choice accuracy by log-likelihood (libcore eval)
  *   exact   the exact-match rate of generated answers
- *   retrieval  a retriever's results against qrels (libcore eval_ir) */
+ *   retrieval  a retriever's results against qrels (libcore eval_ir)
+ *   gen     generated answers against references (libcore eval_gen)
+ *   exec    generated Verilog and yosys scripts run by the tools (libcore eval_exec) */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <omp.h>
 #include "chat.h"
 #include "eval.h"
+#include "eval_exec.h"
 #include "eval_ir.h"
 #include "io.h"
 #include "model.h"
@@ -25,6 +29,7 @@
 #include "mdir.h"
 #include "ragctx.h"
 #include "retr.h"
+#include "sbox.h"
 #include "tok.h"
 #include "tool.h"
 
@@ -36,6 +41,7 @@ static void usage(const char *cmd) {
         "tokens -t A.json [-t B.json] [options] DATA...", "ppl --model DIR [options] DATA...", "unigram --train SHARD [-q] SHARD...",
         "mc --model DIR [--shots K --dev FILE] [options] DATA...", "exact [-q] [-o FILE] ANSWERS...",
         "retrieval --qrels QRELS [--compare B.jsonl] [options] RESULTS.jsonl", "gen [options] ANSWERS...",
+        "exec --tasks TASKS [options] GENERATIONS... | exec --tasks TASKS --solutions FIELD [options]",
     };
     static const char *const text[] = {
         "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
@@ -134,11 +140,40 @@ static void usage(const char *cmd) {
         "over the answers with a 95% percentile-bootstrap interval \"ci95\".\n"
         "      --details FILE     per answer JSONL: data, line and the three scores\n"
         "      --bootstrap N      resamples (default 1000)\n"
-        "      --seed N           the resamples' seed (default 1234)\n"
-        "  -o, --output FILE      write FILE (atomically) instead of stdout\n"
-        "  -q, --quiet            no progress line\n",
+        "      --seed N           the resamples' seed (default 1234)\n",
+        "exec: generated Verilog and yosys scripts checked by running them (ChipNeMo's\n"
+        "EDA-script benchmark; VerilogEval's check): pass@k, the unbiased estimator of\n"
+        "Chen et al. (2021), the mean over the tasks with a 95% percentile-bootstrap\n"
+        "interval \"ci95\", for all tasks, each kind, and each kind's levels. TASKS:\n"
+        "  {\"id\", \"kind\": \"verilog\", \"prompt\", \"testbench\", \"level\"?}: the answer is\n"
+        "    compiled with the testbench (iverilog -g2012 -s tb) and simulated (vvp);\n"
+        "    it passes when vvp exits 0 having printed a line that is exactly PASS;\n"
+        "  {\"id\", \"kind\": \"yosys\", \"prompt\", \"design\", \"check\", \"level\"?}: the\n"
+        "    answer runs as a script (yosys -q -s gen.ys) beside design.v, then the\n"
+        "    check script reads what it wrote; it passes when both exit 0.\n"
+        "Each GENERATIONS line is a sample of the task \"id\" names: cn-rag ask's\n"
+        "{\"id\", \"answer\"} or a chat record; the code is the answer's first ``` block,\n"
+        "else the whole answer; a task's samples are its lines, and every task needs\n"
+        "at least k. Each command runs apart: its own directory, --timeout, --mem, no\n"
+        "network (its own network namespace; as root, as user nobody), killed with\n"
+        "its children at the limit (its own PID namespace).\n"
+        "  -t, --tasks FILE       the tasks (samples/eda-tasks: make eda-tasks)\n"
+        "      --solutions FIELD  no GENERATIONS: each task's FIELD (e.g. reference or\n"
+        "                         mutant) is its one sample\n"
+        "  -k LIST                pass@k for these k (default: 1, and 5 and 10 where\n"
+        "                         every task has that many samples)\n"
+        "      --timeout S        seconds each command may run (default 20)\n"
+        "      --mem BYTES        address space each process may have (default 4Gi)\n"
+        "  -j, --jobs N           runs at once (default: all cores)\n"
+        "      --keep DIR         run in DIR/ID.N (made; must not hold them) and keep\n"
+        "                         them, instead of temporary directories\n"
+        "      --details FILE     per sample JSONL: id, sample, kind, level, verdict\n"
+        "                         (pass, fail, timeout, signal), stage, code, seconds,\n"
+        "                         isolated, and the end of the failing command's log\n"
+        "      --bootstrap N      resamples (default 1000)\n"
+        "      --seed N           the resamples' seed (default 1234)\n",
     };
-    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval", "gen"};
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval", "gen", "exec"};
     enum { NCMD = sizeof names / sizeof *names };
     int k = -1;
     for (int i = 0; cmd && i < NCMD; i++)
@@ -998,20 +1033,248 @@ static int gen_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- exec: generations run by iverilog, vvp and yosys (libcore eval_exec) ---- */
+
+typedef struct {
+    size_t task;   /* its index in the tasks */
+    unsigned nth;  /* among the task's samples, from 0 */
+    char *code;
+    cn_exec_res res;
+} exec_sample;
+
+typedef struct {
+    exec_sample *v;
+    size_t n, cap;
+} exec_samples;
+
+static void exec_add(exec_samples *s, size_t task, unsigned nth, char *code) {
+    if (!code) cn_die("out of memory");
+    if (s->n == s->cap) {
+        exec_sample *x = realloc(s->v, (s->cap = s->cap ? 2 * s->cap : 256) * sizeof *x);
+        if (!x) cn_die("out of memory");
+        s->v = x;
+    }
+    s->v[s->n++] = (exec_sample){.task = task, .nth = nth, .code = code};
+}
+
+/* each generations line: a sample of the task its "id" names */
+static void exec_read(const char *path, const cn_exec_set *ts, unsigned *count, exec_samples *s) {
+    cn_in *in = cn_in_open(path);
+    if (!in) cn_die_status();
+    cn_jsonl *j = cn_jsonl_new(in, 0);
+    cJSON *o;
+    cn_status st;
+    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
+        char where[512];
+        snprintf(where, sizeof where, "%s:%llu", path, (unsigned long long)cn_jsonl_line(j));
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        const char *a;
+        if (!cJSON_IsString(id)) cn_die("%s: no \"id\" string naming the task", where);
+        long t = cn_exec_find(ts, id->valuestring);
+        if (t < 0) cn_die("%s: no task \"%.60s\" in %s", where, id->valuestring, ts->path);
+        if (cn_eval_answer(o, where, &a, NULL)) cn_die_status();
+        exec_add(s, (size_t)t, count[t]++, cn_exec_code(a));
+    }
+    if (st != CN_EOF) cn_die_status();
+    cn_jsonl_free(j);
+    cn_in_close(in);
+}
+
+/* pass@k of each k over the tasks of one kind (-1: any) and level (NULL: any) */
+static void exec_group(cn_out *out, const cn_exec_set *ts, const unsigned *n, const unsigned *c, const unsigned *ks, int nk,
+                       int kind, const char *level, const char *data, const char *extra, uint64_t boot, uint64_t seed) {
+    double *v = malloc(ts->n * sizeof *v);
+    if (!v) cn_die("out of memory");
+    char *lv = jstr(level ? level : "all");
+    for (int q = 0; q < nk; q++) {
+        size_t m = 0, samples = 0;
+        for (size_t t = 0; t < ts->n; t++)
+            if ((kind < 0 || (int)ts->v[t].kind == kind) && (!level || strcmp(ts->v[t].level, level) == 0))
+                v[m++] = cn_exec_pass_at_k(n[t], c[t], ks[q]), samples += n[t];
+        if (!m) break;
+        double mean, lo, hi;
+        cn_ir_bootstrap(v, m, 1, (int)boot, seed, &mean, &lo, &hi);
+        put(out,
+            "{\"task\": \"exec\", \"metric\": \"pass@%u\", \"value\": %.17g, \"n\": %zu, \"samples\": %zu, \"data\": %s%s, \"kind\": "
+            "\"%s\", \"level\": %s, \"ci95\": [%.17g, %.17g]}\n",
+            ks[q], mean, m, samples, data, extra, kind < 0 ? "all" : cn_exec_kind_name((cn_exec_kind)kind), lv, lo, hi);
+    }
+    free(lv), free(v);
+}
+
+static int exec_main(int argc, char **argv) {
+    const char *out_path = NULL, *details_path = NULL, *tasks_path = NULL, *solutions = NULL, *klist = NULL;
+    int quiet = 0, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t boot = 1000, seed = 1234;
+    cn_exec_opts eo = {.wall = 20, .mem = 4ull << 30, .isolate = 1};
+    enum { O_DETAILS = 256, O_BOOT, O_SEED, O_VERSION, O_SOL, O_TIMEOUT, O_MEM, O_KEEP };
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"tasks", required_argument, 0, 't'}, {"solutions", required_argument, 0, O_SOL}, {"jobs", required_argument, 0, 'j'},
+        {"timeout", required_argument, 0, O_TIMEOUT}, {"mem", required_argument, 0, O_MEM}, {"keep", required_argument, 0, O_KEEP},
+        {"details", required_argument, 0, O_DETAILS}, {"bootstrap", required_argument, 0, O_BOOT}, {"seed", required_argument, 0, O_SEED},
+        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qht:j:k:", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 't': tasks_path = optarg; break;
+        case 'k': klist = optarg; break;
+        case O_SOL: solutions = optarg; break;
+        case 'j': {
+            uint64_t v = cn_opt_u64("--jobs", optarg);
+            if (v < 1 || v > 1024) cn_usage_error("option --jobs: between 1 and 1024");
+            jobs = (int)v;
+            break;
+        }
+        case O_TIMEOUT:
+            eo.wall = cn_opt_double("--timeout", optarg);
+            if (!(eo.wall > 0 && eo.wall <= 86400)) cn_usage_error("option --timeout: seconds, above 0 and at most 86400");
+            break;
+        case O_MEM:
+            eo.mem = cn_opt_u64("--mem", optarg);
+            if (eo.mem && eo.mem < (64u << 20)) cn_usage_error("option --mem: at least 64Mi (0: no limit)");
+            break;
+        case O_KEEP: eo.keep = optarg; break;
+        case O_DETAILS: details_path = optarg; break;
+        case O_BOOT: boot = opt_bootstrap(optarg); break;
+        case O_SEED: seed = cn_opt_u64("--seed", optarg); break;
+        case 'h': usage("exec");
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!tasks_path) cn_usage_error("no tasks: give --tasks FILE");
+    if (solutions && optind < argc) cn_usage_error("--solutions takes the samples from the tasks: no GENERATIONS then");
+    if (!solutions && optind >= argc) cn_usage_error("no generations: give the JSONL files of the answers, or --solutions FIELD");
+    cn_exec_set ts;
+    if (cn_exec_read(tasks_path, &ts)) cn_die_status();
+    unsigned *n = calloc(ts.n, sizeof *n), *pass = calloc(ts.n, sizeof *pass), ks[16], nk = 0, nmin = UINT32_MAX;
+    if (!n || !pass) cn_die("out of memory");
+    exec_samples s = {0};
+    if (solutions) {
+        for (size_t t = 0; t < ts.n; t++) {
+            const cJSON *f = cJSON_GetObjectItemCaseSensitive(ts.v[t].rec, solutions);
+            if (!cJSON_IsString(f)) cn_die("%s:%llu: no \"%s\" string (--solutions)", tasks_path, (unsigned long long)ts.v[t].line, solutions);
+            exec_add(&s, t, n[t]++, cn_exec_code(f->valuestring));
+        }
+    } else {
+        for (int f = optind; f < argc; f++) exec_read(argv[f], &ts, n, &s);
+    }
+    int need[2] = {0, 0};
+    for (size_t t = 0; t < ts.n; t++) {
+        if (!n[t]) cn_die("%s:%llu: task %s has no samples in the generations", tasks_path, (unsigned long long)ts.v[t].line, ts.v[t].id);
+        if (n[t] < nmin) nmin = n[t];
+        need[ts.v[t].kind] = 1;
+    }
+    if (klist) {
+        for (const char *p = klist; *p; nk++) {
+            char num[32];
+            size_t l = strcspn(p, ",");
+            if (nk == 16 || l == 0 || l >= sizeof num) cn_usage_error("option -k: 1 to 16 numbers, comma-separated");
+            memcpy(num, p, l), num[l] = 0;
+            uint64_t k = cn_opt_u64("-k", num);
+            if (k < 1) cn_usage_error("option -k: each k at least 1");
+            if (k > nmin) cn_die("-k %llu: a task has only %u samples (pass@k needs k of them)", (unsigned long long)k, nmin);
+            ks[nk] = (unsigned)k;
+            p += l + (p[l] == ',');
+        }
+    } else {
+        ks[nk++] = 1;
+        if (nmin >= 5) ks[nk++] = 5;
+        if (nmin >= 10) ks[nk++] = 10;
+    }
+    if ((need[CN_EXEC_VERILOG] && (!cn_sbox_which("iverilog") || !cn_sbox_which("vvp"))) || (need[CN_EXEC_YOSYS] && !cn_sbox_which("yosys")))
+        cn_die("%s: the tasks need %s on PATH (make deps installs them)", tasks_path,
+               need[CN_EXEC_VERILOG] && need[CN_EXEC_YOSYS] ? "iverilog, vvp and yosys" : need[CN_EXEC_VERILOG] ? "iverilog and vvp" : "yosys");
+    if (!cn_sbox_can_isolate()) fprintf(stderr, "%s: warning: the runs share this machine's network: %s\n", cn_prog, cn_errmsg());
+    if (eo.keep && mkdir(eo.keep, 0755) != 0 && errno != EEXIST) cn_die("%s: %s", eo.keep, strerror(errno));
+    cn_out *out = cn_out_open(out_path, 0), *det = NULL;
+    if (!out || (details_path && !(det = cn_out_open(details_path, 0)))) cn_die_status();
+    cn_progress_begin(&prog, quiet);
+    size_t done = 0, npass = 0;
+    char *err = NULL;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(jobs)
+    for (size_t i = 0; i < s.n; i++) {
+        exec_sample *x = &s.v[i];
+        char name[160];
+        snprintf(name, sizeof name, "%s.%u", ts.v[x->task].id, x->nth);
+        cn_status st = err ? CN_OK : cn_exec_run(&ts.v[x->task], x->code, name, &eo, &x->res);
+#pragma omp critical(exec_progress)
+        {
+            if (st && !err) err = strdup(cn_errmsg());
+            done++, npass += x->res.verdict == CN_EXEC_PASS;
+            cn_progress_update(&prog, 0, "cn-score: exec: %zu/%zu runs, %zu passed", done, s.n, npass);
+        }
+    }
+    cn_progress_end(&prog);
+    if (err) {
+        cn_out_abort(out);
+        if (det) cn_out_abort(det);
+        cn_die("%s", err);
+    }
+    char *data = jstr(solutions ? tasks_path : argv[optind]), *extra = NULL;
+    if (solutions) {
+        char *f = jstr(solutions);
+        if (asprintf(&extra, ", \"solutions\": %s", f) < 0) cn_die("out of memory");
+        free(f);
+    } else if (argc - optind > 1 && asprintf(&extra, ", \"files\": %d", argc - optind) < 0) {
+        cn_die("out of memory");
+    }
+    int isolated = 1;
+    for (size_t i = 0; i < s.n; i++) {
+        exec_sample *x = &s.v[i];
+        const cn_exec_task *t = &ts.v[x->task];
+        pass[x->task] += x->res.verdict == CN_EXEC_PASS;
+        isolated &= x->res.isolated;
+        if (!det) continue;
+        char *id = jstr(t->id), *lv = jstr(t->level), *log = jstr(x->res.verdict == CN_EXEC_PASS ? "" : x->res.log);
+        put(det,
+            "{\"id\": %s, \"sample\": %u, \"kind\": \"%s\", \"level\": %s, \"verdict\": \"%s\", \"stage\": \"%s\", \"code\": %d, "
+            "\"seconds\": %.3f, \"isolated\": %s, \"log\": %s}\n",
+            id, x->nth, cn_exec_kind_name(t->kind), lv, cn_exec_verdict_name(x->res.verdict), x->res.stage, x->res.code, x->res.secs,
+            x->res.isolated ? "true" : "false", log);
+        free(id), free(lv), free(log);
+    }
+    if (!isolated && cn_sbox_can_isolate()) fprintf(stderr, "%s: warning: some runs could not enter their namespaces\n", cn_prog);
+    const char *ex = extra ? extra : "";
+    exec_group(out, &ts, n, pass, ks, (int)nk, -1, NULL, data, ex, boot, seed);
+    for (int k = 0; k < 2; k++) {
+        if (!need[k]) continue;
+        exec_group(out, &ts, n, pass, ks, (int)nk, k, NULL, data, ex, boot, seed);
+        const char *levels[64];
+        int nl = 0;
+        for (size_t t = 0; t < ts.n; t++) {
+            if ((int)ts.v[t].kind != k) continue;
+            int seen = 0;
+            for (int l = 0; l < nl; l++) seen |= strcmp(levels[l], ts.v[t].level) == 0;
+            if (!seen && nl < 64) levels[nl++] = ts.v[t].level;
+        }
+        for (int l = 0; nl > 1 && l < nl; l++) exec_group(out, &ts, n, pass, ks, (int)nk, k, levels[l], data, ex, boot, seed);
+    }
+    cn_out *outs[2] = {out, det};
+    if (cn_out_commit_all(outs, det ? 2 : 1)) cn_die_status();
+    for (size_t i = 0; i < s.n; i++) free(s.v[i].code);
+    free(s.v), free(n), free(pass), free(data), free(extra);
+    cn_exec_free(&ts);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) cn_print_version();
-    if (argc < 2 || (strcmp(argv[1], "tokens") != 0 && strcmp(argv[1], "ppl") != 0 && strcmp(argv[1], "unigram") != 0 &&
-                     strcmp(argv[1], "mc") != 0 && strcmp(argv[1], "exact") != 0 && strcmp(argv[1], "retrieval") != 0 &&
-                     strcmp(argv[1], "gen") != 0))
-        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact, retrieval or gen");
-    if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "retrieval") == 0) return retrieval_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "exact") == 0) return exact_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "ppl") == 0) return ppl_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "mc") == 0) return mc_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "unigram") == 0) return unigram_main(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } cmds[] = {{"ppl", ppl_main}, {"unigram", unigram_main}, {"mc", mc_main},     {"exact", exact_main},
+                {"retrieval", retrieval_main}, {"gen", gen_main}, {"exec", exec_main}};
+    for (size_t i = 0; argc >= 2 && i < sizeof cmds / sizeof *cmds; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
+    if (argc < 2 || strcmp(argv[1], "tokens") != 0)
+        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact, retrieval, gen or exec");
     argc--, argv++;
     const char *tokp[2] = {0}, *field = "text", *out_path = NULL;
     int ntok = 0, quiet = 0, table = -1, literal = 0;

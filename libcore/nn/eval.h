@@ -169,8 +169,8 @@ cn_status cn_eval_exact(const cJSON *rec, const char *where, int *hit, int *empt
 /* ---- generated text against references (eval_gen.c) ----
  * The answer of a record: its "answer" string (cn-rag ask), else its last
  * message's content when that is the assistant's (cn-rag chat); the
- * references: "reference", a string or a non-empty list of strings.
- * CN_EFORMAT naming where otherwise. */
+ * references: "reference", a string or a non-empty list of strings (not
+ * looked for when refs is NULL). CN_EFORMAT naming where otherwise. */
 cn_status cn_eval_answer(const cJSON *rec, const char *where, const char **answer, const cJSON **refs);
 
 /* Three scores of an answer against its references, each the best over

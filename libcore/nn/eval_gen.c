@@ -13,6 +13,10 @@ cn_status cn_eval_answer(const cJSON *rec, const char *where, const char **answe
         if (cJSON_IsString(role) && strcmp(role->valuestring, "assistant") == 0) a = cJSON_GetObjectItemCaseSensitive(last, "content");
     }
     if (!cJSON_IsString(a)) return cn_fail(CN_EFORMAT, "%s: no answer (an \"answer\" string, or an assistant's message last)", where);
+    if (!refs) {
+        *answer = a->valuestring;
+        return CN_OK;
+    }
     if (!cJSON_IsString(ref) && !(cJSON_IsArray(ref) && cJSON_GetArraySize(ref) > 0))
         return cn_fail(CN_EFORMAT, "%s: no \"reference\" (a string, or a list of strings)", where);
     for (const cJSON *r = cJSON_IsArray(ref) ? ref->child : ref; r; r = cJSON_IsArray(ref) ? r->next : NULL)
