@@ -34,6 +34,7 @@ static void usage(void) {
            "       %s chat --model DIR [--index INDEX] [options] [CHATS.jsonl...]\n"
            "       %s ask --model DIR --index INDEX [options] (--question TEXT | QUESTIONS.jsonl...)\n"
            "       %s summarize --model DIR [--style S] [options] [TEXTS.jsonl...]\n"
+           "       %s frame --model DIR --index INDEX [options] [CHATS.jsonl...]\n"
            "\n"
            "--no-retrieval: continues TEXT (or all of stdin, less one final newline),\n"
            "streaming the continuation to stdout as it is generated, then a newline.\n"
@@ -55,7 +56,15 @@ static void usage(void) {
            "[n]); on a terminal /sources lists them. ask writes a line a question,\n"
            "{\"id\", \"question\", \"answer\", \"passages\", \"cited\"}; its questions are\n"
            "{\"question\": Q} or BEIR's {\"_id\", \"text\"} (the id kept); --question on a\n"
-           "terminal streams the answer and lists its sources.\n"
+           "terminal streams the answer and lists its sources. --bm25 ranks the index's\n"
+           "passages by Okapi BM25 (k1 0.9, b 0.4, as cn-embed search --bm25) instead.\n"
+           "\n"
+           "frame: retrieval-augmented SFT data: each conversation ending with a question\n"
+           "and its answer {\"messages\": [..., user Q, assistant A]} written back with Q\n"
+           "asked as chat --index asks it (its passages before it), as many as let the\n"
+           "whole conversation fit the context (cn-sft --seq-len of the same size keeps\n"
+           "it), and a \"rag\" key as chat writes it; one too long even without passages\n"
+           "is written as it is. Nothing is generated.\n"
            "\n"
            "summarize: the summary of each JSONL record's --field text, map-reduce: the\n"
            "text cut into chunks whose prompts fit the context less --max-new-tokens (at\n"
@@ -76,6 +85,7 @@ static void usage(void) {
            "      --index INDEX          chat, ask: passages from this cn-embed index\n"
            "      --embed DIR            the questions' encoder (default: the index's)\n"
            "      --passages K           passages a question retrieves (default 4)\n"
+           "      --bm25                 the passages ranked by BM25 (no encoder)\n"
            "      --question TEXT        ask: this one question\n"
            "      --style S              summarize: technical (default) or managerial\n"
            "      --field F              summarize: the records' text (default text)\n"
@@ -108,7 +118,7 @@ static void usage(void) {
            "  -q, --quiet                no progress or speed line on stderr\n"
            "  -h, --help                 this help\n"
            "      --version              print the version\n",
-           cn_prog, cn_prog, cn_prog, cn_prog);
+           cn_prog, cn_prog, cn_prog, cn_prog, cn_prog);
     exit(0);
 }
 
@@ -119,7 +129,8 @@ typedef struct {
     const char *dir, *prompt, *template_name, *system, *out_path, *device;
     const char *index, *embed, *question; /* retrieval: the index, its encoder, ask's one question */
     const char *field, *style;            /* summarize */
-    int retrieval_off, chat, ask, summarize, echo, quiet, bf16, threads, context, resume, passages, max_depth, alias_len;
+    int retrieval_off, chat, ask, summarize, frame, echo, quiet, bf16, threads, context, resume, passages, max_depth, alias_len;
+    int bm25; /* --index ranked by BM25 */
     /* -1 / NaN: not given (generation_config.json or the default then) */
     long max_new, min_new, top_k;
     double temperature, top_p, rep;
@@ -310,7 +321,8 @@ static int continue_main(const opts *o) {
 /* ---- retrieval (--index) ---- */
 
 static void rag_open(engine *e, const opts *o) {
-    if (!(e->rt = cn_retr_open(o->index, o->embed, cn_tool_device(o->device)))) cn_die_status();
+    e->rt = o->bm25 ? cn_retr_open_bm25(o->index, 0.9, 0.4) : cn_retr_open(o->index, o->embed, cn_tool_device(o->device));
+    if (!e->rt) cn_die_status();
     e->ix = cn_retr_index(e->rt);
     int64_t n = cn_vindex_count(e->ix);
     e->k = (int64_t)o->passages < n ? o->passages : (int)n;
@@ -383,7 +395,7 @@ static int retrieve(engine *e, const cn_chat *c) {
 static cJSON *rag_json(const engine *e, const char *answer) {
     cJSON *o = cJSON_CreateObject(), *ps = cJSON_AddArrayToObject(o, "passages"), *ci = cJSON_AddArrayToObject(o, "cited");
     if (!ci) cn_die("out of memory");
-    for (int i = 0; i < e->k; i++) {
+    for (int i = 0; i < e->k && e->rows[i] >= 0; i++) {
         const cn_passage *p = cn_vindex_passage(e->ix, e->rows[i]);
         int n = 0;
         for (int j = 0; j < e->ctx.n; j++)
@@ -784,6 +796,89 @@ static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int a
     free(r.k.text);
 }
 
+/* ---- frame: retrieval-augmented SFT data ---- */
+
+typedef struct {
+    engine *e;
+    const cn_chat *c; /* the conversation; its question (c->n - 2) replaced */
+} framing;
+
+/* the tokens of the whole conversation, as cn-sft trains it, with the
+ * question replaced by msg */
+static cn_status frame_count(void *arg, const char *msg, size_t len, size_t *tokens) {
+    framing *a = arg;
+    const cn_chat *c = a->c;
+    engine *e = a->e;
+    cn_chat *d = cn_chat_new();
+    cn_status st = d ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < c->n && !st; i++)
+        st = i + 2 == c->n ? cn_chat_add(d, CN_CHAT_USER, msg, len) : cn_chat_add(d, c->msg[i].role, c->msg[i].text, c->msg[i].len);
+    cn_chat_pieces p;
+    cn_ids ids = {0};
+    if (!st) st = cn_chat_render(d, e->tpl, e->bos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->bos) : NULL,
+                                 e->eos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->eos) : NULL, 0, &p);
+    if (!st) {
+        st = cn_sft_encode(e->tok, &p, &ids, NULL);
+        cn_chat_pieces_free(&p);
+    }
+    *tokens = ids.n;
+    cn_ids_free(&ids);
+    cn_chat_free(d);
+    return st;
+}
+
+typedef struct {
+    engine *e;
+    cn_out *out;
+    uint64_t n, plain; /* conversations; those written without passages */
+} frame_run;
+
+static void frame_record(void *arg, cJSON *rec, const char *where) {
+    frame_run *r = arg;
+    engine *e = r->e;
+    cn_chat *c;
+    if (cn_chat_parse(rec, where, &c)) cn_die_status();
+    if (c->n < 2 || c->msg[c->n - 1].role != CN_CHAT_ASSISTANT || c->msg[c->n - 2].role != CN_CHAT_USER)
+        cn_die("%s: not a question and its answer: the last two messages must be the user's and the assistant's", where);
+    const cn_chat_msg *q = &c->msg[c->n - 2];
+    framing a = {e, c};
+    cn_ragctx_free(&e->ctx);
+    /* the whole conversation within the context, as cn-sft's --seq-len of the same size keeps it */
+    cn_status st = cn_retr_fit(e->rt, q->text, q->len, e->k, (size_t)cn_gen_capacity(e->g) - 1, frame_count, &a, e->rows, e->scores,
+                               &e->ctx);
+    if (st && st != CN_ERANGE) cn_die("%s: %s", where, cn_errmsg());
+    if (st == CN_ERANGE) { /* too long even without passages: as it is (cn-sft skips it) */
+        cn_ragctx_free(&e->ctx);
+    } else {
+        cJSON *msgs = cJSON_GetObjectItemCaseSensitive(rec, "messages"), *m = cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 2);
+        char *framed = strndup(e->ctx.msg, e->ctx.len);
+        if (!framed || !cJSON_ReplaceItemInObjectCaseSensitive(m, "content", cJSON_CreateString(framed))) cn_die("out of memory");
+        free(framed);
+    }
+    if (!cJSON_AddItemToObject(rec, "rag", rag_json(e, c->msg[c->n - 1].text))) cn_die("out of memory");
+    r->plain += e->ctx.n == 0;
+    char *line = cJSON_PrintUnformatted(rec);
+    if (!line) cn_die("out of memory");
+    put(r->out, line, strlen(line));
+    put(r->out, "\n", 1);
+    free(line);
+    cn_chat_free(c);
+    r->n++;
+    cn_progress_update(&prog, 0, "%s: %llu conversations framed", cn_prog, (unsigned long long)r->n);
+}
+
+static void frame_main(engine *e, const opts *o, int nfiles, char **files) {
+    frame_run r = {e, cn_out_open(o->out_path, 0), 0, 0};
+    if (!r.out) cn_die_status();
+    cn_progress_begin(&prog, o->quiet);
+    each_record(nfiles, files, frame_record, &r);
+    cn_progress_end(&prog);
+    if (cn_out_commit(r.out)) cn_die_status();
+    if (!o->quiet)
+        fprintf(stderr, "%s: %llu conversations, %llu of them without a passage (none fitted)\n", cn_prog, (unsigned long long)r.n,
+                (unsigned long long)r.plain);
+}
+
 /* ---- ask: questions answered from the index ---- */
 
 /* a conversation of --system (when given) and one user message; NULL on
@@ -955,9 +1050,10 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "chat") == 0) o.chat = 1, first = 2;
     if (argc >= 2 && strcmp(argv[1], "ask") == 0) o.ask = 1, first = 2;
     if (argc >= 2 && strcmp(argv[1], "summarize") == 0) o.summarize = 1, first = 2;
+    if (argc >= 2 && strcmp(argv[1], "frame") == 0) o.frame = 1, first = 2;
     argc -= first - 1, argv += first - 1;
     enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO,
-           O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION, O_FIELD, O_STYLE, O_DEPTH, O_ALIAS };
+           O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION, O_FIELD, O_STYLE, O_DEPTH, O_ALIAS, O_BM25 };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'}, {"no-retrieval", no_argument, 0, O_NORET},
         {"max-new-tokens", required_argument, 0, O_MAXNEW}, {"min-new-tokens", required_argument, 0, O_MINNEW},
@@ -970,7 +1066,7 @@ int main(int argc, char **argv) {
         {"version", no_argument, 0, O_VERSION}, {"index", required_argument, 0, O_INDEX}, {"embed", required_argument, 0, O_EMBED},
         {"passages", required_argument, 0, O_PASSAGES}, {"question", required_argument, 0, O_QUESTION},
         {"field", required_argument, 0, O_FIELD}, {"style", required_argument, 0, O_STYLE}, {"max-depth", required_argument, 0, O_DEPTH},
-        {"alias-len", required_argument, 0, O_ALIAS}, {0, 0, 0, 0},
+        {"alias-len", required_argument, 0, O_ALIAS}, {"bm25", no_argument, 0, O_BM25}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "m:p:o:qh", longs, NULL)) != -1) {
@@ -1013,6 +1109,7 @@ int main(int argc, char **argv) {
             break;
         }
         case O_QUESTION: o.question = optarg; break;
+        case O_BM25: o.bm25 = 1; break;
         case O_FIELD: o.field = optarg; break;
         case O_STYLE: {
             cn_summ_style st;
@@ -1038,16 +1135,33 @@ int main(int argc, char **argv) {
         default: cn_usage_error("unknown option");
         }
     }
-    if (!o.chat && !o.ask && !o.summarize && !o.retrieval_off) cn_usage_error("no mode: give ask or chat (with --index), summarize, or --no-retrieval");
+    if (!o.chat && !o.ask && !o.summarize && !o.frame && !o.retrieval_off)
+        cn_usage_error("no mode: give ask or chat (with --index), summarize, frame, or --no-retrieval");
     if (!o.summarize && (o.field || o.style || o.max_depth >= 0 || o.alias_len >= 0))
         cn_usage_error("--field, --style, --max-depth and --alias-len are summarize's");
     if (!o.dir) cn_usage_error("no model: give --model DIR");
     if (o.retrieval_off && (o.chat || o.ask)) cn_usage_error("--no-retrieval is the continuation mode: chat without --index is the chat without retrieval");
     if (o.retrieval_off && o.index) cn_usage_error("--index and --no-retrieval: give one");
     if (o.ask && !o.index) cn_usage_error("ask answers from passages: give --index INDEX");
-    if (!o.index && (o.embed || o.passages >= 0)) cn_usage_error("--embed and --passages are for retrieval: give --index INDEX");
+    if (!o.index && (o.embed || o.passages >= 0 || o.bm25)) cn_usage_error("--embed, --passages and --bm25 are for retrieval: give --index INDEX");
+    if (o.bm25 && o.embed) cn_usage_error("--bm25 ranks without an encoder: no --embed with it");
     if (o.question && !o.ask) cn_usage_error("--question is ask's (chat reads conversations)");
     if (o.passages < 0) o.passages = 4;
+    if (o.frame) {
+        if (!o.index) cn_usage_error("frame puts retrieved passages before each question: give --index INDEX");
+        if (o.retrieval_off || o.question || o.resume || o.prompt || o.echo || o.system || o.max_new >= 0 || o.min_new >= 0 || o.top_k >= 0 ||
+            o.temperature == o.temperature || o.top_p == o.top_p || o.rep == o.rep || o.nstop || o.seed)
+            cn_usage_error("frame generates nothing: no --no-retrieval, --question, --resume, --prompt, --echo, --system or sampling options");
+        engine e;
+        load(&e, &o);
+        chat_setup(&e, &o);
+        e.go.max_new_tokens = 0; /* nothing generated: the whole context is the conversation's */
+        rag_open(&e, &o);
+        frame_main(&e, &o, argc - optind, argv + optind);
+        rag_close(&e);
+        unload(&e);
+        return 0;
+    }
     if (o.summarize) {
         if (o.index || o.question) cn_usage_error("summarize does not retrieve: no --index or --question");
         if (o.retrieval_off) cn_usage_error("--no-retrieval is the continuation mode, not summarize's");

@@ -7,7 +7,8 @@
  *   exact   the exact-match rate of generated answers
  *   retrieval  a retriever's results against qrels (libcore eval_ir)
  *   gen     generated answers against references (libcore eval_gen)
- *   exec    generated Verilog and yosys scripts run by the tools (libcore eval_exec) */
+ *   exec    generated Verilog and yosys scripts run by the tools (libcore eval_exec)
+ *   report  all of them and the training logs as one page (libcore report) */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include "jsonl.h"
 #include "mdir.h"
 #include "ragctx.h"
+#include "report.h"
 #include "retr.h"
 #include "sbox.h"
 #include "tok.h"
@@ -42,6 +44,7 @@ static void usage(const char *cmd) {
         "mc --model DIR [--shots K --dev FILE] [options] DATA...", "exact [-q] [-o FILE] ANSWERS...",
         "retrieval --qrels QRELS [--compare B.jsonl] [options] RESULTS.jsonl", "gen [options] ANSWERS...",
         "exec --tasks TASKS [options] GENERATIONS... | exec --tasks TASKS --solutions FIELD [options]",
+        "report --spec SPEC.json -o DIR [options] SCORES.jsonl... LOGS.jsonl...",
     };
     static const char *const text[] = {
         "tokens: encodes the JSONL documents of each DATA file (plain or zstd) with\n"
@@ -107,7 +110,11 @@ static void usage(const char *cmd) {
         "                         \"Question: Q\"), as many as fit the model's window with\n"
         "                         the longest choice (libcore ragctx); --details lists them\n"
         "      --passages K       --rag: passages a question retrieves (default 4)\n"
-        "      --embed DIR        --rag: the questions' encoder (default: the index's)\n",
+        "      --embed DIR        --rag: the questions' encoder (default: the index's)\n"
+        "      --bm25             --rag: the index's passages ranked by Okapi BM25 (k1 0.9,\n"
+        "                         b 0.4, as cn-embed search --bm25), no encoder\n"
+        "The lines say how the questions were asked: \"shots\", \"chat\": true with\n"
+        "--chat, and with --rag the index (\"rag\"), \"passages\" and \"bm25\": true.\n",
         "exact: the exact-match rate of generated answers: each ANSWERS line a chat\n"
         "record whose last message is the answer (as cn-rag chat writes it, keeping the\n"
         "question's other keys) with a \"reference\" string, or a list of strings any of\n"
@@ -172,8 +179,21 @@ static void usage(const char *cmd) {
         "                         isolated, and the end of the failing command's log\n"
         "      --bootstrap N      resamples (default 1000)\n"
         "      --seed N           the resamples' seed (default 1234)\n",
+        "report: the score lines of the other commands and the trainers' logs\n"
+        "({\"step\", \"loss\"} lines: a file whose first line has them) as one report,\n"
+        "DIR/index.html (self-contained: inline SVG plots, no script) and DIR/report.md,\n"
+        "laid out by SPEC: ChipNeMo's claims, each with the paper's figure and this\n"
+        "run's; loss curves; bar charts with intervals. Each drawn value is the one\n"
+        "line that fits its plot's, group's and series' matches (key: shell pattern,\n"
+        "number, boolean, or null for absent; a line that fits twice is an error, none\n"
+        "a gap and a warning) and names it (data-src=\"FILE:LINE\"). The claims go to\n"
+        "stdout as a table. The spec's format: libcore/data/report.h; the recipe's:\n"
+        "pipelines/report.json.\n"
+        "      --spec FILE        the layout (JSON)\n"
+        "  -o, --output DIR       the report's directory (made; index.html and report.md\n"
+        "                         written atomically)\n",
     };
-    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval", "gen", "exec"};
+    static const char *const names[] = {"tokens", "ppl", "unigram", "mc", "exact", "retrieval", "gen", "exec", "report"};
     enum { NCMD = sizeof names / sizeof *names };
     int k = -1;
     for (int i = 0; cmd && i < NCMD; i++)
@@ -193,7 +213,7 @@ static void usage(const char *cmd) {
         exit(0);
     }
     printf("Usage: %s %s\n\n%s", cn_prog, line[k], text[k]);
-    if (k != 2) printf("  -o, --output FILE      write FILE (atomically) instead of stdout\n");
+    if (k != 2 && k != 8) printf("  -o, --output FILE      write FILE (atomically) instead of stdout\n");
     printf("  -q, --quiet            no progress line\n"
            "  -h, --help             this help\n"
            "      --version          print the version\n");
@@ -567,6 +587,8 @@ typedef struct {
     /* --rag: the retriever, passages a question, and the current file's
      * passages in each prompt (k rows a question, the first used[i] in it) */
     cn_retr *rt;
+    const char *rag; /* its index, as given */
+    int bm25;        /* ranked by BM25, not by the index's vectors */
     int k;
     int64_t *rows;
     int *used;
@@ -673,17 +695,26 @@ static void mc_score(mc_run *o, cn_mc_set *set, cn_out *out) {
         fprintf(stderr, "%s: warning: %s: %zu of %zu questions longer than the model's window of %d tokens, truncated from the left\n",
                 cn_prog, set->path, t.truncated, set->n, o->q.window);
     }
+    /* how the questions were asked: with --rag, the index and passages */
+    char *rag = o->rt ? jstr(o->rag) : NULL, *how;
+    if (asprintf(&how, "\"shots\": %d%s", o->q.shots, o->q.chat ? ", \"chat\": true" : "") < 0) cn_die("out of memory");
+    if (rag) {
+        char *x;
+        if (asprintf(&x, "%s, \"rag\": %s, \"passages\": %d%s", how, rag, o->k, o->bm25 ? ", \"bm25\": true" : "") < 0)
+            cn_die("out of memory");
+        free(how), how = x;
+    }
     const char *fmt = "{\"task\": \"mc\", \"metric\": \"%s\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, "
                       "\"stderr\": %.17g, \"ci95\": [%.17g, %.17g], \"ci95_method\": \"wilson\", \"correct\": %.0f, "
-                      "\"shots\": %d, \"truncated\": %zu}\n";
+                      "%s, \"truncated\": %zu}\n";
     cn_eval_prop p;
     cn_eval_proportion(t.acc, (double)set->n, &p);
-    put(out, fmt, "acc", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc, o->q.shots, t.truncated);
+    put(out, fmt, "acc", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc, how, t.truncated);
     cn_eval_proportion(t.acc_norm, (double)set->n, &p);
-    put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, o->q.shots, t.truncated);
-    put(out, "{\"task\": \"mc\", \"metric\": \"chance\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, \"shots\": %d}\n",
-        t.chance / (double)set->n, set->n, model, data, o->q.shots);
-    free(data), free(model);
+    put(out, fmt, "acc_norm", p.mean, set->n, model, data, p.se, p.lo, p.hi, t.acc_norm, how, t.truncated);
+    put(out, "{\"task\": \"mc\", \"metric\": \"chance\", \"value\": %.17g, \"n\": %zu, \"model\": %s, \"data\": %s, %s}\n",
+        t.chance / (double)set->n, set->n, model, data, how);
+    free(data), free(model), free(how), free(rag);
 }
 
 static int mc_main(int argc, char **argv) {
@@ -695,12 +726,12 @@ static int mc_main(int argc, char **argv) {
     o.q.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (o.q.threads < 1) o.q.threads = 1;
     enum { O_SHOTS = 256, O_DEV, O_SEED, O_LIMIT, O_THREADS, O_TOKENS, O_NOPACK, O_DETAILS, O_LITERAL, O_CHAT, O_DEVICE, O_PREC, O_VERSION,
-           O_RAG, O_PASSAGES, O_EMBED };
+           O_RAG, O_PASSAGES, O_EMBED, O_BM25 };
     const char *rag = NULL, *embed = NULL;
-    int passages = -1;
+    int passages = -1, bm25 = 0;
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"shots", required_argument, 0, O_SHOTS}, {"dev", required_argument, 0, O_DEV},
-        {"chat", no_argument, 0, O_CHAT},
+        {"chat", no_argument, 0, O_CHAT}, {"bm25", no_argument, 0, O_BM25},
         {"seed", required_argument, 0, O_SEED}, {"limit", required_argument, 0, O_LIMIT}, {"threads", required_argument, 0, O_THREADS},
         {"batch-tokens", required_argument, 0, O_TOKENS}, {"no-pack", no_argument, 0, O_NOPACK},
         {"details", required_argument, 0, O_DETAILS}, {"literal-special", no_argument, 0, O_LITERAL},
@@ -748,6 +779,7 @@ static int mc_main(int argc, char **argv) {
         case O_DETAILS: details_path = optarg; break;
         case O_LITERAL: literal = 1; break;
         case O_CHAT: o.q.chat = 1; break;
+        case O_BM25: bm25 = 1; break;
         case O_DEVICE: device = cn_opt_device("--device", optarg); break;
         case O_PREC: prec = cn_opt_precision("--precision", optarg); break;
         case 'o': out_path = optarg; break;
@@ -761,7 +793,8 @@ static int mc_main(int argc, char **argv) {
     if (optind >= argc) cn_usage_error("no data: give JSONL files of questions");
     if (o.q.chat && literal) cn_usage_error("--chat needs the template's special tokens: no --literal-special with it");
     if (o.q.shots && !dev_path) cn_usage_error("--shots needs --dev FILE, the examples to draw from");
-    if (!rag && (embed || passages >= 0)) cn_usage_error("--embed and --passages are for retrieval: give --rag INDEX");
+    if (!rag && (embed || passages >= 0 || bm25)) cn_usage_error("--embed, --passages and --bm25 are for retrieval: give --rag INDEX");
+    if (bm25 && embed) cn_usage_error("--bm25 ranks without an encoder: no --embed with it");
     omp_set_num_threads(o.q.threads);
     /* every input read and checked before the model is loaded */
     cn_mc_set dev = {0}, *sets = calloc((size_t)(argc - optind), sizeof *sets);
@@ -785,7 +818,9 @@ static int mc_main(int argc, char **argv) {
     o.q.flags = literal ? CN_TOK_LITERAL_SPECIAL : 0;
     o.model = dir;
     if (rag) {
-        if (!(o.rt = cn_retr_open(rag, embed, cn_tool_device(device)))) cn_die_status();
+        if (!(o.rt = bm25 ? cn_retr_open_bm25(rag, 0.9, 0.4) : cn_retr_open(rag, embed, cn_tool_device(device)))) cn_die_status();
+        o.bm25 = bm25;
+        o.rag = rag;
         int64_t n = cn_vindex_count(cn_retr_index(o.rt));
         o.k = passages < 0 ? 4 : passages;
         if (o.k > n) o.k = (int)n;
@@ -1262,6 +1297,61 @@ static int exec_main(int argc, char **argv) {
     return 0;
 }
 
+/* ---- report: the scores and logs as one page (libcore report) ---- */
+
+static void write_whole(const char *path, const cn_sb *b, cn_out **o) {
+    if (!(*o = cn_out_open(path, 0)) || (b->n && cn_out_write(*o, b->s, b->n))) cn_die_status();
+}
+
+static int report_main(int argc, char **argv) {
+    const char *out_dir = NULL, *spec_path = NULL;
+    enum { O_SPEC = 256, O_VERSION };
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"spec", required_argument, 0, O_SPEC}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'q': break; /* nothing long enough to show progress */
+        case O_SPEC: spec_path = optarg; break;
+        case 'h': usage("report");
+        case O_VERSION: cn_print_version();
+        default: cn_usage_error("unknown option");
+        }
+    }
+    if (!spec_path) cn_usage_error("no layout: give --spec FILE (pipelines/report.json is the recipe's)");
+    if (!out_dir) cn_usage_error("no output: give -o DIR");
+    if (optind >= argc) cn_usage_error("no inputs: give the score and log files");
+    size_t len;
+    char *text = cn_read_all(spec_path, &len);
+    if (!text) cn_die_status();
+    cJSON *spec = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!spec) cn_die("%s: not valid JSON", spec_path);
+    cn_report *r = cn_report_new(spec, spec_path);
+    if (!r) cn_die_status();
+    for (int f = optind; f < argc; f++)
+        if (cn_report_add(r, argv[f])) cn_die_status();
+    cn_sb html = {0}, md = {0}, head = {0}, warn = {0};
+    if (cn_report_render(r, &html, &md, &head, &warn)) cn_die_status();
+    if (warn.n) fprintf(stderr, "%.*s", (int)warn.n, warn.s);
+    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) cn_die("%s: %s", out_dir, strerror(errno));
+    char *hp, *mp;
+    if (asprintf(&hp, "%s/index.html", out_dir) < 0 || asprintf(&mp, "%s/report.md", out_dir) < 0) cn_die("out of memory");
+    cn_out *outs[3];
+    write_whole(hp, &html, &outs[0]);
+    write_whole(mp, &md, &outs[1]);
+    write_whole(NULL, &head, &outs[2]);
+    if (cn_out_commit_all(outs, 3)) cn_die_status();
+    free(hp), free(mp);
+    cn_sb_free(&html), cn_sb_free(&md), cn_sb_free(&head), cn_sb_free(&warn);
+    cn_report_free(r);
+    cJSON_Delete(spec);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cn_tool_init("cn-score");
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) usage(NULL);
@@ -1270,11 +1360,11 @@ int main(int argc, char **argv) {
         const char *name;
         int (*run)(int, char **);
     } cmds[] = {{"ppl", ppl_main}, {"unigram", unigram_main}, {"mc", mc_main},     {"exact", exact_main},
-                {"retrieval", retrieval_main}, {"gen", gen_main}, {"exec", exec_main}};
+                {"retrieval", retrieval_main}, {"gen", gen_main}, {"exec", exec_main}, {"report", report_main}};
     for (size_t i = 0; argc >= 2 && i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "tokens") != 0)
-        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact, retrieval, gen or exec");
+        cn_usage_error("expected a command: tokens, ppl, unigram, mc, exact, retrieval, gen, exec or report");
     argc--, argv++;
     const char *tokp[2] = {0}, *field = "text", *out_path = NULL;
     int ntok = 0, quiet = 0, table = -1, literal = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pack.py: the EDA task set as cn-score exec reads it.
 
-    samples/eda-tasks/pack.py [--questions] > tasks.jsonl
+    samples/eda-tasks/pack.py [--chat] > tasks.jsonl
 
 Reads tasks.tsv beside this script (id, kind, level per line; # comments)
 and, for each task, its directory KIND/ID:
@@ -10,8 +10,8 @@ and, for each task, its directory KIND/ID:
 and writes one JSON line per task, in the list's order:
   {"id", "kind", "level", "prompt", "testbench" | "design" + "check",
    "reference", "mutant"}
-With --questions, {"id", "question"} lines instead, the prompts as cn-rag ask
-reads them.
+With --chat, conversations instead, {"id", "messages": [{"role": "user",
+"content": PROMPT}]}, as cn-rag chat answers them (keeping the id).
 """
 import json
 import os
@@ -31,8 +31,8 @@ def read(path):
 
 def main():
     args = sys.argv[1:]
-    if args not in ([], ["--questions"]):
-        sys.exit("usage: pack.py [--questions]")
+    if args not in ([], ["--chat"]):
+        sys.exit("usage: pack.py [--chat]")
     seen = set()
     out = []
     with open(os.path.join(HERE, "tasks.tsv"), encoding="utf-8") as f:
@@ -48,7 +48,7 @@ def main():
             d = os.path.join(HERE, kind, tid)
             prompt = read(os.path.join(d, "prompt.txt")).strip()
             if args:
-                rec = {"id": tid, "question": prompt}
+                rec = {"id": tid, "messages": [{"role": "user", "content": prompt}]}
             else:
                 rec = {"id": tid, "kind": kind, "level": level, "prompt": prompt}
                 for key, name in FILES[kind]:
