@@ -457,6 +457,16 @@ static cn_status render_loss(const cn_report *r, const cJSON *p, cn_sb *h, cn_sb
     return CN_OK;
 }
 
+/* whether a series is measured in group g: its "in" list names the groups
+ * (all when it has none) */
+static int in_groups(const cJSON *series, const char *g) {
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(series, "in"), *x;
+    if (!in) return 1;
+    cJSON_ArrayForEach(x, in)
+        if (cJSON_IsString(x) && strcmp(x->valuestring, g) == 0) return 1;
+    return 0;
+}
+
 static cn_status render_bars(const cn_report *r, const cJSON *p, int pi, cn_sb *h, cn_sb *md, cn_sb *warn) {
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(p, "groups"), *series = cJSON_GetObjectItemCaseSensitive(p, "series");
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive(p, "ref"), *pm = cJSON_GetObjectItemCaseSensitive(p, "match");
@@ -473,6 +483,7 @@ static cn_status render_bars(const cn_report *r, const cJSON *p, int pi, cn_sb *
                                  cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(series, s), "match")};
             char what[512];
             snprintf(what, sizeof what, "plot %d (%s), %s / %s", pi, str_of(p, "title"), gl[g], sl[s]);
+            if (!in_groups(cJSON_GetArrayItem(series, s), gl[g])) continue; /* not measured there, by design */
             const score *sc;
             if ((st = find(r, m, 3, what, &sc))) break;
             if (!sc && warn) cn_sb_printf(warn, "%s: %s: no line matches (a gap)\n", r->spec_path, what);
@@ -510,6 +521,11 @@ static cn_status render_bars(const cn_report *r, const cJSON *p, int pi, cn_sb *
             cn_sb_printf(h, "</th>");
             cn_sb_printf(md, "| %s |", gl[g]);
             for (int s = 0; s < ns; s++) {
+                if (!in_groups(cJSON_GetArrayItem(series, s), gl[g])) { /* not measured there: an empty cell */
+                    cn_sb_printf(h, "<td></td>");
+                    cn_sb_printf(md, " |");
+                    continue;
+                }
                 cn_sb_printf(h, "<td>");
                 num_html(h, &v[g * ns + s], scale, digits);
                 cn_sb_printf(h, "</td>");

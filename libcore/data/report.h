@@ -11,14 +11,16 @@
  *    "plots": [{"kind": "loss", "title": T, "x": "step" | "tokens",
  *               "series": [{"label": L, "log": GLOB}, ...]}
  *              | {"kind": "bars", "title": T, "y": YLABEL, "match": M, "scale": S, "digits": D,
- *                 "groups": [{"label": L, "match": M}...], "series": [{"label": L, "match": M}...],
+ *                 "groups": [{"label": L, "match": M}...],
+ *                 "series": [{"label": L, "match": M, "in": [GROUP_LABEL...] (optional)}...],
  *                 "ref": {"label": L, "value": V} | {"label": L, "match": M}}]}
  *
  * A match M is an object whose keys a score line must have: a string is a
  * shell pattern (fnmatch) the line's string must fit, a number or boolean
  * must equal the line's, null means the key must be absent. A bar's line
  * fits the plot's match, its group's and its series'; exactly one line must
- * (none: a gap, with a warning; several that differ: an error naming two;
+ * (none: a gap, with a warning, unless the series' "in" leaves the group
+ * out; several that differ: an error naming two;
  * identical ones are one measurement). Its value is
  * the line's "value" times the scale (default 1), its interval "ci95" so
  * scaled. A claim's "ours" shows values so found, and differences of two of

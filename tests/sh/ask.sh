@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pipelines/ask.sh: N questions spread evenly over a chat set or a
 # multiple-choice set (plain or zstd), each the question alone with its
-# reference; usage errors exit 2, too few records 1. dapt-summary.sh turns
+# reference, or (draw) the records as they are; usage errors exit 2, too few
+# records 1. dapt-summary.sh turns
 # cn-score exact's lines into the chat table.
 set -euo pipefail
 work=$(mktemp -d)
@@ -22,6 +23,9 @@ zstd -q mc.jsonl -o mc.jsonl.zst
 "$ask" mc 2 mc.jsonl.zst > m.jsonl
 [ "$(sed -n 1p m.jsonl)" = '{"messages":[{"content":"Q","role":"user"}],"reference":"c"}' ]
 [ "$(sed -n 2p m.jsonl)" = '{"messages":[{"content":"R","role":"user"}],"reference":"d"}' ]
+# draw: the records as they are
+"$ask" draw 1 mc.jsonl.zst > d.jsonl
+[ "$(cat d.jsonl)" = '{"question": "Q", "choices": ["a", "b", "c"], "answer": 2}' ]
 rc=0; "$ask" mc 3 mc.jsonl > x 2> err || rc=$?
 [ $rc = 1 ]
 grep -q 'mc.jsonl: 2 records, fewer than the 3 asked' err

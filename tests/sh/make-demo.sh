@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo's rules resolve: `make -n demo` (nothing run, the recipe of every
-# step printed, pipelines/dapt.mk's and retrieve.mk's too) finds a rule for every prerequisite.
+# step printed, pipelines/dapt.mk's, retrieve.mk's and tasks.mk's too) finds a rule for every prerequisite.
 # The demo itself takes minutes; this catches a broken rule in a second.
 set -euo pipefail
 cd "$TOP"
@@ -13,4 +13,6 @@ if [ $rc != 0 ]; then
 fi
 grep -q 'pipelines/dapt.mk' "$OLDPWD/out"
 grep -q 'pipelines/retrieve.mk' "$OLDPWD/out"
+grep -q 'pipelines/tasks.mk' "$OLDPWD/out"
+grep -q 'cn-score report' "$OLDPWD/out"
 echo "ok   make -n demo resolves every rule"

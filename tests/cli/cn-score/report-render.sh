@@ -1,6 +1,6 @@
 # report, looked at as a person would: index.html rendered by headless
 # Chromium (Debian's chromium) to a PNG and to its DOM. The DOM holds every
-# plot's SVG (11: six loss panels, five bar charts) with its bars and curves;
+# plot's SVG (12: seven loss panels, five bar charts) with its bars and curves;
 # the PNG is not blank and shows the series' colours; the console logged no
 # error. A page with a script error, rendered the same way, shows that the
 # console check sees one.
@@ -34,8 +34,8 @@ class P(html.parser.HTMLParser):
         s.n[k] = s.n.get(k, 0) + 1
 p = P(); p.feed(open(sys.argv[2]).read())
 n = p.n
-assert n.get("svg.lines") == 6 and n.get("svg.bars") == 5, n
-assert n.get("rect.bar") == 57 and n.get("polyline.series") == 6 and n.get("line.ref") == 1 and n.get("line.ci", 0) >= 40, n
+assert n.get("svg.lines") == 7 and n.get("svg.bars") == 5, n
+assert n.get("rect.bar") == 61 and n.get("polyline.series") == 7 and n.get("line.ref") == 1 and n.get("line.ci", 0) >= 40, n
 # the PNG: decoded here (8-bit RGB or RGBA, the five filters)
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n"

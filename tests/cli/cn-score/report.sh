@@ -50,18 +50,18 @@ for a, text in p.nums:
     checked += 1
 assert checked >= 60, checked
 # bars: one per present value, each its line's value
-assert len(p.bars) == 8 + 6 + 9 + 25 + 9, len(p.bars)
+assert len(p.bars) == 8 + 6 + 13 + 25 + 9, len(p.bars)
 for b in p.bars:
     assert repr(float(b["data-value"])) == repr(float(line(b["data-src"])["value"])), b
 # loss curves: each log's points (all, up to 400, then bucket means)
-assert len(p.polys) == 6
+assert len(p.polys) == 7
 for q in p.polys:
     n = len([l for l in open(q["data-src"]) if l.strip()])
     pts = len(q["points"].split())
     per = -(-n // 400)
     assert int(q["data-points"]) == pts == -(-n // per), (q["data-src"], n, pts)
     assert ": %d steps; first loss" % n in open(sys.argv[1]).read(), n
-assert p.svg == 6 + 5, p.svg
+assert p.svg == 7 + 5, p.svg
 # the Markdown's numbers are the page's: every table cell value
 md = open(sys.argv[2]).read()
 page_vals = [t for a, t in p.nums]
@@ -86,14 +86,14 @@ assert "n/a" not in md and 'class="missing"' not in open(sys.argv[1]).read()
 print("checked", checked, "numbers,", len(p.bars), "bars,", len(p.polys), "curves")
 PY
 # a gap: the exec lines left out
-cn-score report --spec spec.json -o gap run/dapt/scores-aug.jsonl run/retrieve/scores.jsonl run/tasks/mc-rag.jsonl run/dapt/*.log run/retrieve/*.log > /dev/null 2> warn.txt
+cn-score report --spec spec.json -o gap run/dapt/scores-aug.jsonl run/retrieve/scores.jsonl run/tasks/mc-rag.jsonl run/*/*.log > /dev/null 2> warn.txt
 grep -q 'plot 5 (EDA tasks run by iverilog and yosys), all / references: no line matches (a gap)' warn.txt
 grep -q 'n/a' gap/report.md
 # two different lines for one bar
 cp run/tasks/mc-rag.jsonl again.jsonl
 sed -i 's/"value": 0\./"value": 0.0/' again.jsonl
 expect 1 cn-score report --spec spec.json -o bad "${inputs[@]}" again.jsonl 2> err
-grep -Eq '^cn-score: spec.json: claim 6, entry 1: both run/tasks/mc-rag.jsonl:6 and again.jsonl:6 match$' err
+grep -Eq '^cn-score: spec.json: claim 6, entry 0: both run/tasks/mc-rag.jsonl:13 and again.jsonl:13 match$' err
 test ! -e bad/index.html
 # a loss series without its log
 expect 1 cn-score report --spec spec.json -o bad run/dapt/scores-aug.jsonl run/dapt/base.log 2> err
