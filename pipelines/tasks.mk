@@ -71,6 +71,13 @@ RAG_base     = --rag $(R)/index-base --passages $(call strip_v,$(PASSAGES))
 RAG_tuned    = --rag $(R)/index-tuned --passages $(call strip_v,$(PASSAGES))
 RAG_bm25     = --rag $(R)/index-tuned --bm25 --passages $(call strip_v,$(PASSAGES))
 
+# what dapt.mk and retrieve.mk make (make demo runs them first; make -n demo
+# prints their recipes without making the files)
+UPSTREAM := $(D)/scores-$(T).jsonl $(MODEL_base)/model.safetensors $(MODEL_dapt)/model.safetensors $(MODEL_sft)/model.safetensors \
+            $(R)/scores.jsonl $(R)/index-base/meta.json $(R)/index-tuned/meta.json
+$(UPSTREAM):
+	@echo "tasks.mk: $@ is missing: pipelines/dapt.mk and retrieve.mk make it (make demo runs them first)" >&2; exit 1
+
 # 1. retrieval-augmented SFT
 $(W)/chat-framed.jsonl: $(DATA)/chat-train.jsonl.zst $(IDX_bm25) $(MODEL_dapt)/model.safetensors
 	@mkdir -p $(W)
