@@ -54,7 +54,6 @@ TPL  := $(call strip_v,$(TEMPLATE))
 
 .PHONY: all report
 all: report
-.SECONDARY:
 
 MODEL_base   := $(D)/base
 MODEL_dapt   := $(D)/dapt-$(T)-s$(call strip_v,$(SEED))
@@ -132,8 +131,14 @@ $(W)/summaries-%.jsonl: $(W)/long-docs.jsonl $(MODEL_sft)/model.safetensors
 # 5. the report
 SCORES := $(D)/scores-$(T).jsonl $(R)/scores.jsonl $(MC_RUNS) $(W)/exec.jsonl
 LOGS := $(D)/base.log $(wildcard $(D)/dapt-$(T)-s*.log) $(D)/sft-$(T).log $(W)/ragsft-$(T).log $(R)/base.log $(R)/tuned.log
+# the report's inputs, rewritten only when they change (another MC_QUESTIONS):
+# the report follows the run asked for last
+$(W)/report-inputs.txt: FORCE
+	@mkdir -p $(W)
+	@echo '$(SCORES) $(LOGS)' | cmp -s - $@ || echo '$(SCORES) $(LOGS)' > $@
+.PHONY: FORCE
 $(REPORT)/index.html: pipelines/report.json $(SCORES) $(MODEL_ragsft)/model.safetensors $(W)/summaries-technical.jsonl \
-                      $(W)/summaries-managerial.jsonl
+                      $(W)/summaries-managerial.jsonl $(W)/report-inputs.txt
 	$(B)/cn-score report --spec $< -o $(REPORT) $(SCORES) $(LOGS) > $(REPORT).claims.tmp
 	@mv $(REPORT).claims.tmp $(REPORT)/claims.txt
 
