@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "bm25.h"
 #include "crc.h"
 #include "encoder.h"
 #include "io.h"
 #include "jsonl.h"
 #include "passage.h"
+#include "retr.h"
 #include "tok.h"
 #include "texts.h"
 #include "tool.h"
@@ -435,23 +435,17 @@ static void vector_rank(const cn_vindex *ix, const char *ix_dir, const char *dir
     cn_encoder_close(e);
 }
 
-/* the queries' best rows by BM25 over the index's passages */
-static void bm25_rank(const cn_vindex *ix, const cn_texts *q, double k1, double b, int k, int64_t *ids, float *score, int quiet) {
-    int64_t n = cn_vindex_count(ix);
-    const char **text = malloc(((size_t)n + 1) * sizeof *text);
-    size_t *len = malloc(((size_t)n + 1) * sizeof *len);
-    if (!text || !len) cn_die("out of memory");
-    for (int64_t i = 0; i < n; i++) text[i] = cn_vindex_passage(ix, i)->text, len[i] = cn_vindex_passage(ix, i)->len;
-    cn_bm25 *bm = cn_bm25_new(text, len, (size_t)n, k1, b);
-    if (!bm) cn_die_status();
+/* the queries' best rows by BM25 over the index's passages (libcore retr) */
+static void bm25_rank(const char *ix_dir, const cn_texts *q, double k1, double b, int k, int64_t *ids, float *score, int quiet) {
+    cn_retr *r = cn_retr_open_bm25(ix_dir, k1, b);
+    if (!r) cn_die_status();
     cn_progress_begin(&prog, quiet);
     for (size_t i = 0; i < q->n; i++) {
-        if (cn_bm25_search(bm, q->s[i], q->len[i], k, ids + i * (size_t)k, score + i * (size_t)k)) cn_die_status();
+        if (cn_retr_search(r, q->s[i], q->len[i], k, ids + i * (size_t)k, score + i * (size_t)k)) cn_die_status();
         on_progress((void *)"queries", i + 1, q->n);
     }
     cn_progress_end(&prog);
-    cn_bm25_free(bm);
-    free(text), free(len);
+    cn_retr_close(r);
 }
 
 static int search_main(int argc, char **argv) {
@@ -512,7 +506,7 @@ static int search_main(int argc, char **argv) {
     float *score = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *score);
     int64_t *ids = malloc((q.n ? q.n : 1) * (size_t)k * sizeof *ids);
     if (!score || !ids) cn_die("out of memory");
-    if (bm25) bm25_rank(ix, &q, k1, b, k, ids, score, o.quiet);
+    if (bm25) bm25_rank(ix_dir, &q, k1, b, k, ids, score, o.quiet);
     else vector_rank(ix, ix_dir, dir, &q, &o, k, ids, score);
     cn_out *out = cn_out_open(out_path, 0);
     if (!out) cn_die_status();

@@ -59,8 +59,8 @@ void cn_retr_close(cn_retr *r) {
 const cn_vindex *cn_retr_index(const cn_retr *r) { return r->ix; }
 
 cn_status cn_retr_search(cn_retr *r, const char *q, size_t len, int k, int64_t *rows, float *scores) {
+    if (r->bm && k >= 1) return cn_bm25_search(r->bm, q, len, k, rows, scores);
     if (k < 1 || k > cn_vindex_count(r->ix)) return cn_fail(CN_EINVAL, "%d passages asked of an index of %lld", k, (long long)cn_vindex_count(r->ix));
-    if (r->bm) return cn_bm25_search(r->bm, q, len, k, rows, scores);
     size_t truncated;
     cn_status st = cn_encoder_encode(r->enc, cn_vindex_meta_of(r->ix)->query_prompt, &q, &len, 1, r->v, &truncated);
     return st ? st : cn_vec_search(cn_vindex_vectors(r->ix), r->v, 1, k, rows, scores);

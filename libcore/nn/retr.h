@@ -24,8 +24,8 @@ const cn_vindex *cn_retr_index(const cn_retr *r);
 
 /* The k best rows of the index for query q (len bytes, the index's query
  * prompt before it), best first: rows[k], scores[k]; k at most the index's
- * count. BM25 gives only passages that share a word with q: the rest of
- * the rows are -1 (score -inf). */
+ * count. BM25 gives only passages that share a word with q (any k): the
+ * rest of the rows are -1 (score -inf). */
 cn_status cn_retr_search(cn_retr *r, const char *q, size_t len, int k, int64_t *rows, float *scores);
 
 /* The k best rows for q (as cn_retr_search), their passages (those found)
