@@ -109,7 +109,7 @@ SAMPLE_BIN := $(BUILD)/samples/text2jsonl
 # the fuzz targets without libFuzzer (tests/fuzz/driver.c): make test runs
 # their seeds and kept crashers through them (tests/sh/fuzz-seeds.sh)
 FUZZ_RUN  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz-run/%,$(wildcard tests/fuzz/fuzz_*.c))
-HELPERS   := $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench \
+HELPERS   := $(BUILD)/tests/gguf_sample $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench \
              $(BUILD)/tests/vec_bench $(BUILD)/tests/contrast_ref
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
