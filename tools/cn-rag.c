@@ -339,26 +339,33 @@ static void rag_close(engine *e) {
     free(e->rows), free(e->scores);
 }
 
-/* the prompt's ids for conversation c, its last (the user's) message
- * replaced by msg when msg is given */
-static cn_status encode_chat(engine *e, const cn_chat *c, const char *msg, size_t len, cn_ids *ids) {
+/* the ids of conversation c as cn-sft encodes it, message at replaced by
+ * msg when msg is given; flags cn_chat_render's (CN_CHAT_GEN_PROMPT: a
+ * prompt for the answer) */
+static cn_status encode_msgs(engine *e, const cn_chat *c, size_t at, const char *msg, size_t len, int flags, cn_ids *ids) {
     const char *bos = e->bos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->bos) : NULL;
     const char *eos = e->eos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->eos) : NULL;
     cn_chat *d = NULL;
     cn_status st = CN_OK;
     if (msg) {
         if (!(d = cn_chat_new())) return cn_fail(CN_ENOMEM, "out of memory");
-        for (size_t i = 0; i + 1 < c->n && !st; i++) st = cn_chat_add(d, c->msg[i].role, c->msg[i].text, c->msg[i].len);
-        if (!st) st = cn_chat_add(d, CN_CHAT_USER, msg, len);
+        for (size_t i = 0; i < c->n && !st; i++)
+            st = i == at ? cn_chat_add(d, c->msg[i].role, msg, len) : cn_chat_add(d, c->msg[i].role, c->msg[i].text, c->msg[i].len);
     }
     cn_chat_pieces p;
-    if (!st) st = cn_chat_render(d ? d : c, e->tpl, bos, eos, CN_CHAT_GEN_PROMPT, &p);
+    if (!st) st = cn_chat_render(d ? d : c, e->tpl, bos, eos, flags, &p);
     if (!st) {
         st = cn_sft_encode(e->tok, &p, ids, NULL); /* as cn-sft trains it */
         cn_chat_pieces_free(&p);
     }
     cn_chat_free(d);
     return st;
+}
+
+/* the prompt's ids for conversation c, its last (the user's) message
+ * replaced by msg when msg is given */
+static cn_status encode_chat(engine *e, const cn_chat *c, const char *msg, size_t len, cn_ids *ids) {
+    return encode_msgs(e, c, c->n - 1, msg, len, CN_CHAT_GEN_PROMPT, ids);
 }
 
 typedef struct {
@@ -807,23 +814,10 @@ typedef struct {
  * question replaced by msg */
 static cn_status frame_count(void *arg, const char *msg, size_t len, size_t *tokens) {
     framing *a = arg;
-    const cn_chat *c = a->c;
-    engine *e = a->e;
-    cn_chat *d = cn_chat_new();
-    cn_status st = d ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < c->n && !st; i++)
-        st = i + 2 == c->n ? cn_chat_add(d, CN_CHAT_USER, msg, len) : cn_chat_add(d, c->msg[i].role, c->msg[i].text, c->msg[i].len);
-    cn_chat_pieces p;
     cn_ids ids = {0};
-    if (!st) st = cn_chat_render(d, e->tpl, e->bos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->bos) : NULL,
-                                 e->eos >= 0 ? cn_tok_token(e->tok, (uint32_t)e->eos) : NULL, 0, &p);
-    if (!st) {
-        st = cn_sft_encode(e->tok, &p, &ids, NULL);
-        cn_chat_pieces_free(&p);
-    }
+    cn_status st = encode_msgs(a->e, a->c, a->c->n - 2, msg, len, 0, &ids);
     *tokens = ids.n;
     cn_ids_free(&ids);
-    cn_chat_free(d);
     return st;
 }
 

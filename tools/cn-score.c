@@ -1231,15 +1231,23 @@ static int exec_main(int argc, char **argv) {
     cn_progress_begin(&prog, quiet);
     size_t done = 0, npass = 0;
     char *err = NULL;
+    int failed = 0; /* the runs after a failure are skipped */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(jobs)
     for (size_t i = 0; i < s.n; i++) {
         exec_sample *x = &s.v[i];
         char name[160];
+        int stop;
         snprintf(name, sizeof name, "%s.%u", ts.v[x->task].id, x->nth);
-        cn_status st = err ? CN_OK : cn_exec_run(&ts.v[x->task], x->code, name, &eo, &x->res);
+#pragma omp atomic read
+        stop = failed;
+        cn_status st = stop ? CN_OK : cn_exec_run(&ts.v[x->task], x->code, name, &eo, &x->res);
 #pragma omp critical(exec_progress)
         {
-            if (st && !err) err = strdup(cn_errmsg());
+            if (st && !err) {
+                err = strdup(cn_errmsg());
+#pragma omp atomic write
+                failed = 1;
+            }
             done++, npass += x->res.verdict == CN_EXEC_PASS;
             cn_progress_update(&prog, 0, "cn-score: exec: %zu/%zu runs, %zu passed", done, s.n, npass);
         }

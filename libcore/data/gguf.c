@@ -6,6 +6,7 @@
 #include <string.h>
 #include "half.h"
 #include "io.h"
+#include "sb.h"
 
 #define ALIGN 32
 
@@ -52,84 +53,65 @@ void cn_gguf_free(cn_gguf *g) {
 
 /* ---- bytes ---- */
 
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-    int nomem;
-} buf;
-
-static void put(buf *b, const void *s, size_t n) {
-    if (b->nomem) return;
-    if (b->n + n > b->cap) {
-        size_t cap = 2 * (b->n + n) + 64;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-            b->nomem = 1;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n), b->n += n;
-}
-static void put_u32(buf *b, uint32_t v) { put(b, &v, 4); } /* little-endian hosts (DESIGN.md) */
-static void put_u64(buf *b, uint64_t v) { put(b, &v, 8); }
-static void put_str(buf *b, const char *s, size_t n) {
+static void put_u32(cn_sb *b, uint32_t v) { cn_sb_put(b, &v, 4); } /* little-endian hosts (DESIGN.md) */
+static void put_u64(cn_sb *b, uint64_t v) { cn_sb_put(b, &v, 8); }
+static void put_str(cn_sb *b, const char *s, size_t n) {
     put_u64(b, n);
-    put(b, s, n);
+    cn_sb_put(b, s, n);
 }
 
-static cn_status add_kv(cn_gguf *g, const char *key, int type, int elem, uint64_t n, buf *val) {
-    if (val->nomem) return free(val->p), cn_fail(CN_ENOMEM, "out of memory");
+static cn_status add_kv(cn_gguf *g, const char *key, int type, int elem, uint64_t n, cn_sb *val) {
+    if (val->nomem) return free(val->s), cn_fail(CN_ENOMEM, "out of memory");
     if (g->nkv == g->kcap) {
         kv *x = realloc(g->kv, (g->kcap = g->kcap ? 2 * g->kcap : 32) * sizeof *x);
-        if (!x) return free(val->p), cn_fail(CN_ENOMEM, "out of memory");
+        if (!x) return free(val->s), cn_fail(CN_ENOMEM, "out of memory");
         g->kv = x;
     }
     char *k = strdup(key);
-    if (!k) return free(val->p), cn_fail(CN_ENOMEM, "out of memory");
-    g->kv[g->nkv++] = (kv){k, type, elem, n, val->p, val->n};
+    if (!k) return free(val->s), cn_fail(CN_ENOMEM, "out of memory");
+    g->kv[g->nkv++] = (kv){k, type, elem, n, (uint8_t *)val->s, val->n};
     return CN_OK;
 }
 
 cn_status cn_gguf_u32(cn_gguf *g, const char *key, uint32_t v) {
-    buf b = {0};
+    cn_sb b = {0};
     put_u32(&b, v);
     return add_kv(g, key, T_U32, 0, 0, &b);
 }
 cn_status cn_gguf_i32(cn_gguf *g, const char *key, int32_t v) {
-    buf b = {0};
-    put(&b, &v, 4);
+    cn_sb b = {0};
+    cn_sb_put(&b, &v, 4);
     return add_kv(g, key, T_I32, 0, 0, &b);
 }
 cn_status cn_gguf_f32(cn_gguf *g, const char *key, float v) {
-    buf b = {0};
-    put(&b, &v, 4);
+    cn_sb b = {0};
+    cn_sb_put(&b, &v, 4);
     return add_kv(g, key, T_F32, 0, 0, &b);
 }
 cn_status cn_gguf_bool(cn_gguf *g, const char *key, int v) {
-    buf b = {0};
+    cn_sb b = {0};
     uint8_t x = v != 0;
-    put(&b, &x, 1);
+    cn_sb_put(&b, &x, 1);
     return add_kv(g, key, T_BOOL, 0, 0, &b);
 }
 cn_status cn_gguf_str(cn_gguf *g, const char *key, const char *v) {
-    buf b = {0};
+    cn_sb b = {0};
     put_str(&b, v, strlen(v));
     return add_kv(g, key, T_STR, 0, 0, &b);
 }
 cn_status cn_gguf_arr_str(cn_gguf *g, const char *key, const char *const *v, size_t n) {
-    buf b = {0};
+    cn_sb b = {0};
     for (size_t i = 0; i < n; i++) put_str(&b, v[i], strlen(v[i]));
     return add_kv(g, key, T_ARR, T_STR, n, &b);
 }
 cn_status cn_gguf_arr_f32(cn_gguf *g, const char *key, const float *v, size_t n) {
-    buf b = {0};
-    put(&b, v, 4 * n);
+    cn_sb b = {0};
+    cn_sb_put(&b, v, 4 * n);
     return add_kv(g, key, T_ARR, T_F32, n, &b);
 }
 cn_status cn_gguf_arr_i32(cn_gguf *g, const char *key, const int32_t *v, size_t n) {
-    buf b = {0};
-    put(&b, v, 4 * n);
+    cn_sb b = {0};
+    cn_sb_put(&b, v, 4 * n);
     return add_kv(g, key, T_ARR, T_I32, n, &b);
 }
 
@@ -190,17 +172,17 @@ cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const 
 
 /* ---- the file ---- */
 
-static void pad(buf *b, size_t to) {
+static void pad(cn_sb *b, size_t to) {
     static const uint8_t zero[ALIGN] = {0};
-    put(b, zero, (to - b->n % to) % to);
+    cn_sb_put(b, zero, (to - b->n % to) % to);
 }
 
 cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
     for (size_t i = 0; i < g->nkv; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(g->kv[i].key, g->kv[j].key) == 0) return cn_fail(CN_EINVAL, "gguf: key %s set twice", g->kv[i].key);
-    buf h = {0};
-    put(&h, "GGUF", 4);
+    cn_sb h = {0};
+    cn_sb_put(&h, "GGUF", 4);
     put_u32(&h, 3);
     put_u64(&h, g->nt);
     put_u64(&h, g->nkv + 1);
@@ -212,7 +194,7 @@ cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
         put_str(&h, k->key, strlen(k->key));
         put_u32(&h, (uint32_t)k->type);
         if (k->type == T_ARR) put_u32(&h, (uint32_t)k->elem), put_u64(&h, k->n);
-        put(&h, k->val, k->len);
+        cn_sb_put(&h, k->val, k->len);
     }
     uint64_t off = 0;
     for (size_t i = 0; i < g->nt; i++) {
@@ -225,17 +207,17 @@ cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
         off += (t->bytes + ALIGN - 1) / ALIGN * ALIGN;
     }
     pad(&h, ALIGN);
-    if (h.nomem) return free(h.p), cn_fail(CN_ENOMEM, "out of memory");
+    if (h.nomem) return free(h.s), cn_fail(CN_ENOMEM, "out of memory");
     cn_out *out = cn_out_open(path, 0);
-    if (!out) return free(h.p), cn_last_status();
-    cn_status st = cn_out_write(out, h.p, h.n);
+    if (!out) return free(h.s), cn_last_status();
+    cn_status st = cn_out_write(out, h.s, h.n);
     static const uint8_t zero[ALIGN] = {0};
     for (size_t i = 0; !st && i < g->nt; i++) {
         const tensor *t = &g->t[i];
         st = cn_out_write(out, t->data, t->bytes);
         if (!st && t->bytes % ALIGN) st = cn_out_write(out, zero, ALIGN - t->bytes % ALIGN);
     }
-    free(h.p);
+    free(h.s);
     if (st) {
         cn_out_abort(out);
         return st;

@@ -2,36 +2,9 @@
  * by the margins; y ticks at 1, 2 or 5 times a power of ten. */
 #include "plot.h"
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void cn_sb_printf(cn_sb *b, const char *fmt, ...) {
-    if (b->nomem) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->n;
-        int n = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->nomem = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            b->n += (size_t)n;
-            return;
-        }
-        size_t cap = 2 * b->cap + (size_t)n + 256;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->nomem = 1;
-            return;
-        }
-        b->s = s, b->cap = cap;
-    }
-}
 
 void cn_sb_esc(cn_sb *b, const char *s) {
     for (; *s; s++) {
@@ -41,14 +14,9 @@ void cn_sb_esc(cn_sb *b, const char *s) {
         case '>': cn_sb_printf(b, "&gt;"); break;
         case '"': cn_sb_printf(b, "&quot;"); break;
         case '\'': cn_sb_printf(b, "&#39;"); break;
-        default: cn_sb_printf(b, "%c", *s);
+        default: cn_sb_put(b, s, 1);
         }
     }
-}
-
-void cn_sb_free(cn_sb *b) {
-    free(b->s);
-    memset(b, 0, sizeof *b);
 }
 
 const char *cn_plot_colour(int i) {

@@ -6,17 +6,10 @@
 #define CN_PLOT_H
 #include <stddef.h>
 #include "log.h"
+#include "sb.h"
 
-/* a growing string; nomem set (and further appends dropped) when out of memory */
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int nomem;
-} cn_sb;
-void cn_sb_printf(cn_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s with & < > " ' escaped, for XML and HTML text and attributes */
 void cn_sb_esc(cn_sb *b, const char *s);
-void cn_sb_free(cn_sb *b);
 
 /* one bar: the value drawn (already scaled), its interval, and its source */
 typedef struct {

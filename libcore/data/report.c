@@ -67,7 +67,7 @@ static cn_status check_spec(const cn_report *r) {
         snprintf(what, sizeof what, "claim %d: needs \"claim\", \"paper\" and \"ours\" (labelled entries)", i++);
         const cJSON *ours = cJSON_GetObjectItemCaseSensitive(x, "ours"), *e;
         if (!str_of(x, "claim") || !str_of(x, "paper") || !labelled_list(ours, NULL)) return bad_spec(r, what);
-        int n = cJSON_GetArraySize(ours), k = 0;
+        int k = 0;
         cJSON_ArrayForEach(e, ours) {
             const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "diff");
             if (!d) d = cJSON_GetObjectItemCaseSensitive(e, "spread");
@@ -83,7 +83,6 @@ static cn_status check_spec(const cn_report *r) {
             }
             k++;
         }
-        (void)n;
     }
     i = 0;
     cJSON_ArrayForEach(x, plots) {

@@ -7,6 +7,7 @@
 #include "io.h"
 #include "jsonl.h"
 #include "rng.h"
+#include "sb.h"
 #include "sft.h"
 
 /* ---- reading ---- */
@@ -89,27 +90,7 @@ cn_status cn_mc_read(const char *path, uint64_t limit, cn_mc_set *set) {
 
 /* ---- requests ---- */
 
-/* a growable string */
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int nomem;
-} buf;
-
-static void cat(buf *b, const char *s, size_t n) {
-    if (b->nomem) return;
-    if (b->n + n + 1 > b->cap) {
-        char *x = realloc(b->s, b->cap = 2 * (b->n + n + 1));
-        if (!x) {
-            b->nomem = 1;
-            return;
-        }
-        b->s = x;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->s[b->n += n] = 0;
-}
-#define LIT(b, lit) cat((b), (lit), sizeof(lit) - 1)
+#define LIT(b, lit) cn_sb_put((b), (lit), sizeof(lit) - 1)
 
 /* the solved examples shown before question qi: `shots` dev items drawn
  * without replacement (seeded by the seed and the question's index), never
@@ -137,7 +118,7 @@ static cn_status draw(const cn_mc_opts *o, const cn_mc_set *set, size_t qi, size
  * with chat, a conversation of the examples as user and assistant turns and
  * the question as the last user turn, rendered with the generation prompt:
  * its ids (*chat, as cn-sft encodes a prompt) instead of b */
-static cn_status prompt(const cn_mc_opts *o, const cn_mc_item *it, const size_t *shots, buf *b, cn_ids *chat) {
+static cn_status prompt(const cn_mc_opts *o, const cn_mc_item *it, const size_t *shots, cn_sb *b, cn_ids *chat) {
     if (o->chat) {
         cn_chat *c = cn_chat_new();
         cn_status st = c ? CN_OK : CN_ENOMEM;
@@ -157,11 +138,11 @@ static cn_status prompt(const cn_mc_opts *o, const cn_mc_item *it, const size_t 
     }
     for (int k = 0; k < o->shots; k++) {
         const cn_mc_item *d = &o->dev->v[shots[k]];
-        LIT(b, "Question: "), cat(b, d->q, d->qlen), LIT(b, "\nAnswer: ");
-        cat(b, d->ch[d->answer], d->chlen[d->answer]), LIT(b, "\n\n");
+        LIT(b, "Question: "), cn_sb_put(b, d->q, d->qlen), LIT(b, "\nAnswer: ");
+        cn_sb_put(b, d->ch[d->answer], d->chlen[d->answer]), LIT(b, "\n\n");
     }
-    if (it->asked) cat(b, it->asked, it->askedlen);
-    else LIT(b, "Question: "), cat(b, it->q, it->qlen);
+    if (it->asked) cn_sb_put(b, it->asked, it->askedlen);
+    else LIT(b, "Question: "), cn_sb_put(b, it->q, it->qlen);
     LIT(b, "\nAnswer:");
     return b->nomem ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
 }
@@ -234,16 +215,16 @@ cn_status cn_mc_chunk_build(const cn_mc_opts *o, const cn_mc_set *set, cn_mc_chu
     for (size_t i = ch->c0, t = 0; !st && i < ch->c0 + ch->nq; i++) {
         const cn_mc_item *it = &set->v[i];
         size_t *shots = ch->shots + (i - ch->c0) * (size_t)o->shots;
-        buf b = {0};
+        cn_sb b = {0};
         if (o->shots) st = draw(o, set, i, shots, pool);
         if (!st) st = prompt(o, it, shots, &b, &ids[t]);
         for (int k = 0; !st && k < it->nch; k++) {
-            buf w = {0};
+            cn_sb w = {0};
             /* the answer after the prompt: " C"; in a chat, as the template
              * starts an answer (llama2's " C", the others' "C"), alone */
-            if (!o->chat) cat(&w, b.s, b.n);
+            if (!o->chat) cn_sb_put(&w, b.s, b.n);
             if (!o->chat || o->tpl == CN_CHAT_LLAMA2) LIT(&w, " ");
-            cat(&w, it->ch[k], it->chlen[k]);
+            cn_sb_put(&w, it->ch[k], it->chlen[k]);
             texts[t + 1 + (size_t)k] = w.s, lens[t + 1 + (size_t)k] = w.n;
             if (w.nomem) st = cn_fail(CN_ENOMEM, "out of memory");
         }
