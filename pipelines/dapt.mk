@@ -154,5 +154,9 @@ $(SUMMARY): $(W)/scores-$(T).jsonl pipelines/dapt-summary.sh
 	pipelines/dapt-summary.sh $< "$(SEEDLIST)" $(T) > $@.tmp && mv $@.tmp $@
 	@cat $@
 
+# the aligned model for llama.cpp (llama-cli -m FILE), 8-bit
+$(W)/sft-$(T)-q8_0.gguf: $(W)/sft-$(T)/model.safetensors
+	$(B)/cn-export gguf -q $(W)/sft-$(T) --type q8_0 -o $@
+
 .PHONY: summary
-summary: $(SUMMARY)
+summary: $(SUMMARY) $(W)/sft-$(T)-q8_0.gguf

@@ -107,6 +107,8 @@ static void usage(void) {
            "                             DIR/tokenizer_config.json names)\n"
            "      --system TEXT          chat on a terminal, ask, summarize: a system message\n"
            "      --echo                 --no-retrieval: print the prompt before its continuation\n"
+           "      --ids                  --no-retrieval: print the continuation's token ids (a JSON\n"
+           "                             array, the stop token included) instead of its text\n"
            "      --threads N            threads (default: all cores)\n"
            "      --device D             cpu (default), cuda (the first GPU) or cuda:N\n"
            "  -o, --output FILE          write FILE (atomically) instead of stdout; chat's answers\n"
@@ -129,7 +131,7 @@ typedef struct {
     const char *dir, *prompt, *template_name, *system, *out_path, *device;
     const char *index, *embed, *question; /* retrieval: the index, its encoder, ask's one question */
     const char *field, *style;            /* summarize */
-    int retrieval_off, chat, ask, summarize, frame, echo, quiet, bf16, threads, context, resume, passages, max_depth, alias_len;
+    int retrieval_off, chat, ask, summarize, frame, echo, ids, quiet, bf16, threads, context, resume, passages, max_depth, alias_len;
     int bm25; /* --index ranked by BM25 */
     /* -1 / NaN: not given (generation_config.json or the default then) */
     long max_new, min_new, top_k;
@@ -231,6 +233,7 @@ typedef struct {
     size_t len, cap;
     int keep;
     volatile sig_atomic_t *interrupted;
+    cn_ids *ids; /* the ids drawn, instead of text (--ids) */
 } sink;
 
 static void put(cn_out *out, const char *s, size_t n) {
@@ -242,7 +245,10 @@ static void put(cn_out *out, const char *s, size_t n) {
 
 static int on_text(void *arg, int32_t id, const char *text, size_t len) {
     sink *k = arg;
-    (void)id;
+    if (k->ids) {
+        if (id >= 0 && cn_ids_push(k->ids, (uint32_t)id)) cn_die("out of memory");
+        return 0;
+    }
     if (k->out && len) {
         if (cn_out_write(k->out, text, len) || (k->flush && cn_out_flush(k->out))) {
             cn_out_abort(k->out);
@@ -303,12 +309,19 @@ static int continue_main(const opts *o) {
     cn_out *out = cn_out_open(o->out_path, 0);
     if (!out) cn_die_status();
     if (o->echo) put(out, text, n);
-    sink k = {out, 1, NULL, 0, 0, 0, NULL};
+    cn_ids drawn = {0};
+    sink k = {out, 1, NULL, 0, 0, 0, NULL, o->ids ? &drawn : NULL};
     int32_t *v = to_ids(&ids);
     cn_rng r;
     cn_rng_seed(&r, &o->seed, 1);
     cn_gen_stats st;
     if (cn_gen_run(e.g, e.tok, v, ids.n, &e.go, &r, 1, on_text, &k, &st)) cn_die_status();
+    for (size_t i = 0; o->ids && i < drawn.n; i++) {
+        char num[16];
+        put(out, num, (size_t)snprintf(num, sizeof num, "%s%u", i ? "," : "[", drawn.v[i]));
+    }
+    if (o->ids) put(out, drawn.n ? "]" : "[]", drawn.n ? 1 : 2);
+    cn_ids_free(&drawn);
     put(out, "\n", 1);
     if (cn_out_commit(out)) cn_die_status();
     speed(o, &st);
@@ -481,7 +494,7 @@ static void chat_terminal(engine *e, const opts *o) {
     sigaction(SIGINT, &sa, NULL);
     cn_out *out = cn_out_open(NULL, CN_OUT_NO_ATOMIC);
     if (!out) cn_die_status();
-    sink k = {out, 1, NULL, 0, 0, 1, &interrupted};
+    sink k = {out, 1, NULL, 0, 0, 1, &interrupted, NULL};
     char *line = NULL;
     size_t cap = 0;
     uint64_t turn = 0;
@@ -785,7 +798,7 @@ static void chat_record(void *arg, cJSON *rec, const char *where) {
 /* JSONL conversations in, each with its answer appended out: to stdout (or
  * a device) as they come, or to FILE.part, moved onto FILE at the end */
 static void chat_jsonl(engine *e, const opts *o, int nfiles, char **files, int argc, char **argv) {
-    chat_run r = {e, o, NULL, NULL, 0, {NULL, 0, NULL, 0, 0, 1, NULL}, 0, 0, 0};
+    chat_run r = {e, o, NULL, NULL, 0, {NULL, 0, NULL, 0, 0, 1, NULL, NULL}, 0, 0, 0};
     r.pt = o->out_path && answers_to_file(o->out_path) ? answers_open(e, o, nfiles, argc, argv) : NULL;
     r.out = r.pt ? NULL : cn_out_open(o->out_path, 0);
     if (!r.pt && !r.out) cn_die_status();
@@ -894,7 +907,7 @@ static void ask_one(engine *e, const opts *o, cn_out *out, const char *id, const
     int show = o->question && !o->out_path && isatty(STDOUT_FILENO);
     cn_chat *c = one_turn(o, q, qlen);
     if (!c) cn_die("%s: %s", where, cn_errmsg());
-    sink k = {show ? out : NULL, show, NULL, 0, 0, 1, NULL};
+    sink k = {show ? out : NULL, show, NULL, 0, 0, 1, NULL, NULL};
     cn_gen_stats st;
     if (answer(e, o, c, stream, &k, &st))
         cn_die("%s: the question does not fit the context of %d less --max-new-tokens %d", where, cn_gen_capacity(e->g), e->go.max_new_tokens);
@@ -988,7 +1001,7 @@ static cn_status summ_gen(void *arg, const char *p, size_t len, char **out) {
     summ_run *r = arg;
     cn_chat *c = one_turn(r->o, p, len);
     if (!c) cn_die_status();
-    sink k = {NULL, 0, NULL, 0, 0, 1, NULL};
+    sink k = {NULL, 0, NULL, 0, 0, 1, NULL, NULL};
     cn_gen_stats st;
     if (answer(r->e, r->o, c, r->rec << 24 | r->calls++, &k, &st)) cn_die("a summary's prompt does not fit (cannot happen: it was counted)");
     r->tokens += (uint64_t)st.generated, r->secs += st.decode_s;
@@ -1046,7 +1059,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "summarize") == 0) o.summarize = 1, first = 2;
     if (argc >= 2 && strcmp(argv[1], "frame") == 0) o.frame = 1, first = 2;
     argc -= first - 1, argv += first - 1;
-    enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO,
+    enum { O_NORET = 256, O_MAXNEW, O_MINNEW, O_TEMP, O_TOPK, O_TOPP, O_REP, O_STOP, O_SEED, O_BF16, O_CTX, O_TPL, O_SYS, O_ECHO, O_IDS,
            O_THREADS, O_DEVICE, O_RESUME, O_VERSION, O_INDEX, O_EMBED, O_PASSAGES, O_QUESTION, O_FIELD, O_STYLE, O_DEPTH, O_ALIAS, O_BM25 };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"prompt", required_argument, 0, 'p'}, {"no-retrieval", no_argument, 0, O_NORET},
@@ -1055,7 +1068,8 @@ int main(int argc, char **argv) {
         {"top-p", required_argument, 0, O_TOPP}, {"repetition-penalty", required_argument, 0, O_REP},
         {"stop", required_argument, 0, O_STOP}, {"seed", required_argument, 0, O_SEED}, {"bf16", no_argument, 0, O_BF16},
         {"context", required_argument, 0, O_CTX}, {"template", required_argument, 0, O_TPL},
-        {"system", required_argument, 0, O_SYS}, {"echo", no_argument, 0, O_ECHO}, {"threads", required_argument, 0, O_THREADS},
+        {"system", required_argument, 0, O_SYS}, {"echo", no_argument, 0, O_ECHO}, {"ids", no_argument, 0, O_IDS},
+        {"threads", required_argument, 0, O_THREADS},
         {"device", required_argument, 0, O_DEVICE}, {"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, O_RESUME}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {"index", required_argument, 0, O_INDEX}, {"embed", required_argument, 0, O_EMBED},
         {"passages", required_argument, 0, O_PASSAGES}, {"question", required_argument, 0, O_QUESTION},
@@ -1085,6 +1099,7 @@ int main(int argc, char **argv) {
         case O_TPL: o.template_name = optarg; break;
         case O_SYS: o.system = optarg; break;
         case O_ECHO: o.echo = 1; break;
+        case O_IDS: o.ids = 1; break;
         case O_THREADS: {
             uint64_t v = cn_opt_u64("--threads", optarg);
             if (v < 1 || v > 1024) cn_usage_error("option --threads: between 1 and 1024");
@@ -1143,9 +1158,9 @@ int main(int argc, char **argv) {
     if (o.passages < 0) o.passages = 4;
     if (o.frame) {
         if (!o.index) cn_usage_error("frame puts retrieved passages before each question: give --index INDEX");
-        if (o.retrieval_off || o.question || o.resume || o.prompt || o.echo || o.system || o.max_new >= 0 || o.min_new >= 0 || o.top_k >= 0 ||
+        if (o.retrieval_off || o.question || o.resume || o.prompt || o.echo || o.ids || o.system || o.max_new >= 0 || o.min_new >= 0 || o.top_k >= 0 ||
             o.temperature == o.temperature || o.top_p == o.top_p || o.rep == o.rep || o.nstop || o.seed)
-            cn_usage_error("frame generates nothing: no --no-retrieval, --question, --resume, --prompt, --echo, --system or sampling options");
+            cn_usage_error("frame generates nothing: no --no-retrieval, --question, --resume, --prompt, --echo, --ids, --system or sampling options");
         engine e;
         load(&e, &o);
         chat_setup(&e, &o);
@@ -1159,7 +1174,7 @@ int main(int argc, char **argv) {
     if (o.summarize) {
         if (o.index || o.question) cn_usage_error("summarize does not retrieve: no --index or --question");
         if (o.retrieval_off) cn_usage_error("--no-retrieval is the continuation mode, not summarize's");
-        if (o.resume || o.prompt || o.echo) cn_usage_error("--resume, --prompt and --echo are not summarize's");
+        if (o.resume || o.prompt || o.echo || o.ids) cn_usage_error("--resume, --prompt, --echo and --ids are not summarize's");
         if (!o.field) o.field = "text";
         if (!o.style) o.style = "technical";
         if (o.max_depth < 0) o.max_depth = 4;
@@ -1186,7 +1201,7 @@ int main(int argc, char **argv) {
     if (o.context < 0 || o.context > 1 << 24) cn_usage_error("--context: at most 2^24");
     if (o.ask) {
         if (o.resume) cn_usage_error("--resume is for chat's answers to JSONL conversations (-o FILE)");
-        if (o.prompt || o.echo) cn_usage_error("--prompt and --echo are for --no-retrieval; ask reads questions");
+        if (o.prompt || o.echo || o.ids) cn_usage_error("--prompt, --echo and --ids are for --no-retrieval; ask reads questions");
         if (o.question && optind < argc) cn_usage_error("--question and question files '%s': give one", argv[optind]);
         engine e;
         load(&e, &o);
@@ -1200,9 +1215,10 @@ int main(int argc, char **argv) {
     if (!o.chat) {
         if (o.resume) cn_usage_error("--resume is for chat's answers to JSONL conversations (-o FILE)");
         if (optind < argc) cn_usage_error("unexpected argument '%s' (the prompt goes in --prompt or stdin)", argv[optind]);
+        if (o.ids && o.echo) cn_usage_error("--ids prints ids, --echo the prompt's text: give one");
         return continue_main(&o);
     }
-    if (o.prompt || o.echo) cn_usage_error("--prompt and --echo are for --no-retrieval; chat reads conversations");
+    if (o.prompt || o.echo || o.ids) cn_usage_error("--prompt, --echo and --ids are for --no-retrieval; chat reads conversations");
     int terminal = optind == argc && isatty(STDIN_FILENO);
     if (o.resume && (terminal || !o.out_path || !answers_to_file(o.out_path)))
         cn_usage_error("--resume continues the answers to JSONL conversations in -o FILE (a file, not stdout or a device)");

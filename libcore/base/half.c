@@ -44,3 +44,30 @@ uint16_t cn_f32_to_f16(float f) {
     if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++; /* may carry into the exponent: right */
     return (uint16_t)h;
 }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* F16C rounds to nearest even as the scalar code does, subnormals included
+ * (MXCSR's flush-to-zero does not apply to it), and quiets a NaN keeping
+ * its payload's top bits, as the scalar code does */
+__attribute__((target("avx,f16c"))) static void f16_f16c(const float *x, uint16_t *h, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(h + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) h[i] = cn_f32_to_f16(x[i]);
+}
+#endif
+
+void cn_f32_to_f16_n(const float *x, uint16_t *h, size_t n) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx")) {
+        f16_f16c(x, h, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) h[i] = cn_f32_to_f16(x[i]);
+}
+
+void cn_f32_to_bf16_n(const float *x, uint16_t *h, size_t n) {
+    for (size_t i = 0; i < n; i++) h[i] = cn_f32_to_bf16(x[i]);
+}

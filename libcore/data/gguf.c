@@ -117,15 +117,55 @@ cn_status cn_gguf_arr_i32(cn_gguf *g, const char *key, const int32_t *v, size_t 
 
 /* ---- tensors ---- */
 
-void cn_gguf_q8_0(const float *x, size_t n, uint8_t *dst) {
+/* one block: d = max|x| / 127 (as f16), q = round(x / d) half away from zero */
+static void q8_0_block(const float *x, uint8_t *dst) {
+    float amax = 0;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
+    float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+    uint16_t h = cn_f32_to_f16(d);
+    memcpy(dst, &h, 2);
+    for (int j = 0; j < 32; j++) dst[2 + j] = (uint8_t)(int8_t)roundf(x[j] * id);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* the same block with AVX2: the same products, and roundf's rounding as
+ * t = trunc(|v|) + (|v| - trunc(|v|) >= 0.5), exact below 2^23 */
+__attribute__((target("avx2"))) static void q8_0_avx2(const float *x, size_t n, uint8_t *dst) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
     for (size_t i = 0; i < n; i += 32, dst += 34) {
-        float amax = 0;
-        for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[i + j]));
-        float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+        __m256 v[4], m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) v[k] = _mm256_loadu_ps(x + i + 8 * k), m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4), d = amax / 127, id = d ? 1.0f / d : 0.0f;
         uint16_t h = cn_f32_to_f16(d);
         memcpy(dst, &h, 2);
-        for (int j = 0; j < 32; j++) dst[2 + j] = (uint8_t)(int8_t)roundf(x[i + j] * id);
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256 y = _mm256_mul_ps(v[k], vid), a = _mm256_andnot_ps(sign, y);
+            __m256 t = _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(_mm256_sub_ps(a, t), half, _CMP_GE_OQ), one));
+            q[k] = _mm256_cvttps_epi32(_mm256_or_ps(t, _mm256_and_ps(sign, y)));
+        }
+        /* int32 -> int8 in order: packs work within 128-bit lanes, then a permute */
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(dst + 2), p);
     }
+}
+#endif
+
+void cn_gguf_q8_0(const float *x, size_t n, uint8_t *dst) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) {
+        q8_0_avx2(x, n, dst);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i += 32) q8_0_block(x + i, dst + i / 32 * 34);
 }
 
 cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const int64_t *dims, int ndim, const float *data) {
@@ -155,16 +195,19 @@ cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const 
         free(t.name);
         return cn_fail(CN_ENOMEM, "out of memory");
     }
+    /* converted in chunks across the threads (each chunk whole Q8_0 blocks) */
     uint16_t *h = (uint16_t *)t.data;
-    switch (type) {
-    case CN_GGML_F32: memcpy(t.data, data, t.bytes); break;
-    case CN_GGML_F16:
-        for (uint64_t i = 0; i < n; i++) h[i] = cn_f32_to_f16(data[i]);
-        break;
-    case CN_GGML_BF16:
-        for (uint64_t i = 0; i < n; i++) h[i] = cn_f32_to_bf16(data[i]);
-        break;
-    default: cn_gguf_q8_0(data, n, t.data);
+    const uint64_t chunk = 1 << 16;
+    const int64_t nchunks = (int64_t)((n + chunk - 1) / chunk);
+#pragma omp parallel for schedule(static) if (nchunks > 1)
+    for (int64_t c = 0; c < nchunks; c++) {
+        uint64_t i = (uint64_t)c * chunk, m = n - i < chunk ? n - i : chunk;
+        switch (type) {
+        case CN_GGML_F32: memcpy((float *)t.data + i, data + i, m * 4); break;
+        case CN_GGML_F16: cn_f32_to_f16_n(data + i, h + i, m); break;
+        case CN_GGML_BF16: cn_f32_to_bf16_n(data + i, h + i, m); break;
+        default: cn_gguf_q8_0(data + i, m, (uint8_t *)t.data + i / 32 * 34);
+        }
     }
     g->t[g->nt++] = t;
     return CN_OK;

@@ -59,6 +59,11 @@ static int target_weight(const cn_model *m, int l, int t) {
     return w[t];
 }
 
+/* PEFT's name of layer l's target t's adapter half ("A" or "B") */
+static void site_name(char *buf, size_t n, int l, int t, const char *half) {
+    snprintf(buf, n, "base_model.model.model.layers.%d.%s.lora_%s.weight", l, targets[t].module, half);
+}
+
 static const cn_adapter_hooks lora_hooks;
 
 cn_status cn_model_add_lora(cn_model *m, const cn_lora_opts *o, uint64_t seed) {
@@ -80,9 +85,9 @@ cn_status cn_model_add_lora(cn_model *m, const cn_lora_opts *o, uint64_t seed) {
             cn_lora_site *s = &m->lora[m->nlora++];
             s->w = target_weight(m, l, t);
             s->out = (int)m->p[s->w].shape[0], s->in = (int)m->p[s->w].shape[1];
-            snprintf(name, sizeof name, "base_model.model.model.layers.%d.%s.lora_A.weight", l, targets[t].module);
+            site_name(name, sizeof name, l, t, "A");
             s->a = cn_model_add_param(m, name, o->rank, s->in, 1);
-            snprintf(name, sizeof name, "base_model.model.model.layers.%d.%s.lora_B.weight", l, targets[t].module);
+            site_name(name, sizeof name, l, t, "B");
             s->b = cn_model_add_param(m, name, s->out, o->rank, 1);
             if (s->a < 0 || s->b < 0) return cn_fail(CN_ENOMEM, "out of memory");
             m->p[s->a].lora = m->p[s->b].lora = 1;
@@ -298,6 +303,48 @@ cn_status cn_model_load_adapter(cn_model *m, const char *dir) {
         if (!st && !(st = cn_st_to_f32(t, h, p->n))) st = cn_model_set(m, i, h);
         free(h);
     }
+    cn_st_close(s);
+    free(path);
+    return st;
+}
+
+/* one half of an adapter as fp32 (rows x cols), checked */
+static cn_status read_half(const cn_st *s, const char *path, const char *name, int64_t rows, int64_t cols, float *dst) {
+    const cn_st_tensor *t = cn_st_find(s, name);
+    if (!t || t->ndim != 2 || t->shape[0] != rows || t->shape[1] != cols)
+        return cn_fail(CN_EFORMAT, "%s: tensor '%s' [%lld, %lld] missing or of another shape", path, name, (long long)rows, (long long)cols);
+    return cn_st_to_f32(t, dst, (size_t)(rows * cols));
+}
+
+cn_status cn_lora_read_each(const cn_config *c, const char *dir, cn_lora_opts *o, cn_lora_read_fn fn, void *arg) {
+    if (c->arch != CN_ARCH_LLAMA) return cn_fail(CN_EINVAL, "LoRA is implemented for LLaMA-class models");
+    cn_status st = cn_lora_read_config(dir, o);
+    if (st) return st;
+    char *path = cn_path_join(dir, "adapter_model.safetensors");
+    cn_st *s = path ? cn_st_open(path) : NULL;
+    cn_model *m = s ? cn_model_layout(c) : NULL;
+    if (!m) {
+        cn_st_close(s);
+        free(path);
+        return cn_last_status();
+    }
+    int64_t most = 0;
+    for (int i = 0; i < m->np; i++) most = m->p[i].shape[0] > most ? m->p[i].shape[0] : most, most = m->p[i].shape[1] > most ? m->p[i].shape[1] : most;
+    float *a = malloc((size_t)(most * o->rank) * sizeof *a + 4), *b = malloc((size_t)(most * o->rank) * sizeof *b + 4);
+    if (!a || !b) st = cn_fail(CN_ENOMEM, "out of memory");
+    char name[96];
+    for (int l = 0; l < c->n_layer && !st; l++)
+        for (int t = 0; t < NTARGETS && !st; t++) {
+            if (!(o->targets & targets[t].bit)) continue;
+            const cn_param *w = &m->p[target_weight(m, l, t)];
+            site_name(name, sizeof name, l, t, "A");
+            if ((st = read_half(s, path, name, o->rank, w->shape[1], a))) break;
+            site_name(name, sizeof name, l, t, "B");
+            if (!(st = read_half(s, path, name, w->shape[0], o->rank, b))) st = fn(w, a, b, arg);
+        }
+    free(a);
+    free(b);
+    cn_model_layout_free(m);
     cn_st_close(s);
     free(path);
     return st;

@@ -37,5 +37,12 @@ cn_status cn_lora_read_config(const char *dir, cn_lora_opts *o);
 /* Loads DIR/adapter_model.safetensors into the adapters of m (added with
  * the options of that config). */
 cn_status cn_model_load_adapter(cn_model *m, const char *dir);
+/* Reads the adapter in DIR (adapter_config.json into *o, then
+ * adapter_model.safetensors) for a base model of config c, one adapted
+ * weight at a time, without making the model: fn gets the weight's
+ * parameter (HF name and shape [out, in]), A [r, in] and B [out, r] as fp32,
+ * by layer and then q, k, v, o, gate, up, down. Stops at fn's first error. */
+typedef cn_status (*cn_lora_read_fn)(const cn_param *w, const float *a, const float *b, void *arg);
+cn_status cn_lora_read_each(const cn_config *c, const char *dir, cn_lora_opts *o, cn_lora_read_fn fn, void *arg);
 
 #endif

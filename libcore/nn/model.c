@@ -341,6 +341,25 @@ void cn_model_init_random(cn_model *m, uint64_t seed, float std) {
 
 /* ---- checkpoints ---- */
 
+/* parameter p's tensor in s (the checkpoint at path), checked against its
+ * shape; BERT names may carry a "bert." prefix */
+static cn_status find_stored(const cn_st *s, const char *path, const cn_model *m, const cn_param *p, const cn_st_tensor **out) {
+    const cn_st_tensor *t = cn_st_find(s, p->name);
+    char alt[128];
+    if (!t && m->c.arch == CN_ARCH_BERT) {
+        snprintf(alt, sizeof alt, "bert.%s", p->name);
+        t = cn_st_find(s, alt);
+    }
+    if (!t) return cn_fail(CN_EFORMAT, "%s: tensor '%s' missing", path, p->name);
+    int shape_ok = t->ndim == p->ndim && t->shape[0] == p->shape[0] && (p->ndim == 1 || t->shape[1] == p->shape[1]);
+    if (!shape_ok)
+        return cn_fail(CN_EFORMAT, "%s: tensor '%s' has shape [%lld%s%lld], the config says [%lld, %lld]", path, p->name,
+                       (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                       (long long)p->shape[0], (long long)p->shape[1]);
+    *out = t;
+    return CN_OK;
+}
+
 cn_status cn_model_load(cn_model *m, const char *path) {
     cn_st *s = cn_st_open(path);
     if (!s) return cn_last_status();
@@ -348,23 +367,8 @@ cn_status cn_model_load(cn_model *m, const char *path) {
     for (int i = 0; i < m->np && !st; i++) {
         cn_param *p = &m->p[i];
         if (p->lora) continue; /* the adapter's, cn_model_load_adapter */
-        const cn_st_tensor *t = cn_st_find(s, p->name);
-        char alt[128];
-        if (!t && m->c.arch == CN_ARCH_BERT) {
-            snprintf(alt, sizeof alt, "bert.%s", p->name);
-            t = cn_st_find(s, alt);
-        }
-        if (!t) {
-            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' missing", path, p->name);
-            break;
-        }
-        int shape_ok = t->ndim == p->ndim && t->shape[0] == p->shape[0] && (p->ndim == 1 || t->shape[1] == p->shape[1]);
-        if (!shape_ok) {
-            st = cn_fail(CN_EFORMAT, "%s: tensor '%s' has shape [%lld%s%lld], the config says [%lld, %lld]", path, p->name,
-                         (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
-                         (long long)p->shape[0], (long long)p->shape[1]);
-            break;
-        }
+        const cn_st_tensor *t;
+        if ((st = find_stored(s, path, m, p, &t))) break;
         float *h = malloc(p->n * sizeof *h + 4);
         if (!h) {
             st = cn_fail(CN_ENOMEM, "out of memory");
@@ -374,6 +378,45 @@ cn_status cn_model_load(cn_model *m, const char *path) {
         free(h);
     }
     cn_st_close(s);
+    return st;
+}
+
+cn_model *cn_model_layout(const cn_config *c) {
+    cn_model *m = calloc(1, sizeof *m);
+    if (m) m->c = *c, m->lp = calloc((size_t)c->n_layer, sizeof *m->lp);
+    if (m && m->lp) layout_params(m);
+    if (!m || !m->lp || !m->p) {
+        cn_model_layout_free(m);
+        return cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    }
+    return m;
+}
+
+void cn_model_layout_free(cn_model *m) {
+    if (!m) return;
+    free(m->p);
+    free(m->lp);
+    free(m);
+}
+
+cn_status cn_model_read_each(const cn_config *c, const char *path, cn_model_read_fn fn, void *arg) {
+    cn_model *m = cn_model_layout(c);
+    if (!m) return cn_last_status();
+    cn_st *s = cn_st_open(path);
+    size_t most = 0;
+    for (int i = 0; i < m->np; i++) most = m->p[i].n > most ? m->p[i].n : most;
+    float *h = s ? malloc(most * sizeof *h + 4) : NULL;
+    cn_status st = !s ? cn_last_status() : !h ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
+    for (int i = 0; i < m->np && !st; i++) {
+        const cn_st_tensor *t;
+        if ((st = find_stored(s, path, m, &m->p[i], &t))) break;
+        /* fp32 as stored is handed over in place (the file is mapped) */
+        if (t->dtype == CN_ST_F32 && (uintptr_t)t->data % sizeof(float) == 0) st = fn(&m->p[i], t->data, arg);
+        else if (!(st = cn_st_to_f32(t, h, m->p[i].n))) st = fn(&m->p[i], h, arg);
+    }
+    free(h);
+    cn_st_close(s);
+    cn_model_layout_free(m);
     return st;
 }
 

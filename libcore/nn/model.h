@@ -55,6 +55,13 @@ void cn_model_init_random(cn_model *m, uint64_t seed, float std);
  * directory); F32, F16, BF16 are converted to fp32. A tied head needs no
  * lm_head.weight; BERT names may carry a "bert." prefix. */
 cn_status cn_model_load(cn_model *m, const char *path);
+/* Reads a checkpoint one tensor at a time, without making the model (what a
+ * converter does with a model of any size): fn gets each parameter of c's
+ * model in the model's order, with its values as fp32, each found and
+ * checked as cn_model_load does; a tied head comes once, as the embedding.
+ * Stops at fn's first error. */
+typedef cn_status (*cn_model_read_fn)(const cn_param *p, const float *x, void *arg);
+cn_status cn_model_read_each(const cn_config *c, const char *path, cn_model_read_fn fn, void *arg);
 /* A row added to the embedding (and head): token id, and the base
  * tokenizer's pieces of it whose rows it starts as the mean of. */
 typedef struct {

@@ -110,6 +110,10 @@ struct cn_model {
 
 /* appends a parameter to the table (values not allocated): its index, or -1 */
 int cn_model_add_param(cn_model *m, const char *name, int64_t d0, int64_t d1, int decay);
+/* a model's parameter table alone, no buffers (p, np, lp): what reading a
+ * checkpoint tensor by tensor needs; freed with cn_model_layout_free */
+cn_model *cn_model_layout(const cn_config *c);
+void cn_model_layout_free(cn_model *m);
 
 
 /* the fp32 weights changed: their bf16 copies are made again before the next forward */

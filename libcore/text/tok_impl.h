@@ -62,6 +62,7 @@ typedef struct {
     size_t replen;
     int scheme, split;
     void *re;       /* Split, ByteLevel with use_regex: pcre2_code */
+    char *pattern;  /* its source (what a converter names it by) */
     char *lit;      /* Split on a string */
     size_t litlen;
     int behavior, invert;
@@ -145,6 +146,8 @@ void tok_pre_match_data_free(void *md);
  * part that does not begin the piece is 0 (TOK_AT(at_start, begins)). */
 #define TOK_CONTINUED (-1)
 #define TOK_AT(at_start, begins) ((begins) ? (at_start) : 0)
+/* GPT-2's pattern, ByteLevel's with use_regex */
+extern const char tok_gpt2_re[];
 cn_status tok_pre_load(cn_tok *t, const struct cJSON *o);
 cn_status tok_pre_run(const cn_tok *t, cn_tok_state *st, size_t k, const char *s, size_t n, int at_start, cn_ids *out);
 void tok_pre_free(tok_pre *p);

@@ -12,7 +12,7 @@
 #include "tok_impl.h"
 
 /* GPT-2's pre-tokenizer pattern, as ByteLevel uses it */
-static const char GPT2_RE[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+const char tok_gpt2_re[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /* ---- loading ---- */
 
@@ -52,7 +52,7 @@ static cn_status compile(cn_tok *t, tok_pre *p, const char *pattern) {
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter if JIT is unavailable */
     p->re = re;
-    return CN_OK;
+    return (p->pattern = strdup(pattern)) ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
 }
 
 void *tok_pre_match_data(const tok_pre *p) { return p->re ? pcre2_match_data_create_from_pattern(p->re, NULL) : NULL; }
@@ -62,6 +62,7 @@ void tok_pre_match_data_free(void *md) {
 
 void tok_pre_free(tok_pre *p) {
     if (p->re) pcre2_code_free(p->re);
+    free(p->pattern);
     free(p->lit);
 }
 
@@ -107,7 +108,7 @@ cn_status tok_pre_load(cn_tok *t, const struct cJSON *o) {
         p.type = PRE_BYTELEVEL;
         p.prefix_space = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "add_prefix_space"));
         const cJSON *ur = cJSON_GetObjectItemCaseSensitive(o, "use_regex");
-        if (!ur || cJSON_IsTrue(ur)) st = compile(t, &p, GPT2_RE);
+        if (!ur || cJSON_IsTrue(ur)) st = compile(t, &p, tok_gpt2_re);
         p.behavior = SPLIT_ISOLATED;
     } else {
         return cn_fail(CN_EFORMAT, "%s: pre_tokenizer type '%s' is not supported", t->name, ty);

@@ -11,6 +11,16 @@ as grad.NAME, and every parameter after one torch.optim.AdamW step as
 step.NAME.
 
   /usr/bin/python3 torch_model.py DIR
+
+Two more uses, for the GGUF comparison with llama.cpp (tests/sh/gguf-llama.sh),
+where the model must come from outside the C code:
+
+  /usr/bin/python3 torch_model.py random CONFIG.json DIR SEED STD
+      a random LLaMA made by torch: DIR/config.json (CONFIG's text) and
+      DIR/model.safetensors, matrices normal(0, STD), norms 1 + normal(0, 0.1)
+  /usr/bin/python3 torch_model.py greedy DIR IDS.txt N EOS
+      N greedy tokens (the whole sequence recomputed each step) after each
+      line's ids (a JSON array), ending after EOS: one JSON array a line
 """
 import json
 import os
@@ -152,7 +162,50 @@ def bert(cfg, p, inp):
     return x, loss
 
 
+def random_llama(cfg_path, d, seed, std):
+    cfg = json.load(open(cfg_path))
+    os.makedirs(d, exist_ok=True)
+    open(d + "/config.json", "w").write(open(cfg_path).read())
+    g = torch.Generator().manual_seed(seed)
+    c, f, v = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
+    hq, hkv = cfg["num_attention_heads"], cfg.get("num_key_value_heads", cfg["num_attention_heads"])
+    d_head = cfg.get("head_dim", c // hq)
+    shapes = {"model.embed_tokens.weight": (v, c), "model.norm.weight": (c,)}
+    if not cfg.get("tie_word_embeddings", True):
+        shapes["lm_head.weight"] = (v, c)
+    for l in range(cfg["num_hidden_layers"]):
+        pre = f"model.layers.{l}."
+        shapes.update({pre + "self_attn.q_proj.weight": (hq * d_head, c), pre + "self_attn.k_proj.weight": (hkv * d_head, c),
+                       pre + "self_attn.v_proj.weight": (hkv * d_head, c), pre + "self_attn.o_proj.weight": (c, hq * d_head),
+                       pre + "mlp.gate_proj.weight": (f, c), pre + "mlp.up_proj.weight": (f, c), pre + "mlp.down_proj.weight": (c, f),
+                       pre + "input_layernorm.weight": (c,), pre + "post_attention_layernorm.weight": (c,)})
+    p = {}
+    for name in sorted(shapes):
+        x = torch.randn(shapes[name], generator=g)
+        p[name] = 1 + 0.1 * x if len(shapes[name]) == 1 else std * x
+    write_safetensors(d + "/model.safetensors", p)
+
+
+def greedy(d, ids_path, n, eos):
+    torch.set_num_threads(1)
+    cfg = json.load(open(d + "/config.json"))
+    p = read_safetensors(d + "/model.safetensors")
+    with torch.no_grad():
+        for line in open(ids_path):
+            ids, got = json.loads(line), []
+            while len(got) < n and (not got or got[-1] != eos):
+                t = len(ids) + len(got)
+                inp = {"ids": torch.tensor([ids + got]), "pos": torch.arange(t)[None], "targets": torch.zeros(1, t, dtype=torch.long)}
+                logits, _ = llama(cfg, p, inp)
+                got.append(int(logits[0, -1].argmax()))
+            print(json.dumps(got, separators=(",", ":")))
+
+
 def main():
+    if sys.argv[1] == "random":
+        return random_llama(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    if sys.argv[1] == "greedy":
+        return greedy(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     d = sys.argv[1]
     torch.set_num_threads(1)
     cfg = json.load(open(d + "/config.json"))

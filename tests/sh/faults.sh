@@ -2,7 +2,8 @@
 # timeout: 400
 # The fault matrix: every tool that writes files (cn-tokenize, cn-mix,
 # cn-shard, cn-vocab, cn-pretrain, cn-sft, cn-score, cn-rag, cn-embed encode,
-# cn-retrain), each against:
+# cn-retrain; cn-export, which reads a model directory, against the first
+# two and a missing model), each against:
 #   /dev/full            output to a device with no space: exit 1
 #   full disk            output into a filesystem that fills up mid-write (a
 #                        4 KB tmpfs mounted here; where mounting is refused,
@@ -166,6 +167,18 @@ sed -i "/passages cut to the encoder's/d" err
 one_line err "^cn-embed: $fs/ix/[^:]*: .*$nospace"
 nothing_left "$fs"
 echo "ok   cn-embed index: a full disk: $(cat err)"
+
+# cn-export reads a model directory, whole, before it writes: /dev/full, a
+# full disk, a missing model
+expect 1 cn-export gguf -q m -o /dev/full 2> err
+one_line err "^cn-export: /dev/full: write error: No space left on device$"
+expect 1 full cn-export gguf -q m -o "$fs/out.gguf" 2> err
+one_line err "^cn-export: $fs/out.gguf[^:]*: .*$nospace"
+nothing_left "$fs"
+expect 1 cn-export gguf -q nope -o out.gguf 2> err
+one_line err "^cn-export: nope: cannot open: No such file or directory$"
+nothing_left .
+echo "ok   cn-export: /dev/full, a full disk, a missing model"
 
 # ---- a closed pipe: quietly, 0 or 141 ----
 for t in $stdout_writers; do
