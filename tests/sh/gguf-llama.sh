@@ -188,6 +188,9 @@ for (const f of process.argv.slice(2)) {
     const m = Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !k.startsWith("tokenizer.ggml.") || !Array.isArray(r.metadata[k])));
     for (const k of ["tokens", "scores", "token_type", "merges"]) if (r.metadata["tokenizer.ggml." + k]) m["n." + k] = r.metadata["tokenizer.ggml." + k].length;
     m["tokens.head"] = r.metadata["tokenizer.ggml.tokens"]?.slice(0, 3);
+    const tt = r.metadata["tokenizer.ggml.token_type"] ?? [];
+    m["types.head"] = tt.slice(0, 3);
+    for (const [name, t] of [["normal", 1], ["control", 3], ["byte", 6], ["unused", 5]]) m["n." + name] = tt.filter((x) => x === t).length;
     console.log(JSON.stringify({ file: f, metadata: m, tensorInfos: r.tensorInfos }, (k, v) => (typeof v === "bigint" ? Number(v) : v)));
 }
 JS
@@ -216,8 +219,9 @@ shape = {"version": 3, "general.alignment": 32, "general.architecture": "llama",
          "llama.context_length": 256, "llama.embedding_length": C, "llama.feed_forward_length": F, "llama.attention.head_count": 4,
          "llama.attention.head_count_kv": 2, "llama.rope.dimension_count": 16, "llama.vocab_size": V, "llama.rope.freq_base": 10000,
          "tokenizer.ggml.model": "llama", "tokenizer.ggml.bos_token_id": 1, "tokenizer.ggml.eos_token_id": 2,
-         "tokenizer.ggml.add_bos_token": True, "tokenizer.ggml.add_eos_token": False, "tokenizer.ggml.add_space_prefix": True,
-         "n.tokens": V, "n.scores": V, "n.token_type": V, "tokens.head": ["<unk>", "<s>", "</s>"]}
+         "tokenizer.ggml.unknown_token_id": 0, "tokenizer.ggml.add_bos_token": True, "tokenizer.ggml.add_eos_token": False, "tokenizer.ggml.add_space_prefix": True,
+         "n.tokens": V, "n.scores": V, "n.token_type": V, "tokens.head": ["<unk>", "<s>", "</s>"],
+         "types.head": [2, 3, 3], "n.control": 2, "n.byte": 256, "n.normal": V - 259, "n.unused": 0}
 check("m.gguf", dict(shape, **{"general.file_type": 0}), model(F32))
 check("m-q8.gguf", dict(shape, **{"general.file_type": 7, "general.quantization_version": 2}), model(Q8_0))
 lora = {}
@@ -229,6 +233,7 @@ check("a.gguf", {"general.architecture": "llama", "general.type": "adapter", "ad
 got = files["llama3.gguf"]["metadata"]
 assert got["tokenizer.ggml.model"] == "gpt2" and got["tokenizer.ggml.pre"] == "llama-bpe" and got["n.tokens"] == 128256, got
 assert got["n.merges"] == 280147 and "n.scores" not in got and got["tokenizer.ggml.bos_token_id"] == 128000, got
+assert got["n.control"] == 256 and got["n.normal"] == 128000 and got["n.byte"] == 0, got
 assert got["tokenizer.ggml.eos_token_id"] == 128001 and got["tokenizer.chat_template"] == json.load(open("llama3/tokenizer_config.json"))["chat_template"], got
-print("ok   llama3.gguf: gpt2 (llama-bpe), 128256 tokens, 280147 merges, no scores; BOS, EOS and the chat template of tokenizer_config.json")
+print("ok   llama3.gguf: gpt2 (llama-bpe), 128256 tokens (256 control), 280147 merges, no scores; BOS, EOS and the chat template of tokenizer_config.json")
 PY
