@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include "io.h"
 #include "lora.h"
+#include "chat.h"
 #include "model.h"
 #include "tok_gguf.h"
 
@@ -134,25 +135,24 @@ static cn_status put_shape(cn_gguf *g, const cn_config *c, const cn_gguf_opts *o
 
 /* what tokenizer_config.json adds to tokenizer.json, as llama.cpp's
  * converter reads it: chat_template (a string, or the "default" of a list
- * of named ones; NULL when none, malloc'd) and the ids of bos_token and
- * eos_token (a string or {"content": ...}; -1 when absent or unknown) */
+ * of named ones; NULL when none, malloc'd), the ids of bos_token and
+ * eos_token, and the id of the marker that ends an answer when the template
+ * is one of ours (chat.h: chatml's <|im_end|>, chipnemo's <extra_id_1>);
+ * -1 for what is absent or not a token */
 typedef struct {
     char *chat_template;
-    int64_t bos, eos;
+    int64_t bos, eos, end;
 } tokcfg;
 
-static int64_t special_id(const cn_tok *t, const cJSON *v) {
-    if (cJSON_IsObject(v)) v = cJSON_GetObjectItemCaseSensitive(v, "content");
-    return cJSON_IsString(v) ? cn_tok_id(t, v->valuestring, strlen(v->valuestring)) : -1;
-}
+static int64_t token_id(const cn_tok *t, const char *s) { return s && *s ? cn_tok_id(t, s, strlen(s)) : -1; }
 
 static cn_status read_tokcfg(const char *dir, const cn_tok *tok, tokcfg *tc) {
-    *tc = (tokcfg){NULL, -1, -1};
+    *tc = (tokcfg){NULL, -1, -1, -1};
     char *path = cn_path_join(dir, "tokenizer_config.json");
     if (!path) return cn_fail(CN_ENOMEM, "out of memory");
     size_t n;
     int has = access(path, F_OK) == 0;
-    char *text = has ? cn_read_all(path, &n) : NULL;
+    char *text = has ? cn_read_all(path, &n) : NULL, *bos = NULL, *eos = NULL;
     cn_status st = has && !text ? cn_last_status() : CN_OK;
     cJSON *j = text ? cJSON_ParseWithLength(text, n) : NULL;
     if (text && !cJSON_IsObject(j)) st = cn_fail(CN_EFORMAT, "%s: not a JSON object", path);
@@ -166,8 +166,11 @@ static cn_status read_tokcfg(const char *dir, const cn_tok *tok, tokcfg *tc) {
         t = def;
     }
     if (!st && cJSON_IsString(t) && !(tc->chat_template = strdup(t->valuestring))) st = cn_fail(CN_ENOMEM, "out of memory");
-    tc->bos = special_id(tok, cJSON_GetObjectItemCaseSensitive(j, "bos_token"));
-    tc->eos = special_id(tok, cJSON_GetObjectItemCaseSensitive(j, "eos_token"));
+    if (!st && text && !(st = cn_chat_config_token(text, n, path, "bos_token", &bos)) && !(st = cn_chat_config_token(text, n, path, "eos_token", &eos)))
+        tc->bos = token_id(tok, bos), tc->eos = token_id(tok, eos);
+    cn_chat_template ours;
+    if (!st && text && cn_chat_template_find(text, n, path, &ours) == CN_OK) tc->end = token_id(tok, cn_chat_template_end(ours));
+    free(bos), free(eos);
     cJSON_Delete(j);
     free(text);
     free(path);
@@ -197,13 +200,12 @@ cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g) {
     };
     st = put_shape(g, c, o, d->dir);
     if (!st) st = cn_tok_gguf(d->tok, &to, g);
-    /* a second end id of generation_config.json (a chat template's end of
-     * turn) is where llama.cpp stops as well */
-    for (int i = 0; !st && i < gen.neos; i++)
-        if (gen.eos[i] != to.eos && gen.eos[i] >= 0 && gen.eos[i] < c->vocab) {
-            st = cn_gguf_u32(g, "tokenizer.ggml.eot_token_id", (uint32_t)gen.eos[i]);
-            break;
-        }
+    /* where an answer ends, if not at EOS, llama.cpp stops as well: our
+     * template's end marker, else a second end id of generation_config.json */
+    int64_t eot = tc.end;
+    for (int i = 0; eot < 0 && i < gen.neos; i++)
+        if (gen.eos[i] != to.eos && gen.eos[i] >= 0 && gen.eos[i] < c->vocab) eot = gen.eos[i];
+    if (!st && eot >= 0 && eot != to.eos) st = cn_gguf_u32(g, "tokenizer.ggml.eot_token_id", (uint32_t)eot);
     if (!st && o->type != CN_GGML_F32) st = cn_gguf_u32(g, "general.quantization_version", 2);
     free(tc.chat_template);
     put_ctx k = {g, c, o};

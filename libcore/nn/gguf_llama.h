@@ -33,9 +33,10 @@ cn_status cn_ggml_type_parse(const char *s, cn_ggml_type *t);
  * functions below check first; a caller may check before opening more) */
 cn_status cn_gguf_check_arch(const cn_config *c);
 
-/* The whole model of an opened directory (its config, tokenizer, weights,
- * tokenizer_config.json's chat template, generation_config.json's extra
- * end ids). CN_EINVAL for an architecture llama.cpp's llama does not cover
+/* The whole model of an opened directory (its config, tokenizer, weights;
+ * tokenizer_config.json's chat template and special tokens, and where an
+ * answer ends other than at EOS: our template's end marker, else a second
+ * end id of generation_config.json, as tokenizer.ggml.eot_token_id). CN_EINVAL for an architecture llama.cpp's llama does not cover
  * (BERT); the tokenizer's refusals (tok_gguf.h); the checkpoint's. */
 cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g);
 

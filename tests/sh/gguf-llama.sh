@@ -171,6 +171,11 @@ same_greedy "LoRA adapter (q, k, v, o, gate, up, down) applied by llama.cpp = me
 if cmp -s a.ours m.ours; then echo "FAIL the adapter changes no greedy token: the check above proves nothing"; exit 1; fi
 echo "ok   the adapter changes $(diff a.ours m.ours | grep -c '^<' || true) of 20 continuations"
 
+# an SFT model in the chipnemo template (its markers added to the tokenizer):
+# its end-of-answer marker is llama.cpp's end of turn (checked below)
+cn-sft -q --init m --out s --template chipnemo --seq-len 128 --micro-batch 3 --steps 2 --threads 2 chat.jsonl
+cn-export gguf -q s -o s.gguf --type q8_0
+
 # ---- a model made elsewhere: PyTorch's random LLaMA, PyTorch's own greedy decode
 sed 's/"vocab_size": 1000/"vocab_size": 1600/' cfg.json > tcfg.json
 py "$TOP/tests/ref/torch_model.py" random tcfg.json tm 7 0.15
@@ -194,7 +199,7 @@ for (const f of process.argv.slice(2)) {
     console.log(JSON.stringify({ file: f, metadata: m, tensorInfos: r.tensorInfos }, (k, v) => (typeof v === "bigint" ? Number(v) : v)));
 }
 JS
-node "$parse" "$work/m.gguf" "$work/m-q8.gguf" "$work/a.gguf" "$work/llama3.gguf" > parsed.jsonl
+node "$parse" "$work/m.gguf" "$work/m-q8.gguf" "$work/a.gguf" "$work/llama3.gguf" "$work/s.gguf" > parsed.jsonl
 py - <<'PY'
 import json
 files = {json.loads(l)["file"].rsplit("/", 1)[1]: json.loads(l) for l in open("parsed.jsonl")}
@@ -235,5 +240,10 @@ assert got["tokenizer.ggml.model"] == "gpt2" and got["tokenizer.ggml.pre"] == "l
 assert got["n.merges"] == 280147 and "n.scores" not in got and got["tokenizer.ggml.bos_token_id"] == 128000, got
 assert got["n.control"] == 256 and got["n.normal"] == 128000 and got["n.byte"] == 0, got
 assert got["tokenizer.ggml.eos_token_id"] == 128001 and got["tokenizer.chat_template"] == json.load(open("llama3/tokenizer_config.json"))["chat_template"], got
+got, tok = files["s.gguf"]["metadata"], json.load(open("s/tokenizer.json"))
+end = [a["id"] for a in tok["added_tokens"] if a["content"] == "<extra_id_1>"]
+assert end and got["tokenizer.ggml.eot_token_id"] == end[0] and got["tokenizer.ggml.eos_token_id"] == 2, got
+assert got["tokenizer.chat_template"] == json.load(open("s/tokenizer_config.json"))["chat_template"] and got["n.control"] == 4, got
+print("ok   s.gguf (chipnemo template): <extra_id_1> is the end of turn (id %d), the chat template as written, 4 control tokens" % end[0])
 print("ok   llama3.gguf: gpt2 (llama-bpe), 128256 tokens (256 control), 280147 merges, no scores; BOS, EOS and the chat template of tokenizer_config.json")
 PY
