@@ -36,8 +36,9 @@ cn_status cn_gguf_check_arch(const cn_config *c);
 /* The whole model of an opened directory (its config, tokenizer, weights;
  * tokenizer_config.json's chat template and special tokens, and where an
  * answer ends other than at EOS: our template's end marker, else a second
- * end id of generation_config.json, as tokenizer.ggml.eot_token_id). CN_EINVAL for an architecture llama.cpp's llama does not cover
- * (BERT); the tokenizer's refusals (tok_gguf.h); the checkpoint's. */
+ * end id of generation_config.json, as tokenizer.ggml.eot_token_id).
+ * CN_EINVAL for an architecture llama.cpp's llama does not cover (BERT);
+ * the tokenizer's refusals (tok_gguf.h); the checkpoint's. */
 cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g);
 
 /* The PEFT adapter in dir for a base model of config c: general.type
