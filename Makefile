@@ -224,6 +224,7 @@ DEB_CORPUS := yosys yosys-doc magic netgen-lvs qflow qrouter opensta ngspice-doc
               nextpnr-ice40 xcircuit tkgate gtkwave verilator iverilog python3-doc \
               debian-reference-en debian-handbook groff-base html2text poppler-utils ghostscript unzip perl
 DEB_REPORT := chromium    # the report's rendering test (tests/cli/cn-score/report-render.sh)
+DEB_SLURM  := slurm-wlm munge    # a one-node Slurm started by tests/sh/slurm.sh
 DEB_FUZZ   := clang libclang-rt-14-dev
 DEB_BENCH  := sentencepiece bc time util-linux
 
@@ -241,7 +242,7 @@ define apt_missing
 endef
 
 deps:
-	$(call apt_missing,$(DEB_BUILD) $(DEB_CORPUS) $(DEB_REPORT))
+	$(call apt_missing,$(DEB_BUILD) $(DEB_CORPUS) $(DEB_REPORT) $(DEB_SLURM))
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then $(MAKE) --no-print-directory deps-node; fi
 
 # Node.js and npm for the reference data (make ref); a Node.js from elsewhere

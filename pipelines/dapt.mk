@@ -26,6 +26,11 @@ B         := $(BUILD)/bin
 DATA       = samples/data
 W          = $(BUILD)/dapt
 THREADS    = 2
+# what starts a trainer: nothing (this process, one rank), or srun inside a
+# Slurm allocation, whose tasks are the ranks (pipelines/slurm/); the device
+# of each rank: cpu, or cuda (a GPU a rank)
+LAUNCH     =
+DEVICE     = cpu
 
 BASE_VOCAB   = 2000        # the general base tokenizer
 AUG_ADD      = 600         # domain tokens added to it
@@ -58,7 +63,17 @@ export OMP_WAIT_POLICY ?= PASSIVE
 SPLITS := domain-train general-train domain-heldout general-heldout
 strip_v = $(strip $(1))
 
-.PHONY: all
+# $(call train,TOOL,OUT,SETTINGS,DATA): a trainer's run into OUT, resumed
+# where OUT holds a checkpoint and no model yet (a run stopped by SIGTERM,
+# as Slurm preempts a job: requeued, the job's make resumes it exactly),
+# else started anew
+train = if [ -e $(2)/latest ] && [ ! -e $(2)/model.safetensors ]; then \
+	  $(LAUNCH) $(B)/$(1) -q --threads $(THREADS) --device $(DEVICE) --resume $(2) $(4); \
+	else \
+	  $(LAUNCH) $(B)/$(1) -q --threads $(THREADS) --device $(DEVICE) --overwrite --out $(2) $(3) $(4); \
+	fi
+
+.PHONY: all base dapt sft
 all: summary
 .SECONDARY: # every file is kept: a second run with nothing changed does nothing
 
@@ -78,10 +93,10 @@ $(W)/base-config.json: $(W)/base-tok.json
 
 # the base model
 $(W)/base/model.safetensors: $(W)/base-config.json $(W)/base-general-train.tok
-	$(B)/cn-pretrain -q --threads $(THREADS) --config $< -t $(W)/base-tok.json --seed $(call strip_v,$(BASE_SEED)) --overwrite --out $(W)/base \
+	$(call train,cn-pretrain,$(W)/base,--config $< -t $(W)/base-tok.json --seed $(call strip_v,$(BASE_SEED)) \
 	  --tokens $(call strip_v,$(BASE_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(BASE_LR)) --warmup 20 --no-cross-doc \
-	  --log $(W)/base.log $(W)/base-general-train.tok
+	  --log $(W)/base.log,$(W)/base-general-train.tok)
 
 # 2. the augmented tokenizer and the splits in it
 $(W)/aug-tok.json $(W)/aug-map.jsonl &: $(W)/base-tok.json $(DATA)/domain-train.jsonl.zst $(DATA)/general-train.jsonl.zst
@@ -104,20 +119,24 @@ $(W)/blend-$(T)-s%.tok: $(W)/$(T)-domain-train.tok $(W)/$(T)-general-train.tok
 	  $(call strip_v,$(GENERAL_W)):$(W)/$(T)-general-train.tok -o $@
 
 $(W)/dapt-$(T)-s%/model.safetensors: $(W)/base/model.safetensors $(W)/blend-$(T)-s%.tok $(W)/$(T)-tok.json
-	$(B)/cn-pretrain -q --threads $(THREADS) --init $(W)/base -t $(W)/$(T)-tok.json $(GROW) --overwrite --out $(W)/dapt-$(T)-s$* \
+	$(call train,cn-pretrain,$(W)/dapt-$(T)-s$*,--init $(W)/base -t $(W)/$(T)-tok.json $(GROW) \
 	  --tokens $(call strip_v,$(DAPT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
 	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(DAPT_LR)) --warmup 10 --no-cross-doc \
-	  --log $(W)/dapt-$(T)-s$*.log $(W)/blend-$(T)-s$*.tok
+	  --log $(W)/dapt-$(T)-s$*.log,$(W)/blend-$(T)-s$*.tok)
 
 # 5. SFT of the first DAPT model on the domain chat set (records longer than SEQ
 # are skipped and counted on stderr, the first few by line: the demo's SEQ is short)
 SEEDLIST := $(call strip_v,$(SEEDS))
 FIRST := $(firstword $(SEEDLIST))
 $(W)/sft-$(T)/model.safetensors: $(W)/dapt-$(T)-s$(FIRST)/model.safetensors $(DATA)/chat-train.jsonl.zst
-	$(B)/cn-sft -q --threads $(THREADS) --init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --max-skip 100000 --overwrite --out $(W)/sft-$(T) \
+	$(call train,cn-sft,$(W)/sft-$(T),--init $(W)/dapt-$(T)-s$(FIRST) --template $(call strip_v,$(TEMPLATE)) --max-skip 100000 \
 	  --tokens $(call strip_v,$(SFT_TOKENS)) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) \
-	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log \
-	  $(DATA)/chat-train.jsonl.zst
+	  --batch-tokens $(call strip_v,$(BATCH)) --lr $(call strip_v,$(SFT_LR)) --warmup 10 --log $(W)/sft-$(T).log,$(DATA)/chat-train.jsonl.zst)
+
+# the training stages by name (pipelines/slurm/ runs them as batch jobs)
+base: $(W)/base/model.safetensors
+dapt: $(foreach s,$(SEEDLIST),$(W)/dapt-$(T)-s$(s)/model.safetensors)
+sft: $(W)/sft-$(T)/model.safetensors
 
 # 6. the SFT model's chat answers to questions of its training set and of the
 # test set (the right choice of a multiple-choice question as the reference)

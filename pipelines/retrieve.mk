@@ -45,10 +45,15 @@ TOP        = 100         # results a query
 
 export OMP_WAIT_POLICY ?= PASSIVE
 strip_v = $(strip $(1))
-TRAIN = $(B)/cn-retrain -q --threads $(THREADS) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) --overwrite
+# what starts a trainer and where its ranks run, as in dapt.mk (pipelines/slurm/)
+LAUNCH = 
+DEVICE = cpu
+TRAIN = $(LAUNCH) $(B)/cn-retrain -q --threads $(THREADS) --device $(DEVICE) --seq-len $(call strip_v,$(SEQ)) --micro-batch $(call strip_v,$(MICRO)) --overwrite
 
-.PHONY: all summary
+.PHONY: all summary retriever
 all: summary
+# the retriever's training stage by name (pipelines/slurm/retrain.sbatch)
+retriever: $(W)/tuned/model.safetensors
 .SECONDARY:
 
 # bert-base-uncased's tokenizer.json comes from make ref (npm)

@@ -20,7 +20,7 @@
 
 enum { T_STEPS = 1000, T_TOKENS, T_SEQ, T_MICRO, T_BATCH, T_LR, T_MINLR, T_WARMUP, T_SCHED, T_WD, T_B1, T_B2, T_EPS, T_CLIP, T_SEED,
        T_LOG, T_DRY, T_THREADS, T_SAVE, T_KEEP, T_RESUME, T_VALEVERY, T_VALBATCHES, T_DEVICE, T_PREC, T_ZERO1, T_OVERWRITE,
-       T_LOGEVERY };
+       T_LOGEVERY, T_RANKS };
 
 static const struct option shared[] = {
     {"steps", required_argument, 0, T_STEPS},       {"tokens", required_argument, 0, T_TOKENS},
@@ -37,6 +37,7 @@ static const struct option shared[] = {
     {"val-batches", required_argument, 0, T_VALBATCHES}, {"device", required_argument, 0, T_DEVICE},
     {"precision", required_argument, 0, T_PREC},    {"zero1", no_argument, 0, T_ZERO1},
     {"overwrite", no_argument, 0, T_OVERWRITE},     {"log-every", required_argument, 0, T_LOGEVERY},
+    {"ranks", required_argument, 0, T_RANKS},
 };
 
 const char cn_train_help[] =
@@ -69,6 +70,8 @@ const char cn_train_help[] =
     "                         progress line instead. The run ends with a summary line\n"
     "      --overwrite        replace the model or run that --out holds (refused otherwise)\n"
     "      --dry-run          print the plan and the memory a step needs, then exit\n"
+    "      --ranks N          --dry-run: plan for N ranks (default: the ranks running): each\n"
+    "                         rank's micro-batches, and its memory with --zero1\n"
     "      --threads N        threads (default: all cores)\n"
     CN_DEVICE_HELP
     "      --precision P      fp32 (default) or bf16: mixed precision, every matrix product\n"
@@ -162,6 +165,12 @@ int cn_train_option(cn_train_opts *o, int ch, const char *arg) {
     case T_DEVICE: o->device = cn_opt_device("--device", arg); break;
     case T_ZERO1: o->zero1 = 1; break;
     case T_OVERWRITE: o->overwrite = 1; break;
+    case T_RANKS: {
+        uint64_t v = cn_opt_u64("--ranks", arg);
+        if (v < 1 || v > 1 << 20) cn_usage_error("option --ranks: between 1 and 2^20");
+        o->ranks = (int)v;
+        break;
+    }
     case T_PREC: o->precision = cn_opt_precision("--precision", arg); break;
     case T_VALBATCHES:
         o->val_batches = cn_opt_u64("--val-batches", arg);
@@ -197,9 +206,15 @@ void cn_train_print_plan(const cn_train_opts *o, const cn_config *c, int train_a
            (unsigned long long)accum * B * T, accum, B, T, note ? note : "");
     /* bf16: copies of the matrices (at most half the fp32 parameters' bytes) */
     double copies = o->precision == CN_PREC_BF16 ? mm.params / 2.0 : 0;
-    printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB, activations %.1f MB, total %.1f MB%s\n",
-           mm.params / 1048576.0, mm.grads / 1048576.0, mm.moments / 1048576.0, mm.acts / 1048576.0, (mm.total + copies) / 1048576.0,
+    /* ranks: each takes every N-th micro-batch; with --zero1 it holds about
+     * 1/N of the moments (whole parameters: cn_model_shard_optimizer) */
+    int n = o->ranks ? o->ranks : cn_dist_size();
+    double moments = o->zero1 && n > 1 ? mm.moments / (double)n : (double)mm.moments;
+    printf("memory: parameters %.1f MB, gradients %.1f MB, AdamW moments %.1f MB%s, activations %.1f MB, total %.1f MB%s\n",
+           mm.params / 1048576.0, mm.grads / 1048576.0, moments / 1048576.0, moments != mm.moments ? " (--zero1: about 1/ranks)" : "",
+           mm.acts / 1048576.0, (mm.params + mm.grads + moments + mm.acts + copies) / 1048576.0,
            copies ? " (with up to half the parameters' again for their bf16 copies: --precision bf16)" : "");
+    if (n > 1) printf("ranks: %d, each %d of the %d micro-batches a step; the memory above is each rank's\n", n, (accum + n - 1) / n, accum);
 }
 
 /* the trainer.json being resumed, for messages */
@@ -233,6 +248,7 @@ static int same_dir(const char *a, const char *b) {
 }
 
 void cn_train_check_out(const cn_train_opts *o, const char *init) {
+    if (o->ranks && !o->dry) cn_usage_error("--ranks plans a run (--dry-run); a run's ranks are its launcher's");
     if (o->dry) return;
     int resuming_here = o->resume && (!o->out || same_dir(o->out, o->resume) || strcmp(o->out, o->resume) == 0);
     if (o->overwrite && resuming_here) cn_usage_error("--overwrite replaces a run: not with --resume, which continues it");
@@ -355,14 +371,17 @@ static void on_interrupt(int sig) {
     if (write(2, cn_prog, strlen(cn_prog)) > 0 && write(2, msg, sizeof msg - 1) > 0) return;
 }
 
-/* the command that continues the run: [mpirun -np N] TOOL --resume OUT DATA...,
- * quoted for the shell (malloc'd) */
+/* the command that continues the run: [mpirun -np N | srun -n N] TOOL
+ * --resume OUT DATA..., quoted for the shell (malloc'd): srun where the
+ * ranks are a Slurm step's tasks */
 static char *resume_command(const cn_train_opts *o) {
     const char **w = malloc((size_t)(o->ndata + 6) * sizeof *w);
     if (!w) cn_die("out of memory");
     int n = 0;
     char np[16];
-    if (cn_dist_size() > 1) snprintf(np, sizeof np, "%d", cn_dist_size()), w[n++] = "mpirun", w[n++] = "-np", w[n++] = np;
+    int slurm = getenv("SLURM_STEP_NUM_TASKS") != NULL;
+    if (cn_dist_size() > 1)
+        snprintf(np, sizeof np, "%d", cn_dist_size()), w[n++] = slurm ? "srun" : "mpirun", w[n++] = slurm ? "-n" : "-np", w[n++] = np;
     w[n++] = cn_prog, w[n++] = "--resume", w[n++] = o->out;
     for (int i = 0; i < o->ndata; i++) w[n++] = o->data[i];
     char *s = cn_shell_command(n, w);

@@ -17,7 +17,7 @@ typedef struct {
     uint64_t steps, tokens, seq, micro, batch_tokens, warmup, seed, save_every, keep, val_every, val_batches, log_every;
     double lr, min_lr, wd, beta1, beta2, eps, clip;
     const char *schedule, *out, *log, *resume, *device;
-    int dry, quiet, threads, zero1, overwrite;
+    int dry, quiet, threads, zero1, overwrite, ranks; /* ranks: --dry-run's plan */
     cn_precision precision; /* of the products (model.h) */
     uint64_t given;         /* the shared options given on the command line (bit: option - 1000) */
     char **data;            /* the data arguments, for the command that resumes */

@@ -5,17 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* started as one of several tasks by a launcher (srun's count, or mpirun's) */
+static int several_tasks(void) {
+    const char *n = getenv("SLURM_STEP_NUM_TASKS"), *m = getenv("OMPI_COMM_WORLD_SIZE");
+    return (n && atoi(n) > 1) || (m && atoi(m) > 1);
+}
+
 #ifdef CN_MPI
 #include <mpi.h>
 static const cn_dist_coll *coll; /* the gradients are in device memory: these sum them */
 
 static int rank, size = 1, active;
 
-static int launched(void) { /* an MPI launcher's environment */
-    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") || getenv("SLURM_STEP_NUM_TASKS");
-}
+/* an MPI launcher's environment: mpirun's, or a PMI server's (srun
+ * --mpi=pmix or pmi2, which give the rank and size without flags) */
+static int launched(void) { return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"); }
 
 cn_status cn_dist_init(int *argc, char ***argv) {
+    /* srun without an MPI plugin: every task would be a rank 0 of one,
+     * each training alone into the same output */
+    const char *mpi = getenv("SLURM_MPI_TYPE");
+    if (!launched() && several_tasks())
+        return cn_fail(CN_EINVAL, "srun started %s tasks with no MPI plugin (SLURM_MPI_TYPE=%s): run srun --mpi=pmix (or set "
+                                  "MpiDefault=pmix in slurm.conf)", getenv("SLURM_STEP_NUM_TASKS"), mpi ? mpi : "none");
     if (!launched()) return CN_OK;
     if (MPI_Init(argc, argv) != MPI_SUCCESS) return cn_fail(CN_EIO, "MPI_Init failed");
     active = 1;
@@ -97,6 +109,8 @@ cn_status cn_dist_sum_f64(double *x, size_t n) {
 #else
 cn_status cn_dist_init(int *argc, char ***argv) {
     (void)argc, (void)argv;
+    /* each task would train alone into the same output */
+    if (several_tasks()) return cn_fail(CN_EINVAL, "started as one of several tasks, and this build has no MPI (make deps installs openmpi)");
     return CN_OK;
 }
 void cn_dist_finalize(void) {}
