@@ -5,14 +5,11 @@
 # alone), cn-score ppl in bf16 is near fp32's, and a wrong value is a usage
 # error.
 set -euo pipefail
+. "$TOP/tests/sh/train.inc"
 work=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-cat > cfg.json <<'CFG'
-{"model_type": "llama", "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
- "num_key_value_heads": 2, "vocab_size": 650, "max_position_embeddings": 64, "bos_token_id": 1, "eos_token_id": 2}
-CFG
-tok=$DATA/tok/tiny-spm.json
+tiny_llama 32 48
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/domain.jsonl" "$SAMPLES/docs/general.jsonl" -o d.tok
 args=(-q -t "$tok" --steps 150 --seq-len 32 --micro-batch 4 --lr 3e-3 --warmup 3 --threads 2 --save-every 20 --keep 1)
 bad=0
@@ -36,7 +33,6 @@ else
 fi
 
 # killed after its first checkpoint, resumed without --precision: bf16 again, the same model
-. "$TOP/tests/sh/train.inc"
 cn-pretrain --config cfg.json "${args[@]}" --precision bf16 --out cut d.tok &
 kill_at cut 40 150 $!
 at=$landed

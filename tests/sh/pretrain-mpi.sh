@@ -6,19 +6,13 @@
 # checkpoints hold the whole optimizer (resumed sharded or not), and 3 ranks
 # (uneven parts) too.
 set -euo pipefail
+. "$TOP/tests/sh/train.inc"
 command -v mpirun > /dev/null || { echo "mpirun missing: make deps installs openmpi-bin"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-# OpenMPI's own allocations outlive MPI_Finalize; in a sanitizer build they are
-# not this project's leaks (the same code runs leak-checked without MPI elsewhere)
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1
-cat > cfg.json <<'CFG'
-{"model_type": "llama", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4,
- "num_key_value_heads": 2, "vocab_size": 650, "max_position_embeddings": 64, "bos_token_id": 1, "eos_token_id": 2}
-CFG
-tok=$DATA/tok/tiny-spm.json
+mpi_env
+tiny_llama
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/domain.jsonl" "$SAMPLES/docs/general.jsonl" -o d.tok
 args=(-q -t "$tok" --steps 40 --seq-len 32 --micro-batch 2 --batch-tokens 128 --lr 1e-2 --warmup 3 --threads 1 --no-cross-doc)
 cn-pretrain --config cfg.json "${args[@]}" --out one d.tok

@@ -4,19 +4,15 @@
 # (SHA-256) as the run left alone; the same with the data on stdin from
 # cn-mix; SIGTERM checkpoints and exits 0, and that resumes too.
 set -euo pipefail
+. "$TOP/tests/sh/train.inc"
 work=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-cat > cfg.json <<'CFG'
-{"model_type": "llama", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4,
- "num_key_value_heads": 2, "vocab_size": 650, "max_position_embeddings": 64, "bos_token_id": 1, "eos_token_id": 2}
-CFG
-tok=$DATA/tok/tiny-spm.json
+tiny_llama
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/domain.jsonl" -o d.tok
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/general.jsonl" -o g.tok
 args=(-q -t "$tok" --steps 400 --seq-len 32 --micro-batch 2 --batch-tokens 128 --lr 1e-2 --warmup 3 --save-every 10 --keep 2 --threads 2)
 
-. "$TOP/tests/sh/train.inc"
 
 cn-pretrain --config cfg.json "${args[@]}" --out whole d.tok g.tok
 want=$(sha256sum < whole/model.safetensors)

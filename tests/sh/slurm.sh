@@ -48,8 +48,7 @@ stop_daemons() { # the jobs first (their steps are slurmd's), then the daemons t
 }
 trap 'stop_daemons; rm -rf "$work"' EXIT
 cd "$work"
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1
+mpi_env
 
 # ---- munge, slurmctld, slurmd ----
 mkdir -m 711 munge
@@ -106,11 +105,7 @@ fi
 echo "ok   slurmctld and slurmd (ports $p1, $p2) with munged: node $node idle, 2 CPUs"
 
 # ---- srun -n 2 = mpirun -n 2 = 1 rank accumulating ----
-cat > cfg.json <<'CFG'
-{"model_type": "llama", "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4,
- "num_key_value_heads": 2, "vocab_size": 650, "max_position_embeddings": 64, "bos_token_id": 1, "eos_token_id": 2}
-CFG
-tok=$DATA/tok/tiny-spm.json
+tiny_llama
 cn-tokenize -q -t "$tok" "$SAMPLES/docs/domain.jsonl" "$SAMPLES/docs/general.jsonl" -o d.tok
 same3() { # WHAT DIR...: the three runs' models are the same bytes
     local a=$(sha256sum < "$2/model.safetensors") b=$(sha256sum < "$3/model.safetensors") c=$(sha256sum < "$4/model.safetensors")
