@@ -88,19 +88,12 @@ int main(int argc, char **argv) {
     if (cn_config_load(dir, &cfg) || cn_gguf_check_arch(&cfg)) cn_die_status();
     cn_mdir d;
     if (cn_mdir_open(&d, dir, NULL, lora ? 0 : CN_MDIR_TOKENIZER)) cn_die_status();
-    cn_gguf *g = cn_gguf_new();
-    if (!g) cn_die("out of memory");
     progress p = {0};
     cn_progress_begin(&p.bar, quiet);
     o.progress = on_tensor, o.arg = &p;
     double t0 = cn_now();
-    cn_status st = lora ? cn_gguf_adapter(&d.c, lora, &o, g) : cn_gguf_model(&d, &o, g);
-    if (!st) {
-        cn_progress_update(&p.bar, 1, "%s: writing %s", cn_prog, out_path);
-        st = cn_gguf_write(g, out_path);
-    }
+    cn_status st = lora ? cn_gguf_adapter(&d.c, lora, &o, out_path) : cn_gguf_model(&d, &o, out_path);
     cn_progress_end(&p.bar);
-    cn_gguf_free(g);
     cn_mdir_close(&d);
     if (st) cn_die_status();
     struct stat sb;

@@ -1,5 +1,7 @@
-/* gguf: the writer (gguf.h). Everything is kept in memory until
- * cn_gguf_write lays it out: metadata, infos, then data. */
+/* gguf: the writer (gguf.h). Metadata and tensor infos are kept in memory
+ * until the header is written; tensor data either converted when added, or
+ * converted and written as it is given (cn_gguf_write_next), one tensor in
+ * memory at a time. */
 #include "gguf.h"
 #include <math.h>
 #include <stdlib.h>
@@ -26,8 +28,9 @@ typedef struct {
     int ndim;
     uint64_t ne[4]; /* GGUF's order */
     cn_ggml_type type;
-    uint8_t *data;
+    uint8_t *data; /* converted already, or NULL: given at writing (cn_gguf_write_next) */
     size_t bytes;
+    uint64_t n;    /* values */
 } tensor;
 
 struct cn_gguf {
@@ -168,7 +171,25 @@ void cn_gguf_q8_0(const float *x, size_t n, uint8_t *dst) {
     for (size_t i = 0; i < n; i += 32) q8_0_block(x + i, dst + i / 32 * 34);
 }
 
-cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const int64_t *dims, int ndim, const float *data) {
+/* converts n fp32 values to type into dst, in chunks across the threads
+ * (each chunk whole Q8_0 blocks) */
+static void convert(cn_ggml_type type, const float *x, uint64_t n, uint8_t *dst) {
+    uint16_t *h = (uint16_t *)dst;
+    const uint64_t chunk = 1 << 16;
+    const int64_t nchunks = (int64_t)((n + chunk - 1) / chunk);
+#pragma omp parallel for schedule(static) if (nchunks > 1)
+    for (int64_t c = 0; c < nchunks; c++) {
+        uint64_t i = (uint64_t)c * chunk, m = n - i < chunk ? n - i : chunk;
+        switch (type) {
+        case CN_GGML_F32: memcpy((float *)dst + i, x + i, m * 4); break;
+        case CN_GGML_F16: cn_f32_to_f16_n(x + i, h + i, m); break;
+        case CN_GGML_BF16: cn_f32_to_bf16_n(x + i, h + i, m); break;
+        default: cn_gguf_q8_0(x + i, m, dst + i / 32 * 34);
+        }
+    }
+}
+
+cn_status cn_gguf_tensor_later(cn_gguf *g, const char *name, cn_ggml_type type, const int64_t *dims, int ndim) {
     if (ndim < 1 || ndim > 4) return cn_fail(CN_EINVAL, "gguf: %s: %d dimensions (1 to 4)", name, ndim);
     uint64_t n = 1;
     tensor t = {.ndim = ndim, .type = type};
@@ -186,30 +207,27 @@ cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const 
         break;
     default: return cn_fail(CN_EINVAL, "gguf: %s: type %d", name, (int)type);
     }
+    t.n = n;
     if (g->nt == g->tcap) {
         tensor *x = realloc(g->t, (g->tcap = g->tcap ? 2 * g->tcap : 64) * sizeof *x);
         if (!x) return cn_fail(CN_ENOMEM, "out of memory");
         g->t = x;
     }
-    if (!(t.name = strdup(name)) || !(t.data = malloc(t.bytes ? t.bytes : 1))) {
-        free(t.name);
+    if (!(t.name = strdup(name))) return cn_fail(CN_ENOMEM, "out of memory");
+    g->t[g->nt++] = t;
+    return CN_OK;
+}
+
+cn_status cn_gguf_tensor(cn_gguf *g, const char *name, cn_ggml_type type, const int64_t *dims, int ndim, const float *data) {
+    cn_status st = cn_gguf_tensor_later(g, name, type, dims, ndim);
+    if (st) return st;
+    tensor *t = &g->t[g->nt - 1];
+    if (!(t->data = malloc(t->bytes ? t->bytes : 1))) {
+        free(t->name);
+        g->nt--;
         return cn_fail(CN_ENOMEM, "out of memory");
     }
-    /* converted in chunks across the threads (each chunk whole Q8_0 blocks) */
-    uint16_t *h = (uint16_t *)t.data;
-    const uint64_t chunk = 1 << 16;
-    const int64_t nchunks = (int64_t)((n + chunk - 1) / chunk);
-#pragma omp parallel for schedule(static) if (nchunks > 1)
-    for (int64_t c = 0; c < nchunks; c++) {
-        uint64_t i = (uint64_t)c * chunk, m = n - i < chunk ? n - i : chunk;
-        switch (type) {
-        case CN_GGML_F32: memcpy((float *)t.data + i, data + i, m * 4); break;
-        case CN_GGML_F16: cn_f32_to_f16_n(data + i, h + i, m); break;
-        case CN_GGML_BF16: cn_f32_to_bf16_n(data + i, h + i, m); break;
-        default: cn_gguf_q8_0(data + i, m, (uint8_t *)t.data + i / 32 * 34);
-        }
-    }
-    g->t[g->nt++] = t;
+    convert(type, data, t->n, t->data);
     return CN_OK;
 }
 
@@ -220,10 +238,35 @@ static void pad(cn_sb *b, size_t to) {
     cn_sb_put(b, zero, (to - b->n % to) % to);
 }
 
-cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
+struct cn_gguf_writer {
+    const cn_gguf *g;
+    cn_out *out;
+    size_t next; /* the tensor whose data comes next */
+    uint8_t *buf;
+    size_t cap;
+    cn_status st;
+};
+
+static const uint8_t zero[ALIGN];
+
+/* tensor i's bytes, then the zeros to the next alignment */
+static cn_status write_data(cn_gguf_writer *w, const uint8_t *b, size_t n) {
+    cn_status st = cn_out_write(w->out, b, n);
+    if (!st && n % ALIGN) st = cn_out_write(w->out, zero, ALIGN - n % ALIGN);
+    return st;
+}
+
+/* the tensors converted already, up to the next one that is not */
+static cn_status write_ready(cn_gguf_writer *w) {
+    cn_status st = CN_OK;
+    for (; !st && w->next < w->g->nt && w->g->t[w->next].data; w->next++) st = write_data(w, w->g->t[w->next].data, w->g->t[w->next].bytes);
+    return st;
+}
+
+cn_gguf_writer *cn_gguf_write_begin(const cn_gguf *g, const char *path) {
     for (size_t i = 0; i < g->nkv; i++)
         for (size_t j = 0; j < i; j++)
-            if (strcmp(g->kv[i].key, g->kv[j].key) == 0) return cn_fail(CN_EINVAL, "gguf: key %s set twice", g->kv[i].key);
+            if (strcmp(g->kv[i].key, g->kv[j].key) == 0) return cn_fail(CN_EINVAL, "gguf: key %s set twice", g->kv[i].key), NULL;
     cn_sb h = {0};
     cn_sb_put(&h, "GGUF", 4);
     put_u32(&h, 3);
@@ -250,20 +293,54 @@ cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
         off += (t->bytes + ALIGN - 1) / ALIGN * ALIGN;
     }
     pad(&h, ALIGN);
-    if (h.nomem) return free(h.s), cn_fail(CN_ENOMEM, "out of memory");
-    cn_out *out = cn_out_open(path, 0);
-    if (!out) return free(h.s), cn_last_status();
-    cn_status st = cn_out_write(out, h.s, h.n);
-    static const uint8_t zero[ALIGN] = {0};
-    for (size_t i = 0; !st && i < g->nt; i++) {
-        const tensor *t = &g->t[i];
-        st = cn_out_write(out, t->data, t->bytes);
-        if (!st && t->bytes % ALIGN) st = cn_out_write(out, zero, ALIGN - t->bytes % ALIGN);
-    }
+    cn_gguf_writer *w = h.nomem ? NULL : calloc(1, sizeof *w);
+    if (!w) return free(h.s), cn_fail(CN_ENOMEM, "out of memory"), NULL;
+    w->g = g;
+    if (!(w->out = cn_out_open(path, 0))) return free(h.s), free(w), NULL;
+    cn_status st = cn_out_write(w->out, h.s, h.n);
     free(h.s);
+    if (!st) st = write_ready(w);
     if (st) {
-        cn_out_abort(out);
+        cn_gguf_write_abort(w);
+        return NULL;
+    }
+    return w;
+}
+
+cn_status cn_gguf_write_next(cn_gguf_writer *w, const float *x) {
+    if (w->st) return w->st;
+    if (w->next >= w->g->nt) return w->st = cn_fail(CN_EINVAL, "gguf: more tensors given than declared");
+    const tensor *t = &w->g->t[w->next];
+    if (t->bytes > w->cap) {
+        free(w->buf);
+        if (!(w->buf = malloc(w->cap = t->bytes))) return w->cap = 0, w->st = cn_fail(CN_ENOMEM, "out of memory");
+    }
+    convert(t->type, x, t->n, w->buf);
+    w->next++;
+    cn_status st = write_data(w, w->buf, t->bytes);
+    if (!st) st = write_ready(w);
+    return w->st = st;
+}
+
+cn_status cn_gguf_write_end(cn_gguf_writer *w) {
+    cn_status st = w->st;
+    if (!st && w->next < w->g->nt) st = cn_fail(CN_EINVAL, "gguf: tensor %s declared and never given", w->g->t[w->next].name);
+    if (st) {
+        cn_gguf_write_abort(w);
         return st;
     }
-    return cn_out_commit(out);
+    st = cn_out_commit(w->out);
+    free(w->buf), free(w);
+    return st;
+}
+
+void cn_gguf_write_abort(cn_gguf_writer *w) {
+    if (!w) return;
+    cn_out_abort(w->out);
+    free(w->buf), free(w);
+}
+
+cn_status cn_gguf_write(const cn_gguf *g, const char *path) {
+    cn_gguf_writer *w = cn_gguf_write_begin(g, path);
+    return w ? cn_gguf_write_end(w) : cn_last_status();
 }

@@ -67,32 +67,43 @@ static void permute_rows(float *dst, const float *src, int heads, int d, int64_t
                 memcpy(dst + ((int64_t)h * d + 2 * i + j) * cols, src + ((int64_t)h * d + j * (d / 2) + i) * cols, (size_t)cols * sizeof *dst);
 }
 
-/* adds one matrix or vector (dims outermost first), permuted first when perm */
-static cn_status put(cn_gguf *g, const cn_config *c, const char *name, cn_ggml_type type, const int64_t *dims, int ndim, const float *x,
-                     int perm_heads) {
-    if (ndim == 1) type = CN_GGML_F32;
-    else if (type == CN_GGML_Q8_0 && dims[ndim - 1] % 32) type = CN_GGML_F16;
-    if (!perm_heads) return cn_gguf_tensor(g, name, type, dims, ndim, x);
-    float *y = malloc((size_t)(dims[0] * dims[1]) * sizeof *y);
-    if (!y) return cn_fail(CN_ENOMEM, "out of memory");
-    permute_rows(y, x, perm_heads, c->head_dim, dims[1]);
-    cn_status st = cn_gguf_tensor(g, name, type, dims, ndim, y);
-    free(y);
-    return st;
-}
-
+/* A tensor's way into the file: declared (x NULL) or given (w set: the
+ * next declared one, streamed) or added whole (an adapter's), as type, a
+ * vector always F32 and a Q8_0 matrix of rows not a multiple of 32 F16;
+ * q_proj's and k_proj's rows (perm_heads: their heads) permuted first. */
 typedef struct {
     cn_gguf *g;
+    cn_gguf_writer *w;
     const cn_config *c;
     const cn_gguf_opts *o;
+    float *tmp; /* a permuted tensor */
+    size_t cap;
 } put_ctx;
+
+static cn_status put(put_ctx *k, const char *name, const int64_t *dims, int ndim, const float *x, int perm_heads) {
+    cn_ggml_type type = k->o->type;
+    if (ndim == 1) type = CN_GGML_F32;
+    else if (type == CN_GGML_Q8_0 && dims[ndim - 1] % 32) type = CN_GGML_F16;
+    if (!x) return cn_gguf_tensor_later(k->g, name, type, dims, ndim);
+    if (perm_heads) {
+        size_t n = (size_t)(dims[0] * dims[1]);
+        if (n > k->cap) {
+            free(k->tmp);
+            if (!(k->tmp = malloc(n * sizeof *k->tmp))) return k->cap = 0, cn_fail(CN_ENOMEM, "out of memory");
+            k->cap = n;
+        }
+        permute_rows(k->tmp, x, perm_heads, k->c->head_dim, dims[1]);
+        x = k->tmp;
+    }
+    return k->w ? cn_gguf_write_next(k->w, x) : cn_gguf_tensor(k->g, name, type, dims, ndim, x);
+}
 
 static cn_status put_param(const cn_param *p, const float *x, void *arg) {
     put_ctx *k = arg;
     char name[96];
     if (!ggml_name(p->name, name, sizeof name)) return cn_fail(CN_EINVAL, "%s: no llama.cpp name", p->name);
-    cn_status st = put(k->g, k->c, name, k->o->type, p->shape, p->ndim, x, rope_heads(k->c, p->name));
-    if (!st && k->o->progress) k->o->progress(name, k->o->arg);
+    cn_status st = put(k, name, p->shape, p->ndim, x, rope_heads(k->c, p->name));
+    if (!st && x && k->o->progress) k->o->progress(name, k->o->arg);
     return st;
 }
 
@@ -177,10 +188,10 @@ static cn_status read_tokcfg(const char *dir, const cn_tok *tok, tokcfg *tc) {
     return st;
 }
 
-cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g) {
+/* the metadata of a model directory */
+static cn_status put_meta(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g) {
     const cn_config *c = &d->c;
-    cn_status st = cn_gguf_check_arch(c);
-    if (st) return st;
+    cn_status st;
     if (!d->tok) return cn_fail(CN_EIO, "%s: no tokenizer.json: a GGUF file carries its tokenizer", d->dir);
     int64_t tbos, teos;
     if ((st = cn_tok_template(d->tok, &tbos, &teos))) return st;
@@ -208,8 +219,23 @@ cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g) {
     if (!st && eot >= 0 && eot != to.eos) st = cn_gguf_u32(g, "tokenizer.ggml.eot_token_id", (uint32_t)eot);
     if (!st && o->type != CN_GGML_F32) st = cn_gguf_u32(g, "general.quantization_version", 2);
     free(tc.chat_template);
-    put_ctx k = {g, c, o};
-    if (!st) st = cn_model_read_each(c, d->weights, put_param, &k);
+    return st;
+}
+
+cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, const char *path) {
+    cn_status st = cn_gguf_check_arch(&d->c);
+    if (st) return st;
+    cn_gguf *g = cn_gguf_new();
+    if (!g) return cn_last_status();
+    put_ctx k = {g, NULL, &d->c, o, NULL, 0};
+    /* the tensors declared from the layout, then read and written one at a time */
+    if (!(st = put_meta(d, o, g)) && !(st = cn_model_read_each(&d->c, NULL, put_param, &k))) {
+        if (!(k.w = cn_gguf_write_begin(g, path))) st = cn_last_status();
+        else if ((st = cn_model_read_each(&d->c, d->weights, put_param, &k))) cn_gguf_write_abort(k.w);
+        else st = cn_gguf_write_end(k.w);
+    }
+    free(k.tmp);
+    cn_gguf_free(g);
     return st;
 }
 
@@ -218,31 +244,37 @@ typedef struct {
     int rank;
 } adapter_ctx;
 
+
 static cn_status put_adapter(const cn_param *w, const float *a, const float *b, void *arg) {
     adapter_ctx *x = arg;
     char name[112], base[96];
     if (!ggml_name(w->name, base, sizeof base)) return cn_fail(CN_EINVAL, "%s: no llama.cpp name", w->name);
     int64_t da[2] = {x->rank, w->shape[1]}, db[2] = {w->shape[0], x->rank};
     snprintf(name, sizeof name, "%s.lora_a", base);
-    cn_status st = put(x->k.g, x->k.c, name, x->k.o->type, da, 2, a, 0);
+    cn_status st = put(&x->k, name, da, 2, a, 0);
     snprintf(name, sizeof name, "%s.lora_b", base);
-    if (!st) st = put(x->k.g, x->k.c, name, x->k.o->type, db, 2, b, rope_heads(x->k.c, w->name));
+    if (!st) st = put(&x->k, name, db, 2, b, rope_heads(x->k.c, w->name));
     if (!st && x->k.o->progress) x->k.o->progress(base, x->k.o->arg);
     return st;
 }
 
-cn_status cn_gguf_adapter(const cn_config *c, const char *dir, const cn_gguf_opts *o, cn_gguf *g) {
+cn_status cn_gguf_adapter(const cn_config *c, const char *dir, const cn_gguf_opts *o, const char *path) {
     cn_status st = cn_gguf_check_arch(c);
     if (st) return st;
     cn_lora_opts lo;
     if ((st = cn_lora_read_config(dir, &lo))) return st;
+    cn_gguf *g = cn_gguf_new(); /* an adapter is small: converted whole, then written */
+    if (!g) return cn_last_status();
     char nm[256];
     st = cn_gguf_str(g, "general.architecture", "llama");
     if (!st) st = cn_gguf_str(g, "general.type", "adapter");
     if (!st) st = cn_gguf_str(g, "general.name", o->name ? o->name : base_name(dir, nm, sizeof nm));
     if (!st) st = cn_gguf_str(g, "adapter.type", "lora");
     if (!st) st = cn_gguf_f32(g, "adapter.lora.alpha", lo.alpha);
-    adapter_ctx x = {{g, c, o}, lo.rank};
+    adapter_ctx x = {{g, NULL, c, o, NULL, 0}, lo.rank};
     if (!st) st = cn_lora_read_each(c, dir, &lo, put_adapter, &x);
+    if (!st) st = cn_gguf_write(g, path);
+    free(x.k.tmp);
+    cn_gguf_free(g);
     return st;
 }

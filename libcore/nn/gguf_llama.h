@@ -33,16 +33,19 @@ cn_status cn_ggml_type_parse(const char *s, cn_ggml_type *t);
  * functions below check first; a caller may check before opening more) */
 cn_status cn_gguf_check_arch(const cn_config *c);
 
-/* The whole model of an opened directory (its config, tokenizer, weights;
- * tokenizer_config.json's chat template and special tokens, and where an
+/* Writes path (atomically) with the whole model of an opened directory: its
+ * tensors declared from the config, then read, converted and written one at
+ * a time (a model of any size needs one tensor in memory). From its config,
+ * tokenizer, weights, tokenizer_config.json's chat template and special
+ * tokens, and where an
  * answer ends other than at EOS: our template's end marker, else a second
- * end id of generation_config.json, as tokenizer.ggml.eot_token_id).
+ * end id of generation_config.json, as tokenizer.ggml.eot_token_id.
  * CN_EINVAL for an architecture llama.cpp's llama does not cover (BERT);
  * the tokenizer's refusals (tok_gguf.h); the checkpoint's. */
-cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, cn_gguf *g);
+cn_status cn_gguf_model(const cn_mdir *d, const cn_gguf_opts *o, const char *path);
 
-/* The PEFT adapter in dir for a base model of config c: general.type
- * "adapter", adapter.type "lora", adapter.lora.alpha, and each adapted
- * weight's blk.N.NAME.weight.lora_a [r, in] and .lora_b [out, r]. */
-cn_status cn_gguf_adapter(const cn_config *c, const char *dir, const cn_gguf_opts *o, cn_gguf *g);
+/* Writes path with the PEFT adapter in dir for a base model of config c:
+ * general.type "adapter", adapter.type "lora", adapter.lora.alpha, and each
+ * adapted weight's blk.N.NAME.weight.lora_a [r, in] and .lora_b [out, r]. */
+cn_status cn_gguf_adapter(const cn_config *c, const char *dir, const cn_gguf_opts *o, const char *path);
 #endif

@@ -402,6 +402,12 @@ void cn_model_layout_free(cn_model *m) {
 cn_status cn_model_read_each(const cn_config *c, const char *path, cn_model_read_fn fn, void *arg) {
     cn_model *m = cn_model_layout(c);
     if (!m) return cn_last_status();
+    if (!path) { /* the layout alone */
+        cn_status st = CN_OK;
+        for (int i = 0; i < m->np && !st; i++) st = fn(&m->p[i], NULL, arg);
+        cn_model_layout_free(m);
+        return st;
+    }
     cn_st *s = cn_st_open(path);
     size_t most = 0;
     for (int i = 0; i < m->np; i++) most = m->p[i].n > most ? m->p[i].n : most;

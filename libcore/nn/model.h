@@ -59,7 +59,8 @@ cn_status cn_model_load(cn_model *m, const char *path);
  * converter does with a model of any size): fn gets each parameter of c's
  * model in the model's order, with its values as fp32, each found and
  * checked as cn_model_load does; a tied head comes once, as the embedding.
- * Stops at fn's first error. */
+ * Stops at fn's first error. path NULL: the parameters alone, x NULL (what
+ * a converter declares before it writes). */
 typedef cn_status (*cn_model_read_fn)(const cn_param *p, const float *x, void *arg);
 cn_status cn_model_read_each(const cn_config *c, const char *path, cn_model_read_fn fn, void *arg);
 /* A row added to the embedding (and head): token id, and the base
