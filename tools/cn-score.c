@@ -1092,27 +1092,31 @@ static void exec_add(exec_samples *s, size_t task, unsigned nth, char *code) {
     s->v[s->n++] = (exec_sample){.task = task, .nth = nth, .code = code};
 }
 
-/* each generations line: a sample of the task its "id" names */
+typedef struct {
+    const char *path;
+    const cn_exec_set *ts;
+    unsigned *count;
+    exec_samples *s;
+} exec_reading;
+
+/* a generations line: a sample of the task its "id" names */
+static cn_status exec_line(cn_jsonl *j, cJSON *o, void *arg) {
+    exec_reading *x = arg;
+    char where[512];
+    snprintf(where, sizeof where, "%s:%llu", x->path, (unsigned long long)cn_jsonl_line(j));
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const char *a;
+    if (!cJSON_IsString(id)) cn_die("%s: no \"id\" string naming the task", where);
+    long t = cn_exec_find(x->ts, id->valuestring);
+    if (t < 0) cn_die("%s: no task \"%.60s\" in %s", where, id->valuestring, x->ts->path);
+    if (cn_eval_answer(o, where, &a, NULL)) cn_die_status();
+    exec_add(x->s, (size_t)t, x->count[t]++, cn_exec_code(a));
+    return CN_OK;
+}
+
 static void exec_read(const char *path, const cn_exec_set *ts, unsigned *count, exec_samples *s) {
-    cn_in *in = cn_in_open(path);
-    if (!in) cn_die_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    cJSON *o;
-    cn_status st;
-    while ((st = cn_jsonl_next(j, &o)) == CN_OK) {
-        char where[512];
-        snprintf(where, sizeof where, "%s:%llu", path, (unsigned long long)cn_jsonl_line(j));
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-        const char *a;
-        if (!cJSON_IsString(id)) cn_die("%s: no \"id\" string naming the task", where);
-        long t = cn_exec_find(ts, id->valuestring);
-        if (t < 0) cn_die("%s: no task \"%.60s\" in %s", where, id->valuestring, ts->path);
-        if (cn_eval_answer(o, where, &a, NULL)) cn_die_status();
-        exec_add(s, (size_t)t, count[t]++, cn_exec_code(a));
-    }
-    if (st != CN_EOF) cn_die_status();
-    cn_jsonl_free(j);
-    cn_in_close(in);
+    exec_reading x = {path, ts, count, s};
+    if (cn_jsonl_each(path, 0, exec_line, &x)) cn_die_status();
 }
 
 /* pass@k of each k over the tasks of one kind (-1: any) and level (NULL: any) */

@@ -387,3 +387,15 @@ cn_status cn_json_settings_diff(const char *was, const char *now, const char *co
     cJSON_Delete(a), cJSON_Delete(b);
     return st;
 }
+
+cn_status cn_jsonl_each(const char *path, int flags, cn_jsonl_fn fn, void *arg) {
+    cn_in *in = cn_in_open(path);
+    if (!in) return cn_last_status();
+    cn_jsonl *j = cn_jsonl_new(in, flags);
+    cn_status st = j ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
+    cJSON *o;
+    while (!st && !(st = cn_jsonl_next(j, &o))) st = fn(j, o, arg);
+    cn_jsonl_free(j);
+    cn_in_close(in);
+    return st == CN_EOF ? CN_OK : st;
+}

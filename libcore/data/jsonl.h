@@ -24,6 +24,14 @@ void cn_jsonl_free(cn_jsonl *j);
  * anywhere in the line unless CN_JSONL_REPLACE_UTF8). */
 cn_status cn_jsonl_next(cn_jsonl *j, cJSON **obj);
 
+/* Reads every record of the file at path (cn_in_open: plain or zstd, - for
+ * stdin) in order, each to fn with the reader (cn_jsonl_line, the field
+ * readers) and the record, owned by the reader (cJSON_Duplicate what is
+ * kept). fn's CN_EOF ends the reading there, as the file's end does; its
+ * other errors end it and are returned, as are the file's. */
+typedef cn_status (*cn_jsonl_fn)(cn_jsonl *j, cJSON *obj, void *arg);
+cn_status cn_jsonl_each(const char *path, int flags, cn_jsonl_fn fn, void *arg);
+
 /* The text of string field `field` of the current record: CN_OK with *s and *n,
  * or CN_EFORMAT naming the line when the field is missing or not a string. */
 cn_status cn_jsonl_text(cn_jsonl *j, const char *field, const char **s, size_t *n);

@@ -148,59 +148,49 @@ static cn_status log_point(tlog *l, const cJSON *o, uint64_t line) {
     return CN_OK;
 }
 
-cn_status cn_report_add(cn_report *r, const char *path) {
-    cn_in *in = cn_in_open(path);
-    if (!in) return cn_last_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    cn_status st = j ? CN_OK : cn_fail(CN_ENOMEM, "out of memory");
-    cJSON *o;
-    tlog *l = NULL;
-    int first = 1;
-    while (!st && (st = cn_jsonl_next(j, &o)) == CN_OK) {
-        uint64_t line = cn_jsonl_line(j);
-        int is_log = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "step")) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "loss"));
-        if (first && is_log) {
-            if (r->nl == r->lcap) {
-                tlog *x = realloc(r->l, (r->lcap = r->lcap ? 2 * r->lcap : 16) * sizeof *x);
-                if (!x) {
-                    st = cn_fail(CN_ENOMEM, "out of memory");
-                    break;
-                }
-                r->l = x;
-            }
-            l = &r->l[r->nl++];
-            *l = (tlog){.path = strdup(path)};
-            if (!l->path) st = cn_fail(CN_ENOMEM, "out of memory");
+typedef struct {
+    cn_report *r;
+    const char *path;
+    tlog *l;   /* the file is a training log: this one */
+    int first; /* no line read yet */
+} adding;
+
+/* a score line, or (the file's first line says so) a training log's line */
+static cn_status add_line(cn_jsonl *j, cJSON *o, void *arg) {
+    adding *a = arg;
+    cn_report *r = a->r;
+    uint64_t line = cn_jsonl_line(j);
+    int is_log = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "step")) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "loss"));
+    if (a->first && is_log) {
+        if (r->nl == r->lcap) {
+            tlog *x = realloc(r->l, (r->lcap = r->lcap ? 2 * r->lcap : 16) * sizeof *x);
+            if (!x) return cn_fail(CN_ENOMEM, "out of memory");
+            r->l = x;
         }
-        first = 0;
-        if (st) break;
-        if (l) { /* a log: its steps (other lines, such as a resume's note, are skipped) */
-            if (is_log) st = log_point(l, o, line);
-            continue;
-        }
-        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "task")) || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "value"))) {
-            st = cn_fail(CN_EFORMAT, "%s:%llu: not a score line (a \"task\" string and a \"value\" number)", path, (unsigned long long)line);
-            break;
-        }
-        if (r->ns == r->scap) {
-            score *x = realloc(r->s, (r->scap = r->scap ? 2 * r->scap : 256) * sizeof *x);
-            if (!x) {
-                st = cn_fail(CN_ENOMEM, "out of memory");
-                break;
-            }
-            r->s = x;
-        }
-        score *s = &r->s[r->ns];
-        if (!(s->o = cJSON_Duplicate(o, 1))) {
-            st = cn_fail(CN_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(s->src, sizeof s->src, "%s:%llu", path, (unsigned long long)line);
-        r->ns++;
+        a->l = &r->l[r->nl++];
+        *a->l = (tlog){.path = strdup(a->path)};
+        if (!a->l->path) return cn_fail(CN_ENOMEM, "out of memory");
     }
-    if (st == CN_EOF) st = first ? cn_fail(CN_EFORMAT, "%s: empty", path) : CN_OK;
-    cn_jsonl_free(j);
-    cn_in_close(in);
+    a->first = 0;
+    if (a->l) return is_log ? log_point(a->l, o, line) : CN_OK; /* a log: its steps (other lines, such as a resume's note, are skipped) */
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "task")) || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "value")))
+        return cn_fail(CN_EFORMAT, "%s:%llu: not a score line (a \"task\" string and a \"value\" number)", a->path, (unsigned long long)line);
+    if (r->ns == r->scap) {
+        score *x = realloc(r->s, (r->scap = r->scap ? 2 * r->scap : 256) * sizeof *x);
+        if (!x) return cn_fail(CN_ENOMEM, "out of memory");
+        r->s = x;
+    }
+    score *s = &r->s[r->ns];
+    if (!(s->o = cJSON_Duplicate(o, 1))) return cn_fail(CN_ENOMEM, "out of memory");
+    snprintf(s->src, sizeof s->src, "%s:%llu", a->path, (unsigned long long)line);
+    r->ns++;
+    return CN_OK;
+}
+
+cn_status cn_report_add(cn_report *r, const char *path) {
+    adding a = {r, path, NULL, 1};
+    cn_status st = cn_jsonl_each(path, 0, add_line, &a);
+    if (!st && a.first) st = cn_fail(CN_EFORMAT, "%s: empty", path);
     return st;
 }
 

@@ -54,45 +54,36 @@ static cn_status task_of(cJSON *o, const char *path, uint64_t line, cn_exec_task
     return CN_OK;
 }
 
+/* one task, its record kept; an id given twice is an error */
+static cn_status exec_record(cn_jsonl *j, cJSON *o, void *arg) {
+    cn_exec_set *set = arg;
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 64;
+        cn_exec_task *v = realloc(set->v, cap * sizeof *v);
+        if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+        set->v = v, set->cap = cap;
+    }
+    cJSON *own = cJSON_Duplicate(o, 1);
+    if (!own) return cn_fail(CN_ENOMEM, "out of memory");
+    cn_exec_task *t = &set->v[set->n];
+    cn_status st = task_of(own, set->path, cn_jsonl_line(j), t);
+    if (st) {
+        cJSON_Delete(own);
+        return st;
+    }
+    t->rec = own;
+    set->n++;
+    long first = cn_exec_find(set, t->id);
+    if (first != (long)set->n - 1)
+        return cn_fail(CN_EFORMAT, "%s:%llu: id \"%s\" again (first on line %llu)", set->path, (unsigned long long)t->line, t->id,
+                       (unsigned long long)set->v[first].line);
+    return CN_OK;
+}
+
 cn_status cn_exec_read(const char *path, cn_exec_set *set) {
     memset(set, 0, sizeof *set);
     set->path = path;
-    cn_in *in = cn_in_open(path);
-    if (!in) return cn_last_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    cn_status st = j ? CN_EOF : cn_fail(CN_ENOMEM, "out of memory");
-    cJSON *o;
-    while (j && (st = cn_jsonl_next(j, &o)) == CN_OK) {
-        if (set->n == set->cap) {
-            size_t cap = set->cap ? 2 * set->cap : 64;
-            cn_exec_task *v = realloc(set->v, cap * sizeof *v);
-            if (!v) {
-                st = cn_fail(CN_ENOMEM, "out of memory");
-                break;
-            }
-            set->v = v, set->cap = cap;
-        }
-        cJSON *own = cJSON_Duplicate(o, 1);
-        if (!own) {
-            st = cn_fail(CN_ENOMEM, "out of memory");
-            break;
-        }
-        cn_exec_task *t = &set->v[set->n];
-        if ((st = task_of(own, path, cn_jsonl_line(j), t))) {
-            cJSON_Delete(own);
-            break;
-        }
-        t->rec = own;
-        set->n++;
-        if (cn_exec_find(set, t->id) != (long)set->n - 1) {
-            st = cn_fail(CN_EFORMAT, "%s:%llu: id \"%s\" again (first on line %llu)", path, (unsigned long long)t->line, t->id,
-                         (unsigned long long)set->v[cn_exec_find(set, t->id)].line);
-            break;
-        }
-    }
-    if (st == CN_EOF) st = CN_OK;
-    cn_jsonl_free(j);
-    cn_in_close(in);
+    cn_status st = cn_jsonl_each(path, 0, exec_record, set);
     if (!st && !set->n) st = cn_fail(CN_EFORMAT, "%s: no tasks", path);
     if (st) {
         cn_exec_free(set);

@@ -55,31 +55,31 @@ static cn_status mc_item_of(cn_jsonl *j, const cJSON *o, const char *path, cn_mc
     return CN_OK;
 }
 
+typedef struct {
+    cn_mc_set *set;
+    uint64_t limit;
+} mc_reading;
+
+/* one question; the reading ends at the limit, before another line is read */
+static cn_status mc_record(cn_jsonl *j, cJSON *o, void *arg) {
+    mc_reading *r = arg;
+    cn_mc_set *set = r->set;
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 64;
+        cn_mc_item *v = realloc(set->v, cap * sizeof *v);
+        if (!v) return cn_fail(CN_ENOMEM, "out of memory");
+        set->v = v, set->cap = cap;
+    }
+    set->v[set->n] = (cn_mc_item){0};
+    cn_status st = mc_item_of(j, o, set->path, &set->v[set->n++]);
+    return !st && r->limit && set->n == r->limit ? CN_EOF : st;
+}
+
 cn_status cn_mc_read(const char *path, uint64_t limit, cn_mc_set *set) {
     memset(set, 0, sizeof *set);
     set->path = path;
-    cn_in *in = cn_in_open(path);
-    if (!in) return cn_last_status();
-    cn_jsonl *j = cn_jsonl_new(in, 0);
-    cn_status st = j ? CN_EOF : cn_fail(CN_ENOMEM, "out of memory");
-    cJSON *o;
-    while (j && (!limit || set->n < limit) && (st = cn_jsonl_next(j, &o)) == CN_OK) {
-        if (set->n == set->cap) {
-            size_t cap = set->cap ? 2 * set->cap : 64;
-            cn_mc_item *v = realloc(set->v, cap * sizeof *v);
-            if (!v) {
-                st = cn_fail(CN_ENOMEM, "out of memory");
-                break;
-            }
-            set->v = v, set->cap = cap;
-        }
-        set->v[set->n] = (cn_mc_item){0};
-        st = mc_item_of(j, o, path, &set->v[set->n++]);
-        if (st) break;
-    }
-    if (st == CN_EOF || (limit && set->n == limit && !st)) st = CN_OK;
-    cn_jsonl_free(j);
-    cn_in_close(in);
+    mc_reading r = {set, limit};
+    cn_status st = cn_jsonl_each(path, 0, mc_record, &r);
     if (!st && !set->n) st = cn_fail(CN_EFORMAT, "%s: no questions", path);
     if (st) {
         cn_mc_free(set);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
 #include "io.h"
 #include "lora.h"
 #include "chat.h"
@@ -165,26 +164,15 @@ static cn_status read_tokcfg(const char *dir, const cn_tok *tok, tokcfg *tc) {
     int has = access(path, F_OK) == 0;
     char *text = has ? cn_read_all(path, &n) : NULL, *bos = NULL, *eos = NULL;
     cn_status st = has && !text ? cn_last_status() : CN_OK;
-    cJSON *j = text ? cJSON_ParseWithLength(text, n) : NULL;
-    if (text && !cJSON_IsObject(j)) st = cn_fail(CN_EFORMAT, "%s: not a JSON object", path);
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "chat_template"), *e;
-    if (cJSON_IsArray(t)) {
-        const cJSON *def = NULL;
-        cJSON_ArrayForEach(e, t) {
-            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
-            if (cJSON_IsString(nm) && strcmp(nm->valuestring, "default") == 0) def = cJSON_GetObjectItemCaseSensitive(e, "template");
-        }
-        t = def;
-    }
-    if (!st && cJSON_IsString(t) && !(tc->chat_template = strdup(t->valuestring))) st = cn_fail(CN_ENOMEM, "out of memory");
-    if (!st && text && !(st = cn_chat_config_token(text, n, path, "bos_token", &bos)) && !(st = cn_chat_config_token(text, n, path, "eos_token", &eos)))
+    if (!st && text && !(st = cn_chat_config_jinja(text, n, path, &tc->chat_template)) &&
+        !(st = cn_chat_config_token(text, n, path, "bos_token", &bos)) && !(st = cn_chat_config_token(text, n, path, "eos_token", &eos)))
         tc->bos = token_id(tok, bos), tc->eos = token_id(tok, eos);
     cn_chat_template ours;
     if (!st && text && cn_chat_template_find(text, n, path, &ours) == CN_OK) tc->end = token_id(tok, cn_chat_template_end(ours));
     free(bos), free(eos);
-    cJSON_Delete(j);
     free(text);
     free(path);
+    if (st) free(tc->chat_template), tc->chat_template = NULL;
     return st;
 }
 

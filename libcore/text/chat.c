@@ -202,6 +202,32 @@ fail:
 
 static const char *nm(const char *name) { return name ? name : "tokenizer_config.json"; }
 
+/* a tokenizer_config's "chat_template": itself, or the "default" one of
+ * transformers' named templates, [{"name": ..., "template": ...}] (NULL when
+ * the list has none) */
+static const cJSON *template_source(const cJSON *o) {
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "chat_template"), *def = NULL, *e;
+    if (!cJSON_IsArray(src)) return src;
+    cJSON_ArrayForEach(e, src) {
+        const cJSON *en = cJSON_GetObjectItemCaseSensitive(e, "name");
+        if (cJSON_IsString(en) && strcmp(en->valuestring, "default") == 0) def = cJSON_GetObjectItemCaseSensitive(e, "template");
+    }
+    return def;
+}
+
+cn_status cn_chat_config_jinja(const char *json, size_t n, const char *name, char **out) {
+    *out = NULL;
+    cJSON *o = cJSON_ParseWithLength(json, n);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return cn_fail(CN_EFORMAT, "%s: not a JSON object", nm(name));
+    }
+    const cJSON *src = template_source(o);
+    cn_status st = cJSON_IsString(src) && !(*out = strdup(src->valuestring)) ? cn_fail(CN_ENOMEM, "out of memory") : CN_OK;
+    cJSON_Delete(o);
+    return st;
+}
+
 cn_status cn_chat_template_find(const char *json, size_t n, const char *name, cn_chat_template *t) {
     cJSON *o = cJSON_ParseWithLength(json, n);
     cn_status st = CN_OK;
@@ -211,13 +237,8 @@ cn_status cn_chat_template_find(const char *json, size_t n, const char *name, cn
     }
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, CN_CHAT_TEMPLATE_KEY);
     const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "chat_template");
-    if (cJSON_IsArray(src)) { /* transformers' named templates: [{"name": ..., "template": ...}] */
-        const cJSON *def = NULL, *e;
-        cJSON_ArrayForEach(e, src) {
-            const cJSON *en = cJSON_GetObjectItemCaseSensitive(e, "name");
-            if (cJSON_IsString(en) && strcmp(en->valuestring, "default") == 0)
-                def = cJSON_GetObjectItemCaseSensitive(e, "template");
-        }
+    if (cJSON_IsArray(src)) { /* transformers' named templates */
+        const cJSON *def = template_source(o);
         if (!cJSON_IsString(def)) {
             st = cn_fail(CN_EFORMAT, "%s: chat_template is a list without a 'default' template", nm(name));
             goto out;

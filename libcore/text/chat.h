@@ -155,6 +155,12 @@ const char *cn_chat_template_end(cn_chat_template t);
  * and a chat_template given beside it disagree. */
 cn_status cn_chat_template_find(const char *json, size_t n, const char *name, cn_chat_template *t);
 
+/* The Jinja source of a tokenizer_config.json's "chat_template" (a string,
+ * or the "default" of a list of named templates), whatever template it is:
+ * *out malloc'd, or NULL when there is none. CN_EFORMAT ("NAME: what") for
+ * JSON that is not an object. */
+cn_status cn_chat_config_jinja(const char *json, size_t n, const char *name, char **out);
+
 /* The text of special token key ("bos_token", "eos_token") in a
  * tokenizer_config.json: a string or an AddedToken object's "content"; ""
  * when the key is missing or null. *out is malloc'd, the caller frees it.

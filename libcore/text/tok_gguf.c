@@ -39,18 +39,17 @@ static const char *spm_model(const cn_tok *t, int *space_prefix) {
     return "llama";
 }
 
-const char *cn_tok_gguf_model(const cn_tok *t, const char **pre) {
-    *pre = NULL;
+/* the llama.cpp model of t, its pre-tokenizer's name (gpt2) and whether a
+ * space is put before the text (llama) */
+static const char *model_of(const cn_tok *t, const char **pre, int *space_prefix) {
+    *pre = NULL, *space_prefix = 0;
     const tok_bpe *b = &t->bpe;
     if (b->wordpiece) return cn_fail(CN_EFORMAT, "%s: WordPiece is not a tokenizer of llama.cpp's llama models", t->name), NULL;
     if (b->prefix_len || b->suffix_len)
         return cn_fail(CN_EFORMAT, "%s: a continuing-subword prefix or end-of-word suffix llama.cpp does not have", t->name), NULL;
     int bytelevel = 0;
     for (size_t i = 0; i < t->npre; i++) bytelevel |= t->pre[i].type == PRE_BYTELEVEL;
-    if (!bytelevel) {
-        int sp;
-        return spm_model(t, &sp);
-    }
+    if (!bytelevel) return spm_model(t, space_prefix);
     if (t->nnorm) return cn_fail(CN_EFORMAT, "%s: a normalizer before byte-level BPE, which llama.cpp does not apply", t->name), NULL;
     const tok_pre *p = t->pre;
     if (t->npre == 1 && p[0].type == PRE_BYTELEVEL && p[0].pattern && strcmp(p[0].pattern, tok_gpt2_re) == 0 && !b->ignore_merges)
@@ -62,6 +61,11 @@ const char *cn_tok_gguf_model(const cn_tok *t, const char **pre) {
         if (p[i].type == PRE_BYTELEVEL && p[i].prefix_space) *pre = NULL;
     if (!*pre) return cn_fail(CN_EFORMAT, "%s: a byte-level pre-tokenizer llama.cpp has no name for (it knows GPT-2's and LLaMA3's)", t->name), NULL;
     return "gpt2";
+}
+
+const char *cn_tok_gguf_model(const cn_tok *t, const char **pre) {
+    int sp;
+    return model_of(t, pre, &sp);
 }
 
 typedef struct {
@@ -88,20 +92,13 @@ static merge_row *merges_by_rank(const cn_tok *t, size_t *n) {
     return r;
 }
 
-static int32_t token_type(const cn_tok *t, uint32_t id) {
-    if (t->bpe.has_unk && id == t->bpe.unk_id) return CN_TOKT_UNKNOWN;
-    for (size_t i = 0; i < t->nadded; i++)
-        if (t->added[i].id == id) return t->added[i].special ? CN_TOKT_CONTROL : CN_TOKT_USER_DEFINED;
-    if (cn_tok_is_byte(t, id)) return CN_TOKT_BYTE;
-    return CN_TOKT_NORMAL;
-}
-
 cn_status cn_tok_gguf(const cn_tok *t, const cn_tok_gguf_opts *o, cn_gguf *g) {
-    const char *pre, *model = cn_tok_gguf_model(t, &pre);
+    const char *pre;
+    int space_prefix;
+    const char *model = model_of(t, &pre, &space_prefix);
     if (!model) return cn_last_status();
     if (o->rows < t->size) return cn_fail(CN_ERANGE, "%s: %u tokens, beyond the %u embedding rows", t->name, t->size, o->rows);
-    int spm = strcmp(model, "llama") == 0, space_prefix = 0;
-    if (spm) spm_model(t, &space_prefix);
+    int spm = strcmp(model, "llama") == 0;
     uint32_t n = o->rows;
     char **tok = calloc(n, sizeof *tok);
     float *score = malloc(n * sizeof *score);
@@ -113,7 +110,7 @@ cn_status cn_tok_gguf(const cn_tok *t, const cn_tok_gguf_opts *o, cn_gguf *g) {
     for (uint32_t i = 0; !st && i < n; i++) {
         if (i < t->size) {
             tok[i] = t->str[i];
-            type[i] = token_type(t, i);
+            type[i] = cn_tok_is_byte(t, i) ? CN_TOKT_BYTE : CN_TOKT_NORMAL;
         } else {
             char pad[24];
             snprintf(pad, sizeof pad, "[PAD%u]", i);
@@ -122,6 +119,10 @@ cn_status cn_tok_gguf(const cn_tok *t, const cn_tok_gguf_opts *o, cn_gguf *g) {
         }
         score[i] = -1e9f; /* made by no merge */
     }
+    /* added tokens: control when special, else user-defined; the unknown token */
+    for (size_t i = 0; !st && i < t->nadded; i++)
+        if (t->added[i].id < n) type[t->added[i].id] = t->added[i].special ? CN_TOKT_CONTROL : CN_TOKT_USER_DEFINED;
+    if (!st && t->bpe.has_unk) type[t->bpe.unk_id] = CN_TOKT_UNKNOWN;
     /* a token's score: minus the rank of the first merge that makes it */
     for (size_t k = nm; !st && k-- > 0;) score[mr[k].id] = -(float)mr[k].rank;
     for (size_t k = 0; !st && !spm && k < nm; k++) {
